@@ -1,0 +1,393 @@
+#pragma once
+// tg::Tensor: a handle to a lazily computed n-dimensional array.
+//
+// Copying a Tensor shares the same value (like a Python reference in tinygrad): assign() and
+// gradients are seen through every copy. Nothing is computed until realize(), to_vector(),
+// item(), printing or backward() needs it.
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tg/dtype.hpp"
+#include "tg/error.hpp"
+#include "tg/shape.hpp"
+
+namespace tg {
+
+namespace detail {
+struct Node;
+struct TensorImpl;
+struct TensorAccess;
+}  // namespace detail
+
+// Options every creator takes last: tg::TensorOptions{dtype, device, requires_grad}.
+struct TensorOptions {
+  std::optional<DType> dtype;
+  std::optional<std::string> device;
+  std::optional<bool> requires_grad;
+};
+
+// A scalar operand: remembers whether it was written as a float, an int or a bool, so that
+// int_tensor + 2 stays int and int_tensor + 2.5 becomes float (tinygrad's rule).
+struct Scalar {
+  double value;
+  DType kind;
+  Scalar(bool v) : value(v ? 1.0 : 0.0), kind(DType::bool_) {}
+  Scalar(int v) : value(v), kind(DType::int32) {}
+  Scalar(long v) : value(static_cast<double>(v)), kind(DType::int32) {}
+  Scalar(long long v) : value(static_cast<double>(v)), kind(DType::int32) {}
+  Scalar(unsigned v) : value(v), kind(DType::int32) {}
+  Scalar(float v) : value(v), kind(DType::float32) {}
+  Scalar(double v) : value(v), kind(DType::float32) {}
+};
+
+// Axis arguments: an int, a braced list, or nothing (= all axes). Negative axes count from the end.
+struct Axes {
+  std::optional<std::vector<int64_t>> axes;
+  Axes() = default;
+  Axes(int axis) : axes(std::vector<int64_t>{axis}) {}
+  Axes(int64_t axis) : axes(std::vector<int64_t>{axis}) {}
+  Axes(std::initializer_list<int64_t> list) : axes(std::vector<int64_t>(list)) {}
+  Axes(std::vector<int64_t> list) : axes(std::move(list)) {}
+};
+
+class Tensor {
+ public:
+  // ---- creation ----
+  Tensor();  // an empty handle; using it as a value throws tg::Error
+  explicit Tensor(bool v, TensorOptions opts = {});
+  explicit Tensor(int v, TensorOptions opts = {});
+  explicit Tensor(int64_t v, TensorOptions opts = {});
+  explicit Tensor(float v, TensorOptions opts = {});
+  explicit Tensor(double v, TensorOptions opts = {});
+  // Nested lists to 4-D: ints give int32, floats and doubles give float32, bools bool.
+  // (Templates, so that the nesting depth alone picks the overload: Tensor({{1}, {2}}) is 2-D.)
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Tensor(std::initializer_list<T> d, TensorOptions opts = {}) { from_nested(d, opts); }
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Tensor(std::initializer_list<std::initializer_list<T>> d, TensorOptions opts = {}) { from_nested(d, opts); }
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> d, TensorOptions opts = {}) {
+    from_nested(d, opts);
+  }
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Tensor(std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<T>>>> d,
+         TensorOptions opts = {}) {
+    from_nested(d, opts);
+  }
+  // Data and shape; the dtype follows T (float->float32, double->float64, int->int32, ...)
+  // unless opts.dtype says otherwise.
+  Tensor(std::vector<float> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<double> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<int32_t> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<int64_t> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<uint8_t> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<int8_t> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<int16_t> data, Shape shape, TensorOptions opts = {});
+  Tensor(std::vector<bool> data, Shape shape, TensorOptions opts = {});
+  // Copies numel(shape) elements of dtype from data.
+  static Tensor from_blob(const void* data, Shape shape, DType dtype, TensorOptions opts = {});
+
+  static Tensor zeros(Shape shape, TensorOptions opts = {});
+  static Tensor ones(Shape shape, TensorOptions opts = {});
+  static Tensor full(Shape shape, Scalar value, TensorOptions opts = {});
+  static Tensor empty(Shape shape, TensorOptions opts = {});
+  static Tensor arange(double stop, TensorOptions opts = {});
+  static Tensor arange(double start, double stop, double step = 1, TensorOptions opts = {});
+  static Tensor linspace(double start, double stop, int64_t steps, TensorOptions opts = {});
+  static Tensor eye(int64_t n, TensorOptions opts = {});
+  static Tensor rand(Shape shape, TensorOptions opts = {});   // uniform [0, 1)
+  static Tensor randn(Shape shape, TensorOptions opts = {});  // standard normal
+  static Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions opts = {});  // [low, high)
+  static Tensor uniform(Shape shape, double low = 0.0, double high = 1.0, TensorOptions opts = {});
+  static Tensor normal(Shape shape, double mean = 0.0, double std = 1.0, TensorOptions opts = {});
+  // PyTorch's kaiming_uniform_ with leaky_relu gain (a = sqrt(5) is nn.Linear's default).
+  static Tensor kaiming_uniform(Shape shape, double a = 2.23606797749979, TensorOptions opts = {});
+  static Tensor glorot_uniform(Shape shape, TensorOptions opts = {});
+  static Tensor zeros_like(const Tensor& t, TensorOptions opts = {});
+  static Tensor ones_like(const Tensor& t, TensorOptions opts = {});
+  static Tensor full_like(const Tensor& t, Scalar value, TensorOptions opts = {});
+  static Tensor rand_like(const Tensor& t, TensorOptions opts = {});
+  static void manual_seed(uint64_t seed);
+
+  // ---- properties ----
+  Shape shape() const;
+  int64_t ndim() const;
+  int64_t numel() const;
+  int64_t size(int64_t dim) const;
+  DType dtype() const;
+  std::string device() const;
+  bool requires_grad() const;
+  bool is_realized() const;
+  bool defined() const { return impl_ != nullptr; }
+
+  // ---- out ----
+  Tensor& realize();
+  const Tensor& realize() const;
+  template <typename T>
+  std::vector<T> to_vector() const;
+  template <typename T>
+  T item() const;
+  std::string to_string() const;
+  Tensor to(const std::string& device) const;
+  Tensor cast(DType dtype) const;
+  Tensor contiguous() const;
+  Tensor detach() const;
+  Tensor clone() const;
+  Tensor& assign(const Tensor& other);
+
+  // ---- elementwise ----
+  Tensor operator-() const;
+  Tensor& operator+=(const Tensor& o);
+  Tensor& operator-=(const Tensor& o);
+  Tensor& operator*=(const Tensor& o);
+  Tensor& operator/=(const Tensor& o);
+  Tensor& operator+=(Scalar o);
+  Tensor& operator-=(Scalar o);
+  Tensor& operator*=(Scalar o);
+  Tensor& operator/=(Scalar o);
+  Tensor add(const Tensor& o) const;
+  Tensor sub(const Tensor& o) const;
+  Tensor mul(const Tensor& o) const;
+  Tensor div(const Tensor& o) const;  // true division: ints give float
+  Tensor pow(const Tensor& exponent) const;
+  Tensor pow(Scalar exponent) const;
+  Tensor exp() const;
+  Tensor exp2() const;
+  Tensor log() const;
+  Tensor log2() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tan() const;
+  Tensor abs() const;
+  Tensor sign() const;
+  Tensor reciprocal() const;
+  Tensor square() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;  // half to even, as torch
+  Tensor trunc() const;
+  Tensor clip(Scalar lo, Scalar hi) const;
+  Tensor clamp(Scalar lo, Scalar hi) const { return clip(lo, hi); }
+  Tensor maximum(const Tensor& o) const;
+  Tensor minimum(const Tensor& o) const;
+  Tensor maximum(Scalar o) const;
+  Tensor minimum(Scalar o) const;
+  Tensor where(const Tensor& x, const Tensor& y) const;  // this is the condition
+  Tensor where(Scalar x, const Tensor& y) const;
+  Tensor where(const Tensor& x, Scalar y) const;
+  Tensor where(Scalar x, Scalar y) const;
+  Tensor eq(const Tensor& o) const;
+  Tensor ne(const Tensor& o) const;
+  Tensor lt(const Tensor& o) const;
+  Tensor le(const Tensor& o) const;
+  Tensor gt(const Tensor& o) const;
+  Tensor ge(const Tensor& o) const;
+  Tensor logical_not() const;
+  Tensor logical_and(const Tensor& o) const;
+  Tensor logical_or(const Tensor& o) const;
+
+  // ---- activations ----
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor gelu() const;  // tanh approximation, as tinygrad
+  Tensor quick_gelu() const;
+  Tensor silu() const;
+  Tensor swish() const { return silu(); }
+  Tensor leaky_relu(float neg_slope = 0.01f) const;
+  Tensor elu(float alpha = 1.0f) const;
+  Tensor celu(float alpha = 1.0f) const;
+  Tensor softplus(float beta = 1.0f) const;
+  Tensor mish() const;
+  Tensor relu6() const;
+  Tensor hardswish() const;
+  Tensor hardsigmoid() const;
+  Tensor hardtanh(float min_val = -1.0f, float max_val = 1.0f) const;
+  Tensor softmax(int64_t axis = -1) const;
+  Tensor log_softmax(int64_t axis = -1) const;
+  Tensor logsumexp(int64_t axis, bool keepdim = false) const;
+
+  // ---- reductions ----
+  Tensor sum(Axes axes = {}, bool keepdim = false) const;
+  Tensor mean(Axes axes = {}, bool keepdim = false) const;
+  Tensor max(Axes axes = {}, bool keepdim = false) const;
+  Tensor min(Axes axes = {}, bool keepdim = false) const;
+  Tensor prod(Axes axes = {}, bool keepdim = false) const;
+  Tensor var(Axes axes = {}, bool keepdim = false, double correction = 1) const;
+  Tensor std(Axes axes = {}, bool keepdim = false, double correction = 1) const;
+  Tensor argmax(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;  // int32
+  Tensor argmin(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;
+  Tensor any(Axes axes = {}, bool keepdim = false) const;
+  Tensor all(Axes axes = {}, bool keepdim = false) const;
+  Tensor cumsum(int64_t axis = 0) const;
+
+  // ---- movement (views) ----
+  Tensor reshape(Shape shape) const;  // one dim may be -1
+  Tensor view(Shape shape) const { return reshape(std::move(shape)); }
+  Tensor permute(std::vector<int64_t> order) const;
+  Tensor transpose(int64_t a = 1, int64_t b = 0) const;
+  Tensor T() const;
+  Tensor flatten(int64_t start = 0, int64_t end = -1) const;
+  Tensor unflatten(int64_t dim, Shape sizes) const;
+  Tensor squeeze(std::optional<int64_t> dim = std::nullopt) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor expand(Shape shape) const;  // -1 keeps a dim
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar value = 0.0f) const;
+  Tensor shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const;
+  Tensor flip(Axes axes) const;
+  Tensor repeat(std::vector<int64_t> repeats) const;
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1) const;
+  Tensor operator[](int64_t index) const;
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+  std::vector<Tensor> split(int64_t size, int64_t dim = 0) const;
+  std::vector<Tensor> split(std::vector<int64_t> sizes, int64_t dim = 0) const;
+  Tensor gather(int64_t dim, const Tensor& index) const;
+  Tensor one_hot(int64_t num_classes) const;
+
+  // ---- linear algebra ----
+  Tensor matmul(const Tensor& o) const;
+  Tensor dot(const Tensor& o) const { return matmul(o); }
+  Tensor linear(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt) const;
+
+  // ---- autograd ----
+  static bool training;
+  void backward() const;
+  void backward(const Tensor& gradient) const;
+  std::optional<Tensor> grad() const;
+  void set_grad(std::optional<Tensor> g);
+  Tensor& requires_grad_(bool requires = true);
+
+  // Internal: the lazy graph node behind this handle.
+  std::shared_ptr<detail::Node> node() const;
+  explicit Tensor(std::shared_ptr<detail::Node> node);
+
+ private:
+  friend struct detail::TensorAccess;
+  template <typename L>
+  void from_nested(const L& list, const TensorOptions& opts);
+  std::vector<uint8_t> bytes() const;  // realized contents, row-major, of dtype()
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+// ---- free functions ----
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(Scalar a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, Scalar b);
+Tensor operator!=(const Tensor& a, Scalar b);
+Tensor operator<(const Tensor& a, Scalar b);
+Tensor operator<=(const Tensor& a, Scalar b);
+Tensor operator>(const Tensor& a, Scalar b);
+Tensor operator>=(const Tensor& a, Scalar b);
+Tensor operator!(const Tensor& a);  // logical_not
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
+Tensor where(const Tensor& cond, Scalar x, const Tensor& y);
+Tensor where(const Tensor& cond, const Tensor& x, Scalar y);
+Tensor where(const Tensor& cond, Scalar x, Scalar y);
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+
+// Disables graph recording for gradients while alive.
+class NoGrad {
+ public:
+  NoGrad();
+  ~NoGrad();
+  NoGrad(const NoGrad&) = delete;
+  NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  bool previous_;
+};
+bool grad_enabled();
+
+// ---- template definitions ----
+namespace detail {
+// Converts n elements of dtype `from` at src into T at dst.
+template <typename T>
+void convert_to(const void* src, DType from, int64_t n, T* dst);
+}  // namespace detail
+
+namespace detail {
+[[noreturn]] void throw_ragged(size_t depth, size_t got, int64_t want);
+
+template <typename T, typename Out>
+void flatten_nested(const std::initializer_list<T>& l, std::vector<int64_t>& shape, size_t depth, std::vector<Out>& out) {
+  if (shape.size() <= depth) shape.push_back(static_cast<int64_t>(l.size()));
+  else if (shape[depth] != static_cast<int64_t>(l.size())) throw_ragged(depth, l.size(), shape[depth]);
+  for (const auto& x : l) {
+    if constexpr (std::is_arithmetic_v<T>) out.push_back(static_cast<Out>(x));
+    else flatten_nested(x, shape, depth + 1, out);
+  }
+}
+
+template <typename L>
+struct ListLeaf { using type = L; };
+template <typename T>
+struct ListLeaf<std::initializer_list<T>> { using type = typename ListLeaf<T>::type; };
+}  // namespace detail
+
+template <typename L>
+void Tensor::from_nested(const L& list, const TensorOptions& opts) {
+  using Leaf = typename detail::ListLeaf<L>::type;
+  std::vector<int64_t> shape;
+  if constexpr (std::is_same_v<Leaf, bool>) {
+    std::vector<bool> data;
+    detail::flatten_nested(list, shape, 0, data);
+    *this = Tensor(std::move(data), Shape(shape), opts);
+  } else if constexpr (std::is_integral_v<Leaf>) {
+    std::vector<int32_t> data;
+    detail::flatten_nested(list, shape, 0, data);
+    *this = Tensor(std::move(data), Shape(shape), opts);
+  } else {
+    std::vector<float> data;
+    detail::flatten_nested(list, shape, 0, data);
+    *this = Tensor(std::move(data), Shape(shape), opts);
+  }
+}
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
+                "to_vector<T>: T must be a number type (use uint8_t for bool tensors)");
+  std::vector<uint8_t> raw = bytes();
+  std::vector<T> out(static_cast<size_t>(numel()));
+  detail::convert_to<T>(raw.data(), dtype(), numel(), out.data());
+  return out;
+}
+
+template <typename T>
+T Tensor::item() const {
+  if (numel() != 1)
+    throw Error("item(): the tensor has " + std::to_string(numel()) + " elements and shape " +
+                shape().to_string() + "; item() needs exactly one (use to_vector() or index it first)");
+  return to_vector<T>()[0];
+}
+
+}  // namespace tg

@@ -1,0 +1,183 @@
+// Reverse-mode autodiff over the lazy graph. The gradient of each op is one rule in
+// gradient_rule (tinygrad's gradient.py); backward() walks the graph once, in reverse
+// topological order, and adds gradient nodes to the same lazy graph.
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "schedule/schedule.hpp"
+#include "tensor/impl.hpp"
+#include "tensor/ops.hpp"
+
+namespace tg {
+namespace detail {
+namespace {
+
+constexpr double kLn2 = 0.6931471805599453;
+
+NodePtr k(const NodePtr& like, double v) { return const_like(like, v, like->dtype); }
+NodePtr add(const NodePtr& a, const NodePtr& b) { return alu(Op::ADD, a->dtype, {a, b}); }
+NodePtr mul(const NodePtr& a, const NodePtr& b) { return alu(Op::MUL, a->dtype, {a, b}); }
+NodePtr neg(const NodePtr& a) { return alu(Op::NEG, a->dtype, {a}); }
+NodePtr recip(const NodePtr& a) { return alu(Op::RECIP, a->dtype, {a}); }
+NodePtr where(const NodePtr& c, const NodePtr& a, const NodePtr& b) { return alu(Op::WHERE, a->dtype, {c, a, b}); }
+NodePtr lt(const NodePtr& a, const NodePtr& b) { return alu(Op::CMPLT, DType::bool_, {a, b}); }
+NodePtr eq(const NodePtr& a, const NodePtr& b) {
+  return alu(Op::CMPNE, DType::bool_, {alu(Op::CMPNE, DType::bool_, {a, b}), const_like(a, 1, DType::bool_)});
+}
+
+// Gradients of n's sources given the gradient g of n (nullptr: none for that source).
+std::vector<NodePtr> gradient_rule(const NodePtr& n, const NodePtr& g) {
+  const auto& s = n->src;
+  switch (n->op) {
+    case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
+    case Op::EXP2: return {mul(mul(g, n), k(n, kLn2))};
+    case Op::LOG2: return {mul(g, recip(mul(s[0], k(s[0], kLn2))))};
+    case Op::SIN: return {mul(g, alu(Op::SIN, s[0]->dtype, {add(k(s[0], M_PI / 2), neg(s[0]))}))};
+    case Op::SQRT: return {mul(g, recip(mul(n, k(n, 2))))};
+    case Op::RECIP: return {neg(mul(g, mul(n, n)))};
+    case Op::NEG: return {neg(g)};
+    case Op::ADD: return {g, g};
+    case Op::MUL: return {mul(g, s[1]), mul(g, s[0])};
+    case Op::MAX: {
+      NodePtr half = mul(g, k(g, 0.5)), zero = k(g, 0), tie = eq(s[0], s[1]);
+      return {where(lt(s[1], s[0]), g, where(tie, half, zero)), where(lt(s[0], s[1]), g, where(tie, half, zero))};
+    }
+    case Op::WHERE: {
+      NodePtr zero = k(g, 0);
+      return {nullptr, where(s[0], g, zero), where(s[0], zero, g)};
+    }
+    case Op::REDUCE: {
+      const Dims& in = s[0]->shape;
+      NodePtr ge = expand(g, in);
+      switch (n->reduce_op) {
+        case ReduceOp::SUM: return {ge};
+        case ReduceOp::MAX: {  // shared equally among the maxima
+          NodePtr hit = cast(eq(s[0], expand(n, in)), n->dtype);
+          NodePtr count = expand(reduce(hit, ReduceOp::SUM, n->dims), in);
+          return {mul(mul(ge, hit), recip(count))};
+        }
+        case ReduceOp::PROD: return {mul(mul(ge, expand(n, in)), recip(s[0]))};
+      }
+      return {nullptr};
+    }
+    case Op::RESHAPE: return {reshape(g, s[0]->shape)};
+    case Op::PERMUTE: {
+      Dims inverse(n->dims.size());
+      for (size_t i = 0; i < n->dims.size(); i++) inverse[static_cast<size_t>(n->dims[i])] = static_cast<int64_t>(i);
+      return {permute(g, inverse)};
+    }
+    case Op::EXPAND: {
+      Dims axes;
+      for (size_t d = 0; d < s[0]->shape.size(); d++)
+        if (s[0]->shape[d] != n->shape[d]) axes.push_back(static_cast<int64_t>(d));
+      return {reduce(g, ReduceOp::SUM, axes)};
+    }
+    case Op::PAD: {
+      Ranges r;
+      for (size_t d = 0; d < s[0]->shape.size(); d++) r.push_back({n->ranges[d].first, n->ranges[d].first + s[0]->shape[d]});
+      return {shrink(g, r)};
+    }
+    case Op::SHRINK: {
+      Ranges p;
+      for (size_t d = 0; d < s[0]->shape.size(); d++) p.push_back({n->ranges[d].first, s[0]->shape[d] - n->ranges[d].second});
+      return {pad(g, p)};
+    }
+    case Op::FLIP: return {flip(g, n->dims)};
+    case Op::CONTIGUOUS: return {g};
+    case Op::COPY: return {copy_to(g, s[0]->device)};
+    // no gradient flows through these
+    case Op::TRUNC: case Op::CMPLT: case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR:
+    case Op::XOR: case Op::SHL: case Op::SHR: case Op::DETACH: case Op::BUFFER: case Op::CONST:
+      return std::vector<NodePtr>(s.size(), nullptr);
+  }
+  return std::vector<NodePtr>(s.size(), nullptr);
+}
+
+// Nodes reachable from root (not through DETACH), sources before users.
+std::vector<NodePtr> toposort(const NodePtr& root) {
+  std::vector<NodePtr> order;
+  std::unordered_set<const Node*> seen;
+  std::vector<std::pair<NodePtr, size_t>> stack{{root, 0}};
+  seen.insert(root.get());
+  while (!stack.empty()) {
+    auto& [n, i] = stack.back();
+    if (n->op != Op::DETACH && i < n->src.size()) {
+      NodePtr s = n->src[i++];
+      if (seen.insert(s.get()).second) stack.push_back({s, 0});
+      continue;
+    }
+    order.push_back(n);
+    stack.pop_back();
+  }
+  return order;
+}
+
+}  // namespace
+
+void run_backward(const NodePtr& root, const NodePtr& seed) {
+  std::vector<NodePtr> order = toposort(root);
+  std::unordered_set<const Node*> in_graph;
+  for (auto& n : order) in_graph.insert(n.get());
+  // The leaves that get gradients: live leaf tensors in this graph not set to false.
+  std::vector<std::shared_ptr<TensorImpl>> targets;
+  std::unordered_set<const Node*> wanted;
+  for (auto& t : live_tensors())
+    if (t->leaf && t->requires_grad.value_or(true) && in_graph.count(t->node.get()) && is_float(t->node->dtype)) {
+      targets.push_back(t);
+      wanted.insert(t->node.get());
+    }
+  // A node needs a gradient if a target is at or below it.
+  std::unordered_set<const Node*> needs;
+  for (auto& n : order) {
+    bool need = wanted.count(n.get()) > 0;
+    if (n->op != Op::DETACH)
+      for (auto& s : n->src) need |= needs.count(s.get()) > 0;
+    if (need) needs.insert(n.get());
+  }
+  std::unordered_map<const Node*, NodePtr> grads{{root.get(), seed}};
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const NodePtr& n = *it;
+    auto g = grads.find(n.get());
+    if (g == grads.end() || n->src.empty() || !needs.count(n.get())) continue;
+    std::vector<NodePtr> sg = gradient_rule(n, g->second);
+    for (size_t i = 0; i < n->src.size(); i++) {
+      const NodePtr& s = n->src[i];
+      if (!sg[i] || !needs.count(s.get())) continue;
+      auto [slot, fresh] = grads.try_emplace(s.get(), sg[i]);
+      if (!fresh) slot->second = add(slot->second, sg[i]);
+    }
+  }
+  for (auto& t : targets) {
+    auto g = grads.find(t->node.get());
+    if (g == grads.end()) continue;
+    Tensor gt(cast(g->second, t->node->dtype));
+    if (t->grad) {  // accumulate, and collapse the sum so repeated steps do not grow the graph
+      gt = Tensor(add(node_of(*t->grad), node_of(gt)));
+      gt.realize();
+    }
+    t->grad = gt;
+  }
+}
+
+}  // namespace detail
+
+void Tensor::backward() const {
+  const auto& n = detail::node_of(*this);
+  if (n->numel() != 1)
+    throw Error("backward(): the tensor has shape " + shape().to_string() +
+                "; call it on a single-element tensor (e.g. after .sum()) or pass a gradient of that shape");
+  detail::run_backward(n, detail::const_like(n, 1.0, n->dtype));
+}
+
+void Tensor::backward(const Tensor& gradient) const {
+  const auto& n = detail::node_of(*this);
+  const auto& g = detail::node_of(gradient);
+  if (g->shape != n->shape)
+    throw Error("backward(gradient): the gradient has shape " + gradient.shape().to_string() + " but the tensor has " +
+                shape().to_string());
+  if (!is_float(n->dtype)) throw Error("backward(): the tensor is " + std::string(dtype_name(n->dtype)) + "; only float tensors have gradients");
+  detail::run_backward(n, detail::cast(g, n->dtype));
+}
+
+}  // namespace tg

@@ -1,0 +1,153 @@
+#include "graph/build.hpp"
+
+#include <cmath>
+
+#include "runtime/runtime.hpp"
+#include "tg/error.hpp"
+
+namespace tg::detail {
+namespace {
+
+Node proto(Op op, DType dtype, Dims shape, std::shared_ptr<Device> device, std::vector<NodePtr> src = {}) {
+  Node n;
+  n.op = op;
+  n.dtype = dtype;
+  n.shape = std::move(shape);
+  n.device = std::move(device);
+  n.src = std::move(src);
+  return n;
+}
+
+void require(bool ok, const char* what) {
+  if (!ok) throw Error(std::string("internal error: ") + what);
+}
+
+}  // namespace
+
+NodePtr const_node(double value, DType dtype, const std::shared_ptr<Device>& device, bool unique) {
+  Node n = proto(Op::CONST, dtype, {}, device);
+  if (is_float(dtype)) {
+    n.fvalue = value;
+  } else if (dtype == DType::bool_) {
+    n.ivalue = value != 0;
+  } else {
+    n.ivalue = std::isfinite(value) ? static_cast<int64_t>(std::trunc(std::fmax(std::fmin(value, 9.2e18), -9.2e18))) : 0;
+  }
+  if (unique) n.unique = next_unique_id();
+  return intern(std::move(n));
+}
+
+NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std::shared_ptr<Device>& device) {
+  Node n = proto(Op::BUFFER, dtype, shape, device);
+  int64_t nbytes = n.numel() * dtype_size(dtype);
+  n.buffer = device->alloc(static_cast<uint64_t>(nbytes));
+  if (nbytes > 0) device->write(*n.buffer, data, static_cast<uint64_t>(nbytes));
+  return intern(std::move(n));
+}
+
+NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src) {
+  require(is_elementwise(op) && !src.empty(), "alu() needs an elementwise op and sources");
+  for (auto& s : src) {
+    require(s->shape == src[0]->shape, "alu() sources differ in shape");
+    if (s->device != src[0]->device)
+      throw Error("operands are on different devices (" + s->device->name() + " and " + src[0]->device->name() +
+                  "): move one with .to(\"" + src[0]->device->name() + "\")");
+  }
+  Dims shape = src[0]->shape;
+  auto dev = src[0]->device;
+  return intern(proto(op, dtype, std::move(shape), std::move(dev), std::move(src)));
+}
+
+NodePtr cast(const NodePtr& x, DType dtype) {
+  if (x->dtype == dtype) return x;
+  return alu(Op::CAST, dtype, {x});
+}
+
+NodePtr reduce(const NodePtr& x, ReduceOp op, Dims axes) {
+  Dims shape = x->shape;
+  bool any = false;
+  for (int64_t a : axes) {
+    any |= shape[a] != 1;
+    shape[a] = 1;
+  }
+  if (!any) return x;  // reducing size-1 axes changes nothing
+  Node n = proto(Op::REDUCE, x->dtype, shape, x->device, {x});
+  n.reduce_op = op;
+  n.dims = std::move(axes);
+  return intern(std::move(n));
+}
+
+NodePtr reshape(const NodePtr& x, const Dims& shape) {
+  if (x->shape == shape) return x;
+  if (x->op == Op::RESHAPE) return reshape(x->src[0], shape);  // reshape(reshape(x)) = reshape(x)
+  Node n = proto(Op::RESHAPE, x->dtype, shape, x->device, {x});
+  n.dims = shape;
+  return intern(std::move(n));
+}
+
+NodePtr permute(const NodePtr& x, const Dims& order) {
+  bool identity = true;
+  for (size_t i = 0; i < order.size(); i++) identity &= order[i] == static_cast<int64_t>(i);
+  if (identity) return x;
+  Dims shape;
+  for (int64_t o : order) shape.push_back(x->shape[o]);
+  Node n = proto(Op::PERMUTE, x->dtype, shape, x->device, {x});
+  n.dims = order;
+  return intern(std::move(n));
+}
+
+NodePtr expand(const NodePtr& x, const Dims& shape) {
+  if (x->shape == shape) return x;
+  Node n = proto(Op::EXPAND, x->dtype, shape, x->device, {x});
+  n.dims = shape;
+  return intern(std::move(n));
+}
+
+NodePtr pad(const NodePtr& x, const Ranges& padding) {
+  bool any = false;
+  Dims shape = x->shape;
+  for (size_t d = 0; d < shape.size(); d++) {
+    any |= padding[d].first != 0 || padding[d].second != 0;
+    shape[d] += padding[d].first + padding[d].second;
+  }
+  if (!any) return x;
+  Node n = proto(Op::PAD, x->dtype, shape, x->device, {x});
+  n.ranges = padding;
+  return intern(std::move(n));
+}
+
+NodePtr shrink(const NodePtr& x, const Ranges& ranges) {
+  bool any = false;
+  Dims shape;
+  for (size_t d = 0; d < ranges.size(); d++) {
+    any |= ranges[d].first != 0 || ranges[d].second != x->shape[d];
+    shape.push_back(ranges[d].second - ranges[d].first);
+  }
+  if (!any) return x;
+  Node n = proto(Op::SHRINK, x->dtype, shape, x->device, {x});
+  n.ranges = ranges;
+  return intern(std::move(n));
+}
+
+NodePtr flip(const NodePtr& x, const Dims& axes01) {
+  bool any = false;
+  for (size_t d = 0; d < axes01.size(); d++) any |= axes01[d] && x->shape[d] > 1;
+  if (!any) return x;
+  Node n = proto(Op::FLIP, x->dtype, x->shape, x->device, {x});
+  n.dims = axes01;
+  return intern(std::move(n));
+}
+
+NodePtr contiguous(const NodePtr& x) {
+  if (x->op == Op::CONTIGUOUS || x->op == Op::BUFFER) return x;
+  return intern(proto(Op::CONTIGUOUS, x->dtype, x->shape, x->device, {x}));
+}
+
+NodePtr detach(const NodePtr& x) { return intern(proto(Op::DETACH, x->dtype, x->shape, x->device, {x})); }
+
+NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device) {
+  if (x->device == device) return x;
+  return intern(proto(Op::COPY, x->dtype, x->shape, device, {x}));
+}
+
+}  // namespace tg::detail

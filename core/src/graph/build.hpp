@@ -1,0 +1,26 @@
+#pragma once
+// Building graph nodes. These check only internal invariants; the user-facing checks (shapes,
+// axes, dtypes) with their messages live in the Tensor layer.
+#include "graph/node.hpp"
+
+namespace tg::detail {
+
+// A scalar constant of dtype (shape ()), hash-consed unless unique.
+NodePtr const_node(double value, DType dtype, const std::shared_ptr<Device>& device, bool unique = false);
+// Data copied to a new device buffer (n elements of dtype at data).
+NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std::shared_ptr<Device>& device);
+// An elementwise op; sources must share shape and device. dtype is the result's.
+NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src);
+NodePtr cast(const NodePtr& x, DType dtype);
+NodePtr reduce(const NodePtr& x, ReduceOp op, Dims axes);  // axes sorted, kept as size 1
+NodePtr reshape(const NodePtr& x, const Dims& shape);
+NodePtr permute(const NodePtr& x, const Dims& order);
+NodePtr expand(const NodePtr& x, const Dims& shape);
+NodePtr pad(const NodePtr& x, const Ranges& padding);
+NodePtr shrink(const NodePtr& x, const Ranges& ranges);
+NodePtr flip(const NodePtr& x, const Dims& axes01);  // one 0/1 per dim
+NodePtr contiguous(const NodePtr& x);
+NodePtr detach(const NodePtr& x);
+NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device);
+
+}  // namespace tg::detail

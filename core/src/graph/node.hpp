@@ -1,0 +1,72 @@
+#pragma once
+// Node: the one graph node of the core (tinygrad's UOp). A node is an op over sources with a
+// result dtype, shape and device. Nodes are immutable and hash-consed: building the same op on
+// the same sources twice gives the same node, so common subexpressions are shared for free.
+// The only mutable part is the realization: once computed, `buffer` holds the value.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/view.hpp"
+#include "tg/dtype.hpp"
+
+namespace tg::detail {
+
+class Device;
+struct Buffer;
+struct Node;
+using NodePtr = std::shared_ptr<Node>;
+
+enum class Op : uint8_t {
+  // leaves
+  BUFFER,  // data that was put on a device (always realized)
+  CONST,   // a scalar constant, shape (); bigger constants are EXPANDs of it
+  // elementwise, the tg.kir set
+  CAST, EXP2, LOG2, SIN, SQRT, RECIP, NEG, TRUNC,
+  ADD, MUL, MAX, CMPLT, CMPNE, IDIV, MOD, AND, OR, XOR, SHL, SHR,
+  WHERE,
+  // reduce over `axes` (kept as size-1 dims) with `reduce_op`
+  REDUCE,
+  // movement: change the view only
+  RESHAPE, PERMUTE, EXPAND, PAD, SHRINK, FLIP,
+  // boundaries
+  CONTIGUOUS,  // its own kernel, into fresh contiguous memory
+  DETACH,      // the same value; gradients stop here
+  COPY,        // the value moved to `device`
+};
+
+enum class ReduceOp : uint8_t { SUM, MAX, PROD };
+
+const char* op_name(Op op);
+bool is_elementwise(Op op);
+bool is_movement(Op op);
+
+struct Node : std::enable_shared_from_this<Node> {
+  Op op;
+  DType dtype;
+  Dims shape;
+  std::shared_ptr<Device> device;
+  std::vector<NodePtr> src;
+  // arguments, by op
+  double fvalue = 0;         // CONST of a float dtype
+  int64_t ivalue = 0;        // CONST of an int/bool dtype
+  ReduceOp reduce_op = ReduceOp::SUM;
+  Dims dims;                 // REDUCE axes, RESHAPE/EXPAND shape, PERMUTE order, FLIP axes (0/1 each)
+  Ranges ranges;             // PAD (before, after), SHRINK (begin, end)
+  uint64_t unique = 0;       // nonzero: a distinct leaf, never merged with an equal-looking one
+
+  // realization (the only mutable state)
+  std::shared_ptr<Buffer> buffer;
+
+  size_t hash = 0;
+  ~Node();
+  int64_t numel() const;
+  bool realized() const { return buffer != nullptr; }
+};
+
+// Returns the canonical node equal to `proto` (hash-consed unless unique or a BUFFER/DETACH).
+NodePtr intern(Node&& proto);
+uint64_t next_unique_id();
+
+}  // namespace tg::detail

@@ -1,0 +1,181 @@
+#include "graph/view.hpp"
+
+namespace tg::detail {
+
+Dims View::contiguous_strides(const Dims& shape) {
+  Dims st(shape.size(), 0);
+  int64_t acc = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    st[i] = shape[i] == 1 ? 0 : acc;
+    acc *= shape[i];
+  }
+  return st;
+}
+
+View View::contiguous(const Dims& shape) { return View{shape, contiguous_strides(shape), 0, {}}; }
+
+bool View::is_contiguous() const {
+  return offset == 0 && mask.empty() && strides == contiguous_strides(shape);
+}
+
+bool View::all_invalid() const {
+  for (auto& [b, e] : mask)
+    if (b >= e) return true;
+  return false;
+}
+
+int64_t View::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+View View::canonical() && {
+  bool full = true;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] == 1 && (mask.empty() || mask[d].first < mask[d].second)) {
+      strides[d] = 0;
+      if (!mask.empty()) mask[d] = {0, 1};
+    }
+    if (!mask.empty()) {
+      auto& [b, e] = mask[d];
+      b = std::max<int64_t>(b, 0);
+      e = std::min(e, shape[d]);
+      if (b >= e) b = e = 0;
+      if (b != 0 || e != shape[d]) full = false;
+    }
+  }
+  if (full) mask.clear();
+  return std::move(*this);
+}
+
+View View::permute(const Dims& order) const {
+  View v;
+  for (int64_t o : order) {
+    v.shape.push_back(shape[o]);
+    v.strides.push_back(strides[o]);
+    if (!mask.empty()) v.mask.push_back(mask[o]);
+  }
+  v.offset = offset;
+  return std::move(v).canonical();
+}
+
+View View::expand(const Dims& new_shape) const {
+  View v = *this;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] == new_shape[d]) continue;
+    v.shape[d] = new_shape[d];
+    v.strides[d] = 0;
+    if (!v.mask.empty() && v.mask[d].first < v.mask[d].second) v.mask[d] = {0, new_shape[d]};
+  }
+  return std::move(v).canonical();
+}
+
+View View::pad(const Ranges& padding) const {
+  View v = *this;
+  bool any = false;
+  for (auto& p : padding) any |= p.first != 0 || p.second != 0;
+  if (!any) return v;
+  if (v.mask.empty())
+    for (int64_t s : shape) v.mask.push_back({0, s});
+  for (size_t d = 0; d < shape.size(); d++) {
+    auto [before, after] = padding[d];
+    v.offset -= before * strides[d];
+    v.shape[d] = shape[d] + before + after;
+    v.mask[d] = {v.mask[d].first + before, v.mask[d].second + before};
+  }
+  return std::move(v).canonical();
+}
+
+View View::shrink(const Ranges& ranges) const {
+  View v = *this;
+  for (size_t d = 0; d < shape.size(); d++) {
+    auto [b, e] = ranges[d];
+    v.offset += b * strides[d];
+    v.shape[d] = e - b;
+    if (!v.mask.empty()) v.mask[d] = {v.mask[d].first - b, v.mask[d].second - b};
+  }
+  return std::move(v).canonical();
+}
+
+View View::flip(const std::vector<bool>& axes) const {
+  View v = *this;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (!axes[d] || shape[d] == 0) continue;
+    v.offset += (shape[d] - 1) * strides[d];
+    v.strides[d] = -strides[d];
+    if (!v.mask.empty()) v.mask[d] = {shape[d] - mask[d].second, shape[d] - mask[d].first};
+  }
+  return std::move(v).canonical();
+}
+
+// Groups old and new dims into runs of equal element count; each run of old dims must be one
+// contiguous stride chain. Masks survive only where they can be stated on the new dims.
+std::optional<View> View::reshape(const Dims& new_shape) const {
+  if (shape == new_shape) return *this;
+  View out{new_shape, Dims(new_shape.size(), 0), offset, {}};
+  int64_t n = numel();
+  if (n == 0) return std::move(out).canonical();
+  if (all_invalid()) {
+    for (size_t d = 0; d < new_shape.size(); d++) out.mask.push_back({0, 0});
+    return out;
+  }
+  // Old and new dims without the size-1 ones (their stride does not matter).
+  std::vector<size_t> od, nd;
+  for (size_t d = 0; d < shape.size(); d++)
+    if (shape[d] != 1) od.push_back(d);
+  for (size_t d = 0; d < new_shape.size(); d++)
+    if (new_shape[d] != 1) nd.push_back(d);
+  Ranges new_mask(new_shape.size());
+  for (size_t d = 0; d < new_shape.size(); d++) new_mask[d] = {0, new_shape[d]};
+  bool masked = false;
+  size_t oi = 0, ni = 0;
+  while (oi < od.size() && ni < nd.size()) {
+    size_t oj = oi + 1, nj = ni + 1;
+    int64_t op = shape[od[oi]], np = new_shape[nd[ni]];
+    while (op != np) {
+      if (op < np) {
+        if (oj >= od.size()) return std::nullopt;
+        op *= shape[od[oj++]];
+      } else {
+        if (nj >= nd.size()) return std::nullopt;
+        np *= new_shape[nd[nj++]];
+      }
+    }
+    for (size_t k = oi; k + 1 < oj; k++)
+      if (strides[od[k]] != strides[od[k + 1]] * shape[od[k + 1]]) return std::nullopt;
+    int64_t st = strides[od[oj - 1]];
+    for (size_t k = nj; k-- > ni;) {
+      out.strides[nd[k]] = st;
+      st *= new_shape[nd[k]];
+    }
+    if (!mask.empty()) {
+      // Which old dims of this run are restricted?
+      std::vector<size_t> restricted;
+      for (size_t k = oi; k < oj; k++)
+        if (mask[od[k]].first != 0 || mask[od[k]].second != shape[od[k]]) restricted.push_back(k);
+      if (!restricted.empty()) {
+        masked = true;
+        if (oj - oi == 1) {  // one old dim split into new dims: the mask must align to the outer one
+          int64_t inner = 1;
+          for (size_t k = ni + 1; k < nj; k++) inner *= new_shape[nd[k]];
+          auto [b, e] = mask[od[oi]];
+          if (b % inner || e % inner) return std::nullopt;
+          new_mask[nd[ni]] = {b / inner, e / inner};
+        } else if (nj - ni == 1 && restricted.size() == 1 && restricted[0] == oi) {
+          int64_t inner = 1;  // old dims merged into one: only the outermost may be restricted
+          for (size_t k = oi + 1; k < oj; k++) inner *= shape[od[k]];
+          new_mask[nd[ni]] = {mask[od[oi]].first * inner, mask[od[oi]].second * inner};
+        } else {
+          return std::nullopt;
+        }
+      }
+    }
+    oi = oj;
+    ni = nj;
+  }
+  if (masked) out.mask = new_mask;
+  return std::move(out).canonical();
+}
+
+}  // namespace tg::detail

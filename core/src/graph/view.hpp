@@ -1,0 +1,43 @@
+#pragma once
+// View: how a tensor's multi-index maps into the flat memory of the value it views.
+// element(i) = offset + sum_d i_d * strides[d], valid only where every i_d is inside mask[d]
+// (an invalid element reads as 0). Movement ops compose on views without copying; only a
+// reshape that no single view can express fails (the scheduler then copies first).
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace tg::detail {
+
+using Dims = std::vector<int64_t>;
+using Ranges = std::vector<std::pair<int64_t, int64_t>>;
+
+struct View {
+  Dims shape;
+  Dims strides;
+  int64_t offset = 0;
+  Ranges mask;  // empty: every element valid; else one [begin, end) per dim
+
+  static View contiguous(const Dims& shape);
+  static Dims contiguous_strides(const Dims& shape);
+  bool is_contiguous() const;  // the plain row-major layout of `shape` at offset 0, unmasked
+  bool all_invalid() const;    // the mask excludes every element
+  int64_t numel() const;
+
+  std::optional<View> reshape(const Dims& new_shape) const;  // nullopt: not one view
+  View permute(const Dims& order) const;
+  View expand(const Dims& new_shape) const;
+  View pad(const Ranges& padding) const;
+  View shrink(const Ranges& ranges) const;
+  View flip(const std::vector<bool>& axes) const;
+
+  bool operator==(const View& o) const {
+    return shape == o.shape && strides == o.strides && offset == o.offset && mask == o.mask;
+  }
+
+ private:
+  View canonical() &&;  // size-1 dims get stride 0; a mask covering everything is dropped
+};
+
+}  // namespace tg::detail

@@ -1,0 +1,65 @@
+// Module registration and the Linear layer.
+#include <cmath>
+
+#include "tg/nn.hpp"
+
+namespace tg::nn {
+
+Tensor& Module::register_parameter(const std::string& name, Tensor& t) {
+  t.requires_grad_(true);
+  tensors_.push_back({name, &t, true});
+  return t;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor& t) {
+  t.requires_grad_(false);
+  tensors_.push_back({name, &t, false});
+  return t;
+}
+
+void Module::register_module(const std::string& name, Module& child) { children_.push_back({name, &child}); }
+
+std::vector<std::pair<std::string, Tensor>> Module::named_tensors() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const Entry& e : tensors_) out.push_back({e.name, *e.tensor});
+  for (const auto& [name, child] : children_)
+    for (auto& [n, t] : child->named_tensors()) out.push_back({name + "." + n, t});
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const Entry& e : tensors_)
+    if (e.trainable) out.push_back({e.name, *e.tensor});
+  for (const auto& [name, child] : children_)
+    for (auto& [n, t] : child->named_parameters()) out.push_back({name + "." + n, t});
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias) {
+  if (in_features <= 0 || out_features <= 0)
+    throw Error("Linear: in_features and out_features must be positive, got " + std::to_string(in_features) + " and " +
+                std::to_string(out_features));
+  // PyTorch's defaults: kaiming_uniform(a=sqrt(5)) weights, bias uniform in +-1/sqrt(in).
+  weight = Tensor::kaiming_uniform({out_features, in_features}, std::sqrt(5.0));
+  register_parameter("weight", weight);
+  if (has_bias) {
+    double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
+    bias = Tensor::uniform({out_features}, -bound, bound);
+    register_parameter("bias", *bias);
+  }
+}
+
+Tensor Linear::operator()(const Tensor& x) const { return x.linear(weight.T(), bias); }
+
+namespace state {
+std::vector<Tensor> get_parameters(const Module& module) { return module.parameters(); }
+}  // namespace state
+
+}  // namespace tg::nn

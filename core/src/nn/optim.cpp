@@ -1,0 +1,95 @@
+// Optimizers: PyTorch's update rules, built lazily and realized together in step().
+#include <cmath>
+
+#include "schedule/schedule.hpp"
+#include "tensor/impl.hpp"
+#include "tg/device.hpp"
+#include "tg/nn.hpp"
+
+namespace tg::nn::optim {
+
+Optimizer::Optimizer(std::vector<Tensor> params, float lr_) : lr(lr_), params_(std::move(params)) {
+  for (Tensor& p : params_) {
+    if (!p.defined()) throw Error("optimizer: a parameter is an empty Tensor");
+    if (!is_float(p.dtype()))
+      throw Error(std::string("optimizer: parameters must be float tensors, got ") + dtype_name(p.dtype()));
+    p.requires_grad_(true);
+  }
+}
+
+void Optimizer::step() {
+  std::vector<Tensor> grads;
+  for (Tensor& p : params_) {
+    auto g = p.grad();
+    grads.push_back(g ? g->detach() : Tensor::zeros_like(p));
+  }
+  std::vector<Tensor> next = update(grads);
+  for (size_t i = 0; i < params_.size(); i++) params_[i].assign(next[i].cast(params_[i].dtype()));
+  std::vector<detail::NodePtr> nodes;
+  for (Tensor& s : state_) nodes.push_back(s.node());
+  for (Tensor& p : params_) nodes.push_back(p.node());
+  detail::realize(nodes);
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.set_grad(std::nullopt);
+}
+
+SGD::SGD(std::vector<Tensor> params, float lr_, float momentum, float weight_decay, bool nesterov)
+    : Optimizer(std::move(params), lr_), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
+  if (nesterov && momentum <= 0) throw Error("SGD: nesterov needs momentum > 0");
+}
+
+std::vector<Tensor> SGD::update(const std::vector<Tensor>& grads) {
+  std::vector<Tensor> out;
+  bool first = buf_.empty();
+  for (size_t i = 0; i < params_.size(); i++) {
+    Tensor g = grads[i];
+    if (weight_decay_ != 0) g = g + params_[i].detach() * weight_decay_;
+    if (momentum_ != 0) {
+      if (first) {
+        buf_.push_back(Tensor::zeros_like(params_[i]).contiguous().realize());
+        state_.push_back(buf_.back());
+        buf_.back().assign(g);
+      } else {
+        buf_[i].assign(buf_[i] * momentum_ + g);
+      }
+      g = nesterov_ ? g + buf_[i] * momentum_ : buf_[i];
+    }
+    out.push_back(params_[i].detach() - g * lr);
+  }
+  return out;
+}
+
+AdamW::AdamW(std::vector<Tensor> params, float lr_, float b1, float b2, float eps, float weight_decay)
+    : Optimizer(std::move(params), lr_), b1_(b1), b2_(b2), eps_(eps), weight_decay_(weight_decay) {
+  std::string dev = params_.empty() ? Device::default_device() : params_[0].device();
+  TensorOptions o{DType::float32, dev, false};
+  b1_t_ = Tensor::ones({1}, o).contiguous().realize();
+  b2_t_ = Tensor::ones({1}, o).contiguous().realize();
+  state_ = {b1_t_, b2_t_};
+  for (Tensor& p : params_) {
+    m_.push_back(Tensor::zeros_like(p, {std::nullopt, std::nullopt, false}).contiguous().realize());
+    v_.push_back(Tensor::zeros_like(p, {std::nullopt, std::nullopt, false}).contiguous().realize());
+    state_.push_back(m_.back());
+    state_.push_back(v_.back());
+  }
+}
+
+std::vector<Tensor> AdamW::update(const std::vector<Tensor>& grads) {
+  b1_t_.assign(b1_t_ * b1_);
+  b2_t_.assign(b2_t_ * b2_);
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < params_.size(); i++) {
+    Tensor g = grads[i].cast(DType::float32);
+    m_[i].assign(m_[i] * b1_ + g * (1.0f - b1_));
+    v_[i].assign(v_[i] * b2_ + g.square() * (1.0f - b2_));
+    Tensor m_hat = m_[i] / (1.0f - b1_t_), v_hat = v_[i] / (1.0f - b2_t_);
+    Tensor p = params_[i].detach();
+    if (weight_decay_ != 0) p = p * (1.0f - lr * weight_decay_);
+    out.push_back(p - m_hat * lr / (v_hat.sqrt() + eps_));
+  }
+  return out;
+}
+
+}  // namespace tg::nn::optim

@@ -1,0 +1,151 @@
+// Opened devices: buffers with a caching allocator, the compile cache and launches.
+#include <chrono>
+#include <cstring>
+#include <iostream>
+
+#include "runtime/env.hpp"
+#include "runtime/plugin_host.hpp"
+#include "runtime/runtime.hpp"
+#include "schedule/kir.hpp"
+#include "tg/error.hpp"
+
+namespace tg::detail {
+
+const char* error_code_name(int32_t code) {
+  switch (code) {
+    case TG_OK: return "OK";
+    case TG_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case TG_ERR_UNSUPPORTED: return "UNSUPPORTED";
+    case TG_ERR_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
+    case TG_ERR_UNAVAILABLE: return "UNAVAILABLE";
+    case TG_ERR_DEVICE_LOST: return "DEVICE_LOST";
+    case TG_ERR_INTERNAL: return "INTERNAL";
+  }
+  return "UNKNOWN";
+}
+
+int32_t take(tg_error* err, std::string* message) {
+  if (!err) return TG_OK;
+  int32_t code = err->code == TG_OK ? TG_ERR_INTERNAL : err->code;
+  if (message) *message = err->message.empty() ? std::string("(no message)") : err->message;
+  delete err;
+  return code;
+}
+
+void check(tg_error* err, const std::string& what) {
+  std::string msg;
+  int32_t code = take(err, &msg);
+  if (code != TG_OK) throw Error(what + " failed (" + error_code_name(code) + "): " + msg);
+}
+
+RuntimeStats& stats() {
+  static RuntimeStats s;
+  return s;
+}
+
+Device::Device(std::shared_ptr<LoadedPlugin> plugin, uint32_t index, tg_device* handle)
+    : plugin_(std::move(plugin)), handle_(handle), name_(plugin_->name + ":" + std::to_string(index)) {
+  caps_.struct_size = sizeof(caps_);
+  check(api().device_get_caps(handle_, &caps_), "device_get_caps on " + name_);
+}
+
+Device::~Device() {
+  for (auto& [key, exe] : executables_) api().executable_free(handle_, exe);
+  free_cached();
+  api().device_close(handle_);
+}
+
+const tg_plugin_api& Device::api() const { return *plugin_->api; }
+
+void Device::free_cached() {
+  for (auto& [size, h] : free_) api().buffer_free(handle_, h);
+  free_.clear();
+  free_bytes_ = 0;
+}
+
+std::shared_ptr<Buffer> Device::alloc(uint64_t nbytes) {
+  tg_buffer* h = nullptr;
+  if (auto it = free_.find(nbytes); it != free_.end()) {
+    h = it->second;
+    free_.erase(it);
+    free_bytes_ -= nbytes;
+  } else {
+    std::string msg;
+    int32_t code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+    if (code == TG_ERR_OUT_OF_MEMORY && !free_.empty()) {  // give the cache back and try once more
+      free_cached();
+      code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+    }
+    if (code != TG_OK)
+      throw Error("allocating " + std::to_string(nbytes) + " bytes on " + name_ + " failed (" + error_code_name(code) +
+                  "): " + msg);
+    stats().bytes_allocated += nbytes;
+  }
+  auto& s = stats();
+  s.bytes_in_use += nbytes;
+  s.peak_bytes = std::max(s.peak_bytes, s.bytes_in_use);
+  return std::shared_ptr<Buffer>(new Buffer{shared_from_this(), h, nbytes});
+}
+
+void Device::release(tg_buffer* handle, uint64_t nbytes) {
+  stats().bytes_in_use -= nbytes;
+  free_.emplace(nbytes, handle);
+  free_bytes_ += nbytes;
+}
+
+Buffer::~Buffer() { device->release(handle, nbytes); }
+
+void Device::write(Buffer& dst, const void* src, uint64_t nbytes) {
+  stats().copies_in++;
+  check(api().buffer_write(handle_, dst.handle, 0, src, nbytes), "buffer_write on " + name_);
+}
+
+void Device::read(Buffer& src, void* dst, uint64_t nbytes) {
+  stats().copies_out++;
+  check(api().buffer_read(handle_, src.handle, 0, dst, nbytes), "buffer_read on " + name_);
+}
+
+tg_executable* Device::compile(const KirProgram& program, std::string* unsupported_reason) {
+  const std::string& key = program.key();
+  if (auto it = executables_.find(key); it != executables_.end()) return it->second;
+  tg_kir_program p = program.abi();
+  tg_executable* exe = nullptr;
+  std::string msg;
+  auto t0 = std::chrono::steady_clock::now();
+  int32_t code = take(api().program_compile(handle_, &p, &exe), &msg);
+  if (code == TG_ERR_UNSUPPORTED) {
+    *unsupported_reason = msg;
+    return nullptr;
+  }
+  if (code != TG_OK)
+    throw Error("compiling kernel " + program.name + " on " + name_ + " failed (" + error_code_name(code) + "): " + msg);
+  stats().kernels_compiled++;
+  if (env_int("TG_DEBUG") >= 3)
+    std::cerr << "[tg] compiled " << program.name << " in "
+              << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
+  executables_[key] = exe;
+  return exe;
+}
+
+void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name) {
+  std::vector<tg_buffer*> handles;
+  std::vector<uint64_t> offsets(buffers.size(), 0);
+  for (Buffer* b : buffers) handles.push_back(b->handle);
+  tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(handles.size()), handles.data(), offsets.data()};
+  auto t0 = std::chrono::steady_clock::now();
+  check(api().launch(handle_, exe, &args), "launching kernel " + kernel_name + " on " + name_);
+  stats().kernels_launched++;
+  int level = env_int("TG_DEBUG");
+  if (level >= 3) check(api().synchronize(handle_), "synchronize on " + name_);
+  if (level >= 1) {
+    std::cerr << "[tg] " << name_ << " " << kernel_name;
+    if (level >= 3)
+      std::cerr << " " << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()
+                << " ms";
+    std::cerr << "\n";
+  }
+}
+
+void Device::synchronize() { check(api().synchronize(handle_), "synchronize on " + name_); }
+
+}  // namespace tg::detail

@@ -1,0 +1,54 @@
+#include "runtime/env.hpp"
+
+#include <cstdlib>
+#include <vector>
+
+#include "tg/device.hpp"
+#include "tg/error.hpp"
+
+namespace tg {
+namespace {
+
+struct Knob {
+  const char* name;
+  const char* default_value;
+  const char* help;
+};
+
+constexpr Knob kKnobs[] = {
+    {"TG_DEVICE", "", "device for new tensors: name[:index], a comma list in order of preference, or auto (unset = best available)"},
+    {"TG_PLUGIN_PATH", "", "':'-separated plugin directories or libtg-<name>.so files, searched before the directory beside libtg"},
+    {"TG_PLUGIN_DEBUG", "0", "1: trace every plugin candidate (path, loader result, ABI versions, devices)"},
+    {"TG_DEBUG", "0", "1: one line per kernel launch on stderr; 2: also each program; 3: also timings"},
+    {"TG_PLUGIN_OPTIONS_<NAME>", "", "'key=value;...' options passed to plugin <name> at initialization"},
+};
+
+const Knob* find(const char* name) {
+  for (const Knob& k : kKnobs)
+    if (std::string(k.name) == name) return &k;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<EnvVar> env_vars() {
+  std::vector<EnvVar> out;
+  for (const Knob& k : kKnobs) {
+    const char* v = std::getenv(k.name);
+    out.push_back({k.name, v ? v : "", k.default_value, k.help});
+  }
+  return out;
+}
+
+namespace detail {
+
+std::string env_str(const char* name) {
+  if (const char* v = std::getenv(name)) return v;
+  const Knob* k = find(name);
+  return k ? k->default_value : "";
+}
+
+int env_int(const char* name) { return std::atoi(env_str(name).c_str()); }
+
+}  // namespace detail
+}  // namespace tg

@@ -1,0 +1,37 @@
+#pragma once
+// Finding, loading and handshaking plugins (libtg-<name>.so). Private to the core.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tg/plugin.h"
+
+namespace tg::detail {
+
+struct LoadedPlugin {
+  std::string name;   // from the file name
+  std::string path;
+  const tg_plugin_api* api = nullptr;
+  tg_plugin* handle = nullptr;  // after initialize
+  std::string abi;              // "1.0" as the plugin states it, or "" if unknown
+  std::string error;            // why it cannot be used; empty when loaded and initialized
+  uint32_t device_count = 0;
+  std::string no_device_reason; // when device_count is 0
+  int32_t score = 0;            // probe() or priority
+  ~LoadedPlugin();
+};
+
+// Directories and files searched, in order: TG_PLUGIN_PATH entries, <dir of libtg>/tg-plugins,
+// the install directory.
+std::vector<std::string> search_paths();
+// Plugin files found, first one per name in search order.
+struct Candidate {
+  std::string name, path;
+};
+std::vector<Candidate> discover(std::vector<std::string>* notes);
+// Loads (once per path) and initializes; never throws: failures are in ->error.
+std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c);
+bool plugin_debug();
+void debug_log(const std::string& line);
+
+}  // namespace tg::detail

@@ -1,0 +1,77 @@
+#pragma once
+// The plugin host's view of devices: opened devices, their buffers (with a caching allocator),
+// compiled programs (cached by content) and launches. Private to the core.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tg/device.hpp"
+#include "tg/plugin.h"
+
+struct tg_error {  // the host-owned error object of the ABI
+  int32_t code;
+  std::string message;
+};
+
+namespace tg::detail {
+
+struct LoadedPlugin;
+struct Buffer;
+struct KirProgram;
+
+// Throws tg::Error if err is set (and frees it); `what` says which call failed.
+void check(tg_error* err, const std::string& what);
+// Returns the error's code (TG_OK for none) and frees it, storing its message.
+int32_t take(tg_error* err, std::string* message);
+
+RuntimeStats& stats();
+
+class Device : public std::enable_shared_from_this<Device> {
+ public:
+  Device(std::shared_ptr<LoadedPlugin> plugin, uint32_t index, tg_device* handle);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const std::string& name() const { return name_; }  // "ref:0"
+  const tg_device_caps& caps() const { return caps_; }
+  const tg_plugin_api& api() const;
+
+  std::shared_ptr<Buffer> alloc(uint64_t nbytes);
+  void write(Buffer& dst, const void* src, uint64_t nbytes);
+  void read(Buffer& src, void* dst, uint64_t nbytes);
+  // Compiled once per distinct program; nullptr (with reason) if the device declines it.
+  tg_executable* compile(const KirProgram& program, std::string* unsupported_reason);
+  void launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name);
+  void synchronize();
+  void release(tg_buffer* handle, uint64_t nbytes);  // back to the cache
+  void free_cached();
+
+ private:
+  std::shared_ptr<LoadedPlugin> plugin_;
+  tg_device* handle_;
+  std::string name_;
+  tg_device_caps caps_{};
+  std::multimap<uint64_t, tg_buffer*> free_;  // the caching allocator: size -> idle buffers
+  uint64_t free_bytes_ = 0;
+  std::unordered_map<std::string, tg_executable*> executables_;  // program content -> compiled
+};
+
+struct Buffer {
+  std::shared_ptr<Device> device;
+  tg_buffer* handle;
+  uint64_t nbytes;
+  ~Buffer();
+};
+
+// The device named by spec ("ref", "ref:1"); throws tg::Error saying why it cannot be had.
+std::shared_ptr<Device> get_device(const std::string& spec);
+std::shared_ptr<Device> default_device();
+void set_default_device(const std::string& spec);
+// Every opened device (for synchronize()).
+std::vector<std::shared_ptr<Device>> opened_devices();
+
+}  // namespace tg::detail

@@ -1,0 +1,80 @@
+#include "schedule/kir.hpp"
+
+#include <cstring>
+#include <sstream>
+
+namespace tg::detail {
+
+namespace {
+template <typename T>
+void append(std::string& s, const T* data, size_t n) {
+  s.append(reinterpret_cast<const char*>(data), n * sizeof(T));
+}
+}  // namespace
+
+const std::string& KirProgram::key() const {
+  if (key_.empty()) {
+    uint64_t counts[4] = {shape.size(), nodes.size(), views.size(), params.size()};
+    append(key_, counts, 4);
+    append(key_, shape.data(), shape.size());
+    append(key_, nodes.data(), nodes.size());
+    append(key_, views.data(), views.size());
+    append(key_, params.data(), params.size());
+  }
+  return key_;
+}
+
+uint64_t KirProgram::hash() const {  // FNV-1a: stable across runs and machines
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : key()) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+tg_kir_program KirProgram::abi() const {
+  tg_kir_program p{};
+  p.struct_size = sizeof(p);
+  p.name = name.c_str();
+  p.ndim = static_cast<uint32_t>(shape.size());
+  for (size_t d = 0; d < shape.size(); d++) p.shape[d] = shape[d];
+  p.n_nodes = static_cast<uint32_t>(nodes.size());
+  p.nodes = nodes.data();
+  p.n_views = static_cast<uint32_t>(views.size());
+  p.views = views.data();
+  p.n_params = static_cast<uint32_t>(params.size());
+  p.params = params.data();
+  p.hash = hash();
+  return p;
+}
+
+std::string KirProgram::dump() const {
+  static const char* names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2", "LOG2", "SIN",   "SQRT",
+                                "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",  "CMPLT", "CMPNE", "IDIV",
+                                "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",  "WHERE"};
+  std::ostringstream os;
+  os << "kernel " << name << " shape (";
+  for (size_t d = 0; d < shape.size(); d++) os << (d ? ", " : "") << shape[d];
+  os << ")\n";
+  for (size_t i = 0; i < nodes.size(); i++) {
+    const tg_kir_node& n = nodes[i];
+    os << "  %" << i << " = " << (n.op < TG_KIR_OP_COUNT_1_0 ? names[n.op] : "?") << " dtype " << n.dtype;
+    for (int s : n.src)
+      if (s >= 0) os << " %" << s;
+    if (n.param >= 0) os << " param " << n.param;
+    if (n.view >= 0) {
+      const tg_kir_view& v = views[n.view];
+      os << " view(off " << v.offset << " strides";
+      for (size_t d = 0; d < shape.size(); d++) os << " " << v.strides[d];
+      if (v.has_mask) {
+        os << " mask";
+        for (size_t d = 0; d < shape.size(); d++) os << " [" << v.mask_begin[d] << "," << v.mask_end[d] << ")";
+      }
+      os << ")";
+    }
+    if (n.op == TG_KIR_CONST) os << " value " << n.ivalue << "/" << n.fvalue;
+    if (n.op == TG_KIR_REDUCE) os << " reduce " << n.reduce_op << " axes " << n.ivalue;
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace tg::detail

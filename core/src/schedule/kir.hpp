@@ -1,0 +1,28 @@
+#pragma once
+// KirProgram: a tg.kir program owned by the core (the ABI struct points into it).
+#include <string>
+#include <vector>
+
+#include "graph/view.hpp"
+#include "tg/plugin.h"
+
+namespace tg::detail {
+
+struct KirProgram {
+  std::string name;  // readable: "r_sum_16_8" style
+  Dims shape;
+  std::vector<tg_kir_node> nodes;
+  std::vector<tg_kir_view> views;
+  std::vector<tg_kir_param> params;
+
+  // The bytes that identify the program (the compile cache key) and their stable hash.
+  const std::string& key() const;
+  uint64_t hash() const;
+  tg_kir_program abi() const;  // valid while this object lives and is unchanged
+  std::string dump() const;    // one line per node, for TG_DEBUG=2
+
+ private:
+  mutable std::string key_;
+};
+
+}  // namespace tg::detail

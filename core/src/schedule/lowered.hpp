@@ -1,0 +1,44 @@
+#pragma once
+// The lowered form of one kernel: an expression over the kernel's iteration space in which
+// every movement op has been folded into the view of a LOAD or CONST leaf. Built by the
+// scheduler (schedule.cpp), turned into tg.kir by to_kir (to_kir.cpp).
+#include <memory>
+#include <vector>
+
+#include "graph/node.hpp"
+#include "graph/view.hpp"
+#include "schedule/kir.hpp"
+
+namespace tg::detail {
+
+struct LNode;
+using LPtr = std::shared_ptr<const LNode>;
+
+struct LNode {
+  enum class Kind { LOAD, CONST, ALU, REDUCE } kind = Kind::CONST;
+  Op op = Op::CONST;        // ALU: the elementwise op
+  DType dtype = DType::float32;
+  Dims shape;
+  std::vector<LPtr> src;
+  NodePtr base;             // LOAD: the realized (or to be realized) node it reads
+  View view;                // LOAD: index -> element of base; CONST: only its mask counts
+  double fvalue = 0;        // CONST
+  int64_t ivalue = 0;
+  ReduceOp reduce_op = ReduceOp::SUM;  // REDUCE
+  Dims axes;
+  bool has_reduce = false;  // a REDUCE is in this subtree
+};
+
+// The reduce every REDUCE of a kernel shares: its input shape and axes.
+struct ReduceSig {
+  Dims input_shape;
+  Dims axes;
+  bool operator==(const ReduceSig& o) const { return input_shape == o.input_shape && axes == o.axes; }
+};
+
+// Builds the tg.kir program that computes `root` into param 0 (a contiguous buffer of
+// out.shape and out.dtype); `loads` receives the base node of every other param, in order.
+KirProgram to_kir(const LPtr& root, const Node& out, const std::optional<ReduceSig>& reduce,
+                  std::vector<NodePtr>* loads);
+
+}  // namespace tg::detail

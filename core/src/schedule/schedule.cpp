@@ -1,0 +1,277 @@
+// The scheduler. Fusion rules (tinygrad's, in one place):
+//  - elementwise ops fuse into each other and into the reduce that consumes them;
+//  - elementwise ops after a reduce fuse into the reduce's kernel;
+//  - movement ops fold into the views of the kernel's loads; they are pushed through
+//    elementwise ops down to the leaves;
+//  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
+//    different shape, a reduce of a reduce, a pad or a broadcasting expand of a computed value,
+//    a movement of a reduced value, a reshape no single view can express, CONTIGUOUS and COPY.
+#include "schedule/schedule.hpp"
+
+#include <iostream>
+#include <map>
+#include <unordered_map>
+
+#include "runtime/env.hpp"
+#include "runtime/plugin_host.hpp"
+#include "runtime/runtime.hpp"
+#include "schedule/lowered.hpp"
+#include "tg/error.hpp"
+
+namespace tg::detail {
+namespace {
+
+std::optional<View> apply_movement(const View& v, const Node& m) {
+  switch (m.op) {
+    case Op::RESHAPE: return v.reshape(m.dims);
+    case Op::PERMUTE: return v.permute(m.dims);
+    case Op::EXPAND: return v.expand(m.dims);
+    case Op::PAD: return v.pad(m.ranges);
+    case Op::SHRINK: return v.shrink(m.ranges);
+    case Op::FLIP: return v.flip(std::vector<bool>(m.dims.begin(), m.dims.end()));
+    default: throw Error("internal error: apply_movement on " + std::string(op_name(m.op)));
+  }
+}
+
+std::shared_ptr<LNode> new_lnode(LNode::Kind kind) {
+  auto l = std::make_shared<LNode>();
+  l->kind = kind;
+  return l;
+}
+
+bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
+
+// Lowers the graph under one kernel root.
+class KernelBuilder {
+ public:
+  std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
+  std::optional<ReduceSig> reduce;
+
+  LPtr lower_root(const NodePtr& n) {
+    if (n->op == Op::CONTIGUOUS || n->op == Op::DETACH) return lower(n->src[0]);
+    return lower(n);
+  }
+
+ private:
+  std::unordered_map<const Node*, LPtr> memo_;
+  std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
+
+  // Lowering a subgraph may be abandoned (it becomes its own kernel); a checkpoint restores
+  // the kernel's reduce and dependencies as they were, and drops the caches.
+  struct Checkpoint {
+    std::optional<ReduceSig> reduce;
+    size_t deps;
+  };
+  Checkpoint checkpoint() const { return {reduce, deps.size()}; }
+  void rollback(const Checkpoint& cp) {
+    reduce = cp.reduce;
+    deps.resize(cp.deps);
+    memo_.clear();
+    pushed_.clear();
+  }
+
+  LPtr boundary(const NodePtr& n) {
+    if (!n->realized()) deps.push_back(n);
+    auto l = new_lnode(LNode::Kind::LOAD);
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    l->base = n;
+    l->view = View::contiguous(n->shape);
+    return l;
+  }
+
+  LPtr lower(const NodePtr& n) {
+    if (auto it = memo_.find(n.get()); it != memo_.end()) return it->second;
+    LPtr l = lower_uncached(n);
+    memo_[n.get()] = l;
+    return l;
+  }
+
+  LPtr lower_uncached(const NodePtr& n) {
+    if (n->realized()) return boundary(n);
+    if (is_elementwise(n->op)) {
+      auto l = new_lnode(LNode::Kind::ALU);
+      l->op = n->op;
+      l->dtype = n->dtype;
+      l->shape = n->shape;
+      for (auto& s : n->src) {
+        l->src.push_back(lower(s));
+        l->has_reduce |= l->src.back()->has_reduce;
+      }
+      return l;
+    }
+    if (is_movement(n->op)) {
+      Checkpoint cp = checkpoint();
+      LPtr s = lower(n->src[0]);
+      if (auto p = push(s, *n)) return *p;
+      rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
+      return *push(boundary(n->src[0]), *n);  // a view of contiguous memory always works
+    }
+    switch (n->op) {
+      case Op::CONST: {
+        auto l = new_lnode(LNode::Kind::CONST);
+        l->dtype = n->dtype;
+        l->view = View::contiguous({});
+        l->fvalue = n->fvalue;
+        l->ivalue = n->ivalue;
+        return l;
+      }
+      case Op::REDUCE: {
+        ReduceSig sig{n->src[0]->shape, n->dims};
+        if (reduce && !(*reduce == sig)) return boundary(n);
+        Checkpoint cp = checkpoint();
+        LPtr s = lower(n->src[0]);
+        if (s->has_reduce) {  // a reduce of a reduce: the inner one is its own kernel
+          rollback(cp);
+          s = boundary(n->src[0]);
+        }
+        reduce = sig;
+        auto l = new_lnode(LNode::Kind::REDUCE);
+        l->dtype = n->dtype;
+        l->shape = n->shape;
+        l->src = {s};
+        l->reduce_op = n->reduce_op;
+        l->axes = n->dims;
+        l->has_reduce = true;
+        return l;
+      }
+      case Op::DETACH: return lower(n->src[0]);
+      case Op::CONTIGUOUS:
+      case Op::COPY:
+      case Op::BUFFER: return boundary(n);
+      default: throw Error("internal error: cannot lower " + std::string(op_name(n->op)));
+    }
+  }
+
+  // The lowered node `s` seen through movement `m`, or nullopt when that is not expressible
+  // without realizing s's value first.
+  std::optional<LPtr> push(const LPtr& s, const Node& m) {
+    auto key = std::make_pair(s.get(), &m);
+    if (auto it = pushed_.find(key); it != pushed_.end()) return it->second;
+    std::optional<LPtr> out;
+    switch (s->kind) {
+      case LNode::Kind::LOAD:
+      case LNode::Kind::CONST:
+        if (auto v = apply_movement(s->view, m)) {
+          auto l = std::make_shared<LNode>(*s);
+          l->view = *v;
+          l->shape = m.shape;
+          out = l;
+        }
+        break;
+      case LNode::Kind::ALU:
+        if (s->has_reduce || m.op == Op::PAD || broadcasts(m)) break;
+        {
+          auto l = std::make_shared<LNode>(*s);
+          l->shape = m.shape;
+          l->src.clear();
+          for (auto& c : s->src) {
+            auto pc = push(c, m);
+            if (!pc) return std::nullopt;
+            l->src.push_back(*pc);
+          }
+          out = l;
+        }
+        break;
+      case LNode::Kind::REDUCE: break;
+    }
+    if (out) pushed_[key] = *out;
+    return out;
+  }
+};
+
+std::shared_ptr<Device> fallback_device(const Device& failed) {
+  if (failed.name().rfind("ref:", 0) == 0) return nullptr;
+  try {
+    return get_device("ref");
+  } catch (const Error&) {
+    return nullptr;
+  }
+}
+
+// Runs the program on `dev`; if it declines (UNSUPPORTED), on the reference device with
+// copies there and back.
+void run_kernel(const KirProgram& prog, Node& out, const std::vector<NodePtr>& loads) {
+  Device& dev = *out.device;
+  std::string reason;
+  if (tg_executable* exe = dev.compile(prog, &reason)) {
+    std::vector<Buffer*> bufs{out.buffer.get()};
+    for (auto& l : loads) bufs.push_back(l->buffer.get());
+    dev.launch(exe, bufs, prog.name);
+    return;
+  }
+  auto fb = fallback_device(dev);
+  if (!fb)
+    throw Error("kernel " + prog.name + " cannot run on " + dev.name() + ": " + reason +
+                " (and no fallback device is available)");
+  debug_log(dev.name() + " declined " + prog.name + " (" + reason + "); running it on " + fb->name());
+  std::string fb_reason;
+  tg_executable* exe = fb->compile(prog, &fb_reason);
+  if (!exe) throw Error("kernel " + prog.name + " is unsupported on " + dev.name() + " (" + reason + ") and on " +
+                        fb->name() + " (" + fb_reason + ")");
+  auto copy_to = [](Buffer& from, Device& to) {
+    std::vector<uint8_t> host(from.nbytes);
+    from.device->read(from, host.data(), from.nbytes);
+    auto b = to.alloc(from.nbytes);
+    to.write(*b, host.data(), from.nbytes);
+    return b;
+  };
+  std::vector<std::shared_ptr<Buffer>> keep{fb->alloc(out.buffer->nbytes)};
+  for (auto& l : loads) keep.push_back(copy_to(*l->buffer, *fb));
+  std::vector<Buffer*> bufs;
+  for (auto& b : keep) bufs.push_back(b.get());
+  fb->launch(exe, bufs, prog.name);
+  auto back = copy_to(*keep[0], dev);
+  out.buffer = back;
+}
+
+void realize_copy(Node& n) {
+  Node& s = *n.src[0];
+  auto buf = n.device->alloc(static_cast<uint64_t>(n.numel() * dtype_size(n.dtype)));
+  std::vector<uint8_t> host(buf->nbytes);
+  if (!host.empty()) {
+    s.device->read(*s.buffer, host.data(), host.size());
+    n.device->write(*buf, host.data(), host.size());
+  }
+  n.buffer = buf;
+}
+
+void realize_one(const NodePtr& n, bool& built_kernel) {
+  if (n->realized()) return;
+  if (n->op == Op::COPY) {
+    realize_one(n->src[0], built_kernel);
+    realize_copy(*n);
+    return;
+  }
+  // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first
+  KernelBuilder kb;
+  LPtr root = kb.lower_root(n);
+  // 2. realize those (each its own kernel), depth first
+  for (auto& d : kb.deps) realize_one(d, built_kernel);
+  // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
+  if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
+      root->base->dtype == n->dtype && root->base->device == n->device) {
+    n->buffer = root->base->buffer;
+  } else {
+    // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
+    std::vector<NodePtr> loads;
+    KirProgram prog = to_kir(root, *n, kb.reduce, &loads);
+    if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
+    n->buffer = n->device->alloc(static_cast<uint64_t>(n->numel() * dtype_size(n->dtype)));
+    if (n->numel() > 0) run_kernel(prog, *n, loads);
+    built_kernel = true;
+  }
+  // A realized DETACH keeps its value, not its history: dropping the sources frees the graph
+  // (and buffers) behind it, which is what keeps a training loop's memory flat.
+  if (n->op == Op::DETACH) n->src.clear();
+}
+
+}  // namespace
+
+void realize(const std::vector<NodePtr>& roots) {
+  bool built = false;
+  for (auto& r : roots) realize_one(r, built);
+  if (built) stats().schedules++;
+}
+
+}  // namespace tg::detail

@@ -1,0 +1,202 @@
+// Lowered kernel -> tg.kir: numbers the nodes, dedupes params, views and constants, and states
+// every view over the kernel's full iteration space.
+#include <map>
+#include <unordered_map>
+
+#include "schedule/lowered.hpp"
+#include "tg/error.hpp"
+
+namespace tg::detail {
+namespace {
+
+uint32_t kir_op(Op op) {
+  switch (op) {
+    case Op::CAST: return TG_KIR_CAST;
+    case Op::EXP2: return TG_KIR_EXP2;
+    case Op::LOG2: return TG_KIR_LOG2;
+    case Op::SIN: return TG_KIR_SIN;
+    case Op::SQRT: return TG_KIR_SQRT;
+    case Op::RECIP: return TG_KIR_RECIP;
+    case Op::NEG: return TG_KIR_NEG;
+    case Op::TRUNC: return TG_KIR_TRUNC;
+    case Op::ADD: return TG_KIR_ADD;
+    case Op::MUL: return TG_KIR_MUL;
+    case Op::MAX: return TG_KIR_MAX;
+    case Op::CMPLT: return TG_KIR_CMPLT;
+    case Op::CMPNE: return TG_KIR_CMPNE;
+    case Op::IDIV: return TG_KIR_IDIV;
+    case Op::MOD: return TG_KIR_MOD;
+    case Op::AND: return TG_KIR_AND;
+    case Op::OR: return TG_KIR_OR;
+    case Op::XOR: return TG_KIR_XOR;
+    case Op::SHL: return TG_KIR_SHL;
+    case Op::SHR: return TG_KIR_SHR;
+    case Op::WHERE: return TG_KIR_WHERE;
+    default: throw Error("internal error: " + std::string(op_name(op)) + " is not a tg.kir ALU op");
+  }
+}
+
+uint32_t kir_reduce(ReduceOp r) {
+  switch (r) {
+    case ReduceOp::SUM: return TG_REDUCE_SUM;
+    case ReduceOp::MAX: return TG_REDUCE_MAX;
+    case ReduceOp::PROD: return TG_REDUCE_PROD;
+  }
+  return TG_REDUCE_SUM;
+}
+
+class Emitter {
+ public:
+  Emitter(KirProgram& p, const Dims& full) : p_(p), full_(full) {}
+
+  int32_t emit(const LPtr& l) {
+    if (auto it = done_.find(l.get()); it != done_.end()) return it->second;
+    int32_t id = emit_uncached(*l);
+    done_[l.get()] = id;
+    return id;
+  }
+
+  int32_t param(const NodePtr& base, std::vector<NodePtr>* loads) {
+    if (auto it = params_.find(base.get()); it != params_.end()) return it->second;
+    int32_t id = static_cast<int32_t>(p_.params.size());
+    p_.params.push_back(tg_kir_param{static_cast<uint32_t>(base->dtype), TG_PARAM_READ, base->numel()});
+    loads->push_back(base);
+    params_[base.get()] = id;
+    return id;
+  }
+
+  // A view of a node of shape `shape` (size 1 where it broadcasts over the full space), or -1
+  // when nothing is masked. `valid` is false when the mask excludes everything.
+  int32_t view(const View& v, bool* valid) {
+    tg_kir_view k{};
+    k.offset = v.offset;
+    *valid = !v.all_invalid();
+    for (size_t d = 0; d < full_.size(); d++) {
+      bool bcast = v.shape[d] == 1 && full_[d] != 1;
+      k.strides[d] = bcast ? 0 : v.strides[d];
+      if (!v.mask.empty()) {
+        k.has_mask = 1;
+        k.mask_begin[d] = bcast ? 0 : v.mask[d].first;
+        k.mask_end[d] = bcast ? full_[d] : v.mask[d].second;
+      }
+    }
+    std::string key(reinterpret_cast<const char*>(&k), sizeof k);
+    if (auto it = views_.find(key); it != views_.end()) return it->second;
+    int32_t id = static_cast<int32_t>(p_.views.size());
+    p_.views.push_back(k);
+    views_[key] = id;
+    return id;
+  }
+
+  std::vector<NodePtr>* loads = nullptr;
+
+ private:
+  KirProgram& p_;
+  Dims full_;
+  std::unordered_map<const LNode*, int32_t> done_;
+  std::unordered_map<const Node*, int32_t> params_;
+  std::map<std::string, int32_t> views_;
+  std::map<std::string, int32_t> nodes_;  // structural dedupe of leaves and ALU nodes
+
+  static tg_kir_node blank(uint32_t op, DType dt) {
+    tg_kir_node n{};
+    n.op = op;
+    n.dtype = static_cast<uint32_t>(dt);
+    n.src[0] = n.src[1] = n.src[2] = -1;
+    n.param = n.view = -1;
+    return n;
+  }
+
+  int32_t add(const tg_kir_node& n) {
+    std::string key(reinterpret_cast<const char*>(&n), sizeof n);
+    if (auto it = nodes_.find(key); it != nodes_.end()) return it->second;
+    int32_t id = static_cast<int32_t>(p_.nodes.size());
+    p_.nodes.push_back(n);
+    nodes_[key] = id;
+    return id;
+  }
+
+  int32_t constant(DType dt, double f, int64_t i) {
+    tg_kir_node n = blank(TG_KIR_CONST, dt);
+    if (is_float(dt)) n.fvalue = f;
+    else n.ivalue = dt == DType::bool_ ? (i != 0) : i;
+    return add(n);
+  }
+
+  int32_t emit_uncached(const LNode& l) {
+    // Views live over the full space: pad a lower-rank view (a CONST's scalar view) with 1s.
+    auto full_view = [&](View v) {
+      while (v.shape.size() < full_.size()) {
+        v.shape.push_back(1);
+        v.strides.push_back(0);
+        if (!v.mask.empty()) v.mask.push_back({0, 1});
+      }
+      return v;
+    };
+    switch (l.kind) {
+      case LNode::Kind::LOAD: {
+        bool valid;
+        int32_t vid = view(full_view(l.view), &valid);
+        if (!valid) return constant(l.dtype, 0, 0);
+        tg_kir_node n = blank(TG_KIR_LOAD, l.dtype);
+        n.param = param(l.base, loads);
+        n.view = vid;
+        return add(n);
+      }
+      case LNode::Kind::CONST: {
+        if (l.view.mask.empty()) return constant(l.dtype, l.fvalue, l.ivalue);
+        bool valid;
+        int32_t vid = view(full_view(l.view), &valid);
+        if (!valid) return constant(l.dtype, 0, 0);
+        tg_kir_node n = blank(TG_KIR_CONST, l.dtype);
+        if (is_float(l.dtype)) n.fvalue = l.fvalue;
+        else n.ivalue = l.ivalue;
+        n.view = vid;
+        return add(n);
+      }
+      case LNode::Kind::ALU: {
+        tg_kir_node n = blank(kir_op(l.op), l.dtype);
+        for (size_t i = 0; i < l.src.size(); i++) n.src[i] = emit(l.src[i]);
+        return add(n);
+      }
+      case LNode::Kind::REDUCE: {
+        tg_kir_node n = blank(TG_KIR_REDUCE, l.dtype);
+        n.src[0] = emit(l.src[0]);
+        n.reduce_op = static_cast<int32_t>(kir_reduce(l.reduce_op));
+        for (int64_t a : l.axes) n.ivalue |= int64_t{1} << a;
+        return add(n);
+      }
+    }
+    return -1;
+  }
+};
+
+}  // namespace
+
+KirProgram to_kir(const LPtr& root, const Node& out, const std::optional<ReduceSig>& reduce,
+                  std::vector<NodePtr>* loads) {
+  KirProgram p;
+  p.shape = reduce ? reduce->input_shape : out.shape;
+  if (p.shape.size() > TG_KIR_MAX_DIMS)
+    throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
+                std::to_string(p.shape.size()) + " dims): reshape to fewer dims first");
+  p.params.push_back(tg_kir_param{static_cast<uint32_t>(out.dtype), TG_PARAM_WRITE, out.numel()});
+  Emitter e(p, p.shape);
+  e.loads = loads;
+  int32_t value = e.emit(root);
+  tg_kir_node store{};
+  store.op = TG_KIR_STORE;
+  store.dtype = static_cast<uint32_t>(out.dtype);
+  store.src[0] = value;
+  store.src[1] = store.src[2] = -1;
+  store.param = 0;
+  bool valid;
+  store.view = e.view(View::contiguous(out.shape), &valid);
+  p.nodes.push_back(store);
+  // A readable name: E (elementwise) or R (reduce), then the iteration shape.
+  p.name = reduce ? "R" : "E";
+  for (int64_t d : p.shape) p.name += "_" + std::to_string(d);
+  return p;
+}
+
+}  // namespace tg::detail

@@ -1,0 +1,362 @@
+// Movement ops (views), joining and indexing, and matmul.
+#include <algorithm>
+#include <numeric>
+
+#include "tensor/ops.hpp"
+
+namespace tg {
+namespace {
+
+using detail::Dims;
+using detail::node_of;
+using detail::Ranges;
+using detail::shape_str;
+
+int64_t dim_of(const Tensor& t, int64_t axis, const char* what) {
+  return detail::norm_axis(axis, t.ndim(), t.shape().dims(), what);
+}
+
+}  // namespace
+
+Tensor Tensor::reshape(Shape shape) const {
+  const auto& n = node_of(*this);
+  Dims out = shape.dims();
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < out.size(); i++) {
+    if (out[i] == -1) {
+      if (infer >= 0)
+        throw Error("reshape: shape " + shape.to_string() + " has more than one -1; at most one dim can be inferred");
+      infer = static_cast<int64_t>(i);
+    } else if (out[i] < 0) {
+      throw Error("reshape: shape " + shape.to_string() + " has a negative dim " + std::to_string(out[i]));
+    } else {
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || n->numel() % known != 0)
+      throw Error("reshape: cannot reshape " + shape_str(n->shape) + " (" + std::to_string(n->numel()) +
+                  " elements) to " + shape.to_string() + ": the -1 cannot be inferred");
+    out[static_cast<size_t>(infer)] = n->numel() / known;
+  }
+  int64_t total = std::accumulate(out.begin(), out.end(), int64_t{1}, std::multiplies<>());
+  if (total != n->numel())
+    throw Error("reshape: cannot reshape " + shape_str(n->shape) + " (" + std::to_string(n->numel()) + " elements) to " +
+                shape_str(out) + " (" + std::to_string(total) + " elements)");
+  return detail::make_result(detail::reshape(n, out));
+}
+
+Tensor Tensor::permute(std::vector<int64_t> order) const {
+  const auto& n = node_of(*this);
+  if (order.size() != n->shape.size())
+    throw Error("permute: order has " + std::to_string(order.size()) + " entries but the tensor has " +
+                std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + ")");
+  std::vector<bool> seen(order.size(), false);
+  for (auto& o : order) {
+    o = dim_of(*this, o, "permute");
+    if (seen[static_cast<size_t>(o)]) throw Error("permute: dim " + std::to_string(o) + " appears twice in the order");
+    seen[static_cast<size_t>(o)] = true;
+  }
+  return detail::make_result(detail::permute(n, order));
+}
+
+Tensor Tensor::transpose(int64_t a, int64_t b) const {
+  std::vector<int64_t> order(static_cast<size_t>(ndim()));
+  std::iota(order.begin(), order.end(), 0);
+  if (ndim() == 0) return *this;
+  std::swap(order[static_cast<size_t>(dim_of(*this, a, "transpose"))], order[static_cast<size_t>(dim_of(*this, b, "transpose"))]);
+  return permute(order);
+}
+
+Tensor Tensor::T() const {
+  if (ndim() != 2) throw Error("T(): needs a 2-D tensor, this one has shape " + shape().to_string() + " (use permute)");
+  return transpose(0, 1);
+}
+
+Tensor Tensor::flatten(int64_t start, int64_t end) const {
+  if (ndim() == 0) return reshape({1});
+  int64_t s = dim_of(*this, start, "flatten"), e = dim_of(*this, end, "flatten");
+  if (s > e) throw Error("flatten: start dim " + std::to_string(start) + " comes after end dim " + std::to_string(end));
+  Dims in = shape().dims(), out(in.begin(), in.begin() + s);
+  out.push_back(std::accumulate(in.begin() + s, in.begin() + e + 1, int64_t{1}, std::multiplies<>()));
+  out.insert(out.end(), in.begin() + e + 1, in.end());
+  return reshape(Shape(out));
+}
+
+Tensor Tensor::unflatten(int64_t dim, Shape sizes) const {
+  int64_t d = dim_of(*this, dim, "unflatten");
+  Dims in = shape().dims(), out(in.begin(), in.begin() + d);
+  out.insert(out.end(), sizes.begin(), sizes.end());
+  out.insert(out.end(), in.begin() + d + 1, in.end());
+  return reshape(Shape(out));
+}
+
+Tensor Tensor::squeeze(std::optional<int64_t> dim) const {
+  Dims in = shape().dims(), out;
+  if (!dim) {
+    for (int64_t s : in)
+      if (s != 1) out.push_back(s);
+    return reshape(Shape(out));
+  }
+  if (ndim() == 0) return *this;
+  int64_t d = dim_of(*this, *dim, "squeeze");
+  if (in[static_cast<size_t>(d)] != 1) return *this;  // as torch: only size-1 dims go
+  in.erase(in.begin() + d);
+  return reshape(Shape(in));
+}
+
+Tensor Tensor::unsqueeze(int64_t dim) const {
+  Dims in = shape().dims();
+  int64_t n = static_cast<int64_t>(in.size()) + 1;
+  if (dim < -n || dim >= n)
+    throw Error("unsqueeze: dim " + std::to_string(dim) + " is out of range for a result of " + std::to_string(n) +
+                " dims; use a dim in [" + std::to_string(-n) + ", " + std::to_string(n - 1) + "]");
+  if (dim < 0) dim += n;
+  in.insert(in.begin() + dim, 1);
+  return reshape(Shape(in));
+}
+
+Tensor Tensor::expand(Shape shape) const {
+  const auto& n = node_of(*this);
+  if (shape.size() < n->shape.size())
+    throw Error("expand: the target " + shape.to_string() + " has fewer dims than the tensor " + shape_str(n->shape));
+  Dims target = shape.dims();
+  size_t lead = target.size() - n->shape.size();
+  for (size_t i = 0; i < target.size(); i++) {
+    if (target[i] != -1) continue;
+    if (i < lead) throw Error("expand: -1 is not allowed for a new leading dim (target " + shape.to_string() + ")");
+    target[i] = n->shape[i - lead];
+  }
+  for (size_t i = lead; i < target.size(); i++)
+    if (n->shape[i - lead] != target[i] && n->shape[i - lead] != 1)
+      throw Error("expand: cannot expand shape " + shape_str(n->shape) + " to " + shape.to_string() + ": dim " +
+                  std::to_string(i) + " is " + std::to_string(n->shape[i - lead]) + ", not 1 or " +
+                  std::to_string(target[i]));
+  return detail::make_result(detail::broadcast_to(n, target, "expand"));
+}
+
+Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar value) const {
+  const auto& n = node_of(*this);
+  if (padding.size() != n->shape.size())
+    throw Error("pad: " + std::to_string(padding.size()) + " (before, after) pairs given for a tensor of " +
+                std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + "); give one pair per dim");
+  for (auto& [b, a] : padding)
+    if (b < 0 || a < 0) throw Error("pad: padding must be >= 0 (use shrink to cut), got (" + std::to_string(b) + ", " + std::to_string(a) + ")");
+  Tensor padded = detail::make_result(detail::pad(n, padding));
+  if (value.value == 0) return padded;
+  // Where the padding is: a padded all-true mask says which elements are real.
+  detail::NodePtr real = detail::pad(detail::const_like(n, 1, DType::bool_), padding);
+  return tg::where(Tensor(real), padded, value);
+}
+
+Tensor Tensor::shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const {
+  const auto& n = node_of(*this);
+  if (ranges.size() != n->shape.size())
+    throw Error("shrink: " + std::to_string(ranges.size()) + " ranges given for a tensor of " +
+                std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + ")");
+  for (size_t d = 0; d < ranges.size(); d++)
+    if (ranges[d].first < 0 || ranges[d].first > ranges[d].second || ranges[d].second > n->shape[d])
+      throw Error("shrink: range [" + std::to_string(ranges[d].first) + ", " + std::to_string(ranges[d].second) +
+                  ") of dim " + std::to_string(d) + " is not inside [0, " + std::to_string(n->shape[d]) + "]");
+  return detail::make_result(detail::shrink(n, ranges));
+}
+
+Tensor Tensor::flip(Axes axes) const {
+  const auto& n = node_of(*this);
+  Dims flags(n->shape.size(), 0);
+  for (int64_t a : detail::norm_axes(axes, n->shape, "flip")) flags[static_cast<size_t>(a)] = 1;
+  return detail::make_result(detail::flip(n, flags));
+}
+
+Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
+  if (repeats.size() < static_cast<size_t>(ndim()))
+    throw Error("repeat: " + std::to_string(repeats.size()) + " repeats for a tensor of " + std::to_string(ndim()) +
+                " dims; give at least one per dim");
+  Dims base(repeats.size() - static_cast<size_t>(ndim()), 1);
+  for (int64_t s : shape()) base.push_back(s);
+  Dims inter, expanded, out;
+  for (size_t i = 0; i < base.size(); i++) {
+    if (repeats[i] < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(repeats[i]));
+    inter.insert(inter.end(), {1, base[i]});
+    expanded.insert(expanded.end(), {repeats[i], base[i]});
+    out.push_back(repeats[i] * base[i]);
+  }
+  return reshape(Shape(inter)).expand(Shape(expanded)).reshape(Shape(out));
+}
+
+Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
+  int64_t d = dim_of(*this, dim, "slice");
+  if (step <= 0) throw Error("slice: step must be positive, got " + std::to_string(step) + " (use flip to reverse)");
+  int64_t n = shape()[static_cast<size_t>(d)];
+  auto clampi = [n](int64_t i) { return std::min(std::max(i < 0 ? i + n : i, int64_t{0}), n); };
+  start = clampi(start);
+  end = std::max(clampi(end), start);
+  int64_t count = (end - start + step - 1) / step;
+  std::vector<std::pair<int64_t, int64_t>> r;
+  for (int64_t s : shape()) r.push_back({0, s});
+  if (step == 1 || count == 0) {
+    r[static_cast<size_t>(d)] = {start, start + count * step};
+    return shrink(r);
+  }
+  // Take count*step elements (padding past the end if needed), view them as (count, step)
+  // and keep column 0.
+  int64_t stop = start + count * step;
+  r[static_cast<size_t>(d)] = {start, std::min(stop, n)};
+  Tensor x = shrink(r);
+  if (stop > n) {
+    std::vector<std::pair<int64_t, int64_t>> p(static_cast<size_t>(ndim()), {0, 0});
+    p[static_cast<size_t>(d)] = {0, stop - n};
+    x = x.pad(p);
+  }
+  Dims s = x.shape().dims();
+  s[static_cast<size_t>(d)] = count;
+  s.insert(s.begin() + d + 1, step);
+  x = x.reshape(Shape(s));
+  std::vector<std::pair<int64_t, int64_t>> keep;
+  for (int64_t v : s) keep.push_back({0, v});
+  keep[static_cast<size_t>(d) + 1] = {0, 1};
+  return x.shrink(keep).squeeze(d + 1);
+}
+
+Tensor Tensor::operator[](int64_t index) const {
+  if (ndim() == 0) throw Error("operator[]: cannot index a 0-dim tensor");
+  int64_t n = shape()[0];
+  if (index < -n || index >= n)
+    throw Error("operator[]: index " + std::to_string(index) + " is out of range for dim 0 of size " + std::to_string(n));
+  if (index < 0) index += n;
+  return slice(0, index, index + 1).squeeze(0);
+}
+
+std::vector<Tensor> Tensor::split(std::vector<int64_t> sizes, int64_t dim) const {
+  int64_t d = dim_of(*this, dim, "split");
+  int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
+  if (total != shape()[static_cast<size_t>(d)])
+    throw Error("split: sizes add up to " + std::to_string(total) + " but dim " + std::to_string(d) + " has size " +
+                std::to_string(shape()[static_cast<size_t>(d)]));
+  std::vector<Tensor> out;
+  int64_t at = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(d, at, at + s));
+    at += s;
+  }
+  return out;
+}
+
+std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const {
+  if (size <= 0) throw Error("split: size must be positive, got " + std::to_string(size));
+  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "split"))];
+  std::vector<int64_t> sizes;
+  for (int64_t at = 0; at < n; at += size) sizes.push_back(std::min(size, n - at));
+  return split(sizes, dim);
+}
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
+  if (chunks <= 0) throw Error("chunk: chunks must be positive, got " + std::to_string(chunks));
+  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "chunk"))];
+  return split(std::max<int64_t>(1, (n + chunks - 1) / chunks), dim);
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (tensors.empty()) throw Error("cat: needs at least one tensor");
+  const Tensor& first = tensors[0];
+  int64_t d = dim_of(first, dim, "cat");
+  DType dt = first.dtype();
+  int64_t total = 0;
+  for (const Tensor& t : tensors) {
+    if (t.ndim() != first.ndim())
+      throw Error("cat: all tensors need the same number of dims: " + first.shape().to_string() + " vs " +
+                  t.shape().to_string());
+    for (int64_t i = 0; i < t.ndim(); i++)
+      if (i != d && t.shape()[static_cast<size_t>(i)] != first.shape()[static_cast<size_t>(i)])
+        throw Error("cat: shapes " + first.shape().to_string() + " and " + t.shape().to_string() +
+                    " differ in dim " + std::to_string(i) + " (only dim " + std::to_string(d) + " may differ)");
+    total += t.shape()[static_cast<size_t>(d)];
+    dt = promote_types(dt, t.dtype());
+  }
+  if (tensors.size() == 1) return first;
+  // Each piece padded into its place, then summed: one fused kernel.
+  Tensor out;
+  int64_t at = 0;
+  for (const Tensor& t : tensors) {
+    std::vector<std::pair<int64_t, int64_t>> p(static_cast<size_t>(t.ndim()), {0, 0});
+    int64_t n = t.shape()[static_cast<size_t>(d)];
+    p[static_cast<size_t>(d)] = {at, total - at - n};
+    Tensor piece = t.cast(dt).pad(p);
+    out = out.defined() ? (dt == DType::bool_ ? out.logical_or(piece) : out + piece) : piece;
+    at += n;
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (tensors.empty()) throw Error("stack: needs at least one tensor");
+  for (const Tensor& t : tensors)
+    if (t.shape() != tensors[0].shape())
+      throw Error("stack: all tensors need the same shape: " + tensors[0].shape().to_string() + " vs " +
+                  t.shape().to_string());
+  int64_t n = tensors[0].ndim() + 1;
+  if (dim < -n || dim >= n) throw Error("stack: dim " + std::to_string(dim) + " is out of range for " + std::to_string(n) + " dims");
+  std::vector<Tensor> parts;
+  for (const Tensor& t : tensors) parts.push_back(t.unsqueeze(dim));
+  return cat(parts, dim);
+}
+
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  int64_t d = dim_of(*this, dim, "gather");
+  if (index.ndim() != ndim())
+    throw Error("gather: index has " + std::to_string(index.ndim()) + " dims but the tensor has " +
+                std::to_string(ndim()) + "; they must match");
+  if (is_float(index.dtype())) throw Error("gather: index must be an integer tensor, got " + std::string(dtype_name(index.dtype())));
+  std::vector<std::pair<int64_t, int64_t>> r;
+  for (int64_t i = 0; i < ndim(); i++) {
+    int64_t want = index.shape()[static_cast<size_t>(i)], have = shape()[static_cast<size_t>(i)];
+    if (i != d && want > have)
+      throw Error("gather: index shape " + index.shape().to_string() + " exceeds the tensor's " + shape().to_string() +
+                  " in dim " + std::to_string(i));
+    r.push_back({0, i == d ? have : want});
+  }
+  int64_t n = shape()[static_cast<size_t>(d)];
+  Tensor x = shrink(r).transpose(d, -1);        // (..., n)
+  Tensor idx = index.transpose(d, -1);           // (..., m)
+  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{index.dtype(), device(), false});
+  Tensor hit = idx.unsqueeze(-1) == ar;          // (..., m, n)
+  return tg::where(hit, x.unsqueeze(-2), 0).sum(-1).cast(dtype()).transpose(d, -1);
+}
+
+Tensor Tensor::one_hot(int64_t num_classes) const {
+  if (is_float(dtype())) throw Error("one_hot: needs an integer tensor, got " + std::string(dtype_name(dtype())));
+  if (num_classes <= 0) throw Error("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
+  Tensor ar = Tensor::arange(static_cast<double>(num_classes), TensorOptions{dtype(), device(), false});
+  return tg::where(unsqueeze(-1) == ar, 1, 0).cast(DType::int32);
+}
+
+Tensor Tensor::matmul(const Tensor& w) const {
+  int64_t n1 = ndim(), n2 = w.ndim();
+  if (n1 == 0 || n2 == 0)
+    throw Error("matmul: both operands need at least 1 dim, got shapes " + shape().to_string() + " and " +
+                w.shape().to_string());
+  int64_t k = shape().back(), kw = w.shape()[static_cast<size_t>(n2 - std::min<int64_t>(n2, 2))];
+  if (k != kw)
+    throw Error("matmul: shapes " + shape().to_string() + " and " + w.shape().to_string() + " do not fit: " +
+                std::to_string(k) + " (last dim of the first) != " + std::to_string(kw) +
+                (n2 >= 2 ? " (second-to-last dim of the second)" : " (the second's only dim)"));
+  int64_t ones = std::min<int64_t>({n1 - 1, n2 - 1, 1});
+  Dims as = shape().dims(), bs = w.shape().dims();
+  Dims xs(as.begin(), as.end() - 1), ws(bs.begin(), bs.end() - std::min<int64_t>(n2, 2));
+  xs.insert(xs.end(), static_cast<size_t>(ones), 1);
+  xs.push_back(k);
+  ws.insert(ws.end(), static_cast<size_t>(ones), 1);
+  ws.insert(ws.end(), bs.end() - std::min<int64_t>(n2, 2), bs.end());
+  Tensor x = reshape(Shape(xs));
+  Tensor wt = w.reshape(Shape(ws)).transpose(-1, -std::min<int64_t>(n2, 2));
+  return (x * wt).sum(-1);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) { return a.matmul(b); }
+
+Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {
+  Tensor y = matmul(weight);
+  return bias ? y + *bias : y;
+}
+
+}  // namespace tg

@@ -1,0 +1,21 @@
+#pragma once
+// Shared helpers of the Tensor layer's op files: broadcasting, promotion, scalar operands.
+#include "tensor/impl.hpp"
+
+namespace tg::detail {
+
+// Both operands broadcast to one shape (numpy rules); `what` names the op in the error.
+std::pair<NodePtr, NodePtr> broadcast_pair(const NodePtr& a, const NodePtr& b, const char* what);
+NodePtr broadcast_to(const NodePtr& x, const Dims& shape, const char* what);
+// A constant with x's shape and device.
+NodePtr const_like(const NodePtr& x, double value, DType dtype);
+// The dtype a Python-style scalar takes next to a tensor of dtype t (tinygrad's rule).
+DType scalar_dtype_with(DType t, const Scalar& s);
+// Elementwise binary op with broadcasting and promotion to a common dtype (or `out` if given).
+Tensor binary(Op op, const Tensor& a, const Tensor& b, const char* what);
+Tensor binary(Op op, const Tensor& a, Scalar b, const char* what, bool scalar_first = false);
+Tensor unary(Op op, const Tensor& x);
+Tensor to_float(const Tensor& x);  // ints and bools become float32
+Tensor scalar_tensor_like(const Tensor& x, Scalar s);
+
+}  // namespace tg::detail

@@ -1,0 +1,35 @@
+# Shared by scripts/demo.sh and scripts/test.sh (sourced, not run).
+
+# The Debian 12 packages tg's build and tests need.
+TG_APT_PACKAGES=(cmake g++ ninja-build libboost-dev libboost-program-options-dev libgtest-dev)
+
+# Installs the missing ones with apt-get (as root). When every package is already there nothing
+# is run, so an offline machine or a non-root user with the packages works too.
+tg_install_deps() {
+  local missing=() p
+  for p in "${TG_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "packages: all present (${TG_APT_PACKAGES[*]})"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "packages missing: ${missing[*]}" >&2
+    echo "install them as root: apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+  echo "packages: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# tg_configure <build dir> <build type> [cmake args...]: configures tg's tree, with Ninja when
+# the build dir is new and Ninja is there (an existing build dir keeps its generator).
+tg_configure() {
+  local dir=$1 type=$2
+  shift 2
+  local generator=()
+  if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
+  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE="$type" "$@"
+}

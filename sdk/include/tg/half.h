@@ -1,0 +1,142 @@
+/*
+ * tg/half.h -- float16 and bfloat16 conversions, header-only, C99 and C++.
+ *
+ * float16 is IEEE 754 binary16 (1 sign, 5 exponent, 10 mantissa bits); bfloat16 is the upper
+ * half of a float32 (1 sign, 8 exponent, 7 mantissa bits). Both travel as uint16_t bit patterns.
+ *
+ *   uint16_t tg_float_to_half(float)        float32 -> float16
+ *   uint16_t tg_double_to_half(double)      float64 -> float16 (one rounding, not two)
+ *   float    tg_half_to_float(uint16_t)     float16 -> float32 (exact)
+ *   uint16_t tg_float_to_bfloat16(float)    float32 -> bfloat16
+ *   uint16_t tg_double_to_bfloat16(double)  float64 -> bfloat16 (one rounding, not two)
+ *   float    tg_bfloat16_to_float(uint16_t) bfloat16 -> float32 (exact)
+ *
+ * Narrowing rounds to nearest, ties to even, as IEEE 754 and every GPU do: values too large
+ * become infinity, values too small become (signed) zero or a subnormal, infinities stay
+ * infinities, and a NaN stays a NaN (made quiet, sign and top payload bits kept).
+ * Widening is exact. No dependencies beyond <stdint.h> and <string.h>; no global state.
+ */
+#ifndef TG_HALF_H
+#define TG_HALF_H
+
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Rounds an IEEE binary value (the bit pattern `bits` of a format with src_ebits exponent and
+ * src_mbits mantissa bits) to a narrower IEEE format (dst_ebits, dst_mbits < src_mbits), round
+ * to nearest even. Returns the narrow bit pattern. The one routine behind every narrowing. */
+static inline uint32_t tg_ieee_narrow_bits(uint64_t bits, int src_ebits, int src_mbits,
+                                           int dst_ebits, int dst_mbits) {
+  const uint32_t src_emax = (1u << src_ebits) - 1u; /* the all-ones exponent: inf and NaN */
+  const int src_bias = (1 << (src_ebits - 1)) - 1;
+  const uint32_t dst_emax = (1u << dst_ebits) - 1u;
+  const int dst_bias = (1 << (dst_ebits - 1)) - 1;
+  const uint32_t sign = ((uint32_t)(bits >> (src_ebits + src_mbits)) & 1u) << (dst_ebits + dst_mbits);
+  const uint32_t e = (uint32_t)(bits >> src_mbits) & src_emax;
+  const uint64_t m = bits & ((UINT64_C(1) << src_mbits) - 1u);
+  const uint32_t inf = dst_emax << dst_mbits;
+  int exp;       /* unbiased exponent of the leading one */
+  uint64_t mant; /* the significand with its leading one at bit src_mbits */
+  int de;        /* biased destination exponent */
+  int shift;     /* mantissa bits dropped */
+  uint64_t kept, rest, halfway;
+  uint32_t out;
+
+  if (e == src_emax) {
+    if (m == 0) return sign | inf;
+    return sign | inf | (1u << (dst_mbits - 1)) | (uint32_t)(m >> (src_mbits - dst_mbits));
+  }
+  if (e == 0 && m == 0) return sign;
+  if (e == 0) { /* a source subnormal: normalize it */
+    exp = 1 - src_bias;
+    mant = m;
+    while ((mant >> src_mbits) == 0) {
+      mant <<= 1;
+      exp--;
+    }
+  } else {
+    exp = (int)e - src_bias;
+    mant = m | (UINT64_C(1) << src_mbits);
+  }
+  de = exp + dst_bias;
+  if (de >= (int)dst_emax) return sign | inf; /* too large even before rounding */
+  /* A destination normal keeps dst_mbits bits after the leading one; a destination subnormal
+   * (de < 1) keeps 1 - de fewer. */
+  shift = src_mbits - dst_mbits + (de < 1 ? 1 - de : 0);
+  if (shift > src_mbits + 1) return sign; /* below half the smallest subnormal: rounds to 0 */
+  kept = mant >> shift;
+  rest = mant & ((UINT64_C(1) << shift) - 1u);
+  halfway = UINT64_C(1) << (shift - 1);
+  /* For a normal, kept carries the implicit one at bit dst_mbits, which adds one to de - 1. */
+  out = (de < 1 ? 0u : (uint32_t)(de - 1) << dst_mbits) + (uint32_t)kept;
+  if (rest > halfway || (rest == halfway && (kept & 1u))) out += 1u; /* a carry may reach inf */
+  if (out > inf) out = inf;
+  return sign | out;
+}
+
+static inline uint16_t tg_float_to_half(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  return (uint16_t)tg_ieee_narrow_bits(bits, 8, 23, 5, 10);
+}
+
+static inline uint16_t tg_double_to_half(double d) {
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
+  return (uint16_t)tg_ieee_narrow_bits(bits, 11, 52, 5, 10);
+}
+
+static inline float tg_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31;
+  uint32_t e = (uint32_t)(h >> 10) & 31u;
+  uint32_t m = (uint32_t)h & 0x3ffu;
+  uint32_t bits;
+  float f;
+  if (e == 31u) {
+    bits = sign | 0x7f800000u | (m << 13); /* inf, or NaN with its payload */
+  } else if (e == 0u) {
+    if (m == 0u) {
+      bits = sign;
+    } else { /* subnormal: m * 2^-24; normalize so the leading one is bit 10 */
+      int exp = -14;
+      while ((m & 0x400u) == 0u) {
+        m <<= 1;
+        exp--;
+      }
+      bits = sign | ((uint32_t)(exp + 127) << 23) | ((m & 0x3ffu) << 13);
+    }
+  } else {
+    bits = sign | ((e - 15u + 127u) << 23) | (m << 13);
+  }
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static inline uint16_t tg_float_to_bfloat16(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  return (uint16_t)tg_ieee_narrow_bits(bits, 8, 23, 8, 7);
+}
+
+static inline uint16_t tg_double_to_bfloat16(double d) {
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
+  return (uint16_t)tg_ieee_narrow_bits(bits, 11, 52, 8, 7);
+}
+
+static inline float tg_bfloat16_to_float(uint16_t b) {
+  uint32_t bits = (uint32_t)b << 16;
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TG_HALF_H */

@@ -1,0 +1,365 @@
+// tg/kir.hpp -- reading tg.kir programs in C++: names, dtype classes, and the one validation
+// every device runs before it compiles a program. Header-only, part of the SDK.
+//
+//   tg::sdk::ProgramInfo info = tg::sdk::check_program(program);   // throws tg::sdk::Failure
+//
+// check_program enforces tg/plugin.h's rules for tg.kir 1.0 and answers
+//   TG_ERR_UNSUPPORTED       for what this build does not know: an op, dtype or reduce kind past
+//                            the 1.0 lists, or more than TG_KIR_MAX_DIMS dims;
+//   TG_ERR_INVALID_ARGUMENT  for a malformed program: a source that is not an earlier node, an
+//                            index out of range, dtypes that do not fit the op, REDUCEs over
+//                            different axes, no STORE, or a view that reaches an element outside
+//                            its param's [0, numel).
+// After it passes, every LOAD and STORE touches only elements inside [0, numel) of its param (the
+// plugin.hpp helper checks at launch that each buffer holds numel elements), so an evaluator can
+// index memory without further checks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tg/plugin.hpp"
+
+namespace tg::sdk {
+
+// ---- names and classes ------------------------------------------------------------------------
+
+// "float32", "bool", ...; nullptr for a value this header does not know.
+constexpr const char* dtype_name(uint32_t dtype) {
+  switch (dtype) {
+    case TG_DTYPE_BOOL: return "bool";
+    case TG_DTYPE_INT8: return "int8";
+    case TG_DTYPE_UINT8: return "uint8";
+    case TG_DTYPE_INT16: return "int16";
+    case TG_DTYPE_INT32: return "int32";
+    case TG_DTYPE_INT64: return "int64";
+    case TG_DTYPE_FLOAT16: return "float16";
+    case TG_DTYPE_BFLOAT16: return "bfloat16";
+    case TG_DTYPE_FLOAT32: return "float32";
+    case TG_DTYPE_FLOAT64: return "float64";
+  }
+  return nullptr;
+}
+
+constexpr bool is_float_dtype(uint32_t d) {
+  return d == TG_DTYPE_FLOAT16 || d == TG_DTYPE_BFLOAT16 || d == TG_DTYPE_FLOAT32 || d == TG_DTYPE_FLOAT64;
+}
+// Signed or unsigned integer; not bool.
+constexpr bool is_int_dtype(uint32_t d) {
+  return d == TG_DTYPE_INT8 || d == TG_DTYPE_UINT8 || d == TG_DTYPE_INT16 || d == TG_DTYPE_INT32 ||
+         d == TG_DTYPE_INT64;
+}
+
+// "ADD", "LOAD", ...; nullptr for a value this header does not know.
+constexpr const char* op_name(uint32_t op) {
+  switch (op) {
+    case TG_KIR_LOAD: return "LOAD";
+    case TG_KIR_CONST: return "CONST";
+    case TG_KIR_STORE: return "STORE";
+    case TG_KIR_REDUCE: return "REDUCE";
+    case TG_KIR_CAST: return "CAST";
+    case TG_KIR_EXP2: return "EXP2";
+    case TG_KIR_LOG2: return "LOG2";
+    case TG_KIR_SIN: return "SIN";
+    case TG_KIR_SQRT: return "SQRT";
+    case TG_KIR_RECIP: return "RECIP";
+    case TG_KIR_NEG: return "NEG";
+    case TG_KIR_TRUNC: return "TRUNC";
+    case TG_KIR_ADD: return "ADD";
+    case TG_KIR_MUL: return "MUL";
+    case TG_KIR_MAX: return "MAX";
+    case TG_KIR_CMPLT: return "CMPLT";
+    case TG_KIR_CMPNE: return "CMPNE";
+    case TG_KIR_IDIV: return "IDIV";
+    case TG_KIR_MOD: return "MOD";
+    case TG_KIR_AND: return "AND";
+    case TG_KIR_OR: return "OR";
+    case TG_KIR_XOR: return "XOR";
+    case TG_KIR_SHL: return "SHL";
+    case TG_KIR_SHR: return "SHR";
+    case TG_KIR_WHERE: return "WHERE";
+  }
+  return nullptr;
+}
+
+constexpr const char* reduce_op_name(int32_t reduce_op) {
+  switch (reduce_op) {
+    case TG_REDUCE_SUM: return "SUM";
+    case TG_REDUCE_MAX: return "MAX";
+    case TG_REDUCE_PROD: return "PROD";
+  }
+  return nullptr;
+}
+
+// How many sources a node of this op has (-1 for an unknown op).
+constexpr int op_arity(uint32_t op) {
+  switch (op) {
+    case TG_KIR_LOAD: case TG_KIR_CONST: return 0;
+    case TG_KIR_STORE: case TG_KIR_REDUCE: case TG_KIR_CAST: case TG_KIR_EXP2: case TG_KIR_LOG2:
+    case TG_KIR_SIN: case TG_KIR_SQRT: case TG_KIR_RECIP: case TG_KIR_NEG: case TG_KIR_TRUNC:
+      return 1;
+    case TG_KIR_ADD: case TG_KIR_MUL: case TG_KIR_MAX: case TG_KIR_CMPLT: case TG_KIR_CMPNE:
+    case TG_KIR_IDIV: case TG_KIR_MOD: case TG_KIR_AND: case TG_KIR_OR: case TG_KIR_XOR:
+    case TG_KIR_SHL: case TG_KIR_SHR:
+      return 2;
+    case TG_KIR_WHERE: return 3;
+  }
+  return -1;
+}
+
+// ---- what check_program learns ----------------------------------------------------------------
+
+// Where a node's value is needed (bits of ProgramInfo::space).
+enum : uint8_t {
+  kSpaceOutput = 1,  // at the indices of the output space (reduced coordinates 0): feeds a STORE
+  kSpaceFull = 2     // at every index of `shape`: feeds a REDUCE (dead nodes count as this too)
+};
+
+struct ProgramInfo {
+  bool has_reduce = false;
+  uint32_t reduce_axes = 0;    // the axes bitmask every REDUCE shares (0 without a REDUCE)
+  int64_t numel = 1;           // elements of the iteration space `shape`
+  int64_t out_numel = 1;       // elements of the output space (reduced axes have size 1)
+  std::vector<uint8_t> space;  // per node: kSpaceOutput | kSpaceFull
+};
+
+namespace detail {
+
+inline std::string node_label(const tg_kir_program& p, uint32_t i) {
+  std::string s = "tg.kir program '" + std::string(p.name ? p.name : "(unnamed)") + "', node " +
+                  std::to_string(i);
+  const char* name = op_name(p.nodes[i].op);
+  if (name) s += std::string(" (") + name + ")";
+  return s;
+}
+
+template <class... Parts>
+[[noreturn]] void kir_fail(int32_t code, const Parts&... parts) {
+  std::string message;
+  (message += ... += parts);
+  throw Failure(code, message);
+}
+
+inline std::string dname(uint32_t dtype) {
+  const char* n = dtype_name(dtype);
+  return n ? n : "dtype " + std::to_string(dtype);
+}
+
+// The element range [lo, hi] a LOAD or STORE view reaches, checked against the param's numel.
+// `full`: over all of `shape`; else over the output space.
+inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, uint32_t i, bool full) {
+  const tg_kir_node& n = p.nodes[i];
+  const tg_kir_view& v = p.views[n.view];
+  const bool masked = n.op == TG_KIR_LOAD && v.has_mask;
+  int64_t lo = v.offset, hi = v.offset;
+  for (uint32_t d = 0; d < p.ndim; ++d) {
+    // In the output space a reduced axis has the one index 0 (even if shape[d] is 0).
+    int64_t first = 0, last = (!full && ((info.reduce_axes >> d) & 1u)) ? 0 : p.shape[d] - 1;
+    if (masked) {
+      if (v.mask_begin[d] > first) first = v.mask_begin[d];
+      if (v.mask_end[d] <= first) return;  // the mask excludes every index: nothing is read
+      if (v.mask_end[d] - 1 < last) last = v.mask_end[d] - 1;
+    }
+    if (first > last) return;  // an empty dimension: nothing is touched
+    int64_t a, b;
+    bool overflow = __builtin_mul_overflow(v.strides[d], first, &a) ||
+                    __builtin_mul_overflow(v.strides[d], last, &b);
+    if (!overflow) {
+      overflow = __builtin_add_overflow(lo, a < b ? a : b, &lo) ||
+                 __builtin_add_overflow(hi, a < b ? b : a, &hi);
+    }
+    if (overflow)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": the element index of view ",
+               std::to_string(n.view), " overflows int64");
+  }
+  const int64_t numel = p.params[n.param].numel;
+  if (lo < 0 || hi >= numel)
+    kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": view ", std::to_string(n.view),
+             " reaches elements [", std::to_string(lo), ", ", std::to_string(hi), "] of param ",
+             std::to_string(n.param), ", which holds ", std::to_string(numel), " elements");
+}
+
+// Dtype rules of one node whose sources are known to be valid earlier nodes.
+inline void check_node_dtypes(const tg_kir_program& p, uint32_t i) {
+  const tg_kir_node& n = p.nodes[i];
+  auto src_dtype = [&](int k) { return p.nodes[n.src[k]].dtype; };
+  auto fail_dtype = [&](const std::string& why) {
+    kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": ", why);
+  };
+  auto same_as_result = [&](int k) {
+    if (src_dtype(k) != n.dtype)
+      fail_dtype("source " + std::to_string(k) + " is " + dname(src_dtype(k)) + " but the node is " +
+                 dname(n.dtype));
+  };
+  switch (n.op) {
+    case TG_KIR_LOAD:
+      if (p.params[n.param].dtype != n.dtype)
+        fail_dtype("the node is " + dname(n.dtype) + " but param " + std::to_string(n.param) + " is " +
+                   dname(p.params[n.param].dtype));
+      return;
+    case TG_KIR_STORE:
+      same_as_result(0);
+      if (p.params[n.param].dtype != n.dtype)
+        fail_dtype("stores " + dname(n.dtype) + " into param " + std::to_string(n.param) + " of " +
+                   dname(p.params[n.param].dtype));
+      return;
+    case TG_KIR_CONST: case TG_KIR_CAST:
+      return;
+    case TG_KIR_EXP2: case TG_KIR_LOG2: case TG_KIR_SIN: case TG_KIR_SQRT: case TG_KIR_RECIP:
+    case TG_KIR_TRUNC:
+      if (!is_float_dtype(n.dtype)) fail_dtype("needs a float dtype, not " + dname(n.dtype));
+      same_as_result(0);
+      return;
+    case TG_KIR_NEG: case TG_KIR_REDUCE:
+      same_as_result(0);
+      return;
+    case TG_KIR_ADD: case TG_KIR_MUL: case TG_KIR_MAX:
+      same_as_result(0);
+      same_as_result(1);
+      return;
+    case TG_KIR_IDIV: case TG_KIR_MOD: case TG_KIR_SHL: case TG_KIR_SHR:
+      if (!is_int_dtype(n.dtype)) fail_dtype("needs an integer dtype, not " + dname(n.dtype));
+      same_as_result(0);
+      same_as_result(1);
+      return;
+    case TG_KIR_AND: case TG_KIR_OR: case TG_KIR_XOR:
+      if (is_float_dtype(n.dtype)) fail_dtype("needs an integer or bool dtype, not " + dname(n.dtype));
+      same_as_result(0);
+      same_as_result(1);
+      return;
+    case TG_KIR_CMPLT: case TG_KIR_CMPNE:
+      if (n.dtype != TG_DTYPE_BOOL) fail_dtype("compares into bool, not " + dname(n.dtype));
+      if (src_dtype(0) != src_dtype(1))
+        fail_dtype("compares " + dname(src_dtype(0)) + " with " + dname(src_dtype(1)));
+      return;
+    case TG_KIR_WHERE:
+      if (src_dtype(0) != TG_DTYPE_BOOL) fail_dtype("its condition is " + dname(src_dtype(0)) + ", not bool");
+      same_as_result(1);
+      same_as_result(2);
+      return;
+  }
+}
+
+// Marks where each node is evaluated, walking from the STOREs back to the LOADs.
+inline void mark_spaces(const tg_kir_program& p, ProgramInfo& info) {
+  info.space.assign(p.n_nodes, 0);
+  for (uint32_t i = p.n_nodes; i-- > 0;) {
+    const tg_kir_node& n = p.nodes[i];
+    if (n.op == TG_KIR_STORE) info.space[i] |= kSpaceOutput;
+    if (info.space[i] == 0) info.space[i] = kSpaceFull;  // dead: assume the worst for bounds
+    const uint8_t to_sources = n.op == TG_KIR_REDUCE ? uint8_t{kSpaceFull} : info.space[i];
+    for (int k = 0; k < op_arity(n.op); ++k) info.space[n.src[k]] |= to_sources;
+  }
+}
+
+}  // namespace detail
+
+// Validates a program (see the top of this file); returns what an evaluator needs to know.
+inline ProgramInfo check_program(const tg_kir_program& p) {
+  using detail::kir_fail;
+  using detail::node_label;
+  using std::to_string;
+  const std::string prog = "tg.kir program '" + std::string(p.name ? p.name : "(unnamed)") + "'";
+  ProgramInfo info;
+
+  if (p.ndim > TG_KIR_MAX_DIMS)
+    kir_fail(TG_ERR_UNSUPPORTED, prog, " has ", to_string(p.ndim), " dims; at most ",
+             to_string(TG_KIR_MAX_DIMS), " are supported");
+  for (uint32_t d = 0; d < p.ndim; ++d) {
+    if (p.shape[d] < 0) kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": shape[", to_string(d), "] is negative");
+    if (p.shape[d] && info.numel > INT64_MAX / p.shape[d])
+      kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": its iteration space has more than 2^63 elements");
+    info.numel *= p.shape[d];
+  }
+  for (uint32_t q = 0; q < p.n_params; ++q) {
+    const tg_kir_param& param = p.params[q];
+    if (!dtype_name(param.dtype))
+      kir_fail(TG_ERR_UNSUPPORTED, prog, ": param ", to_string(q), " has unknown dtype ",
+               to_string(param.dtype), " (this plugin knows tg.kir 1.0 dtypes 0..", to_string(TG_DTYPE_COUNT_1_0 - 1), ")");
+    if (param.access != TG_PARAM_READ && param.access != TG_PARAM_WRITE)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": param ", to_string(q), " has access ", to_string(param.access),
+               "; it must be TG_PARAM_READ (1) or TG_PARAM_WRITE (2)");
+    if (param.numel < 0) kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": param ", to_string(q), " has negative numel");
+  }
+
+  bool has_store = false;
+  for (uint32_t i = 0; i < p.n_nodes; ++i) {
+    const tg_kir_node& n = p.nodes[i];
+    if (!op_name(n.op))
+      kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown op ", to_string(n.op),
+               " (this plugin knows tg.kir 1.0 ops 0..", to_string(TG_KIR_OP_COUNT_1_0 - 1), ")");
+    if (!dtype_name(n.dtype))
+      kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown dtype ", to_string(n.dtype),
+               " (this plugin knows tg.kir 1.0 dtypes 0..", to_string(TG_DTYPE_COUNT_1_0 - 1), ")");
+    const int arity = op_arity(n.op);
+    for (int k = 0; k < 3; ++k) {
+      const int32_t s = n.src[k];
+      if (k >= arity) {
+        if (s != -1) kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": src[", to_string(k), "] is ",
+                              to_string(s), " but the op takes ", to_string(arity), " sources (unused is -1)");
+        continue;
+      }
+      if (s < 0 || static_cast<uint32_t>(s) >= i)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": src[", to_string(k), "] is ", to_string(s),
+                 "; sources must be earlier nodes");
+      if (p.nodes[s].op == TG_KIR_STORE)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": src[", to_string(k), "] is a STORE, which has no value");
+    }
+    const bool memory = n.op == TG_KIR_LOAD || n.op == TG_KIR_STORE;
+    if (memory && (n.param < 0 || static_cast<uint32_t>(n.param) >= p.n_params))
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": param ", to_string(n.param), " is out of range (",
+               to_string(p.n_params), " params)");
+    if (!memory && n.param != -1)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": param is ", to_string(n.param), "; unused is -1");
+    if (memory || (n.op == TG_KIR_CONST && n.view != -1)) {
+      if (n.view < 0 || static_cast<uint32_t>(n.view) >= p.n_views)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": view ", to_string(n.view), " is out of range (",
+                 to_string(p.n_views), " views)");
+    } else if (n.view != -1) {
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": view is ", to_string(n.view), "; unused is -1");
+    }
+    if (n.op == TG_KIR_LOAD && p.params[n.param].access != TG_PARAM_READ)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": loads from param ", to_string(n.param),
+               ", which is not TG_PARAM_READ");
+    if (n.op == TG_KIR_STORE && p.params[n.param].access != TG_PARAM_WRITE)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": stores to param ", to_string(n.param),
+               ", which is not TG_PARAM_WRITE");
+    if (n.op == TG_KIR_REDUCE) {
+      if (!reduce_op_name(n.reduce_op))
+        kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown reduce_op ", to_string(n.reduce_op),
+                 " (this plugin knows SUM, MAX, PROD)");
+      const uint64_t axes = static_cast<uint64_t>(n.ivalue);
+      if (p.ndim < 64 && (axes >> p.ndim) != 0)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": its axes bitmask ", to_string(n.ivalue),
+                 " names an axis at or past ndim ", to_string(p.ndim));
+      if (info.has_reduce && axes != info.reduce_axes)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": reduces axes bitmask ", to_string(axes),
+                 " but an earlier REDUCE reduces ", to_string(info.reduce_axes), "; all must share their axes");
+      info.has_reduce = true;
+      info.reduce_axes = static_cast<uint32_t>(axes);
+    } else if (n.reduce_op != 0) {
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": reduce_op is ", to_string(n.reduce_op),
+               " on a node that is not a REDUCE");
+    }
+    detail::check_node_dtypes(p, i);
+    has_store = has_store || n.op == TG_KIR_STORE;
+  }
+  if (!has_store) kir_fail(TG_ERR_INVALID_ARGUMENT, prog, " has no STORE");
+
+  // Reduced axes have size 1 in the output space, even where `shape` is 0 on them: reducing
+  // nothing still writes every output (the reduction's identity).
+  for (uint32_t d = 0; d < p.ndim; ++d)
+    if (!((info.reduce_axes >> d) & 1u)) info.out_numel *= p.shape[d];
+
+  detail::mark_spaces(p, info);
+  for (uint32_t i = 0; i < p.n_nodes; ++i) {
+    if (p.nodes[i].op == TG_KIR_STORE) detail::check_view_bounds(p, info, i, false);
+    if (p.nodes[i].op != TG_KIR_LOAD) continue;
+    if (info.space[i] & kSpaceFull) detail::check_view_bounds(p, info, i, true);
+    if (info.space[i] & kSpaceOutput) detail::check_view_bounds(p, info, i, false);
+  }
+  return info;
+}
+
+}  // namespace tg::sdk

@@ -1,0 +1,272 @@
+#pragma once
+// A minimal plugin host for tests that talk to a plugin file through the C ABI directly, without
+// libtg: dlopen, host services that record errors, RAII for plugin/device/buffers, and a small
+// builder for tg.kir programs.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tg/plugin.h"
+#include "tg/plugin.hpp"  // tg::sdk::dtype_size
+
+// The host defines what an error is; plugins only see the opaque pointer.
+struct tg_error {
+  int32_t code;
+  std::string message;
+};
+
+namespace plugintest {
+
+inline tg_error* error_create(int32_t code, const char* message) {
+  return new tg_error{code, message ? message : ""};
+}
+inline std::vector<std::string>& log_lines() {
+  static std::vector<std::string> lines;
+  return lines;
+}
+inline void log(int32_t, const char* message) { log_lines().push_back(message); }
+inline const tg_host_services& host_services() {
+  static const tg_host_services services{sizeof(tg_host_services), &error_create, &log};
+  return services;
+}
+
+// An error taken out of the ABI: code TG_OK and "" for success.
+struct Status {
+  int32_t code = TG_OK;
+  std::string message;
+  bool ok() const { return code == TG_OK; }
+};
+inline Status take(tg_error* e) {
+  if (!e) return {};
+  Status s{e->code, e->message};
+  delete e;
+  return s;
+}
+inline std::ostream& operator<<(std::ostream& os, const Status& s) {
+  return os << "code " << s.code << ": " << s.message;
+}
+#define TG_ASSERT_OK(expr)                 \
+  do {                                     \
+    ::plugintest::Status s_ = (expr);      \
+    ASSERT_TRUE(s_.ok()) << s_;            \
+  } while (0)
+
+// The plugin file named by an environment variable, else the build's default.
+inline std::string plugin_path(const char* env, const char* fallback) {
+  const char* v = std::getenv(env);
+  return v && *v ? v : fallback;
+}
+
+// A loaded and initialized plugin with its first device open. The file stays loaded.
+class Plugin {
+ public:
+  explicit Plugin(const std::string& path, const char* options = "") {
+    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) {
+      load_error_ = dlerror();
+      return;
+    }
+    auto get = reinterpret_cast<tg_plugin_get_api_fn>(dlsym(handle_, "tg_plugin_get_api"));
+    if (!get) {
+      load_error_ = "no tg_plugin_get_api in " + path;
+      return;
+    }
+    api_ = get(TG_ABI_MAJOR, TG_ABI_MINOR);
+    get_api_ = get;
+    if (!api_) return;
+    tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, "test", path.c_str(), options,
+                      &host_services()};
+    init_status_ = take(api_->initialize(&args, &plugin_));
+  }
+  ~Plugin() {
+    if (device_) api_->device_close(device_);
+    if (plugin_) api_->shutdown(plugin_);
+  }
+  Plugin(const Plugin&) = delete;
+  Plugin& operator=(const Plugin&) = delete;
+
+  void* handle() const { return handle_; }
+  const std::string& load_error() const { return load_error_; }
+  tg_plugin_get_api_fn get_api() const { return get_api_; }
+  const tg_plugin_api* api() const { return api_; }
+  tg_plugin* plugin() const { return plugin_; }
+  const Status& init_status() const { return init_status_; }
+
+  Status open(uint32_t index = 0) { return take(api_->device_open(plugin_, index, &device_)); }
+  tg_device* device() const { return device_; }
+
+ private:
+  void* handle_ = nullptr;
+  std::string load_error_;
+  tg_plugin_get_api_fn get_api_ = nullptr;
+  const tg_plugin_api* api_ = nullptr;
+  tg_plugin* plugin_ = nullptr;
+  tg_device* device_ = nullptr;
+  Status init_status_;
+};
+
+// A tg.kir program under construction. Node methods return the node's index.
+struct Program {
+  std::vector<int64_t> shape;
+  std::vector<tg_kir_node> nodes;
+  std::vector<tg_kir_view> views;
+  std::vector<tg_kir_param> params;
+  std::string name = "test";
+
+  int param(uint32_t dtype, uint32_t access, int64_t numel) {
+    params.push_back(tg_kir_param{dtype, access, numel});
+    return static_cast<int>(params.size()) - 1;
+  }
+  // A view with strides over the program's dims (missing ones are 0) and an optional mask.
+  int view(std::vector<int64_t> strides, int64_t offset = 0, std::vector<int64_t> mask_begin = {},
+           std::vector<int64_t> mask_end = {}) {
+    tg_kir_view v;
+    std::memset(&v, 0, sizeof v);
+    v.offset = offset;
+    for (size_t d = 0; d < strides.size(); ++d) v.strides[d] = strides[d];
+    if (!mask_begin.empty()) {
+      v.has_mask = 1;
+      for (size_t d = 0; d < mask_begin.size(); ++d) {
+        v.mask_begin[d] = mask_begin[d];
+        v.mask_end[d] = mask_end[d];
+      }
+    }
+    views.push_back(v);
+    return static_cast<int>(views.size()) - 1;
+  }
+  // The row-major contiguous view of a tensor of these dims (size-1 dims get stride 0).
+  int contiguous(std::vector<int64_t> dims) {
+    std::vector<int64_t> strides(dims.size());
+    int64_t s = 1;
+    for (size_t d = dims.size(); d-- > 0;) {
+      strides[d] = dims[d] == 1 ? 0 : s;
+      s *= dims[d];
+    }
+    return view(strides);
+  }
+  int node(uint32_t op, uint32_t dtype, std::vector<int> src = {}) {
+    tg_kir_node n;
+    std::memset(&n, 0, sizeof n);
+    n.op = op;
+    n.dtype = dtype;
+    n.src[0] = n.src[1] = n.src[2] = -1;
+    for (size_t k = 0; k < src.size(); ++k) n.src[k] = src[k];
+    n.param = -1;
+    n.view = -1;
+    nodes.push_back(n);
+    return static_cast<int>(nodes.size()) - 1;
+  }
+  int load(int param_index, int view_index) {
+    int i = node(TG_KIR_LOAD, params[param_index].dtype);
+    nodes[i].param = param_index;
+    nodes[i].view = view_index;
+    return i;
+  }
+  int store(int param_index, int view_index, int value) {
+    int i = node(TG_KIR_STORE, nodes[value].dtype, {value});
+    nodes[i].param = param_index;
+    nodes[i].view = view_index;
+    return i;
+  }
+  int iconst(uint32_t dtype, int64_t v, int mask_view = -1) {
+    int i = node(TG_KIR_CONST, dtype);
+    nodes[i].ivalue = v;
+    nodes[i].view = mask_view;
+    return i;
+  }
+  int fconst(uint32_t dtype, double v, int mask_view = -1) {
+    int i = node(TG_KIR_CONST, dtype);
+    nodes[i].fvalue = v;
+    nodes[i].view = mask_view;
+    return i;
+  }
+  int reduce(int32_t reduce_op, int64_t axes, int src) {
+    int i = node(TG_KIR_REDUCE, nodes[src].dtype, {src});
+    nodes[i].reduce_op = reduce_op;
+    nodes[i].ivalue = axes;
+    return i;
+  }
+  int unary(uint32_t op, int a) { return node(op, nodes[a].dtype, {a}); }
+  int binary(uint32_t op, int a, int b) {
+    uint32_t dtype = op == TG_KIR_CMPLT || op == TG_KIR_CMPNE ? TG_DTYPE_BOOL : nodes[a].dtype;
+    return node(op, dtype, {a, b});
+  }
+  int cast(uint32_t dtype, int a) { return node(TG_KIR_CAST, dtype, {a}); }
+  int where(int c, int a, int b) { return node(TG_KIR_WHERE, nodes[a].dtype, {c, a, b}); }
+
+  tg_kir_program get() const {
+    tg_kir_program p;
+    std::memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.name = name.c_str();
+    p.ndim = static_cast<uint32_t>(shape.size());
+    for (size_t d = 0; d < shape.size() && d < TG_KIR_MAX_DIMS; ++d) p.shape[d] = shape[d];
+    p.n_nodes = static_cast<uint32_t>(nodes.size());
+    p.nodes = nodes.data();
+    p.n_views = static_cast<uint32_t>(views.size());
+    p.views = views.data();
+    p.n_params = static_cast<uint32_t>(params.size());
+    p.params = params.data();
+    p.hash = 0;
+    return p;
+  }
+};
+
+// Bytes of a vector of T (for buffers).
+template <class T>
+std::vector<std::byte> bytes_of(const std::vector<T>& v) {
+  std::vector<std::byte> b(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+template <class T>
+std::vector<T> values_of(const std::vector<std::byte>& b) {
+  std::vector<T> v(b.size() / sizeof(T));
+  if (!v.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(T));
+  return v;
+}
+
+// Compiles and launches a program on a device: one buffer per param, inputs written from
+// `inputs[q]` (read params), written params read back into the result (empty for read ones).
+struct RunResult {
+  Status status;  // the first failing step's error
+  std::vector<std::vector<std::byte>> outputs;
+};
+inline RunResult run_program(const tg_plugin_api* api, tg_device* dev, const Program& prog,
+                             const std::vector<std::vector<std::byte>>& inputs) {
+  RunResult r;
+  tg_kir_program p = prog.get();
+  tg_executable* exe = nullptr;
+  r.status = take(api->program_compile(dev, &p, &exe));
+  if (!r.status.ok()) return r;
+  std::vector<tg_buffer*> bufs(prog.params.size(), nullptr);
+  std::vector<uint64_t> offsets(prog.params.size(), 0);
+  r.outputs.resize(prog.params.size());
+  for (size_t q = 0; q < prog.params.size() && r.status.ok(); ++q) {
+    uint64_t bytes = static_cast<uint64_t>(prog.params[q].numel) * tg::sdk::dtype_size(prog.params[q].dtype);
+    r.status = take(api->buffer_alloc(dev, bytes, &bufs[q]));
+    if (r.status.ok() && q < inputs.size() && !inputs[q].empty())
+      r.status = take(api->buffer_write(dev, bufs[q], 0, inputs[q].data(), inputs[q].size()));
+    if (prog.params[q].access == TG_PARAM_WRITE) r.outputs[q].resize(bytes);
+  }
+  if (r.status.ok()) {
+    tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(bufs.size()), bufs.data(), offsets.data()};
+    r.status = take(api->launch(dev, exe, &args));
+  }
+  if (r.status.ok()) r.status = take(api->synchronize(dev));
+  for (size_t q = 0; q < prog.params.size() && r.status.ok(); ++q)
+    if (!r.outputs[q].empty())
+      r.status = take(api->buffer_read(dev, bufs[q], 0, r.outputs[q].data(), r.outputs[q].size()));
+  for (tg_buffer* b : bufs)
+    if (b) api->buffer_free(dev, b);
+  api->executable_free(dev, exe);
+  return r;
+}
+
+}  // namespace plugintest

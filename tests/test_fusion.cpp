@@ -1,0 +1,177 @@
+// Fusion and caching, proven with tg::runtime_stats(): how many kernels a realize launches and
+// how many programs it compiles.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tg_test_util.hpp"
+
+using tg::Tensor;
+using tgtest::all_close;
+
+namespace {
+
+// A realized float32 tensor of the given shape with values that are not all alike.
+Tensor realized(tg::Shape shape, float offset = 0.f) {
+  std::vector<float> v;
+  for (int64_t i = 0; i < shape.numel(); ++i) v.push_back(static_cast<float>((i * 3) % 7) * 0.25f - 0.6f + offset);
+  Tensor t(v, shape);
+  t.realize();
+  tg::synchronize();
+  return t;
+}
+
+// Counters for just the work `fn` does.
+template <typename F>
+tg::RuntimeStats measure(F&& fn) {
+  tg::synchronize();
+  tg::reset_runtime_stats();
+  fn();
+  tg::synchronize();
+  return tg::runtime_stats();
+}
+
+Tensor ten_op_chain(const Tensor& a) {
+  return (((((((((a + 1) * 2) - 0.5f) / 3).exp()) * a).maximum(0.1f)).sqrt()) + a).sigmoid();
+}
+
+}  // namespace
+
+TEST(Fusion, ElementwiseIntoReduceIsOneKernel) {
+  Tensor a = realized({4, 4});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = ((a * 2 + 1).relu()).sum().realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  double want = 0;
+  for (float x : a.to_vector<float>()) want += std::max(0.0, 2.0 * x + 1);
+  EXPECT_TRUE(all_close(out, {want}));
+}
+
+TEST(Fusion, TenOpElementwiseChainIsOneKernel) {
+  Tensor a = realized({3, 5});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = ten_op_chain(a).realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  std::vector<double> want;
+  for (float xf : a.to_vector<float>()) {
+    double x = xf;
+    double v = std::exp(((x + 1) * 2 - 0.5) / 3) * x;
+    v = std::sqrt(std::max(v, static_cast<double>(0.1f))) + x;
+    want.push_back(1 / (1 + std::exp(-v)));
+  }
+  EXPECT_TRUE(all_close(out, want));
+}
+
+TEST(Fusion, ReduceThenElementwiseIsOneKernel) {
+  Tensor a = realized({3, 4});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = (a.sum(1) * 2 + 1).realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  std::vector<float> v = a.to_vector<float>();
+  std::vector<double> want;
+  for (int i = 0; i < 3; ++i) {
+    double r = 0;
+    for (int j = 0; j < 4; ++j) r += v[i * 4 + j];
+    want.push_back(r * 2 + 1);
+  }
+  EXPECT_TRUE(all_close(out, want));
+}
+
+TEST(Fusion, SoftmaxIsAtMostThreeKernels) {
+  Tensor a = realized({4, 8});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = a.softmax(1).realize(); });
+  EXPECT_GE(s.kernels_launched, 1u);
+  EXPECT_LE(s.kernels_launched, 3u);
+  std::vector<double> rows = out.sum(1).to_vector<double>();
+  for (double r : rows) EXPECT_NEAR(r, 1.0, 1e-5);
+}
+
+TEST(Caching, SameExpressionBuiltAgainCompilesNothingNew) {
+  Tensor a1 = realized({4, 4});
+  tg::RuntimeStats first = measure([&] { ((a1 * 2 + 1).relu()).sum().realize(); });
+  EXPECT_EQ(first.kernels_launched, 1u);
+  // a new graph from scratch: new input data, same shapes and dtypes, same constants
+  Tensor a2 = realized({4, 4}, 1.f);
+  Tensor out;
+  tg::RuntimeStats second = measure([&] { out = ((a2 * 2 + 1).relu()).sum().realize(); });
+  EXPECT_EQ(second.kernels_launched, 1u);
+  EXPECT_EQ(second.kernels_compiled, 0u) << "the program must come from the cache";
+  double want = 0;
+  for (float x : a2.to_vector<float>()) want += std::max(0.0, 2.0 * x + 1);
+  EXPECT_TRUE(all_close(out, {want}));
+}
+
+TEST(Caching, TenOpChainCompilesOnce) {
+  Tensor a1 = realized({2, 6});
+  measure([&] { ten_op_chain(a1).realize(); });
+  Tensor a2 = realized({2, 6}, 0.5f);
+  tg::RuntimeStats second = measure([&] { ten_op_chain(a2).realize(); });
+  EXPECT_EQ(second.kernels_compiled, 0u);
+  EXPECT_EQ(second.kernels_launched, 1u);
+}
+
+TEST(Caching, FirstCompileIsCounted) {
+  // an expression no other test builds: shape (7, 3) and constant 13.25
+  Tensor a = realized({7, 3});
+  tg::RuntimeStats s = measure([&] { ((a * 13.25f).exp2() - 0.125f).realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_EQ(s.kernels_compiled, 1u);
+}
+
+TEST(Transfers, CreationFromDataCopiesInOnce) {
+  std::vector<float> v = {1, 2, 3, 4, 5, 6};
+  Tensor t;
+  tg::RuntimeStats s = measure([&] {
+    t = Tensor(v, tg::Shape({2, 3}));
+    t.realize();
+  });
+  EXPECT_EQ(s.copies_in, 1u);
+  EXPECT_EQ(s.kernels_launched, 0u);
+  EXPECT_GE(s.bytes_allocated, 24u);
+  tg::RuntimeStats out = measure([&] { EXPECT_EQ(t.to_vector<float>(), v); });
+  EXPECT_EQ(out.copies_out, 1u);
+  EXPECT_EQ(out.copies_in, 0u);
+  EXPECT_EQ(out.kernels_launched, 0u);
+}
+
+TEST(Transfers, ComputedResultCopiesInEachInputOnce) {
+  Tensor out;
+  tg::RuntimeStats s = measure([&] {
+    Tensor a({1.f, 2.f, 3.f});
+    Tensor b({4.f, 5.f, 6.f});
+    out = (a * b + a).realize();
+  });
+  EXPECT_EQ(s.copies_in, 2u);
+  EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_TRUE(all_close(out, {5, 12, 21}));
+}
+
+TEST(Realize, RealizedTensorLaunchesNothingAgain) {
+  Tensor a = realized({3, 3});
+  Tensor b = (a * 2).realize();
+  tg::RuntimeStats s = measure([&] {
+    b.realize();
+    b.realize();
+  });
+  EXPECT_EQ(s.kernels_launched, 0u);
+}
+
+TEST(Realize, ToVectorOfRealizedTensorLaunchesNothing) {
+  Tensor a = realized({3, 3});
+  Tensor b = (a + 1).realize();
+  tg::RuntimeStats s = measure([&] { (void)b.to_vector<float>(); });
+  EXPECT_EQ(s.kernels_launched, 0u);
+}
+
+TEST(Stats, PeakAndInUseAreConsistent) {
+  tg::synchronize();
+  tg::reset_runtime_stats();
+  Tensor a = realized({16, 16});
+  Tensor b = (a * 2).realize();
+  tg::synchronize();
+  tg::RuntimeStats s = tg::runtime_stats();
+  EXPECT_GE(s.peak_bytes, s.bytes_in_use);
+  EXPECT_GE(s.bytes_allocated, 2u * 16 * 16 * 4);
+  EXPECT_GE(s.schedules, 1u);
+}

@@ -1,0 +1,23 @@
+#pragma once
+// The table of tg's subcommands. Adding one: write cmd_<name>.cpp with its run function,
+// declare it here, add one row to kCommands and the file to tools/CMakeLists.txt.
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace tgtool {
+
+int run_devices(const std::vector<std::string>& args);
+int run_info(const std::vector<std::string>& args);
+
+// In the order `tg --help` lists them. Constant-initialized: no static constructor.
+inline constexpr Command kCommands[] = {
+    {"devices", "List every device the plugins offer, available or not, and why.", run_devices},
+    {"info", "Show tg's version, default device, plugin search path and TG_* settings.", run_info},
+};
+
+// The row of kCommands named `name`.
+const Command& command(const std::string& name);
+
+}  // namespace tgtool
