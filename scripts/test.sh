@@ -90,14 +90,17 @@ ldd_clean() {
 }
 
 # tool_lists_ref <prefix>: the installed tool runs without LD_LIBRARY_PATH and finds the ref
-# plugin beside its own libtg.
+# plugin beside its own libtg (the PLUGIN column, 6th, names the file).
 tool_lists_ref() {
-  local out
+  local out file want=$1/lib/tg-plugins/libtg-ref.so
   out=$(env -u TG_DEVICE -u TG_PLUGIN_PATH "$1/bin/tg" devices) || { echo "$out"; return 1; }
   echo "$out"
-  grep -qE "^ref +0 +yes +.* $1/lib/tg-plugins/libtg-ref\.so " <<<"$out" ||
-    { echo "expected ref:0 available from $1/lib/tg-plugins/libtg-ref.so"; return 1; }
-  env -u TG_DEVICE "$1/bin/tg" info
+  file=$(awk '$1 == "ref" && $2 == "0" && $3 == "yes" { print $6; exit }' <<<"$out")
+  if [ -z "$file" ] || [ "$(realpath "$file")" != "$(realpath "$want")" ]; then
+    echo "expected ref:0 available from $want"
+    return 1
+  fi
+  env -u TG_DEVICE -u TG_PLUGIN_PATH "$1/bin/tg" info
 }
 
 # build_app <dir> <cmake args...>: examples/app as an outside project against the installed tg.

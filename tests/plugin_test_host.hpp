@@ -194,7 +194,7 @@ struct Program {
   }
   int unary(uint32_t op, int a) { return node(op, nodes[a].dtype, {a}); }
   int binary(uint32_t op, int a, int b) {
-    uint32_t dtype = op == TG_KIR_CMPLT || op == TG_KIR_CMPNE ? TG_DTYPE_BOOL : nodes[a].dtype;
+    uint32_t dtype = op == TG_KIR_CMPLT || op == TG_KIR_CMPNE ? uint32_t{TG_DTYPE_BOOL} : nodes[a].dtype;
     return node(op, dtype, {a, b});
   }
   int cast(uint32_t dtype, int a) { return node(TG_KIR_CAST, dtype, {a}); }

@@ -376,3 +376,39 @@ TEST(Grad, SmallMlpLoss) {
       },
       {kMat, {{0.3, -0.7, 1.1, 0.5, -0.2, 0.9}, {3, 2}}});
 }
+
+// ---------------------------------------------------------------- graphs around realize and views
+
+TEST(Autograd, RealizeInTheMiddleKeepsTheGraph) {
+  Tensor x({1.f, 2.f, 3.f});
+  Tensor y = (x * 2).realize();
+  (y * y).sum().backward();
+  ASSERT_TRUE(x.grad().has_value());
+  EXPECT_TRUE(all_close(*x.grad(), {8, 16, 24}));  // d/dx (2x)^2 = 8x
+}
+
+TEST(Autograd, Float32GradsOfCommonLayers) {
+  Tensor x({{1.f, -2.f}, {0.5f, 3.f}});
+  Tensor w({{0.5f, -1.f, 2.f}, {1.f, 0.25f, -0.5f}});
+  Tensor b({0.1f, 0.2f, 0.3f});
+  x.linear(w, b).relu().sum().backward();
+  // h = x @ w + b; relu mask m; dL/dw = x^T m; dL/db = sum_rows m; dL/dx = m w^T
+  // h row0 = {0.5-2+0.1, -1-0.5+0.2, 2+1+0.3} = {-1.4, -1.3, 3.3} -> m {0,0,1}
+  // h row1 = {0.25+3+0.1, -0.5+0.75+0.2, 1-1.5+0.3} = {3.35, 0.45, -0.2} -> m {1,1,0}
+  EXPECT_TRUE(all_close(*w.grad(), {0.5, 0.5, 1, 3, 3, -2}));
+  EXPECT_TRUE(all_close(*b.grad(), {1, 1, 1}));
+  EXPECT_TRUE(all_close(*x.grad(), {2, -0.5, -0.5, 1.25}));
+}
+
+TEST(Autograd, GradOfTransposedMatmulOperand) {
+  check_grad([](const std::vector<Tensor>& v) { return v[0].T().matmul(v[1]); },
+             {kMat, {{0.3, -0.7, 1.1, 0.5, -0.2, 0.9}, {2, 3}}});
+}
+
+TEST(Autograd, GradThroughCastToFloat64) {
+  Tensor x({1.f, 2.f});
+  (x.cast(DType::float64) * 3).sum().backward();
+  ASSERT_TRUE(x.grad().has_value());
+  EXPECT_EQ(x.grad()->dtype(), DType::float32);
+  EXPECT_TRUE(all_close(*x.grad(), {3, 3}));
+}

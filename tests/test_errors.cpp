@@ -61,11 +61,13 @@ Tensor m23() { return Tensor::ones({2, 3}); }
 TEST(ShapeErrors, BroadcastMismatchNamesBothShapes) {
   std::string msg = error_of([] { Tensor::ones({2, 3}) + Tensor::ones({4, 3}); });
   EXPECT_THAT(msg, AllOf(HasSubstr("(2, 3)"), HasSubstr("(4, 3)")));
+  const std::string s2 = tg::Shape({2}).to_string(), s3 = tg::Shape({3}).to_string();
+  const std::string s4 = tg::Shape({4}).to_string();
   EXPECT_THAT(error_of([] { Tensor::ones({2, 3}) * Tensor::ones({2}); }),
-              AllOf(HasSubstr("(2, 3)"), HasSubstr("(2)")));
-  EXPECT_THAT(error_of([] { Tensor::ones({3}) < Tensor::ones({4}); }), AllOf(HasSubstr("(3"), HasSubstr("(4")));
+              AllOf(HasSubstr("(2, 3)"), HasSubstr(s2)));
+  EXPECT_THAT(error_of([] { Tensor::ones({3}) < Tensor::ones({4}); }), AllOf(HasSubstr(s3), HasSubstr(s4)));
   EXPECT_THAT(error_of([] { tg::where(Tensor::ones({2}) > 0, Tensor::ones({3}), 1.f); }),
-              AllOf(HasSubstr("(2"), HasSubstr("(3")));
+              AllOf(HasSubstr(s2), HasSubstr(s3)));
 }
 
 TEST(ShapeErrors, ShapeMismatchThrowsWhenBuiltNotWhenRealized) {
@@ -92,11 +94,11 @@ TEST(ShapeErrors, ReshapeMinusOneThatDoesNotDivide) {
 
 TEST(ShapeErrors, MatmulInnerDimMismatchNamesBothShapes) {
   std::string msg = error_of([] { m23().matmul(Tensor::ones({2, 3})); });
-  EXPECT_THAT(msg, AllOf(HasSubstr("(2, 3)"), HasSubstr("(2, 3)")));
+  EXPECT_THAT(msg, HasSubstr("(2, 3)"));
   msg = error_of([] { Tensor::ones({2, 3}).matmul(Tensor::ones({4, 5})); });
   EXPECT_THAT(msg, AllOf(HasSubstr("(2, 3)"), HasSubstr("(4, 5)")));
   msg = error_of([] { Tensor::ones({3}).matmul(Tensor::ones({2, 2})); });
-  EXPECT_THAT(msg, AllOf(HasSubstr("(3"), HasSubstr("(2, 2)")));
+  EXPECT_THAT(msg, AllOf(HasSubstr(tg::Shape({3}).to_string()), HasSubstr("(2, 2)")));
 }
 
 TEST(ShapeErrors, MatmulOfScalarThrows) {
@@ -218,7 +220,7 @@ TEST(ValueErrors, BadCreatorArguments) {
 
 TEST(ValueErrors, BackwardOnNonScalarWithoutGradient) {
   std::string msg = error_of([] { (Tensor({1.f, 2.f}) * 2).backward(); });
-  EXPECT_THAT(msg, HasSubstr("(2"));
+  EXPECT_THAT(msg, HasSubstr(tg::Shape({2}).to_string()));
 }
 
 // ---------------------------------------------------------------- empty handles

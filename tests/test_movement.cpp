@@ -408,3 +408,38 @@ TEST(ViewChains, CatOfViewsOfComputed) {
   EXPECT_EQ(dims(c), (Dims{4, 2}));
   EXPECT_TRUE(all_close(c, {2, 5, 3, 6, 4, 7, 0, 0}));
 }
+
+// ---------------------------------------------------------------- reductions and matmul over views
+
+TEST(ViewReduce, ReduceOfViewsOfRealizedLeaf) {
+  Tensor a = m23();
+  EXPECT_TRUE(all_close(a.permute({1, 0}).sum(1), {5, 7, 9}));
+  EXPECT_TRUE(all_close(a.flip(1).cumsum(1), {3, 5, 6, 6, 11, 15}));
+  EXPECT_TRUE(all_close(a.pad({{0, 0}, {2, 0}}, 10.f).max(1), {10, 10}));
+  EXPECT_TRUE(all_close(a.pad({{0, 0}, {2, 0}}, -10.f).min(0), {-10, -10, 1, 2, 3}));
+  EXPECT_TRUE(all_close(Tensor({1.f, 2.f}).reshape({2, 1}).expand({2, 3}).sum(1), {3, 6}));
+  EXPECT_TRUE(all_close(a.slice(1, 0, 3, 2).prod(1), {3, 24}));
+  EXPECT_EQ(a.flip(1).argmax(1).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
+}
+
+TEST(ViewMatmul, TransposedAndSlicedOperands) {
+  Tensor a = m23();                      // (2, 3)
+  Tensor g = a.T().matmul(a);            // (3, 3) = a^T a
+  EXPECT_EQ(dims(g), (Dims{3, 3}));
+  EXPECT_TRUE(all_close(g, {17, 22, 27, 22, 29, 36, 27, 36, 45}));
+  Tensor h = a.matmul(a.T());            // (2, 2)
+  EXPECT_TRUE(all_close(h, {14, 32, 32, 77}));
+  Tensor s = a.slice(1, 1, 3).matmul(Tensor({1.f, -1.f}).reshape({2, 1}));
+  EXPECT_TRUE(all_close(s, {-1, -1}));
+  Tensor e = Tensor({1.f, 2.f}).reshape({1, 2}).expand({3, 2}).matmul(a);  // (3, 3)
+  EXPECT_TRUE(all_close(e, {9, 12, 15, 9, 12, 15, 9, 12, 15}));
+  Tensor p = (a + 1).flip(0).matmul(Tensor::ones({3, 1}));
+  EXPECT_TRUE(all_close(p, {18, 9}));
+}
+
+TEST(ViewMatmul, DegenerateDims) {
+  Tensor a = Tensor({2.f, 3.f}).reshape({2, 1});   // K = 1
+  Tensor b = Tensor({4.f, 5.f}).reshape({1, 2});
+  EXPECT_TRUE(all_close(a.matmul(b), {8, 10, 12, 15}));
+  EXPECT_TRUE(all_close(b.matmul(a), {23}));
+}

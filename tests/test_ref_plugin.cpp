@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -440,6 +441,164 @@ TEST_F(Ref, LaunchChecksBuffersAgainstParams) {
   api()->buffer_free(dev(), small);
   api()->buffer_free(dev(), big);
   api()->executable_free(dev(), exe);
+}
+
+// ---- random programs against a naive evaluator ---------------------------------------------------
+
+// A per-element, recursive evaluator of int64 programs, written from tg/plugin.h's text and
+// nothing of the plugin: every node is a function of the full index, a REDUCE loops over the
+// reduced axes, STORE writes at the output indices (reduced coordinates 0).
+struct Naive {
+  const Program& p;
+  const std::vector<std::vector<int64_t>>& in;  // per param
+  uint64_t axes = 0;
+
+  bool valid(const tg_kir_view& v, const int64_t* idx) const {
+    if (!v.has_mask) return true;
+    for (size_t d = 0; d < p.shape.size(); ++d)
+      if (idx[d] < v.mask_begin[d] || idx[d] >= v.mask_end[d]) return false;
+    return true;
+  }
+  int64_t element(const tg_kir_view& v, const int64_t* idx) const {
+    int64_t e = v.offset;
+    for (size_t d = 0; d < p.shape.size(); ++d) e += idx[d] * v.strides[d];
+    return e;
+  }
+  uint64_t eval(int i, int64_t* idx) const {
+    const tg_kir_node& n = p.nodes[static_cast<size_t>(i)];
+    switch (n.op) {
+      case TG_KIR_LOAD: {
+        const tg_kir_view& v = p.views[static_cast<size_t>(n.view)];
+        return valid(v, idx) ? static_cast<uint64_t>(in[static_cast<size_t>(n.param)][static_cast<size_t>(element(v, idx))]) : 0;
+      }
+      case TG_KIR_CONST:
+        return n.view < 0 || valid(p.views[static_cast<size_t>(n.view)], idx) ? static_cast<uint64_t>(n.ivalue) : 0;
+      case TG_KIR_REDUCE: {
+        uint64_t acc = n.reduce_op == TG_REDUCE_SUM ? 0 : n.reduce_op == TG_REDUCE_PROD ? 1 : static_cast<uint64_t>(INT64_MIN);
+        int64_t j[TG_KIR_MAX_DIMS];
+        std::memcpy(j, idx, sizeof j);
+        reduce_over(0, j, [&](int64_t* at) {
+          uint64_t v = eval(n.src[0], at);
+          if (n.reduce_op == TG_REDUCE_SUM) acc += v;
+          else if (n.reduce_op == TG_REDUCE_PROD) acc *= v;
+          else if (static_cast<int64_t>(v) > static_cast<int64_t>(acc)) acc = v;
+        });
+        return acc;
+      }
+      case TG_KIR_ADD: return eval(n.src[0], idx) + eval(n.src[1], idx);
+      case TG_KIR_MUL: return eval(n.src[0], idx) * eval(n.src[1], idx);
+      case TG_KIR_MAX: {
+        int64_t a = static_cast<int64_t>(eval(n.src[0], idx)), b = static_cast<int64_t>(eval(n.src[1], idx));
+        return static_cast<uint64_t>(a > b ? a : b);
+      }
+      case TG_KIR_NEG: return 0 - eval(n.src[0], idx);
+      case TG_KIR_CMPLT:
+        return static_cast<int64_t>(eval(n.src[0], idx)) < static_cast<int64_t>(eval(n.src[1], idx));
+      case TG_KIR_WHERE: return eval(n.src[0], idx) ? eval(n.src[1], idx) : eval(n.src[2], idx);
+    }
+    ADD_FAILURE() << "naive evaluator: op " << n.op;
+    return 0;
+  }
+  template <class F>
+  void reduce_over(size_t d, int64_t* j, F&& f) const {
+    if (d == p.shape.size()) return f(j);
+    if (!((axes >> d) & 1)) return reduce_over(d + 1, j, f);
+    for (j[d] = 0; j[d] < p.shape[d]; ++j[d]) reduce_over(d + 1, j, f);
+  }
+  // Runs every STORE over the output space.
+  void run(std::vector<std::vector<int64_t>>& out) const {
+    int64_t idx[TG_KIR_MAX_DIMS] = {};
+    outputs(0, idx, out);
+  }
+  void outputs(size_t d, int64_t* idx, std::vector<std::vector<int64_t>>& out) const {
+    if (d == p.shape.size()) {
+      for (size_t i = 0; i < p.nodes.size(); ++i) {
+        const tg_kir_node& n = p.nodes[i];
+        if (n.op != TG_KIR_STORE) continue;
+        out[static_cast<size_t>(n.param)][static_cast<size_t>(element(p.views[static_cast<size_t>(n.view)], idx))] =
+            static_cast<int64_t>(eval(n.src[0], idx));
+      }
+      return;
+    }
+    const int64_t end = ((axes >> d) & 1) ? 1 : p.shape[d];
+    for (idx[d] = 0; idx[d] < end; ++idx[d]) outputs(d + 1, idx, out);
+  }
+};
+
+TEST_F(Ref, RandomProgramsMatchANaiveEvaluator) {
+  std::mt19937 rng(2024);
+  auto pick = [&](int lo, int hi) { return static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)) + lo; };
+  for (int trial = 0; trial < 150; ++trial) {
+    Program p;
+    p.name = "random " + std::to_string(trial);
+    const int ndim = pick(1, 3);
+    for (int d = 0; d < ndim; ++d) p.shape.push_back(pick(0, 9) == 0 ? pick(40, 300) : pick(1, 5));
+    if (pick(0, 15) == 0) p.shape[static_cast<size_t>(pick(0, ndim - 1))] = 0;
+    uint64_t axes = pick(0, 3) == 0 ? 0 : rng() % (1u << ndim);
+    const bool has_reduce = axes != 0 || pick(0, 4) == 0;
+    if (!has_reduce) axes = 0;
+    std::vector<std::vector<int64_t>> in;
+    // A read param behind a random view: strides in [-2, 2], maybe a mask; offset and numel cover
+    // every index of the shape.
+    auto random_load = [&]() {
+      std::vector<int64_t> strides;
+      int64_t lo = 0, hi = 0;
+      for (int d = 0; d < ndim; ++d) {
+        strides.push_back(pick(-2, 2));
+        const int64_t last = std::max<int64_t>(p.shape[static_cast<size_t>(d)] - 1, 0);
+        lo += std::min<int64_t>(0, strides.back() * last);
+        hi += std::max<int64_t>(0, strides.back() * last);
+      }
+      std::vector<int64_t> mb, me;
+      if (pick(0, 2) == 0)
+        for (int d = 0; d < ndim; ++d) {
+          mb.push_back(pick(-1, 2));
+          me.push_back(mb.back() + pick(0, static_cast<int>(p.shape[static_cast<size_t>(d)])));
+        }
+      const int64_t numel = hi - lo + 1;
+      int q = p.param(TG_DTYPE_INT64, R, numel);
+      in.emplace_back();
+      for (int64_t k = 0; k < numel; ++k) in.back().push_back(pick(-4, 4));
+      return p.load(q, p.view(strides, -lo, mb, me));
+    };
+    auto random_elementwise = [&](int a, int b) {
+      switch (pick(0, 4)) {
+        case 0: return p.binary(TG_KIR_ADD, a, b);
+        case 1: return p.binary(TG_KIR_MUL, a, b);
+        case 2: return p.binary(TG_KIR_MAX, a, b);
+        case 3: return p.where(p.binary(TG_KIR_CMPLT, a, b), p.unary(TG_KIR_NEG, a), b);
+        default: return p.binary(TG_KIR_ADD, a, p.iconst(TG_DTYPE_INT64, pick(-3, 3), p.view({}, 0, std::vector<int64_t>(static_cast<size_t>(ndim), 1), std::vector<int64_t>(static_cast<size_t>(ndim), 3))));
+      }
+    };
+    int value = random_elementwise(random_load(), random_load());
+    if (has_reduce) {
+      const int32_t ops[] = {TG_REDUCE_SUM, TG_REDUCE_MAX, TG_REDUCE_PROD};
+      int r = p.reduce(ops[pick(0, 2)], static_cast<int64_t>(axes), value);
+      if (pick(0, 3) == 0)  // nested: reduce again over a value that uses the first reduce
+        r = p.reduce(TG_REDUCE_SUM, static_cast<int64_t>(axes), p.binary(TG_KIR_MUL, random_load(), r));
+      value = random_elementwise(r, random_load());
+    }
+    // The output: contiguous over the output space.
+    std::vector<int64_t> out_strides(static_cast<size_t>(ndim), 0);
+    int64_t out_numel = 1;
+    for (int d = ndim; d-- > 0;) {
+      if ((axes >> d) & 1) continue;
+      out_strides[static_cast<size_t>(d)] = out_numel;
+      out_numel *= p.shape[static_cast<size_t>(d)];
+    }
+    int out = p.param(TG_DTYPE_INT64, W, out_numel);
+    p.store(out, p.view(out_strides), value);
+
+    std::vector<std::vector<std::byte>> inputs;
+    for (const auto& v : in) inputs.push_back(bytes_of(v));
+    RunResult got = run_program(api(), dev(), p, inputs);
+    ASSERT_TRUE(got.status.ok()) << p.name << ": " << got.status;
+    std::vector<std::vector<int64_t>> want(p.params.size());
+    want[static_cast<size_t>(out)].assign(static_cast<size_t>(out_numel), 0);
+    Naive{p, in, axes}.run(want);
+    ASSERT_EQ(values_of<int64_t>(got.outputs[static_cast<size_t>(out)]), want[static_cast<size_t>(out)])
+        << p.name << ", shape " << ::testing::PrintToString(p.shape) << ", axes " << axes;
+  }
 }
 
 // ---- tg/half.h ----------------------------------------------------------------------------------

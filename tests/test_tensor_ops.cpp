@@ -961,3 +961,67 @@ TEST(Cast, HalfArithmeticRoundsResult) {
   EXPECT_EQ(back.dtype(), DType::float32);
   EXPECT_EQ(back.to_vector<float>(), (std::vector<float>{3.f, 6.f}));
 }
+
+// ---------------------------------------------------------------- graphs that share values
+
+TEST(Graph, DiamondSharedIntermediate) {
+  Tensor a({1.f, 2.f, 3.f});
+  Tensor b = a + 1;
+  Tensor c = b * 2;
+  Tensor d = b * 3;
+  EXPECT_TRUE(all_close(c + d, {10, 15, 20}));
+  EXPECT_TRUE(all_close(c, {4, 6, 8}));
+  d.realize();
+  EXPECT_TRUE(all_close(d - c, {2, 3, 4}));
+}
+
+TEST(Graph, RealizedIntermediateFeedsLaterWork) {
+  Tensor a({1.f, 2.f});
+  Tensor b = (a * 10).realize();
+  Tensor c = b + a;
+  EXPECT_TRUE(all_close(c, {11, 22}));
+  EXPECT_TRUE(all_close(b.sum() + c.sum(), {63}));
+}
+
+TEST(Graph, SameValueTwiceInOneExpression) {
+  Tensor a({2.f, 3.f});
+  EXPECT_TRUE(all_close(a * a + a / a, {5, 10}));
+}
+
+TEST(Graph, ScalarShapedResults) {
+  Tensor s = Tensor(3.f) * Tensor(4.f) + 1;
+  EXPECT_EQ(s.ndim(), 0);
+  EXPECT_FLOAT_EQ(s.item<float>(), 13.f);
+  EXPECT_TRUE(all_close(Tensor({1.f, 2.f}) * Tensor(2.f), {2, 4}));
+}
+
+TEST(Graph, LargeElementwise) {
+  Tensor a = Tensor::arange(0, 3000, 1, TensorOptions{DType::float32}).reshape({30, 100});
+  std::vector<double> want;
+  for (int i = 0; i < 3000; ++i) want.push_back(std::sqrt(static_cast<double>(i)) * 0.5 + 1);
+  EXPECT_TRUE(all_close(a.sqrt() * 0.5 + 1, want));
+}
+
+TEST(IntArithmetic, Uint8Wraps) {
+  Tensor a(std::vector<uint8_t>{200, 10}, tg::Shape({2}));
+  Tensor b(std::vector<uint8_t>{100, 20}, tg::Shape({2}));
+  Tensor s = a + b;
+  EXPECT_EQ(s.dtype(), DType::uint8);
+  EXPECT_EQ(s.to_vector<int32_t>(), (std::vector<int32_t>{44, 30}));
+}
+
+TEST(IntArithmetic, Int64BeyondInt32) {
+  Tensor a(std::vector<int64_t>{1LL << 40, -(1LL << 35)}, tg::Shape({2}));
+  Tensor r = a * 4 + 1;
+  EXPECT_EQ(r.dtype(), DType::int64);
+  EXPECT_EQ(r.to_vector<int64_t>(), (std::vector<int64_t>{(1LL << 42) + 1, -(1LL << 37) + 1}));
+  EXPECT_EQ(a.sum().item<int64_t>(), (1LL << 40) - (1LL << 35));
+}
+
+TEST(HalfReduce, SumOfHalfAccumulatesWide) {
+  // 3000 is exact in float16, but a float16 running sum sticks at 2048
+  Tensor h = Tensor::ones({3000}, TensorOptions{DType::float16});
+  EXPECT_EQ(h.dtype(), DType::float16);
+  EXPECT_FLOAT_EQ(h.sum().item<float>(), 3000.f);
+  EXPECT_FLOAT_EQ(h.mean().item<float>(), 1.f);
+}

@@ -6,7 +6,7 @@
 #include <tg/tg.hpp>
 
 #include <cmath>
-#include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -166,6 +166,9 @@ int main() {
     training();
   } catch (const tg::Error& e) {
     std::cerr << "seed: tg error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "seed: unexpected exception: " << e.what() << "\n";
     return 1;
   }
   if (failures) {

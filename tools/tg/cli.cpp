@@ -13,8 +13,7 @@ bool parse_args(const Command& command, const std::string& usage, po::options_de
   const std::string name = std::string("tg ") + command.name;
   options.add_options()("help,h", "Show this help and exit.");
   try {
-    // No positional options are declared, so a stray argument is an error too.
-    po::store(po::command_line_parser(args).options(options).run(), vm);
+    store_options(args, options, vm);
     if (vm.count("help")) {
       std::cout << "Usage: tg " << usage << "\n\n" << command.summary << "\n\n" << options;
       return false;
@@ -39,6 +38,7 @@ void print_table(std::ostream& os, const std::vector<std::vector<std::string>>& 
       line += row[i];
       if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
     }
+    line.erase(line.find_last_not_of(' ') + 1);
     os << line << "\n";
   }
 }
@@ -46,6 +46,19 @@ void print_table(std::ostream& os, const std::vector<std::vector<std::string>>& 
 std::string env_or_unset(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   return value ? std::string(value) : std::string("(unset)");
+}
+
+void store_options(const std::vector<std::string>& args, const po::options_description& options,
+                   po::variables_map& vm) {
+  // Stray arguments are collected under a hidden name so the error can name the first one
+  // (Program_options would drop them silently, or report them without naming them).
+  po::options_description all;
+  all.add(options).add_options()("tg-stray-argument", po::value<std::vector<std::string>>());
+  po::positional_options_description stray;
+  stray.add("tg-stray-argument", -1);
+  po::store(po::command_line_parser(args).options(all).positional(stray).run(), vm);
+  if (vm.count("tg-stray-argument"))
+    throw po::error("unexpected argument '" + vm["tg-stray-argument"].as<std::vector<std::string>>()[0] + "'");
 }
 
 std::vector<std::pair<std::string, std::string>> env_with_prefix(const std::string& prefix) {

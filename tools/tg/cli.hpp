@@ -42,6 +42,11 @@ struct Command {
 bool parse_args(const Command& command, const std::string& usage, po::options_description options,
                 const std::vector<std::string>& args, po::variables_map& vm);
 
+// Parses args against options into vm. Commands take no positional arguments: a stray one
+// throws po::error naming it, as does an unknown option.
+void store_options(const std::vector<std::string>& args, const po::options_description& options,
+                   po::variables_map& vm);
+
 // Prints rows as left-aligned columns, each as wide as its widest cell (the last is not padded).
 // rows[0] is the header.
 void print_table(std::ostream& os, const std::vector<std::vector<std::string>>& rows,

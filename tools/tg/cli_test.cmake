@@ -30,7 +30,8 @@ expect(2 "tg: no command given\nRun 'tg --help'")
 expect(2 "unknown command 'bogus'\nRun 'tg --help'" bogus)
 expect(2 "unrecognised option '--bogus'\nRun 'tg --help'" --bogus)
 expect(2 "tg devices: unrecognised option '--bogus'\nRun 'tg devices --help'" devices --bogus)
-expect(2 "tg info: .*extra.*\nRun 'tg info --help'" info extra)
+expect(2 "tg info: unexpected argument 'extra'\nRun 'tg info --help'" info extra)
+expect(2 "tg devices: unexpected argument 'stray'\nRun 'tg devices --help'" devices stray)
 
 # A default device that cannot be had is reported, not fatal: info is how one diagnoses it.
 set(ENV{TG_DEVICE} nosuch)

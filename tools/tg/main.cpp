@@ -33,7 +33,7 @@ int run_global(const std::vector<std::string>& args) {
   options.add_options()("help,h", "Show this help and exit.")("version", "Print tg's version and exit.");
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
+    store_options(args, options, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(std::string("tg: ") + e.what(), "tg");

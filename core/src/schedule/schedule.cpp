@@ -39,6 +39,18 @@ std::shared_ptr<LNode> new_lnode(LNode::Kind kind) {
   return l;
 }
 
+// A reshape that only adds or drops size-1 dims: after a reduce, to_kir states it in the
+// reduce's output space, so the elementwise ops after it still fuse.
+bool squeeze_only(const Dims& from, const Node& m) {
+  if (m.op != Op::RESHAPE) return false;
+  Dims a, b;
+  for (int64_t d : from)
+    if (d != 1) a.push_back(d);
+  for (int64_t d : m.shape)
+    if (d != 1) b.push_back(d);
+  return a == b;
+}
+
 bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
 
 // Lowers the graph under one kernel root.
@@ -160,7 +172,7 @@ class KernelBuilder {
         }
         break;
       case LNode::Kind::ALU:
-        if (s->has_reduce || m.op == Op::PAD || broadcasts(m)) break;
+        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || broadcasts(m)) break;
         {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;
@@ -173,7 +185,13 @@ class KernelBuilder {
           out = l;
         }
         break;
-      case LNode::Kind::REDUCE: break;
+      case LNode::Kind::REDUCE:
+        if (squeeze_only(s->shape, m)) {  // the reduced value with size-1 dims added or dropped
+          auto l = std::make_shared<LNode>(*s);
+          l->shape = m.shape;
+          out = l;
+        }
+        break;
     }
     if (out) pushed_[key] = *out;
     return out;

@@ -5,6 +5,7 @@
 
 #include "schedule/lowered.hpp"
 #include "tg/error.hpp"
+#include "tg/shape.hpp"
 
 namespace tg::detail {
 namespace {
@@ -47,7 +48,8 @@ uint32_t kir_reduce(ReduceOp r) {
 
 class Emitter {
  public:
-  Emitter(KirProgram& p, const Dims& full) : p_(p), full_(full) {}
+  // full: the iteration space; out: the output space (full with reduced axes set to 1).
+  Emitter(KirProgram& p, const Dims& full, const Dims& out) : p_(p), full_(full), out_(out) {}
 
   int32_t emit(const LPtr& l) {
     if (auto it = done_.find(l.get()); it != done_.end()) return it->second;
@@ -67,7 +69,15 @@ class Emitter {
 
   // A view of a node of shape `shape` (size 1 where it broadcasts over the full space), or -1
   // when nothing is masked. `valid` is false when the mask excludes everything.
-  int32_t view(const View& v, bool* valid) {
+  int32_t view(const View& given, bool* valid) {
+    // A value after a reduce may have size-1 dims added or dropped: state it in the output space.
+    View v = given;
+    if (v.shape != full_ && v.shape != out_) {
+      auto r = v.reshape(out_);
+      if (!r) throw Error("internal error: a view of shape " + Shape(v.shape).to_string() + " does not fit kernel space " +
+                          Shape(out_).to_string());
+      v = *r;
+    }
     tg_kir_view k{};
     k.offset = v.offset;
     *valid = !v.all_invalid();
@@ -92,7 +102,7 @@ class Emitter {
 
  private:
   KirProgram& p_;
-  Dims full_;
+  Dims full_, out_;
   std::unordered_map<const LNode*, int32_t> done_;
   std::unordered_map<const Node*, int32_t> params_;
   std::map<std::string, int32_t> views_;
@@ -126,7 +136,7 @@ class Emitter {
   int32_t emit_uncached(const LNode& l) {
     // Views live over the full space: pad a lower-rank view (a CONST's scalar view) with 1s.
     auto full_view = [&](View v) {
-      while (v.shape.size() < full_.size()) {
+      while (v.shape.empty() && !full_.empty() && v.shape.size() < full_.size()) {
         v.shape.push_back(1);
         v.strides.push_back(0);
         if (!v.mask.empty()) v.mask.push_back({0, 1});
@@ -181,7 +191,10 @@ KirProgram to_kir(const LPtr& root, const Node& out, const std::optional<ReduceS
     throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
                 std::to_string(p.shape.size()) + " dims): reshape to fewer dims first");
   p.params.push_back(tg_kir_param{static_cast<uint32_t>(out.dtype), TG_PARAM_WRITE, out.numel()});
-  Emitter e(p, p.shape);
+  Dims out_space = p.shape;
+  if (reduce)
+    for (int64_t a : reduce->axes) out_space[static_cast<size_t>(a)] = 1;
+  Emitter e(p, p.shape, out_space);
   e.loads = loads;
   int32_t value = e.emit(root);
   tg_kir_node store{};

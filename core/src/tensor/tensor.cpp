@@ -2,6 +2,7 @@
 #include "tg/tensor.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "graph/build.hpp"
 #include "runtime/runtime.hpp"
@@ -118,7 +119,20 @@ DType Tensor::dtype() const { return detail::node_of(*this)->dtype; }
 std::string Tensor::device() const { return detail::node_of(*this)->device->name(); }
 bool Tensor::requires_grad() const {
   detail::node_of(*this);
-  return impl_->requires_grad.value_or(impl_->node->op != detail::Op::DETACH);
+  if (impl_->requires_grad) return *impl_->requires_grad;
+  if (impl_->leaf) return is_float(dtype());
+  // A result requires a gradient when a leaf it depends on (not through detach) does.
+  std::unordered_set<const detail::Node*> seen;
+  std::vector<const detail::Node*> stack{impl_->node.get()};
+  while (!stack.empty()) {
+    const detail::Node* n = stack.back();
+    stack.pop_back();
+    if (!seen.insert(n).second || n->op == detail::Op::DETACH) continue;
+    for (auto& s : n->src) stack.push_back(s.get());
+  }
+  for (auto& t : detail::live_tensors())
+    if (t->leaf && t->requires_grad.value_or(true) && is_float(t->node->dtype) && seen.count(t->node.get())) return true;
+  return false;
 }
 bool Tensor::is_realized() const { return detail::node_of(*this)->realized(); }
 

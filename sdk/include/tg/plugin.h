@@ -47,7 +47,9 @@
  * LIFETIME
  *   Whoever creates an object destroys it: the core calls shutdown for every plugin it
  *   initialized, device_close for every device it opened, buffer_free for every buffer,
- *   executable_free for every executable. The core never unloads a plugin's file before exit.
+ *   executable_free for every executable, while the process runs. At process exit the core may
+ *   leave devices and plugins open (tensors in static storage can outlive main): a plugin must
+ *   not depend on shutdown running. The core never unloads a plugin's file before exit.
  */
 #ifndef TG_PLUGIN_H
 #define TG_PLUGIN_H

@@ -51,7 +51,8 @@
 //     device_count(); write/read/copy ranges lie inside the buffers (sizes as allocated), copy
 //     ranges do not overlap, and calls with nbytes == 0 never reach write/read/copy.
 //   - tg_init_args and tg_kir_program are copies of today's size, zero where the caller's
-//     struct_size ended; NULL strings in tg_init_args are "". The program's arrays are non-NULL
+//     struct_size ended; NULL strings in tg_init_args are "" and args.host is non-NULL (keep a
+//     tg::sdk::Host(*args.host) to log). The program's arrays are non-NULL
 //     where their count is non-zero (they still belong to the core: copy what you keep).
 //   - props/caps are zeroed with struct_size = sizeof of today's struct before you fill them.
 //   - launch: as many buffers as the program has params, each holding the param's numel
@@ -205,6 +206,8 @@ tg_error* guarded(const Host& host, const char* call, Body&& body) noexcept {
     body();
     return nullptr;
   } catch (const Failure& f) {
+    if (f.code() == TG_OK)  // a Failure must fail: treat a TG_OK one as the plugin's bug
+      return error_joined(host, TG_ERR_INTERNAL, call, ": Failure thrown with code TG_OK");
     return host.error(f.code(), f.what());
   } catch (const std::bad_alloc&) {
     return error_joined(host, TG_ERR_OUT_OF_MEMORY, call, ": out of memory (std::bad_alloc)");

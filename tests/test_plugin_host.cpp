@@ -1,0 +1,214 @@
+// The plugin host, seen through libtg: discovery, the ABI handshake, and the errors a user
+// gets from purpose-built broken plugins (tests/plugins/). TG_PLUGIN_PATH points at them.
+// The FailingCompile/FailingLaunch/ThrowingCompile tests need a plugin option set before the
+// process loads the plugin: ctest runs them with that environment (tests/CMakeLists.txt).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <tg/tg.hpp>
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using tg::Tensor;
+namespace fs = std::filesystem;
+
+namespace {
+
+void use_test_plugins(const std::string& extra = "") {
+  std::string path = TG_TEST_PLUGIN_DIR;
+  if (!extra.empty()) path = extra + ":" + path;
+  setenv("TG_PLUGIN_PATH", path.c_str(), 1);
+}
+
+const tg::DeviceInfo* find(const std::vector<tg::DeviceInfo>& all, const std::string& name) {
+  for (auto& d : all)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "(no tg::Error thrown)";
+}
+
+tg::TensorOptions on(const std::string& dev) { return tg::TensorOptions{std::nullopt, dev, std::nullopt}; }
+
+void require_option(const char* var, const char* value) {
+  const char* v = std::getenv(var);
+  ASSERT_TRUE(v && std::string(v) == value) << "run this test with " << var << "=" << value << " (ctest does)";
+}
+
+}  // namespace
+
+TEST(PluginHost, RefIsFoundBesideLibtg) {
+  use_test_plugins();
+  auto all = tg::devices();
+  const tg::DeviceInfo* ref = find(all, "ref");
+  ASSERT_NE(ref, nullptr);
+  EXPECT_TRUE(ref->available) << ref->reason;
+  EXPECT_EQ(ref->abi_version, "1.0");
+  EXPECT_THAT(ref->plugin_file, HasSubstr("tg-plugins/libtg-ref.so"));
+  auto paths = tg::plugin_search_paths();
+  ASSERT_GE(paths.size(), 2u);
+  EXPECT_EQ(paths[0], TG_TEST_PLUGIN_DIR);  // TG_PLUGIN_PATH comes first
+  EXPECT_THAT(paths[1], HasSubstr("tg-plugins"));
+}
+
+TEST(PluginHost, NoEntrySymbol) {
+  use_test_plugins();
+  auto all_d = tg::devices();
+  const tg::DeviceInfo* d = find(all_d, "noentry");
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(d->available);
+  EXPECT_THAT(d->reason, HasSubstr("does not export tg_plugin_get_api"));
+  std::string msg = error_of([] { tg::Device::set_default("noentry"); });
+  EXPECT_THAT(msg, HasSubstr("noentry"));
+  EXPECT_THAT(msg, HasSubstr("libtg-noentry.so"));
+  EXPECT_THAT(msg, HasSubstr("core ABI 1.0"));
+}
+
+TEST(PluginHost, WrongMajorIsRejectedWithBothVersions) {
+  use_test_plugins();
+  std::string msg = error_of([] { tg::Device::set_default("wrongmajor"); });
+  EXPECT_THAT(msg, HasSubstr("ABI 2.0"));
+  EXPECT_THAT(msg, HasSubstr("ABI 1.0"));
+  EXPECT_THAT(msg, HasSubstr("majors must match"));
+}
+
+TEST(PluginHost, NewerMinorStillLoadsAndRuns) {
+  use_test_plugins();
+  auto all_d = tg::devices();
+  const tg::DeviceInfo* d = find(all_d, "newerminor");
+  ASSERT_NE(d, nullptr);
+  EXPECT_TRUE(d->available) << d->reason;
+  EXPECT_EQ(d->abi_version, "1.7");
+  Tensor t = Tensor({1.f, 2.f, 3.f}, on("newerminor"));
+  EXPECT_EQ((t * 2 + 1).to_vector<float>(), (std::vector<float>{3, 5, 7}));
+  EXPECT_EQ(t.device(), "newerminor:0");
+}
+
+TEST(PluginHost, NameMismatchSaysBothNames) {
+  use_test_plugins();
+  std::string msg = error_of([] { tg::Device::set_default("mismatch"); });
+  EXPECT_THAT(msg, HasSubstr("'mismatch'"));
+  EXPECT_THAT(msg, HasSubstr("'othername'"));
+}
+
+TEST(PluginHost, NoDeviceGivesThePluginsReason) {
+  use_test_plugins();
+  auto all_d = tg::devices();
+  const tg::DeviceInfo* d = find(all_d, "nodevice");
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(d->available);
+  EXPECT_THAT(d->reason, HasSubstr("no widget found"));
+  std::string msg = error_of([] { tg::Device::set_default("nodevice"); });
+  EXPECT_THAT(msg, HasSubstr("0 device(s)"));
+  EXPECT_THAT(msg, HasSubstr("no widget found: /dev/widget0 missing"));
+}
+
+TEST(PluginHost, FailingAllocIsAnErrorWithThePluginsMessage) {
+  use_test_plugins();
+  std::string msg = error_of([] { Tensor({1.f, 2.f}, on("failing")).realize(); });
+  EXPECT_THAT(msg, HasSubstr("failing plugin: buffer_alloc refused"));
+  EXPECT_THAT(msg, HasSubstr("INTERNAL"));
+}
+
+TEST(PluginHost, ThrowingAllocBecomesOutOfMemory) {
+  use_test_plugins();
+  std::string msg = error_of([] { Tensor({1.f, 2.f}, on("throwing")).realize(); });
+  EXPECT_THAT(msg, HasSubstr("OUT_OF_MEMORY"));
+  EXPECT_THAT(msg, HasSubstr("8 bytes"));
+}
+
+TEST(PluginHost, FailingCompile) {
+  require_option("TG_PLUGIN_OPTIONS_FAILING", "fail=compile");
+  use_test_plugins();
+  Tensor t = Tensor({1.f, 2.f}, on("failing"));
+  std::string msg = error_of([&] { (t + 1).realize(); });
+  EXPECT_THAT(msg, HasSubstr("failing plugin: program_compile refused"));
+}
+
+TEST(PluginHost, FailingLaunch) {
+  require_option("TG_PLUGIN_OPTIONS_FAILING", "fail=launch");
+  use_test_plugins();
+  Tensor t = Tensor({1.f, 2.f}, on("failing"));
+  std::string msg = error_of([&] { (t + 1).realize(); });
+  EXPECT_THAT(msg, HasSubstr("failing plugin: launch refused"));
+}
+
+TEST(PluginHost, ThrowingCompileIsCaughtAtTheBoundary) {
+  require_option("TG_PLUGIN_OPTIONS_THROWING", "fail=compile");
+  use_test_plugins();
+  Tensor t = Tensor({1.f, 2.f}, on("throwing"));
+  std::string msg = error_of([&] { (t + 1).realize(); });
+  EXPECT_THAT(msg, HasSubstr("boom in compile"));
+  EXPECT_THAT(msg, HasSubstr("INTERNAL"));
+}
+
+TEST(PluginHost, AFileThatIsNotAPluginSaysTheLoadersReason) {
+  fs::path dir = fs::temp_directory_path() / "tg-test-junk-plugin";
+  fs::create_directories(dir);
+  std::ofstream(dir / "libtg-junk.so") << "this is not a shared library\n";
+  use_test_plugins(dir.string());
+  std::string msg = error_of([] { tg::Device::set_default("junk"); });
+  EXPECT_THAT(msg, HasSubstr("libtg-junk.so"));
+  EXPECT_THAT(msg, HasSubstr("could not open it"));
+  fs::remove_all(dir);
+}
+
+TEST(PluginHost, AFileNamedInThePathMustBeAPluginName) {
+  fs::path dir = fs::temp_directory_path() / "tg-test-named-file";
+  fs::create_directories(dir);
+  std::ofstream(dir / "notaplugin.txt") << "x";
+  use_test_plugins((dir / "notaplugin.txt").string());
+  EXPECT_NE(find(tg::devices(), "ref"), nullptr);  // the bad entry is skipped, not fatal
+  fs::remove_all(dir);
+}
+
+TEST(PluginHost, NeverTheWorkingDirectory) {
+  fs::path dir = fs::temp_directory_path() / "tg-test-cwd";
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(TG_TEST_PLUGIN_DIR) / "libtg-newerminor.so", dir / "libtg-cwdonly.so",
+                fs::copy_options::overwrite_existing);
+  fs::path old = fs::current_path();
+  fs::current_path(dir);
+  setenv("TG_PLUGIN_PATH", "", 1);
+  EXPECT_EQ(find(tg::devices(), "cwdonly"), nullptr);
+  fs::current_path(old);
+  fs::remove_all(dir);
+}
+
+TEST(PluginHost, UnknownDeviceListsWhatWasFound) {
+  use_test_plugins();
+  std::string msg = error_of([] { tg::Device::set_default("nosuch"); });
+  EXPECT_THAT(msg, HasSubstr("'nosuch'"));
+  EXPECT_THAT(msg, HasSubstr("ref:0"));
+  EXPECT_THAT(msg, HasSubstr("Searched:"));
+  EXPECT_THAT(msg, HasSubstr(TG_TEST_PLUGIN_DIR));
+}
+
+TEST(PluginHost, MalformedDeviceNames) {
+  use_test_plugins();
+  for (const char* bad : {"ref:x", "ref:-1", "REF", "", "ref:0:1"}) {
+    std::string msg = error_of([&] { tg::Device::set_default(bad); });
+    EXPECT_THAT(msg, HasSubstr("expected name[:index]")) << bad;
+  }
+}
+
+TEST(PluginHost, TensorsOnTwoDevicesNeedAMove) {
+  use_test_plugins();
+  Tensor a = Tensor({1.f, 2.f}, on("ref"));
+  Tensor b = Tensor({1.f, 2.f}, on("newerminor"));
+  std::string msg = error_of([&] { (a + b).realize(); });
+  EXPECT_THAT(msg, HasSubstr("different devices"));
+  EXPECT_EQ((a + b.to("ref")).to_vector<float>(), (std::vector<float>{2, 4}));
+  EXPECT_EQ(b.to("ref").device(), "ref:0");
+}

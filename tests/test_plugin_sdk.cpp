@@ -1,0 +1,201 @@
+// The SDK helper (tg/plugin.hpp) seen from the host: its trampolines check handles and ranges,
+// and turn every exception into an error. Runs the purpose-built plugins of tests/plugins/
+// (directory from TG_TEST_PLUGIN_DIR, else the build's) and the reference plugin.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "plugin_test_host.hpp"
+
+#ifndef TG_REF_PLUGIN_PATH
+#define TG_REF_PLUGIN_PATH "libtg-ref.so"
+#endif
+#ifndef TG_TEST_PLUGIN_DIR
+#define TG_TEST_PLUGIN_DIR "."
+#endif
+
+using namespace plugintest;
+
+namespace {
+
+std::string test_plugin(const char* name) {
+  return plugin_path("TG_TEST_PLUGIN_DIR", TG_TEST_PLUGIN_DIR) + "/libtg-" + name + ".so";
+}
+std::string ref_plugin() { return plugin_path("TG_REF_PLUGIN", TG_REF_PLUGIN_PATH); }
+
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
+// y = x + 1 over 4 float32: a program every working plugin runs.
+Program plus_one() {
+  Program p;
+  p.shape = {4};
+  int x = p.param(TG_DTYPE_FLOAT32, TG_PARAM_READ, 4), out = p.param(TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4);
+  int v = p.view({1});
+  p.store(out, v, p.binary(TG_KIR_ADD, p.load(x, v), p.fconst(TG_DTYPE_FLOAT32, 1.0)));
+  return p;
+}
+const std::vector<std::vector<std::byte>> kPlusOneInput{bytes_of(std::vector<float>{1, 2, 3, 4})};
+
+TEST(PluginSdk, GetApiAnswersOnlyItsMajor) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  EXPECT_EQ(ref.get_api()(TG_ABI_MAJOR + 1, 0), nullptr);
+  EXPECT_EQ(ref.get_api()(0, 0), nullptr);
+  EXPECT_EQ(ref.api()->struct_size, sizeof(tg_plugin_api));
+  EXPECT_EQ(ref.api()->abi_major, static_cast<uint32_t>(TG_ABI_MAJOR));
+  EXPECT_EQ(ref.api()->abi_minor, static_cast<uint32_t>(TG_ABI_MINOR));
+}
+
+TEST(PluginSdk, NullHandlesAndOutPointersAreInvalidArguments) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  TG_ASSERT_OK(ref.init_status());
+  TG_ASSERT_OK(ref.open());
+  const tg_plugin_api* api = ref.api();
+  tg_device* dev = ref.device();
+
+  Status s = take(api->device_count(nullptr, nullptr));
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(s.message, "device_count: plugin is NULL")) << s;
+  s = take(api->device_count(ref.plugin(), nullptr));
+  EXPECT_TRUE(contains(s.message, "out_count is NULL")) << s;
+  s = take(api->buffer_alloc(nullptr, 4, nullptr));
+  EXPECT_TRUE(contains(s.message, "buffer_alloc: device is NULL")) << s;
+  s = take(api->program_compile(dev, nullptr, nullptr));
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(s.message, "program is NULL")) << s;
+  tg_device* other = nullptr;
+  s = take(api->device_open(ref.plugin(), 5, &other));
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(s.message, "device index 5 is out of range (1 devices)")) << s;
+  EXPECT_EQ(other, nullptr);
+  tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, "test", "", "", &host_services()};
+  s = take(api->initialize(&args, nullptr));
+  EXPECT_TRUE(contains(s.message, "out_plugin is NULL")) << s;
+  // Freeing NULL is a no-op.
+  api->buffer_free(dev, nullptr);
+  api->executable_free(dev, nullptr);
+}
+
+TEST(PluginSdk, BufferRangesAreChecked) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  TG_ASSERT_OK(ref.open());
+  const tg_plugin_api* api = ref.api();
+  tg_device* dev = ref.device();
+  tg_buffer* b = nullptr;
+  TG_ASSERT_OK(take(api->buffer_alloc(dev, 16, &b)));
+  char data[32] = {1, 2, 3, 4};
+  Status s = take(api->buffer_write(dev, b, 8, data, 9));
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(s.message, "lies outside its buffer of 16 bytes")) << s;
+  s = take(api->buffer_read(dev, b, UINT64_MAX, data, 2));  // offset + nbytes would wrap around
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  s = take(api->buffer_copy(dev, b, 0, b, 4, 8));
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(s.message, "overlap")) << s;
+  TG_ASSERT_OK(take(api->buffer_write(dev, b, 0, data, 4)));
+  TG_ASSERT_OK(take(api->buffer_copy(dev, b, 8, b, 0, 8)));
+  char back[16] = {};
+  TG_ASSERT_OK(take(api->buffer_read(dev, b, 8, back, 4)));
+  EXPECT_EQ(std::memcmp(back, data, 4), 0);
+  TG_ASSERT_OK(take(api->buffer_write(dev, b, 16, nullptr, 0)));  // empty, at the end: fine
+  tg_buffer* empty = nullptr;
+  TG_ASSERT_OK(take(api->buffer_alloc(dev, 0, &empty)));
+  EXPECT_NE(empty, nullptr);
+  api->buffer_free(dev, empty);
+  api->buffer_free(dev, b);
+}
+
+TEST(PluginSdk, ThrowingPluginsExceptionsBecomeErrors) {
+  Plugin throwing(test_plugin("throwing"));
+  ASSERT_NE(throwing.api(), nullptr) << throwing.load_error();
+  TG_ASSERT_OK(throwing.init_status());
+  TG_ASSERT_OK(throwing.open());
+  tg_buffer* b = nullptr;
+  Status s = take(throwing.api()->buffer_alloc(throwing.device(), 64, &b));
+  EXPECT_EQ(s.code, TG_ERR_OUT_OF_MEMORY) << s;
+  EXPECT_TRUE(contains(s.message, "64 bytes")) << s;
+  EXPECT_EQ(b, nullptr);
+
+  // With alloc working, compile throws std::runtime_error.
+  Plugin compile_throws(test_plugin("throwing"), "fail=compile,launch");
+  TG_ASSERT_OK(compile_throws.open());
+  s = run_program(compile_throws.api(), compile_throws.device(), plus_one(), kPlusOneInput).status;
+  EXPECT_EQ(s.code, TG_ERR_INTERNAL) << s;
+  EXPECT_TRUE(contains(s.message, "program_compile threw: throwing plugin: boom in compile")) << s;
+
+  Plugin launch_throws(test_plugin("throwing"), "fail=launch");
+  TG_ASSERT_OK(launch_throws.open());
+  s = run_program(launch_throws.api(), launch_throws.device(), plus_one(), kPlusOneInput).status;
+  EXPECT_EQ(s.code, TG_ERR_INTERNAL) << s;
+  EXPECT_TRUE(contains(s.message, "launch threw: throwing plugin: boom in launch")) << s;
+
+  Plugin none_throws(test_plugin("throwing"), "fail=");
+  TG_ASSERT_OK(none_throws.open());
+  RunResult r = run_program(none_throws.api(), none_throws.device(), plus_one(), kPlusOneInput);
+  TG_ASSERT_OK(r.status);
+  EXPECT_EQ(values_of<float>(r.outputs[1]), (std::vector<float>{2, 3, 4, 5}));
+}
+
+TEST(PluginSdk, FailingPluginReturnsInternalErrors) {
+  Plugin failing(test_plugin("failing"));
+  ASSERT_NE(failing.api(), nullptr) << failing.load_error();
+  TG_ASSERT_OK(failing.init_status());
+  uint32_t count = 0;
+  TG_ASSERT_OK(take(failing.api()->device_count(failing.plugin(), &count)));
+  EXPECT_EQ(count, 1u);
+  TG_ASSERT_OK(failing.open());
+  tg_buffer* b = nullptr;
+  Status s = take(failing.api()->buffer_alloc(failing.device(), 64, &b));
+  EXPECT_EQ(s.code, TG_ERR_INTERNAL);
+  EXPECT_EQ(s.message, "failing plugin: buffer_alloc refused");
+
+  Plugin launch_fails(test_plugin("failing"), "fail=launch");
+  TG_ASSERT_OK(launch_fails.open());
+  s = run_program(launch_fails.api(), launch_fails.device(), plus_one(), kPlusOneInput).status;
+  EXPECT_EQ(s.code, TG_ERR_INTERNAL);
+  EXPECT_EQ(s.message, "failing plugin: launch refused");
+}
+
+TEST(PluginSdk, NodevicePluginIsUnavailable) {
+  Plugin nodevice(test_plugin("nodevice"));
+  ASSERT_NE(nodevice.api(), nullptr) << nodevice.load_error();
+  TG_ASSERT_OK(nodevice.init_status());
+  uint32_t count = 7;
+  Status s = take(nodevice.api()->device_count(nodevice.plugin(), &count));
+  EXPECT_EQ(s.code, TG_ERR_UNAVAILABLE);
+  EXPECT_EQ(s.message, "no widget found: /dev/widget0 missing");
+  EXPECT_EQ(count, 0u);
+  s = nodevice.open();
+  EXPECT_EQ(s.code, TG_ERR_UNAVAILABLE) << s;
+}
+
+TEST(PluginSdk, VersionAndNamePlugins) {
+  Plugin noentry(test_plugin("noentry"));
+  ASSERT_NE(noentry.handle(), nullptr) << noentry.load_error();
+  EXPECT_EQ(noentry.get_api(), nullptr);
+  EXPECT_EQ(dlsym(noentry.handle(), "tg_plugin_get_api"), nullptr);
+
+  Plugin wrongmajor(test_plugin("wrongmajor"));
+  ASSERT_NE(wrongmajor.api(), nullptr) << wrongmajor.load_error();
+  EXPECT_EQ(wrongmajor.api()->abi_major, 2u);
+
+  Plugin mismatch(test_plugin("mismatch"));
+  ASSERT_NE(mismatch.api(), nullptr) << mismatch.load_error();
+  EXPECT_STREQ(mismatch.api()->name, "othername");
+
+  Plugin newer(test_plugin("newerminor"));
+  ASSERT_NE(newer.api(), nullptr) << newer.load_error();
+  EXPECT_EQ(newer.api()->abi_minor, 7u);
+  EXPECT_GT(newer.api()->struct_size, sizeof(tg_plugin_api));
+  EXPECT_STREQ(newer.api()->name, "newerminor");
+  TG_ASSERT_OK(newer.init_status());
+  TG_ASSERT_OK(newer.open());
+  RunResult r = run_program(newer.api(), newer.device(), plus_one(), kPlusOneInput);
+  TG_ASSERT_OK(r.status);
+  EXPECT_EQ(values_of<float>(r.outputs[1]), (std::vector<float>{2, 3, 4, 5}));
+}
+
+}  // namespace
