@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ void check_type(const std::string& label, const Tensor& t, tg::DType dtype, cons
   check(got == want, label, got, want);
 }
 
+void check_grad(const std::string& label, const std::optional<Tensor>& grad, const std::vector<float>& want) {
+  if (grad) return check_values(label, *grad, want);
+  check(false, label, "no gradient", str(want));
+}
+
 std::vector<std::vector<float>> values(const std::vector<Tensor>& ts) {
   std::vector<std::vector<float>> out;
   for (const Tensor& t : ts) out.push_back(t.to_vector<float>());
@@ -59,7 +65,8 @@ std::vector<std::vector<float>> values(const std::vector<Tensor>& ts) {
 }
 
 void creation_and_math() {
-  std::cout << "Tensors (device " << tg::Device::default_device() << "):\n";
+  const std::string device = tg::Device::default_device();  // throws if TG_DEVICE cannot be had
+  std::cout << "Tensors (device " << device << "):\n";
   Tensor a = Tensor({1, 2, 3});               // int32, shape {3}
   Tensor b = Tensor::zeros({3});              // float32
   Tensor c = Tensor::rand({2, 3});            // uniform [0,1)
@@ -89,12 +96,10 @@ void autograd() {
   Tensor x = Tensor({1.0f, 2.0f, 3.0f});
   Tensor y = (x * 2).sum();
   y.backward();
-  std::optional<Tensor> g = x.grad();
-  check(g.has_value(), "x.grad() after y.backward()", g ? "present" : "missing", "present");
-  if (g) check_values("x.grad() of (x * 2).sum()", *g, {2, 2, 2});
+  check_grad("x.grad() of (x * 2).sum()", x.grad(), {2, 2, 2});
   // grads accumulate until zeroed
   (x * 2).sum().backward();
-  if (x.grad()) check_values("x.grad() after a second backward", *x.grad(), {4, 4, 4});
+  check_grad("x.grad() after a second backward", x.grad(), {4, 4, 4});
 }
 
 void training() {

@@ -152,9 +152,11 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
     auto g = grads.find(t->node.get());
     if (g == grads.end()) continue;
     Tensor gt(cast(g->second, t->node->dtype));
-    if (t->grad) {  // accumulate, and collapse the sum so repeated steps do not grow the graph
+    if (t->grad) {  // accumulate lazily; every 16th time realize, so the chain stays short
       gt = Tensor(add(node_of(*t->grad), node_of(gt)));
-      gt.realize();
+      if (++t->grad_accumulations % 16 == 0) gt.realize();
+    } else {
+      t->grad_accumulations = 0;
     }
     t->grad = gt;
   }

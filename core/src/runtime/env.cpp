@@ -21,6 +21,7 @@ constexpr Knob kKnobs[] = {
     {"TG_PLUGIN_DEBUG", "0", "1: trace every plugin candidate (path, loader result, ABI versions, devices)"},
     {"TG_DEBUG", "0", "1: one line per kernel launch on stderr; 2: also each program; 3: also timings"},
     {"TG_PLUGIN_OPTIONS_<NAME>", "", "'key=value;...' options passed to plugin <name> at initialization"},
+    {"TG_CACHE_DIR", "~/.cache/tg", "where plugins keep compiled kernels between runs (the OpenCL plugin: <dir>/opencl/)"},
 };
 
 const Knob* find(const char* name) {

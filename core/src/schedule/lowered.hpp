@@ -26,6 +26,7 @@ struct LNode {
   int64_t ivalue = 0;
   ReduceOp reduce_op = ReduceOp::SUM;  // REDUCE
   Dims axes;
+  NodePtr origin;           // REDUCE: the graph node it computes
   bool has_reduce = false;  // a REDUCE is in this subtree
 };
 
@@ -37,8 +38,10 @@ struct ReduceSig {
 };
 
 // Builds the tg.kir program that computes `root` into param 0 (a contiguous buffer of
-// out.shape and out.dtype); `loads` receives the base node of every other param, in order.
-KirProgram to_kir(const LPtr& root, const Node& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* loads);
+// out's shape and dtype). `params` receives the node bound to each param, in order: out, the
+// nodes it reads, then every unrealized reduce of the kernel, which is stored as a second output
+// so that later kernels load it instead of computing it again.
+KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
+                  std::vector<NodePtr>* params);
 
 }  // namespace tg::detail

@@ -65,7 +65,8 @@ class KernelBuilder {
   }
 
  private:
-  std::unordered_map<const Node*, LPtr> memo_;
+  bool inside_reduce_ = false;                       // lowering a reduce's source
+  std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
 
   // Lowering a subgraph may be abandoned (it becomes its own kernel); a checkpoint restores
@@ -75,10 +76,12 @@ class KernelBuilder {
     size_t deps;
   };
   Checkpoint checkpoint() const { return {reduce, deps.size()}; }
+  // (inside_reduce_ needs no saving: a checkpoint never spans the start of a reduce's source)
   void rollback(const Checkpoint& cp) {
     reduce = cp.reduce;
     deps.resize(cp.deps);
-    memo_.clear();
+    memo_[0].clear();
+    memo_[1].clear();
     pushed_.clear();
   }
 
@@ -93,9 +96,10 @@ class KernelBuilder {
   }
 
   LPtr lower(const NodePtr& n) {
-    if (auto it = memo_.find(n.get()); it != memo_.end()) return it->second;
+    auto& memo = memo_[inside_reduce_];
+    if (auto it = memo.find(n.get()); it != memo.end()) return it->second;
     LPtr l = lower_uncached(n);
-    memo_[n.get()] = l;
+    memo_[inside_reduce_][n.get()] = l;
     return l;
   }
 
@@ -129,21 +133,21 @@ class KernelBuilder {
         return l;
       }
       case Op::REDUCE: {
+        // A reduce inside another reduce's source is its own kernel (and so is a second reduce
+        // of a different shape).
         ReduceSig sig{n->src[0]->shape, n->dims};
-        if (reduce && !(*reduce == sig)) return boundary(n);
-        Checkpoint cp = checkpoint();
-        LPtr s = lower(n->src[0]);
-        if (s->has_reduce) {  // a reduce of a reduce: the inner one is its own kernel
-          rollback(cp);
-          s = boundary(n->src[0]);
-        }
+        if (inside_reduce_ || (reduce && !(*reduce == sig))) return boundary(n);
         reduce = sig;
+        inside_reduce_ = true;
+        LPtr s = lower(n->src[0]);
+        inside_reduce_ = false;
         auto l = new_lnode(LNode::Kind::REDUCE);
         l->dtype = n->dtype;
         l->shape = n->shape;
         l->src = {s};
         l->reduce_op = n->reduce_op;
         l->axes = n->dims;
+        l->origin = n;
         l->has_reduce = true;
         return l;
       }
@@ -207,14 +211,14 @@ std::shared_ptr<Device> fallback_device(const Device& failed) {
   }
 }
 
-// Runs the program on `dev`; if it declines (UNSUPPORTED), on the reference device with
-// copies there and back.
-void run_kernel(const KirProgram& prog, Node& out, const std::vector<NodePtr>& loads) {
-  Device& dev = *out.device;
+// Runs the program on `dev` with params[i] bound to param i (written ones already have their
+// buffers); if the device declines (UNSUPPORTED), on the reference device with copies there
+// and back.
+void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>& params) {
   std::string reason;
   if (tg_executable* exe = dev.compile(prog, &reason)) {
-    std::vector<Buffer*> bufs{out.buffer.get()};
-    for (auto& l : loads) bufs.push_back(l->buffer.get());
+    std::vector<Buffer*> bufs;
+    for (auto& p : params) bufs.push_back(p->buffer.get());
     dev.launch(exe, bufs, prog.name);
     return;
   }
@@ -227,20 +231,23 @@ void run_kernel(const KirProgram& prog, Node& out, const std::vector<NodePtr>& l
   tg_executable* exe = fb->compile(prog, &fb_reason);
   if (!exe) throw Error("kernel " + prog.name + " is unsupported on " + dev.name() + " (" + reason + ") and on " +
                         fb->name() + " (" + fb_reason + ")");
-  auto copy_to = [](Buffer& from, Device& to) {
-    std::vector<uint8_t> host(from.nbytes);
-    from.device->read(from, host.data(), from.nbytes);
+  auto copy_to = [](Buffer& from, Device& to, bool with_data) {
     auto b = to.alloc(from.nbytes);
-    to.write(*b, host.data(), from.nbytes);
+    if (with_data && from.nbytes) {
+      std::vector<uint8_t> host(from.nbytes);
+      from.device->read(from, host.data(), from.nbytes);
+      to.write(*b, host.data(), from.nbytes);
+    }
     return b;
   };
-  std::vector<std::shared_ptr<Buffer>> keep{fb->alloc(out.buffer->nbytes)};
-  for (auto& l : loads) keep.push_back(copy_to(*l->buffer, *fb));
+  std::vector<std::shared_ptr<Buffer>> there;
+  for (size_t i = 0; i < params.size(); i++)
+    there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ));
   std::vector<Buffer*> bufs;
-  for (auto& b : keep) bufs.push_back(b.get());
+  for (auto& b : there) bufs.push_back(b.get());
   fb->launch(exe, bufs, prog.name);
-  auto back = copy_to(*keep[0], dev);
-  out.buffer = back;
+  for (size_t i = 0; i < params.size(); i++)
+    if (prog.params[i].access == TG_PARAM_WRITE) params[i]->buffer = copy_to(*there[i], dev, true);
 }
 
 void realize_copy(Node& n) {
@@ -261,22 +268,29 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
     realize_copy(*n);
     return;
   }
-  // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first
+  // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
+  // 2. realize those (each its own kernel), depth first. Realizing them may realize more (a
+  //    kernel also stores the reduces it computes), so lower again until nothing is missing.
   KernelBuilder kb;
   LPtr root = kb.lower_root(n);
-  // 2. realize those (each its own kernel), depth first
-  for (auto& d : kb.deps) realize_one(d, built_kernel);
+  while (!kb.deps.empty()) {
+    for (auto& d : kb.deps) realize_one(d, built_kernel);
+    kb = KernelBuilder();
+    root = kb.lower_root(n);
+  }
   // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
   if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
       root->base->dtype == n->dtype && root->base->device == n->device) {
     n->buffer = root->base->buffer;
   } else {
     // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
-    std::vector<NodePtr> loads;
-    KirProgram prog = to_kir(root, *n, kb.reduce, &loads);
+    std::vector<NodePtr> params;
+    KirProgram prog = to_kir(root, n, kb.reduce, &params);
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
-    n->buffer = n->device->alloc(static_cast<uint64_t>(n->numel() * dtype_size(n->dtype)));
-    if (n->numel() > 0) run_kernel(prog, *n, loads);
+    for (size_t i = 0; i < params.size(); i++)
+      if (prog.params[i].access == TG_PARAM_WRITE)
+        params[i]->buffer = n->device->alloc(static_cast<uint64_t>(params[i]->numel() * dtype_size(params[i]->dtype)));
+    if (n->numel() > 0) run_kernel(prog, *n->device, params);
     built_kernel = true;
   }
   // A realized DETACH keeps its value, not its history: dropping the sources frees the graph

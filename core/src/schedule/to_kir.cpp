@@ -58,14 +58,17 @@ class Emitter {
     return id;
   }
 
-  int32_t param(const NodePtr& base, std::vector<NodePtr>* loads) {
-    if (auto it = params_.find(base.get()); it != params_.end()) return it->second;
+  int32_t param(const NodePtr& node, uint32_t access) {
+    if (auto it = params_.find(node.get()); it != params_.end()) return it->second;
     int32_t id = static_cast<int32_t>(p_.params.size());
-    p_.params.push_back(tg_kir_param{static_cast<uint32_t>(base->dtype), TG_PARAM_READ, base->numel()});
-    loads->push_back(base);
-    params_[base.get()] = id;
+    p_.params.push_back(tg_kir_param{static_cast<uint32_t>(node->dtype), access, node->numel()});
+    bound->push_back(node);
+    params_[node.get()] = id;
     return id;
   }
+
+  // The reduces emitted, by the graph node they compute, with their kir node.
+  std::vector<std::pair<NodePtr, int32_t>> reduces;
 
   // A view of a node of shape `shape` (size 1 where it broadcasts over the full space), or -1
   // when nothing is masked. `valid` is false when the mask excludes everything.
@@ -98,7 +101,7 @@ class Emitter {
     return id;
   }
 
-  std::vector<NodePtr>* loads = nullptr;
+  std::vector<NodePtr>* bound = nullptr;
 
  private:
   KirProgram& p_;
@@ -149,7 +152,7 @@ class Emitter {
         int32_t vid = view(full_view(l.view), &valid);
         if (!valid) return constant(l.dtype, 0, 0);
         tg_kir_node n = blank(TG_KIR_LOAD, l.dtype);
-        n.param = param(l.base, loads);
+        n.param = param(l.base, TG_PARAM_READ);
         n.view = vid;
         return add(n);
       }
@@ -174,7 +177,11 @@ class Emitter {
         n.src[0] = emit(l.src[0]);
         n.reduce_op = static_cast<int32_t>(kir_reduce(l.reduce_op));
         for (int64_t a : l.axes) n.ivalue |= int64_t{1} << a;
-        return add(n);
+        int32_t id = add(n);
+        bool known = false;
+        for (auto& r : reduces) known |= r.first == l.origin;
+        if (!known && l.origin) reduces.push_back({l.origin, id});
+        return id;
       }
     }
     return -1;
@@ -183,29 +190,36 @@ class Emitter {
 
 }  // namespace
 
-KirProgram to_kir(const LPtr& root, const Node& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* loads) {
+KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
+                  std::vector<NodePtr>* params) {
   KirProgram p;
-  p.shape = reduce ? reduce->input_shape : out.shape;
+  p.shape = reduce ? reduce->input_shape : out->shape;
   if (p.shape.size() > TG_KIR_MAX_DIMS)
     throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
                 std::to_string(p.shape.size()) + " dims): reshape to fewer dims first");
-  p.params.push_back(tg_kir_param{static_cast<uint32_t>(out.dtype), TG_PARAM_WRITE, out.numel()});
   Dims out_space = p.shape;
   if (reduce)
     for (int64_t a : reduce->axes) out_space[static_cast<size_t>(a)] = 1;
   Emitter e(p, p.shape, out_space);
-  e.loads = loads;
+  e.bound = params;
+  auto store = [&](const NodePtr& node, int32_t value) {
+    tg_kir_node st{};
+    st.op = TG_KIR_STORE;
+    st.dtype = static_cast<uint32_t>(node->dtype);
+    st.src[0] = value;
+    st.src[1] = st.src[2] = -1;
+    st.param = e.param(node, TG_PARAM_WRITE);
+    bool valid;
+    st.view = e.view(View::contiguous(node->shape), &valid);
+    st.reduce_op = 0;
+    return st;
+  };
+  e.param(out, TG_PARAM_WRITE);
   int32_t value = e.emit(root);
-  tg_kir_node store{};
-  store.op = TG_KIR_STORE;
-  store.dtype = static_cast<uint32_t>(out.dtype);
-  store.src[0] = value;
-  store.src[1] = store.src[2] = -1;
-  store.param = 0;
-  bool valid;
-  store.view = e.view(View::contiguous(out.shape), &valid);
-  p.nodes.push_back(store);
+  std::vector<tg_kir_node> stores{store(out, value)};
+  for (auto& [node, id] : e.reduces)
+    if (!node->realized() && node != out) stores.push_back(store(node, id));
+  p.nodes.insert(p.nodes.end(), stores.begin(), stores.end());
   // A readable name: E (elementwise) or R (reduce), then the iteration shape.
   p.name = reduce ? "R" : "E";
   for (int64_t d : p.shape) p.name += "_" + std::to_string(d);

@@ -15,6 +15,7 @@ struct TensorImpl {
   std::optional<Tensor> grad;
   std::optional<bool> requires_grad;  // unset: a leaf still gets gradients (tinygrad's rule)
   bool leaf = false;                  // made from data or a creator, not by an op
+  int grad_accumulations = 0;         // backward passes added onto `grad` since it was set
 };
 
 struct TensorAccess {
