@@ -16,6 +16,7 @@
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/lowered.hpp"
+#include "schedule/replay.hpp"
 #include "tg/error.hpp"
 
 namespace tg::detail {
@@ -218,10 +219,16 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
   std::string reason;
   if (tg_executable* exe = dev.compile(prog, &reason)) {
     std::vector<Buffer*> bufs;
-    for (auto& p : params) bufs.push_back(p->buffer.get());
+    std::vector<bool> written;
+    for (size_t i = 0; i < params.size(); i++) {
+      bufs.push_back(params[i]->buffer.get());
+      written.push_back(prog.params[i].access == TG_PARAM_WRITE);
+    }
     dev.launch(exe, bufs, prog.name);
+    record_kernel(dev, exe, prog.name, params, written);
     return;
   }
+  record_uncacheable();
   auto fb = fallback_device(dev);
   if (!fb)
     throw Error("kernel " + prog.name + " cannot run on " + dev.name() + ": " + reason +
@@ -266,6 +273,7 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
   if (n->op == Op::COPY) {
     realize_one(n->src[0], built_kernel);
     realize_copy(*n);
+    record_copy(*n);
     return;
   }
   // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
@@ -282,6 +290,7 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
   if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
       root->base->dtype == n->dtype && root->base->device == n->device) {
     n->buffer = root->base->buffer;
+    record_alias(*n, *root->base);
   } else {
     // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
     std::vector<NodePtr> params;
@@ -293,17 +302,16 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
     if (n->numel() > 0) run_kernel(prog, *n->device, params);
     built_kernel = true;
   }
-  // A realized DETACH keeps its value, not its history: dropping the sources frees the graph
-  // (and buffers) behind it, which is what keeps a training loop's memory flat.
-  if (n->op == Op::DETACH) n->src.clear();
 }
 
 }  // namespace
 
 void realize(const std::vector<NodePtr>& roots) {
-  bool built = false;
-  for (auto& r : roots) realize_one(r, built);
-  if (built) stats().schedules++;
+  realize_with_cache(roots, [&] {
+    bool built = false;
+    for (auto& r : roots) realize_one(r, built);
+    if (built) stats().schedules++;
+  });
 }
 
 }  // namespace tg::detail

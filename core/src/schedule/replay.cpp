@@ -1,0 +1,200 @@
+#include "schedule/replay.hpp"
+
+#include <cstring>
+#include <unordered_map>
+
+#include "runtime/runtime.hpp"
+
+namespace tg::detail {
+namespace {
+
+struct Step {
+  enum class Kind { KERNEL, COPY, ALIAS } kind = Kind::KERNEL;
+  Device* device = nullptr;
+  tg_executable* exe = nullptr;
+  std::string name;
+  std::vector<uint32_t> params;  // graph positions bound to the kernel's params
+  std::vector<bool> written;
+  uint32_t dst = 0, src = 0;     // COPY: dst; ALIAS: dst takes src's buffer
+};
+
+struct Recording {
+  std::vector<Step> steps;
+  bool cacheable = true;
+};
+
+// The graph being realized: its unrealized nodes and realized inputs, in a fixed order.
+struct Graph {
+  std::vector<Node*> order;
+  std::unordered_map<const Node*, uint32_t> position;
+  std::string key;
+};
+
+template <typename T>
+void put(std::string& s, const T& v) {
+  s.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+Graph walk(const std::vector<NodePtr>& roots) {
+  Graph g;
+  std::vector<std::pair<Node*, size_t>> stack;
+  auto visit = [&](Node* n) {
+    if (g.position.count(n)) return false;
+    g.position[n] = UINT32_MAX;  // in progress
+    stack.push_back({n, 0});
+    return true;
+  };
+  for (auto& r : roots) {
+    visit(r.get());
+    while (!stack.empty()) {
+      auto& [n, i] = stack.back();
+      if (!n->realized() && i < n->src.size()) {
+        visit(n->src[i++].get());
+        continue;
+      }
+      uint32_t pos = static_cast<uint32_t>(g.order.size());
+      g.position[n] = pos;
+      g.order.push_back(n);
+      // The node's structure: realized nodes are inputs (only their type matters).
+      put(g.key, n->realized());
+      put(g.key, n->op);
+      put(g.key, n->dtype);
+      put(g.key, n->device.get());
+      put(g.key, static_cast<uint32_t>(n->shape.size()));
+      for (int64_t d : n->shape) put(g.key, d);
+      if (!n->realized()) {
+        put(g.key, static_cast<uint32_t>(n->src.size()));
+        for (auto& s : n->src) put(g.key, g.position.at(s.get()));
+        put(g.key, n->fvalue);
+        put(g.key, n->ivalue);
+        put(g.key, n->reduce_op);
+        put(g.key, static_cast<uint32_t>(n->dims.size()));
+        for (int64_t d : n->dims) put(g.key, d);
+        put(g.key, static_cast<uint32_t>(n->ranges.size()));
+        for (auto& [a, b] : n->ranges) put(g.key, a), put(g.key, b);
+      }
+      stack.pop_back();
+    }
+  }
+  put(g.key, static_cast<uint32_t>(roots.size()));
+  for (auto& r : roots) put(g.key, g.position.at(r.get()));
+  return g;
+}
+
+Graph* g_graph = nullptr;          // the graph being recorded
+Recording* g_recording = nullptr;  // its recording
+
+std::unordered_map<std::string, Recording>& cache() {
+  static auto* c = new std::unordered_map<std::string, Recording>();
+  return *c;
+}
+constexpr size_t kMaxRecordings = 512;
+
+bool position_of(const Node& n, uint32_t* out) {
+  auto it = g_graph->position.find(&n);
+  if (it == g_graph->position.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+void replay(const Recording& rec, const Graph& g) {
+  for (const Step& s : rec.steps) {
+    switch (s.kind) {
+      case Step::Kind::KERNEL: {
+        std::vector<Buffer*> bufs;
+        for (size_t i = 0; i < s.params.size(); i++) {
+          Node* n = g.order[s.params[i]];
+          if (s.written[i])
+            n->buffer = s.device->alloc(static_cast<uint64_t>(n->numel() * dtype_size(n->dtype)));
+          bufs.push_back(n->buffer.get());
+        }
+        s.device->launch(s.exe, bufs, s.name);
+        break;
+      }
+      case Step::Kind::COPY: {
+        Node& n = *g.order[s.dst];
+        Node& src = *n.src[0];
+        n.buffer = n.device->alloc(static_cast<uint64_t>(n.numel() * dtype_size(n.dtype)));
+        std::vector<uint8_t> host(n.buffer->nbytes);
+        if (!host.empty()) {
+          src.device->read(*src.buffer, host.data(), host.size());
+          n.device->write(*n.buffer, host.data(), host.size());
+        }
+        break;
+      }
+      case Step::Kind::ALIAS: g.order[s.dst]->buffer = g.order[s.src]->buffer; break;
+    }
+  }
+}
+
+}  // namespace
+
+void record_kernel(Device& dev, tg_executable* exe, const std::string& name, const std::vector<NodePtr>& params,
+                   const std::vector<bool>& written) {
+  if (!g_recording) return;
+  Step s;
+  s.kind = Step::Kind::KERNEL;
+  s.device = &dev;
+  s.exe = exe;
+  s.name = name;
+  s.written = written;
+  for (auto& p : params) {
+    uint32_t pos;
+    if (!position_of(*p, &pos)) return record_uncacheable();
+    s.params.push_back(pos);
+  }
+  g_recording->steps.push_back(std::move(s));
+}
+
+void record_copy(const Node& n) {
+  if (!g_recording) return;
+  Step s;
+  s.kind = Step::Kind::COPY;
+  if (!position_of(n, &s.dst)) return record_uncacheable();
+  g_recording->steps.push_back(std::move(s));
+}
+
+void record_alias(const Node& dst, const Node& src) {
+  if (!g_recording) return;
+  Step s;
+  s.kind = Step::Kind::ALIAS;
+  if (!position_of(dst, &s.dst) || !position_of(src, &s.src)) return record_uncacheable();
+  g_recording->steps.push_back(std::move(s));
+}
+
+void record_uncacheable() {
+  if (g_recording) g_recording->cacheable = false;
+}
+
+void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<void()>& realize_now) {
+  bool all_done = true;
+  for (auto& r : roots) all_done &= r->realized();
+  if (all_done) return;
+  Graph g = walk(roots);
+  if (auto it = cache().find(g.key); it != cache().end()) {
+    replay(it->second, g);
+  } else {
+    Recording rec;
+    g_graph = &g;
+    g_recording = &rec;
+    try {
+      realize_now();
+    } catch (...) {
+      g_graph = nullptr;
+      g_recording = nullptr;
+      throw;
+    }
+    g_graph = nullptr;
+    g_recording = nullptr;
+    if (rec.cacheable) {
+      if (cache().size() >= kMaxRecordings) cache().clear();
+      cache().emplace(std::move(g.key), std::move(rec));
+    }
+  }
+  // A realized DETACH keeps its value, not its history: dropping its sources frees the graph
+  // (and buffers) behind it, which is what keeps a training loop's memory flat.
+  for (Node* n : g.order)
+    if (n->op == Op::DETACH && n->realized()) n->src.clear();
+}
+
+}  // namespace tg::detail
