@@ -1,7 +1,17 @@
 # Shared by scripts/demo.sh and scripts/test.sh (sourced, not run).
 
-# The Debian 12 packages tg's build and tests need.
-TG_APT_PACKAGES=(cmake g++ ninja-build libboost-dev libboost-program-options-dev libgtest-dev)
+# The Debian 12 packages tg's build and tests need. A plugin whose packages are missing is not
+# built (plugins/CMakeLists.txt), so every one is listed here: the tests then cover every device.
+TG_APT_PACKAGES=(
+  cmake g++ ninja-build                                       # the build
+  libboost-dev libboost-program-options-dev                   # core (Boost.DLL) and the tg tool
+  nlohmann-json3-dev zlib1g-dev                               # core: safetensors, gzipped IDX files
+  libgtest-dev                                                # tests/
+  libdnnl-dev                                                 # plugins/onednn
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd           # plugins/opencl, PoCL as a CPU OpenCL device
+  libamdhip64-dev hipcc                                       # plugins/hip: HIP runtime, hiprtc, AMD device libs
+  dataset-fashion-mnist                                       # examples/mnist and its test
+)
 
 # Installs the missing ones with apt-get (as root). When every package is already there nothing
 # is run, so an offline machine or a non-root user with the packages works too.

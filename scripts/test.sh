@@ -9,7 +9,7 @@
 # Prints "N passed, N failed" for its own steps and exits non-zero if any failed.
 #
 # TG_SANITIZE=address,undefined: the same, in a Debug build with those sanitizers (build-sanitize/).
-# TG_JOBS: build and ctest parallelism (default 2).
+# TG_JOBS: build and ctest parallelism (default 2). TG_BUILD_DIR: another build directory.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -22,6 +22,7 @@ if [ -n "$sanitize" ]; then
   app_flags=(-DCMAKE_CXX_FLAGS="-fsanitize=$sanitize -fno-omit-frame-pointer")
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
+build=${TG_BUILD_DIR:-$build}
 app_generator=()
 command -v ninja >/dev/null && app_generator=(-G Ninja)
 
@@ -58,24 +59,32 @@ must() { step "$@" || finish; }
 configure() { tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize"; }
 build_all() { cmake --build "$build" -j "$jobs"; }
 run_ctest() { ctest --test-dir "$build" --output-on-failure -j "$jobs"; }
+# The whole suite again on the oneDNN CPU device (plugins/onednn), when it was built.
+run_ctest_onednn() {
+  if [ ! -e "$build/lib/tg-plugins/libtg-onednn.so" ]; then echo "  libtg-onednn.so not built: skipped"; return 0; fi
+  TG_DEVICE=onednn ctest --test-dir "$build" --output-on-failure -j "$jobs"
+}
 install_tg() { rm -rf "$prefix" && cmake --install "$build" --prefix "$prefix"; }
 
+# The installed tree: libtg, headers, the tool, the package, and every plugin the build made.
 check_layout() {
-  local f ok=0
-  for f in lib/libtg.so lib/tg-plugins/libtg-ref.so bin/tg include/tg/tg.hpp include/tg/plugin.h \
+  local f ok=0 plugins=()
+  for f in "$build"/lib/tg-plugins/libtg-*.so; do plugins+=("lib/tg-plugins/${f##*/}"); done
+  for f in lib/libtg.so bin/tg include/tg/tg.hpp include/tg/plugin.h "${plugins[@]}" \
            lib/cmake/tg/tgConfig.cmake lib/cmake/tg/tgConfigVersion.cmake lib/cmake/tg/tgTargets.cmake; do
     if [ -e "$prefix/$f" ]; then echo "  $f"; else echo "  missing: $f"; ok=1; fi
   done
   return $ok
 }
 
-# The exported package must not ask consumers for Boost (core links it privately).
-no_boost_in_package() {
-  if grep -ril boost "$prefix/lib/cmake/tg"; then
-    echo "the installed package mentions Boost (above); consumers must not need it"
+# The exported package asks consumers for nothing: core's dependencies (Boost, nlohmann_json,
+# zlib) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
+package_needs_nothing() {
+  if grep -iE 'boost|nlohmann|zlib|INTERFACE_LINK_LIBRARIES' "$prefix"/lib/cmake/tg/*.cmake; then
+    echo "the installed package passes a dependency on to its consumers (above)"
     return 1
   fi
-  echo "  lib/cmake/tg mentions no Boost"
+  echo "  lib/cmake/tg names no dependency"
 }
 
 # libtg never links a backend library, and everything it links resolves.
@@ -113,6 +122,22 @@ build_app() {
 }
 run_app() { env -u TG_PLUGIN_PATH TG_DEVICE=ref "$1/seed"; }
 
+# The same program on every device the installed tg reports available (ref ran above).
+run_app_everywhere() {
+  local d ok=0
+  for d in $(env -u TG_DEVICE -u TG_PLUGIN_PATH "$prefix/bin/tg" devices |
+             awk 'NF == 0 { exit } NR > 1 && $3 == "yes" && $1 != "ref" { print $1 ":" $2 }'); do
+    if env -u TG_PLUGIN_PATH TG_DEVICE="$d" "$1/seed" >"$tmp/seed-$d.log" 2>&1; then
+      echo "  $d: ok"
+    else
+      echo "  $d: FAILED (exit $?):"
+      tail -n 20 "$tmp/seed-$d.log"
+      ok=1
+    fi
+  done
+  return $ok
+}
+
 # A device that cannot be had is an error naming it, never a silent fallback.
 nosuch_fails() {
   local out rc
@@ -124,6 +149,16 @@ nosuch_fails() {
   echo "  exit $rc, names nosuch"
 }
 
+# --- the plugin SDK: sdk/template copied out of the tree, built against the install alone -------
+# build_template <dir> <install>: configures and builds a copy of sdk/template with only tg_DIR.
+build_template() {
+  rm -rf "$1" "$1-src" && cp -r sdk/template "$1-src" &&
+    cmake -S "$1-src" -B "$1" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" \
+      -Dtg_DIR="$2/lib/cmake/tg" && cmake --build "$1" -j "$jobs"
+}
+# template_conformance <dir> <install>: the installed tg runs the conformance suite on it.
+template_conformance() { env -u TG_PLUGIN_PATH "$2/bin/tg" conformance --plugin "$1/libtg-template.so" --level quick; }
+
 move_install() { mkdir -p "$(dirname "$moved")" && mv "$prefix" "$moved"; }
 
 echo "tg test: $type build in $build/${sanitize:+ with -fsanitize=$sanitize}, $jobs jobs"
@@ -131,16 +166,20 @@ must "apt packages" tg_install_deps
 must "configure ($type)" configure
 must "build" build_all
 step "ctest" run_ctest
+step "ctest with TG_DEVICE=onednn" run_ctest_onednn
 must "cmake --install to a temporary prefix" install_tg
 step "installed layout" check_layout
-step "package does not leak Boost" no_boost_in_package
+step "package passes no dependency on" package_needs_nothing
 step "installed tg tool finds the ref plugin" tool_lists_ref "$prefix"
 must "build examples/app against the install (CMAKE_PREFIX_PATH)" build_app "$tmp/app" -DCMAKE_PREFIX_PATH="$prefix"
 step "examples/app on TG_DEVICE=ref" run_app "$tmp/app"
+step "examples/app on every other available device" run_app_everywhere "$tmp/app"
 step "examples/app on TG_DEVICE=nosuch fails naming it" nosuch_fails "$tmp/app"
 must "move the install to another path" move_install
 step "moved tg tool finds the ref plugin" tool_lists_ref "$moved"
 step "build examples/app against the moved install (tg_DIR)" build_app "$tmp/app-moved" -Dtg_DIR="$moved/lib/cmake/tg"
 step "examples/app on the moved install" run_app "$tmp/app-moved"
 step "ldd libtg.so shows no backend library" ldd_clean "$moved"
+step "build sdk/template against the moved install (SDK only)" build_template "$tmp/template" "$moved" &&
+  step "tg conformance on the out-of-tree template plugin" template_conformance "$tmp/template" "$moved"
 finish

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "kir_dump.hpp"
+
 namespace tg::ref {
 
 using tg::sdk::Failure;
@@ -58,7 +60,9 @@ void RefDevice::copy(RefBuffer& dst, uint64_t dst_offset, RefBuffer& src, uint64
 }
 
 std::unique_ptr<Kernel> RefDevice::compile(const tg_kir_program& program) {
-  return std::make_unique<Kernel>(program);
+  auto kernel = std::make_unique<Kernel>(program);  // validates it first
+  if (!kir_dump_dir_.empty()) dump_program(kir_dump_dir_, program);
+  return kernel;
 }
 
 void RefDevice::launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers) {
@@ -84,7 +88,7 @@ void RefPlugin::device_props(uint32_t, tg_device_props& props) {
 std::unique_ptr<RefDevice> RefPlugin::open(uint32_t) {
   // Without a known memory size, stay below what sanitizers and the allocator accept (1 TiB).
   const uint64_t max_alloc = memory_bytes_ ? memory_bytes_ : uint64_t{1} << 40;
-  return std::make_unique<RefDevice>(max_alloc);
+  return std::make_unique<RefDevice>(max_alloc, kir_dump_dir_from_environment());
 }
 
 }  // namespace tg::ref

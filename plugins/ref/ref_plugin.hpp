@@ -7,6 +7,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "interpreter.hpp"
@@ -33,7 +34,9 @@ class RefDevice {
   using Buffer = RefBuffer;
   using Executable = Kernel;
 
-  explicit RefDevice(uint64_t max_alloc) : max_alloc_(max_alloc) {}
+  // kir_dump_dir: where compile() writes each program (TG_KIR_DUMP, kir_dump.hpp); "" = nowhere.
+  RefDevice(uint64_t max_alloc, std::string kir_dump_dir = "")
+      : max_alloc_(max_alloc), kir_dump_dir_(std::move(kir_dump_dir)) {}
   void caps(tg_device_caps& caps);
   std::unique_ptr<RefBuffer> alloc(uint64_t nbytes);
   void write(RefBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
@@ -45,6 +48,7 @@ class RefDevice {
 
  private:
   uint64_t max_alloc_;
+  std::string kir_dump_dir_;
 };
 
 class RefPlugin {

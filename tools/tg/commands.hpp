@@ -10,11 +10,16 @@ namespace tgtool {
 
 int run_devices(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
+int run_conformance(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 // In the order `tg --help` lists them. Constant-initialized: no static constructor.
 inline constexpr Command kCommands[] = {
     {"devices", "List every device the plugins offer, available or not, and why.", run_devices},
     {"info", "Show tg's version, default device, plugin search path and TG_* settings.", run_info},
+    {"conformance", "Check a plugin against the ABI and tg.kir: support matrix and pass/fail per case.",
+     run_conformance},
+    {"bench", "Time matmul, elementwise, reduce and MLP-step workloads, beside PyTorch when installed.", run_bench},
 };
 
 // The row of kCommands named `name`.

@@ -1,8 +1,10 @@
 #pragma once
 // tg::nn: modules, optimizers and state (PyTorch's shapes, tinygrad's semantics).
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -51,6 +53,108 @@ class Linear : public Module {
   std::optional<Tensor> bias;  // (out_features)
 };
 
+// 2-D convolution over (N, C_in, H, W); weight (out, in / groups, kH, kW). PyTorch's init.
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size, IntPair stride = 1, IntPair padding = 0,
+         IntPair dilation = 1, int64_t groups = 1, bool bias = true);
+  Tensor operator()(const Tensor& x) const;
+  Tensor weight;
+  std::optional<Tensor> bias;
+  IntPair stride, padding, dilation;
+  int64_t groups;
+};
+
+// Batch normalization over dim 1 of (N, C, ...). In training mode (Tensor::training) it uses
+// the batch's statistics and updates the running ones (running = (1 - momentum) running +
+// momentum batch, unbiased variance, as PyTorch); in eval mode it uses the running ones.
+// State dict: weight, bias, running_mean, running_var, num_batches_tracked (int64, shape ()).
+// The running-statistics update is realized with the next optimizer step (or the next call).
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int64_t num_features, float eps = 1e-5f, float momentum = 0.1f, bool affine = true,
+                       bool track_running_stats = true);
+  Tensor operator()(const Tensor& x) const;
+  std::optional<Tensor> weight, bias;
+  Tensor running_mean, running_var, num_batches_tracked;
+  float eps, momentum;
+  bool track_running_stats;
+};
+using BatchNorm = BatchNorm2d;
+
+// Normalizes over the last normalized_shape.size() dims, then weight * x + bias.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true);
+  Tensor operator()(const Tensor& x) const;
+  Shape normalized_shape;
+  std::optional<Tensor> weight, bias;
+  float eps;
+};
+
+// Normalizes (N, C, ...) over groups of C / num_groups channels, then a per-channel affine.
+class GroupNorm : public Module {
+ public:
+  GroupNorm(int64_t num_groups, int64_t num_channels, float eps = 1e-5f, bool affine = true);
+  Tensor operator()(const Tensor& x) const;
+  int64_t num_groups, num_channels;
+  std::optional<Tensor> weight, bias;
+  float eps;
+};
+
+// A lookup table: integer indices (...) -> (..., dim). Weight N(0, 1) as PyTorch.
+class Embedding : public Module {
+ public:
+  Embedding(int64_t num_embeddings, int64_t embedding_dim);
+  Tensor operator()(const Tensor& idx) const;
+  int64_t num_embeddings, embedding_dim;
+  Tensor weight;
+};
+
+// A chain of layers, each a module it owns (given as std::shared_ptr) or a function
+// Tensor(const Tensor&). Every layer counts in the names, as in PyTorch:
+//   tg::nn::Sequential net{std::make_shared<tg::nn::Linear>(784, 128),
+//                          [](const tg::Tensor& x) { return x.relu(); },
+//                          std::make_shared<tg::nn::Linear>(128, 10)};
+//   net.add<tg::nn::Linear>(10, 10);   // constructs in place, returns a reference
+// names its parameters "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias".
+class Sequential : public Module {
+ public:
+  struct Layer {
+    template <typename M, std::enable_if_t<std::is_base_of_v<Module, M>, int> = 0>
+    Layer(std::shared_ptr<M> m) : module(m), fn([m](const Tensor& x) { return (*m)(x); }) {
+      if (!m) throw Error("Sequential: a layer is an empty std::shared_ptr");
+    }
+    template <typename F, std::enable_if_t<std::is_invocable_r_v<Tensor, const F&, const Tensor&> &&
+                                               !std::is_base_of_v<Module, std::decay_t<F>>, int> = 0>
+    Layer(F f) : fn(std::move(f)) {}
+    std::shared_ptr<Module> module;  // null for a plain function
+    std::function<Tensor(const Tensor&)> fn;
+  };
+
+  Sequential() = default;
+  Sequential(std::initializer_list<Layer> layers);
+  Sequential& add(Layer layer);
+  template <typename M, typename... Args>
+  M& add(Args&&... args) {
+    auto m = std::make_shared<M>(std::forward<Args>(args)...);
+    add(Layer(m));
+    return *m;
+  }
+  Tensor operator()(const Tensor& x) const;
+  size_t size() const { return layers_.size(); }
+  // The module at index i (throws if the layer there is a function or i is out of range).
+  Module& module(size_t i) const;
+
+ private:
+  std::vector<Layer> layers_;
+};
+
+namespace functional {
+// mean / sum / none of (input - target)^2.
+Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
+}  // namespace functional
+
 namespace optim {
 
 class Optimizer {
@@ -59,6 +163,9 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // Applies one update from the current gradients and realizes the parameters.
   void step();
+  // The same, realizing also_realize (e.g. the loss) in the same schedule, so the forward
+  // pass they share with the gradients runs once (tinygrad's loss.realize(*opt.schedule_step())).
+  void step(const std::vector<Tensor>& also_realize);
   // Drops every parameter's gradient.
   void zero_grad();
   float lr;
@@ -101,6 +208,22 @@ class Adam : public AdamW {
       : AdamW(std::move(params), lr, b1, b2, eps, 0.0f) {}
 };
 
+// LAMB (You et al.; tinygrad's rule): Adam's bias-corrected step plus weight decay, scaled per
+// parameter by the trust ratio ||p|| / ||step|| (1 where either norm is 0). adam=true skips
+// the trust ratio.
+class LAMB : public Optimizer {
+ public:
+  LAMB(std::vector<Tensor> params, float lr = 1e-3f, float b1 = 0.9f, float b2 = 0.999f, float eps = 1e-6f,
+       float weight_decay = 0.0f, bool adam = false);
+
+ private:
+  std::vector<Tensor> update(const std::vector<Tensor>& grads) override;
+  float b1_, b2_, eps_, weight_decay_;
+  bool adam_;
+  Tensor b1_t_, b2_t_;
+  std::vector<Tensor> m_, v_;
+};
+
 }  // namespace optim
 
 namespace state {
@@ -108,3 +231,6 @@ std::vector<Tensor> get_parameters(const Module& module);
 }  // namespace state
 
 }  // namespace tg::nn
+
+#include "tg/datasets.hpp"
+#include "tg/state.hpp"

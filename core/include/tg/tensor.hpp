@@ -57,6 +57,15 @@ struct Axes {
   Axes(std::vector<int64_t> list) : axes(std::move(list)) {}
 };
 
+// A 2-D size argument (kernel, stride, padding, dilation): one int for both dims, or {h, w}.
+struct IntPair {
+  int64_t h, w;
+  IntPair(int v) : h(v), w(v) {}
+  IntPair(int64_t v) : h(v), w(v) {}
+  IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}
+  IntPair(std::pair<int64_t, int64_t> p) : h(p.first), w(p.second) {}
+};
+
 class Tensor {
  public:
   // ---- creation ----
@@ -257,6 +266,41 @@ class Tensor {
   Tensor matmul(const Tensor& o) const;
   Tensor dot(const Tensor& o) const { return matmul(o); }
   Tensor linear(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt) const;
+
+  // ---- nn functional (core/src/tensor/conv.cpp, pool.cpp, norm.cpp, loss.cpp) ----
+  // x (N, C_in, H, W), weight (C_out, C_in / groups, kH, kW), bias (C_out): PyTorch's conv2d
+  // with PyTorch's positional order. Built from pad, window views, mul and sum (tinygrad's way).
+  Tensor conv2d(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt, IntPair stride = 1,
+                IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1) const;
+  // Sliding windows over the last two dims: (..., H, W) -> (..., oH, oW, kH, kW).
+  Tensor pool2d_windows(IntPair kernel, IntPair stride = 1, IntPair dilation = 1) const;
+  // Pooling over the last two dims; stride defaults to the kernel. Padding of max_pool2d is
+  // -inf (never the max); avg_pool2d counts the zero padding unless count_include_pad is false.
+  Tensor max_pool2d(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
+                    IntPair dilation = 1) const;
+  Tensor avg_pool2d(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
+                    bool count_include_pad = true) const;
+  // (x - mean) * weight * invstd + bias, with the 1-D parameters along `axis` (tinygrad).
+  Tensor batchnorm(const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, const Tensor& mean,
+                   const Tensor& invstd, Axes axis = 1) const;
+  // (x - mean) / sqrt(var + eps) over axis (biased variance).
+  Tensor layernorm(Axes axis = -1, float eps = 1e-5f) const;
+  // Zeroes each element with probability p and scales the rest by 1 / (1 - p), only while
+  // Tensor::training is true; otherwise returns the tensor unchanged.
+  Tensor dropout(float p = 0.5f) const;
+  // Losses. reduction is "mean", "sum" or "none".
+  // Logits (..., C) and integer class targets (...); targets equal to ignore_index add nothing
+  // and are not counted in the mean.
+  Tensor sparse_categorical_crossentropy(const Tensor& targets, int64_t ignore_index = -1,
+                                         float label_smoothing = 0.0f, const std::string& reduction = "mean") const;
+  // Logits (N, C, ...) and targets: integer classes (N, ...) or probabilities (N, C, ...).
+  Tensor cross_entropy(const Tensor& targets, float label_smoothing = 0.0f,
+                       const std::string& reduction = "mean") const;
+  // this holds probabilities (binary_crossentropy; logs clamped at -100 as PyTorch) or logits.
+  Tensor binary_crossentropy(const Tensor& targets, const std::string& reduction = "mean") const;
+  Tensor binary_crossentropy_logits(const Tensor& targets, const std::string& reduction = "mean",
+                                    const std::optional<Tensor>& pos_weight = std::nullopt) const;
+  Tensor logsigmoid() const;
 
   // ---- autograd ----
   static bool training;

@@ -1,6 +1,7 @@
 // Optimizers: PyTorch's update rules, built lazily and realized together in step().
 #include <cmath>
 
+#include "nn/deferred.hpp"
 #include "schedule/schedule.hpp"
 #include "tensor/impl.hpp"
 #include "tg/device.hpp"
@@ -17,7 +18,9 @@ Optimizer::Optimizer(std::vector<Tensor> params, float lr_) : lr(lr_), params_(s
   }
 }
 
-void Optimizer::step() {
+void Optimizer::step() { step(std::vector<Tensor>{}); }
+
+void Optimizer::step(const std::vector<Tensor>& also_realize) {
   std::vector<Tensor> grads;
   for (Tensor& p : params_) {
     auto g = p.grad();
@@ -28,6 +31,8 @@ void Optimizer::step() {
   std::vector<detail::NodePtr> nodes;
   for (Tensor& s : state_) nodes.push_back(s.node());
   for (Tensor& p : params_) nodes.push_back(p.node());
+  for (Tensor& t : nn::internal::take_deferred()) nodes.push_back(t.node());  // e.g. BatchNorm's running stats
+  for (const Tensor& t : also_realize) nodes.push_back(t.node());
   detail::realize(nodes);
 }
 

@@ -1,0 +1,194 @@
+// safe_save / safe_load: the safetensors format (https://github.com/huggingface/safetensors):
+//   8 bytes   N, the header length, unsigned little-endian
+//   N bytes   JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...,
+//             "__metadata__": {"key": "value"}}; offsets are relative to the data section
+//   the rest  the data section: each tensor's bytes, row-major, little-endian, tiled without gaps
+// Reading checks everything against the file before touching the data, as the reference
+// implementation does: no read ever goes past the bytes that are there.
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "graph/node.hpp"
+#include "runtime/runtime.hpp"
+#include "schedule/schedule.hpp"
+#include "tg/nn.hpp"
+
+namespace tg::nn::state {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kMaxHeader = 100'000'000;  // the reference implementation's limit
+
+const std::pair<const char*, DType> kDtypes[] = {
+    {"BOOL", DType::bool_},   {"U8", DType::uint8},      {"I8", DType::int8},       {"I16", DType::int16},
+    {"I32", DType::int32},    {"I64", DType::int64},     {"F16", DType::float16},   {"BF16", DType::bfloat16},
+    {"F32", DType::float32},  {"F64", DType::float64},
+};
+
+const char* dtype_tag(DType d) {
+  for (const auto& [tag, dt] : kDtypes)
+    if (dt == d) return tag;
+  throw Error(std::string("safe_save: no safetensors dtype for ") + dtype_name(d));
+}
+
+[[noreturn]] void bad(const std::string& file, const std::string& problem) {
+  throw Error("safe_load: " + file + " is not a valid safetensors file: " + problem);
+}
+
+uint64_t as_u64(const json& v, const std::string& file, const std::string& what) {
+  if (!v.is_number_unsigned()) bad(file, what + " must be a non-negative integer, got " + v.dump());
+  return v.get<uint64_t>();
+}
+
+// The realized bytes of t, row-major, in its own dtype.
+std::vector<uint8_t> tensor_bytes(const Tensor& t) {
+  auto n = t.node();
+  tg::detail::realize(n);
+  std::vector<uint8_t> out(static_cast<size_t>(n->numel() * dtype_size(n->dtype)));
+  if (!out.empty()) n->device->read(*n->buffer, out.data(), out.size());
+  return out;
+}
+
+struct Entry {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin, end;
+};
+
+}  // namespace
+
+std::vector<uint8_t> safe_save_bytes(const StateDict& dict) {
+  json header = json::object();  // keys come out sorted; data follows insertion order
+  std::vector<std::vector<uint8_t>> blobs;
+  uint64_t at = 0;
+  for (const auto& [name, t] : dict) {
+    if (name == "__metadata__") throw Error("safe_save: \"__metadata__\" is reserved and cannot name a tensor");
+    if (!t.defined()) throw Error("safe_save: the tensor \"" + name + "\" is empty (default-constructed)");
+    blobs.push_back(tensor_bytes(t));
+    json shape = json::array();
+    for (int64_t d : t.shape()) shape.push_back(d);
+    header[name] = {{"dtype", dtype_tag(t.dtype())}, {"shape", shape}, {"data_offsets", {at, at + blobs.back().size()}}};
+    at += blobs.back().size();
+  }
+  if (!dict.metadata.empty()) header["__metadata__"] = dict.metadata;
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
+  const uint64_t n = text.size();
+  std::vector<uint8_t> out(8 + n + at);
+  for (size_t i = 0; i < 8; i++) out[i] = static_cast<uint8_t>(n >> (8 * i));
+  std::memcpy(out.data() + 8, text.data(), n);
+  size_t pos = 8 + n;
+  for (auto& b : blobs) {
+    if (!b.empty()) std::memcpy(out.data() + pos, b.data(), b.size());
+    pos += b.size();
+  }
+  return out;
+}
+
+void safe_save(const StateDict& dict, const std::string& path) {
+  std::vector<uint8_t> bytes = safe_save_bytes(dict);
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw Error("safe_save: cannot open " + path + " for writing: " + std::strerror(errno));
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  f.close();
+  if (!f) throw Error("safe_save: writing " + path + " failed: " + std::strerror(errno));
+}
+
+StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& file, std::optional<std::string> device) {
+  if (bytes.size() < 8) bad(file, "it has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; i++) n |= static_cast<uint64_t>(bytes[static_cast<size_t>(i)]) << (8 * i);
+  if (n > bytes.size() - 8)
+    bad(file, "the header length " + std::to_string(n) + " is longer than the " + std::to_string(bytes.size() - 8) +
+                  " bytes after it (truncated file?)");
+  if (n > kMaxHeader) bad(file, "the header length " + std::to_string(n) + " exceeds the limit of 100 MB");
+  json header;
+  try {
+    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const json::exception& e) {
+    bad(file, std::string("the header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) bad(file, "the header must be a JSON object, got " + std::string(header.type_name()));
+  const uint64_t data_size = bytes.size() - 8 - n;
+  StateDict dict;
+  std::vector<Entry> entries;
+  for (auto& [name, v] : header.items()) {
+    if (name == "__metadata__") {
+      if (!v.is_object()) bad(file, "\"__metadata__\" must be an object of strings");
+      for (auto& [k, s] : v.items()) {
+        if (!s.is_string()) bad(file, "\"__metadata__\" value of \"" + k + "\" must be a string, got " + s.dump());
+        dict.metadata[k] = s.get<std::string>();
+      }
+      continue;
+    }
+    const std::string where = "tensor \"" + name + "\"";
+    if (!v.is_object()) bad(file, where + ": its entry must be an object");
+    for (const char* key : {"dtype", "shape", "data_offsets"})
+      if (!v.contains(key)) bad(file, where + " has no \"" + key + "\"");
+    Entry e{name, DType::bool_, {}, 0, 0};
+    const json& dt = v["dtype"];
+    if (!dt.is_string()) bad(file, where + ": \"dtype\" must be a string");
+    auto found = std::find_if(std::begin(kDtypes), std::end(kDtypes), [&](auto& p) { return dt.get<std::string>() == p.first; });
+    if (found == std::end(kDtypes))
+      bad(file, where + " has dtype \"" + dt.get<std::string>() +
+                    "\", which tg does not support (known: BOOL U8 I8 I16 I32 I64 F16 BF16 F32 F64)");
+    e.dtype = found->second;
+    const json& shape = v["shape"];
+    if (!shape.is_array()) bad(file, where + ": \"shape\" must be an array");
+    uint64_t numel = 1;
+    for (const json& d : shape) {
+      uint64_t s = as_u64(d, file, where + ": every shape dim");
+      if (s > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) || (s != 0 && numel > UINT64_MAX / s / 8))
+        bad(file, where + ": shape " + shape.dump() + " is too large");
+      numel *= s;
+      e.shape.push_back(static_cast<int64_t>(s));
+    }
+    const json& off = v["data_offsets"];
+    if (!off.is_array() || off.size() != 2) bad(file, where + ": \"data_offsets\" must be [begin, end]");
+    e.begin = as_u64(off[0], file, where + ": data_offsets begin");
+    e.end = as_u64(off[1], file, where + ": data_offsets end");
+    if (e.begin > e.end) bad(file, where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] end before they begin");
+    if (e.end > data_size)
+      bad(file, where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                    "] go past the end of the data section (" + std::to_string(data_size) + " bytes)");
+    uint64_t want = numel * static_cast<uint64_t>(dtype_size(e.dtype));
+    if (e.end - e.begin != want)
+      bad(file, where + ": shape " + shape.dump() + " of " + dt.get<std::string>() + " needs " + std::to_string(want) +
+                    " bytes but data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] hold " +
+                    std::to_string(e.end - e.begin));
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t at = 0;
+  for (size_t i = 0; i < entries.size(); i++) {
+    const Entry& e = entries[i];
+    if (e.begin < at)
+      bad(file, "tensors \"" + entries[i - 1].name + "\" and \"" + e.name + "\" overlap in the data section");
+    if (e.begin > at)
+      bad(file, "the data section has a gap of " + std::to_string(e.begin - at) + " bytes before tensor \"" + e.name + "\"");
+    at = e.end;
+  }
+  if (at != data_size)
+    bad(file, "the data section has " + std::to_string(data_size - at) + " bytes after the last tensor that no tensor uses");
+  TensorOptions opts{std::nullopt, std::move(device), std::nullopt};
+  const uint8_t* data = bytes.data() + 8 + n;
+  for (const Entry& e : entries) dict.set(e.name, Tensor::from_blob(data + e.begin, Shape(e.shape), e.dtype, opts));
+  return dict;
+}
+
+StateDict safe_load(const std::string& path, std::optional<std::string> device) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("safe_load: cannot open " + path + ": " + std::strerror(errno));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw Error("safe_load: reading " + path + " failed");
+  return safe_load_bytes(bytes, path, std::move(device));
+}
+
+}  // namespace tg::nn::state

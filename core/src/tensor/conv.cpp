@@ -1,0 +1,146 @@
+// Sliding windows and conv2d, built from movement ops, mul and sum (tinygrad's _pool and conv2d),
+// so they run on every device and their gradients follow from the ops they are made of.
+#include <numeric>
+
+#include "tensor/nn_ops.hpp"
+
+namespace tg {
+namespace {
+
+using detail::Dims;
+using Ranges = std::vector<std::pair<int64_t, int64_t>>;
+
+int64_t ceildiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::string pair_str(const IntPair& p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+
+}  // namespace
+
+namespace detail {
+
+// Windows over the last k.size() dims: (..., i...) -> (..., o..., k...), o = ceil((i - d(k-1)) / s).
+// Overlapping or dilated windows repeat the input so that a reshape shifts row r by r*d
+// (one copy); otherwise the windows are a plain pad/reshape/shrink view.
+Tensor pool_windows(const Tensor& x, const Dims& k, const Dims& s, const Dims& d, const char* what) {
+  const size_t n = k.size();
+  if (x.ndim() < static_cast<int64_t>(n))
+    throw Error(std::string(what) + ": needs at least " + std::to_string(n) + " dims, got shape " + x.shape().to_string());
+  const size_t lead = static_cast<size_t>(x.ndim()) - n;
+  Dims shape = x.shape().dims();
+  Dims noop(shape.begin(), shape.begin() + static_cast<std::ptrdiff_t>(lead)), i(shape.begin() + static_cast<std::ptrdiff_t>(lead), shape.end()), o(n);
+  for (size_t j = 0; j < n; j++) {
+    if (k[j] <= 0 || s[j] <= 0 || d[j] <= 0)
+      throw Error(std::string(what) + ": kernel, stride and dilation must be positive");
+    if (d[j] * (k[j] - 1) + 1 > i[j])
+      throw Error(std::string(what) + ": the window (kernel " + std::to_string(k[j]) + ", dilation " +
+                  std::to_string(d[j]) + ") is larger than the (padded) input's spatial size " + std::to_string(i[j]) +
+                  " in input shape " + x.shape().to_string());
+    o[j] = ceildiv(i[j] - d[j] * (k[j] - 1), s[j]);
+  }
+  auto full = [&](const Dims& tail) {
+    Dims r = noop;
+    r.insert(r.end(), tail.begin(), tail.end());
+    return Shape(r);
+  };
+  auto ranges = [&](const Ranges& tail) {
+    Ranges r;
+    for (int64_t v : noop) r.push_back({0, v});
+    r.insert(r.end(), tail.begin(), tail.end());
+    return r;
+  };
+  std::vector<int64_t> order(lead);
+  std::iota(order.begin(), order.end(), 0);
+  bool overlap = false;
+  for (size_t j = 0; j < n; j++) overlap |= k[j] > s[j] || d[j] != 1;
+  Tensor y = x;
+  if (overlap) {
+    std::vector<int64_t> reps(lead, 1);
+    for (size_t j = 0; j < n; j++) reps.push_back(ceildiv(k[j] * (i[j] + d[j]), i[j]));
+    y = y.repeat(reps);
+    Ranges r;
+    Dims rows, rowpad;
+    for (size_t j = 0; j < n; j++) {
+      r.push_back({0, k[j] * (i[j] + d[j])});
+      rows.insert(rows.end(), {k[j], i[j] + d[j]});
+    }
+    y = y.shrink(ranges(r)).reshape(full(rows));  // row r of dim j starts at input index r*d
+    std::vector<std::pair<int64_t, int64_t>> pads(lead, {0, 0});
+    bool need_pad = false;
+    for (size_t j = 0; j < n; j++) {
+      int64_t extra = std::max<int64_t>(0, o[j] * s[j] - (i[j] + d[j]));  // never read; keeps the reshape valid
+      need_pad |= extra > 0;
+      pads.insert(pads.end(), {{0, 0}, {0, extra}});
+    }
+    if (need_pad) y = y.pad(pads);
+    Ranges r2, r3;
+    Dims kos, ko;
+    for (size_t j = 0; j < n; j++) {
+      r2.insert(r2.end(), {{0, k[j]}, {0, o[j] * s[j]}});
+      kos.insert(kos.end(), {k[j], o[j], s[j]});
+      r3.insert(r3.end(), {{0, k[j]}, {0, o[j]}, {0, 1}});
+      ko.insert(ko.end(), {k[j], o[j]});
+    }
+    y = y.shrink(ranges(r2)).reshape(full(kos)).shrink(ranges(r3)).reshape(full(ko));
+    for (size_t j = 0; j < n; j++) order.push_back(static_cast<int64_t>(lead + 2 * j + 1));
+    for (size_t j = 0; j < n; j++) order.push_back(static_cast<int64_t>(lead + 2 * j));
+    return y.permute(order);
+  }
+  std::vector<std::pair<int64_t, int64_t>> pads(lead, {0, 0});
+  Ranges r, r2;
+  Dims os;
+  for (size_t j = 0; j < n; j++) {
+    pads.push_back({0, std::max<int64_t>(0, o[j] * s[j] - i[j])});
+    r.push_back({0, o[j] * s[j]});
+    os.insert(os.end(), {o[j], s[j]});
+    r2.insert(r2.end(), {{0, o[j]}, {0, k[j]}});
+  }
+  y = y.pad(pads).shrink(ranges(r)).reshape(full(os)).shrink(ranges(r2));
+  for (size_t j = 0; j < n; j++) order.push_back(static_cast<int64_t>(lead + 2 * j));
+  for (size_t j = 0; j < n; j++) order.push_back(static_cast<int64_t>(lead + 2 * j + 1));
+  return y.permute(order);
+}
+
+// Zero padding of the last two dims by (h, w) on both sides.
+Tensor pad2d(const Tensor& x, const IntPair& p, Scalar value, const char* what) {
+  if (p.h < 0 || p.w < 0) throw Error(std::string(what) + ": padding must be >= 0, got " + pair_str(p));
+  if (p.h == 0 && p.w == 0) return x;
+  std::vector<std::pair<int64_t, int64_t>> pads(static_cast<size_t>(x.ndim()) - 2, {0, 0});
+  pads.push_back({p.h, p.h});
+  pads.push_back({p.w, p.w});
+  return x.pad(pads, value);
+}
+
+}  // namespace detail
+
+Tensor Tensor::pool2d_windows(IntPair kernel, IntPair stride, IntPair dilation) const {
+  return detail::pool_windows(*this, {kernel.h, kernel.w}, {stride.h, stride.w}, {dilation.h, dilation.w},
+                              "pool2d_windows");
+}
+
+Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, IntPair stride, IntPair padding,
+                      IntPair dilation, int64_t groups) const {
+  if (ndim() != 4 || weight.ndim() != 4)
+    throw Error("conv2d: needs input (N, C_in, H, W) and weight (C_out, C_in / groups, kH, kW), got " +
+                shape().to_string() + " and " + weight.shape().to_string());
+  Dims xs = shape().dims(), ws = weight.shape().dims();
+  const int64_t bs = xs[0], cin_all = xs[1], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
+  if (groups <= 0) throw Error("conv2d: groups must be positive, got " + std::to_string(groups));
+  if (groups * cin != cin_all || cout % groups != 0)
+    throw Error("conv2d: input " + shape().to_string() + " and weight " + weight.shape().to_string() + " with groups=" +
+                std::to_string(groups) + " do not fit: need C_in (" + std::to_string(cin_all) + ") == groups * weight dim 1 (" +
+                std::to_string(groups * cin) + ") and C_out (" + std::to_string(cout) + ") divisible by groups");
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != cout))
+    throw Error("conv2d: bias must have shape (" + std::to_string(cout) + "), got " + bias->shape().to_string());
+  Tensor x = detail::pad2d(*this, padding, 0.0f, "conv2d");
+  x = detail::pool_windows(x, {kh, kw}, {stride.h, stride.w}, {dilation.h, dilation.w}, "conv2d");  // (bs, cin_all, oy, ox, kh, kw)
+  const int64_t oy = x.shape()[2], ox = x.shape()[3], rcout = cout / groups;
+  x = x.reshape({bs, groups, cin, 1, oy, ox, kh, kw})
+          .expand({bs, groups, cin, rcout, oy, ox, kh, kw})
+          .permute({0, 1, 3, 4, 5, 2, 6, 7});  // (bs, groups, rcout, oy, ox, cin, kh, kw)
+  Tensor out = (x * weight.reshape({1, groups, rcout, 1, 1, cin, kh, kw}))
+                   .sum(Axes(std::vector<int64_t>{-1, -2, -3}), true)
+                   .reshape({bs, cout, oy, ox});
+  return bias ? out + bias->reshape({1, cout, 1, 1}) : out;
+}
+
+}  // namespace tg

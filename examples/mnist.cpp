@@ -1,0 +1,205 @@
+// Trains an MLP or a CNN on Fashion-MNIST (or any MNIST-format directory) and reports the test
+// accuracy. The recipe: Adam 1e-3, batch 128, pixels / 255, sparse categorical cross entropy.
+//
+//   mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N] [--lr X]
+//         [--seed N] [--save FILE.safetensors] [--load FILE.safetensors] [--test-limit N]
+//         [--min-accuracy X]
+//
+// --steps stops after N training steps in all (for quick runs); --load then --epochs 0 only
+// evaluates; --min-accuracy makes the exit status fail below X (for tests).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include <tg/tg.hpp>
+
+using tg::Tensor;
+namespace nn = tg::nn;
+
+namespace {
+
+struct Options {
+  std::string model = "mlp", data, save, load;
+  int epochs = 1, batch = 128, seed = 0;
+  long steps = -1, test_limit = -1;
+  float lr = 1e-3f, min_accuracy = -1;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr, "mnist: %s\nusage: mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N]\n"
+               "             [--lr X] [--seed N] [--save FILE] [--load FILE] [--test-limit N] [--min-accuracy X]\n", why);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") usage("trains a classifier on Fashion-MNIST");
+    if (i + 1 >= argc) usage(("missing value after " + a).c_str());
+    std::string v = argv[++i];
+    try {
+      if (a == "--model") o.model = v;
+      else if (a == "--data") o.data = v;
+      else if (a == "--save") o.save = v;
+      else if (a == "--load") o.load = v;
+      else if (a == "--epochs") o.epochs = std::stoi(v);
+      else if (a == "--batch") o.batch = std::stoi(v);
+      else if (a == "--seed") o.seed = std::stoi(v);
+      else if (a == "--steps") o.steps = std::stol(v);
+      else if (a == "--test-limit") o.test_limit = std::stol(v);
+      else if (a == "--lr") o.lr = std::stof(v);
+      else if (a == "--min-accuracy") o.min_accuracy = std::stof(v);
+      else usage(("unknown option " + a).c_str());
+    } catch (const std::logic_error&) {
+      usage(("bad value for " + a + ": " + v).c_str());
+    }
+  }
+  if (o.model != "mlp" && o.model != "cnn") usage("--model must be mlp or cnn");
+  if (o.batch <= 0 || o.epochs < 0) usage("--batch must be positive and --epochs >= 0");
+  return o;
+}
+
+std::unique_ptr<nn::Sequential> make_model(const std::string& kind) {
+  auto relu = [](const Tensor& x) { return x.relu(); };
+  if (kind == "mlp")
+    return std::make_unique<nn::Sequential>(std::initializer_list<nn::Sequential::Layer>{
+        [](const Tensor& x) { return x.flatten(1); }, std::make_shared<nn::Linear>(784, 128), relu,
+        std::make_shared<nn::Linear>(128, 10)});
+  auto pool = [](const Tensor& x) { return x.max_pool2d(2); };
+  return std::make_unique<nn::Sequential>(std::initializer_list<nn::Sequential::Layer>{
+      std::make_shared<nn::Conv2d>(1, 32, 3), relu, pool, std::make_shared<nn::Conv2d>(32, 64, 3), relu, pool,
+      [](const Tensor& x) { return x.flatten(1); }, std::make_shared<nn::Linear>(1600, 10)});
+}
+
+// Rows `idx` of an (N, ...) uint8 host array as a tensor of shape (idx.size(), rest...).
+Tensor gather_rows(const std::vector<uint8_t>& all, const std::vector<int64_t>& rest, const int64_t* idx, size_t n) {
+  int64_t row = 1;
+  for (int64_t d : rest) row *= d;
+  std::vector<uint8_t> out(n * static_cast<size_t>(row));
+  for (size_t i = 0; i < n; ++i)
+    std::memcpy(out.data() + i * static_cast<size_t>(row), all.data() + idx[i] * row, static_cast<size_t>(row));
+  std::vector<int64_t> shape{static_cast<int64_t>(n)};
+  shape.insert(shape.end(), rest.begin(), rest.end());
+  return Tensor(std::move(out), tg::Shape(shape));
+}
+
+std::vector<uint8_t> host(const Tensor& t) {
+  std::vector<int> v = t.to_vector<int>();
+  return std::vector<uint8_t>(v.begin(), v.end());
+}
+
+// One line on stderr: a bar, loss, steps/s and ETA; redrawn in place on a terminal.
+class Progress {
+ public:
+  Progress(long total, std::string label) : total_(total), label_(std::move(label)), tty_(isatty(2) != 0) {}
+  void update(long done, float loss) {
+    auto now = std::chrono::steady_clock::now();
+    double since_draw = std::chrono::duration<double>(now - last_draw_).count();
+    bool last = done == total_;
+    if (!last && (tty_ ? since_draw < 0.1 : done % std::max(1L, total_ / 10) != 0)) return;
+    last_draw_ = now;
+    double elapsed = std::chrono::duration<double>(now - start_).count();
+    double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    long eta = rate > 0 ? static_cast<long>(static_cast<double>(total_ - done) / rate) : 0;
+    const int width = 30;
+    int fill = total_ > 0 ? static_cast<int>(width * done / total_) : width;
+    std::string bar(static_cast<size_t>(fill), '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "%s%s [%s] %ld/%ld  loss %.4f  %.2f steps/s  ETA %ld:%02ld%s", tty_ ? "\r" : "", label_.c_str(),
+                 bar.c_str(), done, total_, loss, rate, eta / 60, eta % 60, tty_ && !last ? "" : "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  long total_;
+  std::string label_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_draw_{};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  try {
+    Tensor::manual_seed(static_cast<uint64_t>(o.seed));
+    auto [X_train, Y_train, X_test, Y_test] = nn::datasets::mnist(o.data);
+    std::vector<int64_t> img = {1, X_train.shape()[2], X_train.shape()[3]};
+    std::vector<uint8_t> xtr = host(X_train), ytr = host(Y_train), xte = host(X_test), yte = host(Y_test);
+    const int64_t n_train = Y_train.shape()[0];
+    int64_t n_test = Y_test.shape()[0];
+    if (o.test_limit >= 0) n_test = std::min<int64_t>(n_test, o.test_limit);
+    std::fprintf(stderr, "data: %lld train, %lld test images of %lldx%lld on %s\n", static_cast<long long>(n_train),
+                 static_cast<long long>(n_test), static_cast<long long>(img[1]), static_cast<long long>(img[2]),
+                 tg::Device::default_device().c_str());
+
+    auto model = make_model(o.model);
+    if (!o.load.empty()) {
+      nn::state::load_state_dict(*model, nn::state::safe_load(o.load));
+      std::fprintf(stderr, "loaded %s\n", o.load.c_str());
+    }
+    nn::optim::Adam opt(model->parameters(), o.lr);
+    auto batch_x = [&](const std::vector<uint8_t>& all, const int64_t* idx, size_t n) {
+      return gather_rows(all, img, idx, n).cast(tg::DType::float32) / 255.0f;
+    };
+
+    const long per_epoch = static_cast<long>(n_train / o.batch);  // full batches only, as tinygrad
+    long total = per_epoch * o.epochs;
+    if (o.steps >= 0) total = std::min(total, o.steps);
+    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
+    std::vector<int64_t> order(static_cast<size_t>(n_train));
+    long step = 0;
+    for (int epoch = 0; epoch < o.epochs && step < total; ++epoch) {
+      Tensor::training = true;
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      long steps_here = std::min(per_epoch, total - step);
+      Progress bar(steps_here, "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs));
+      for (long s = 0; s < steps_here; ++s, ++step) {
+        const int64_t* idx = order.data() + s * o.batch;
+        Tensor x = batch_x(xtr, idx, static_cast<size_t>(o.batch));
+        Tensor y = gather_rows(ytr, {}, idx, static_cast<size_t>(o.batch));
+        Tensor loss = (*model)(x).sparse_categorical_crossentropy(y);
+        opt.zero_grad();
+        loss.backward();
+        opt.step({loss});
+        bar.update(s + 1, loss.item<float>());
+      }
+    }
+
+    Tensor::training = false;
+    tg::NoGrad no_grad;
+    int64_t correct = 0;
+    std::vector<int64_t> all_idx(static_cast<size_t>(n_test));
+    std::iota(all_idx.begin(), all_idx.end(), 0);
+    for (int64_t at = 0; at < n_test; at += 1000) {
+      size_t n = static_cast<size_t>(std::min<int64_t>(1000, n_test - at));
+      std::vector<int> pred = (*model)(batch_x(xte, all_idx.data() + at, n)).argmax(1).to_vector<int>();
+      for (size_t i = 0; i < n; ++i) correct += pred[i] == yte[static_cast<size_t>(at) + i];
+    }
+    double acc = n_test > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(n_test) : 0;
+    std::printf("%s: %ld steps, test accuracy %.2f%% (%lld/%lld)\n", o.model.c_str(), step, acc,
+                static_cast<long long>(correct), static_cast<long long>(n_test));
+    if (!o.save.empty()) {
+      nn::state::safe_save(nn::state::get_state_dict(*model), o.save);
+      std::fprintf(stderr, "saved %s\n", o.save.c_str());
+    }
+    if (o.min_accuracy >= 0 && acc < o.min_accuracy) {
+      std::fprintf(stderr, "mnist: accuracy %.2f%% is below --min-accuracy %.2f%%\n", acc, o.min_accuracy);
+      return 1;
+    }
+  } catch (const tg::Error& e) {
+    std::fprintf(stderr, "mnist: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,214 @@
+// Fused programs of the shapes the core's scheduler emits: matmul as REDUCE(SUM) over MUL of
+// two broadcast LOADs (the TG_FAST_MATMUL pattern) with and without an epilogue, reductions of
+// broadcast, padded and flipped inputs, nested reductions, several outputs, mixed dtypes, eight
+// dims, and programs without a LOAD.
+#include <functional>
+#include <string>
+
+#include "op_table.hpp"
+#include "runner.hpp"
+#include "values.hpp"
+
+namespace tg::conformance {
+namespace {
+
+using Inputs = std::vector<std::vector<std::byte>>;
+using Builder = std::function<Program(uint32_t dtype, std::mt19937_64& rng, Inputs& in)>;
+
+Domain small(uint32_t dtype) {
+  Domain d;
+  d.lo = dtype == TG_DTYPE_UINT8 ? 0 : -3;
+  d.hi = 3;
+  d.frac_bits = 2;
+  return d;
+}
+
+int read(Program& p, Inputs& in, std::mt19937_64& rng, uint32_t dtype, int64_t numel, const Domain& d) {
+  in.push_back(random_input(dtype, numel, d, rng));
+  return p.param(dtype, TG_PARAM_READ, numel);
+}
+int write(Program& p, Inputs& in, uint32_t dtype, int64_t numel) {
+  in.emplace_back();
+  return p.param(dtype, TG_PARAM_WRITE, numel);
+}
+
+// C[m, n] = sum_k A[m, k] * B[k, n] over the space (M, N, K); `epilogue`: relu(C + bias[n]).
+Program matmul(uint32_t dtype, std::mt19937_64& rng, Inputs& in, bool epilogue, bool transposed_b) {
+  const int64_t M = 7, N = 5, K = 11;
+  Program p;
+  p.shape = {M, N, K};
+  const int a = read(p, in, rng, dtype, M * K, small(dtype)), b = read(p, in, rng, dtype, K * N, small(dtype));
+  const int la = p.load(a, p.view({K, 0, 1}));
+  const int lb = p.load(b, transposed_b ? p.view({0, K, 1}) : p.view({0, 1, N}));
+  int v = p.reduce(TG_REDUCE_SUM, 0b100, p.binary(TG_KIR_MUL, la, lb));
+  if (epilogue) {
+    const int bias = read(p, in, rng, dtype, N, small(dtype));
+    v = p.binary(TG_KIR_ADD, v, p.load(bias, p.view({0, 1, 0})));
+    v = p.binary(TG_KIR_MAX, v, is_float(dtype) ? p.fconst(dtype, 0) : p.iconst(dtype, 0));
+  }
+  p.store(write(p, in, dtype, M * N), p.view({N, 1, 0}), v);
+  return p;
+}
+
+// A batch of 3 matmuls, B shared across the batch (stride 0): space (batch, M, N, K).
+Program batched_matmul(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  const int64_t B = 3, M = 4, N = 6, K = 9;
+  Program p;
+  p.shape = {B, M, N, K};
+  const int a = read(p, in, rng, dtype, B * M * K, small(dtype)), b = read(p, in, rng, dtype, K * N, small(dtype));
+  const int prod = p.binary(TG_KIR_MUL, p.load(a, p.view({M * K, K, 0, 1})), p.load(b, p.view({0, 0, 1, N})));
+  p.store(write(p, in, dtype, B * M * N), p.view({M * N, N, 1, 0}), p.reduce(TG_REDUCE_SUM, 0b1000, prod));
+  return p;
+}
+
+// sum over an expanded axis: out[i] = sum_j x[i] (the input's stride on j is 0).
+Program reduce_broadcast(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {4, 9};
+  const int x = read(p, in, rng, dtype, 4, small(dtype));
+  p.store(write(p, in, dtype, 4), p.view({1, 0}), p.reduce(TG_REDUCE_SUM, 0b10, p.load(x, p.view({1, 0}))));
+  return p;
+}
+
+// max over a padded, flipped input: out[i] = max_j pad(x)[i, 8 - j] with x valid on j in [2, 7).
+Program reduce_padded_flipped(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {3, 9};
+  const int x = read(p, in, rng, dtype, 15, small(dtype));
+  // element of (i, j): 5 * i + (8 - j) - 2, valid where 8 - j in [2, 7), i.e. j in [2, 7).
+  const int l = p.load(x, p.view({5, -1}, 6, {0, 2}, {3, 7}));
+  const int c = is_float(dtype) ? p.fconst(dtype, -1.5, p.view({0, 0}, 0, {0, 0}, {3, 2})) : p.iconst(dtype, -1, p.view({0, 0}, 0, {0, 0}, {3, 2}));
+  p.store(write(p, in, dtype, 3), p.view({1, 0}), p.reduce(TG_REDUCE_MAX, 0b10, p.binary(TG_KIR_ADD, l, c)));
+  return p;
+}
+
+// log-sum-exp style: m = max_j x; s = sum_j exp2(x - m); out = log2(s) + m.
+Program nested_reduce(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {5, 8};
+  Domain d = small(dtype);
+  const int x = read(p, in, rng, dtype, 40, d);
+  const int v = p.view({8, 1});
+  const int m = p.reduce(TG_REDUCE_MAX, 0b10, p.load(x, v));
+  const int e = p.unary(TG_KIR_EXP2, p.binary(TG_KIR_ADD, p.load(x, v), p.unary(TG_KIR_NEG, m)));
+  const int s = p.reduce(TG_REDUCE_SUM, 0b10, e);
+  p.store(write(p, in, dtype, 5), p.view({1, 0}), p.binary(TG_KIR_ADD, p.unary(TG_KIR_LOG2, s), m));
+  return p;
+}
+
+// Two outputs of one kernel: out0 = x * y, out1 = max(x, y) stored transposed.
+Program two_outputs(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {3, 4};
+  const int x = read(p, in, rng, dtype, 12, small(dtype)), y = read(p, in, rng, dtype, 12, small(dtype));
+  const int v = p.view({4, 1});
+  const int lx = p.load(x, v), ly = p.load(y, v);
+  p.store(write(p, in, dtype, 12), v, p.binary(TG_KIR_MUL, lx, ly));
+  p.store(write(p, in, dtype, 12), p.view({1, 3}), p.binary(TG_KIR_MAX, lx, ly));
+  return p;
+}
+
+// out = sqrt(sum_j x^2 + 1/16) / 2, a norm with an epilogue.
+Program norm(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {6, 10};
+  const int x = read(p, in, rng, dtype, 60, small(dtype));
+  const int l = p.load(x, p.view({10, 1}));
+  const int s = p.reduce(TG_REDUCE_SUM, 0b10, p.binary(TG_KIR_MUL, l, l));
+  const int r = p.unary(TG_KIR_SQRT, p.binary(TG_KIR_ADD, s, p.fconst(dtype, 1.0 / 16)));
+  p.store(write(p, in, dtype, 6), p.view({1, 0}), p.binary(TG_KIR_MUL, r, p.fconst(dtype, 0.5)));
+  return p;
+}
+
+// int32 -> dtype -> arithmetic -> compare -> where -> int32 again.
+Program mixed_dtypes(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {17};
+  Domain d;
+  d.lo = -20;
+  d.hi = 20;
+  const int a = read(p, in, rng, TG_DTYPE_INT32, 17, d);
+  const int v = p.view({1});
+  const int x = p.cast(dtype, p.load(a, v));
+  const int y = p.binary(TG_KIR_MUL, x, is_float(dtype) ? p.fconst(dtype, 0.5) : p.iconst(dtype, 3));
+  const int neg = p.binary(TG_KIR_CMPLT, y, is_float(dtype) ? p.fconst(dtype, 0) : p.iconst(dtype, 0));
+  const int w = p.where(neg, p.unary(TG_KIR_NEG, y), y);
+  p.store(write(p, in, TG_DTYPE_INT32, 17), v, p.cast(TG_DTYPE_INT32, w));
+  p.store(write(p, in, TG_DTYPE_BOOL, 17), v, neg);
+  return p;
+}
+
+// Eight dims of size 2, reduce over axes 1, 3, 5; input read with permuted strides.
+Program eight_dims(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = std::vector<int64_t>(8, 2);
+  const int x = read(p, in, rng, dtype, 256, small(dtype));
+  const int l = p.load(x, p.view({1, 2, 4, 8, 16, 32, 64, 128}));  // reversed row-major: a permute
+  const int r = p.reduce(TG_REDUCE_SUM, 0b00101010, l);
+  p.store(write(p, in, dtype, 32), p.view({16, 0, 8, 0, 4, 0, 2, 1}), r);
+  return p;
+}
+
+// No LOAD: a fill with a constant, and an iota-free padded constant.
+Program constants(uint32_t dtype, std::mt19937_64&, Inputs& in) {
+  Program p;
+  p.shape = {4, 6};
+  const int c = is_float(dtype) ? p.fconst(dtype, 2.5) : p.iconst(dtype, dtype == TG_DTYPE_BOOL ? 1 : 7);
+  p.store(write(p, in, dtype, 24), p.view({6, 1}), c);
+  const int masked = is_float(dtype) ? p.fconst(dtype, -1.25, p.view({0, 0}, 0, {1, 2}, {3, 5}))
+                                     : p.iconst(dtype, dtype == TG_DTYPE_BOOL ? 1 : 5, p.view({0, 0}, 0, {1, 2}, {3, 5}));
+  p.store(write(p, in, dtype, 24), p.view({6, 1}), masked);
+  return p;
+}
+
+struct Fused {
+  const char* name;
+  bool (*accepts)(uint32_t dtype);
+  Builder build;
+};
+
+bool numeric(uint32_t d) { return d != TG_DTYPE_BOOL; }
+bool floats(uint32_t d) { return is_float(d); }
+bool all(uint32_t) { return true; }
+bool signed_numeric(uint32_t d) { return d != TG_DTYPE_BOOL && d != TG_DTYPE_UINT8; }
+
+const std::vector<Fused>& fused() {
+  static const std::vector<Fused> list = {
+      {"matmul", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return matmul(d, r, in, false, false); }},
+      {"matmul-epilogue", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return matmul(d, r, in, true, false); }},
+      {"matmul-transposed", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return matmul(d, r, in, false, true); }},
+      {"matmul-batched", numeric, batched_matmul},
+      {"reduce-broadcast", numeric, reduce_broadcast},
+      {"reduce-padded-flipped", signed_numeric, reduce_padded_flipped},
+      {"nested-reduce", floats, nested_reduce},
+      {"two-outputs", numeric, two_outputs},
+      {"norm", floats, norm},
+      {"mixed-dtypes", signed_numeric, mixed_dtypes},
+      {"eight-dims", numeric, eight_dims},
+      {"constants", all, constants},
+  };
+  return list;
+}
+
+}  // namespace
+
+void add_view_cases(std::vector<Case>& cases) {
+  for (const Fused& f : fused()) {
+    for (uint32_t dtype : kAllDtypes) {
+      if (!f.accepts(dtype)) continue;
+      const std::string name = std::string("fused/") + f.name + "/" + dtype_str(dtype);
+      const Level level = dtype == TG_DTYPE_FLOAT32 || dtype == TG_DTYPE_INT32 ? Level::Quick : Level::Standard;
+      cases.push_back({name, level, Needs::Device,
+                       [build = f.build, dtype, name](Context& ctx) {
+                         std::mt19937_64 rng = ctx.rng_for(name);
+                         Inputs in;
+                         Program p = build(dtype, rng, in);
+                         p.name = name;
+                         return run_and_compare(ctx.session(), p, in);
+                       },
+                       "", ""});
+    }
+  }
+}
+
+}  // namespace tg::conformance

@@ -1,0 +1,129 @@
+#pragma once
+// A tg.kir program under construction: vectors of nodes, views and params, and get() to hand
+// it across the ABI. Node methods return the new node's index.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tg/plugin.h"
+
+namespace tg::conformance {
+
+struct Program {
+  std::string name = "conformance";
+  std::vector<int64_t> shape;
+  std::vector<tg_kir_node> nodes;
+  std::vector<tg_kir_view> views;
+  std::vector<tg_kir_param> params;
+
+  int param(uint32_t dtype, uint32_t access, int64_t numel) {
+    params.push_back(tg_kir_param{dtype, access, numel});
+    return static_cast<int>(params.size()) - 1;
+  }
+  // A view with these strides (missing dims are 0), offset and optional mask.
+  int view(const std::vector<int64_t>& strides, int64_t offset = 0, const std::vector<int64_t>& mask_begin = {},
+           const std::vector<int64_t>& mask_end = {}) {
+    tg_kir_view v;
+    std::memset(&v, 0, sizeof v);
+    v.offset = offset;
+    for (size_t d = 0; d < strides.size() && d < TG_KIR_MAX_DIMS; ++d) v.strides[d] = strides[d];
+    if (!mask_begin.empty()) {
+      v.has_mask = 1;
+      for (size_t d = 0; d < mask_begin.size() && d < TG_KIR_MAX_DIMS; ++d) {
+        v.mask_begin[d] = mask_begin[d];
+        v.mask_end[d] = mask_end[d];
+      }
+    }
+    views.push_back(v);
+    return static_cast<int>(views.size()) - 1;
+  }
+  int node(uint32_t op, uint32_t dtype, const std::vector<int>& src = {}) {
+    tg_kir_node n;
+    std::memset(&n, 0, sizeof n);
+    n.op = op;
+    n.dtype = dtype;
+    n.src[0] = n.src[1] = n.src[2] = -1;
+    for (size_t k = 0; k < src.size() && k < 3; ++k) n.src[k] = src[k];
+    n.param = -1;
+    n.view = -1;
+    nodes.push_back(n);
+    return static_cast<int>(nodes.size()) - 1;
+  }
+  int load(int param_index, int view_index) {
+    const int i = node(TG_KIR_LOAD, params[static_cast<size_t>(param_index)].dtype);
+    nodes.back().param = param_index;
+    nodes.back().view = view_index;
+    return i;
+  }
+  int store(int param_index, int view_index, int value) {
+    const int i = node(TG_KIR_STORE, dtype_of(value), {value});
+    nodes.back().param = param_index;
+    nodes.back().view = view_index;
+    return i;
+  }
+  int iconst(uint32_t dtype, int64_t v, int mask_view = -1) {
+    const int i = node(TG_KIR_CONST, dtype);
+    nodes.back().ivalue = v;
+    nodes.back().view = mask_view;
+    return i;
+  }
+  int fconst(uint32_t dtype, double v, int mask_view = -1) {
+    const int i = node(TG_KIR_CONST, dtype);
+    nodes.back().fvalue = v;
+    nodes.back().view = mask_view;
+    return i;
+  }
+  int reduce(int32_t reduce_op, uint64_t axes, int src) {
+    const int i = node(TG_KIR_REDUCE, dtype_of(src), {src});
+    nodes.back().reduce_op = reduce_op;
+    nodes.back().ivalue = static_cast<int64_t>(axes);
+    return i;
+  }
+  int unary(uint32_t op, int a) { return node(op, dtype_of(a), {a}); }
+  int binary(uint32_t op, int a, int b) {
+    const bool compare = op == TG_KIR_CMPLT || op == TG_KIR_CMPNE;
+    return node(op, compare ? uint32_t{TG_DTYPE_BOOL} : dtype_of(a), {a, b});
+  }
+  int cast(uint32_t dtype, int a) { return node(TG_KIR_CAST, dtype, {a}); }
+  int where(int c, int a, int b) { return node(TG_KIR_WHERE, dtype_of(a), {c, a, b}); }
+
+  uint32_t dtype_of(int i) const { return nodes[static_cast<size_t>(i)].dtype; }
+
+  // The program as the ABI takes it; valid while this object is unchanged.
+  tg_kir_program get() const {
+    tg_kir_program p;
+    std::memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
+    p.name = name.c_str();
+    p.ndim = static_cast<uint32_t>(shape.size());
+    for (size_t d = 0; d < shape.size() && d < TG_KIR_MAX_DIMS; ++d) p.shape[d] = shape[d];
+    p.n_nodes = static_cast<uint32_t>(nodes.size());
+    p.nodes = nodes.data();
+    p.n_views = static_cast<uint32_t>(views.size());
+    p.views = views.data();
+    p.n_params = static_cast<uint32_t>(params.size());
+    p.params = params.data();
+    p.hash = 0;
+    return p;
+  }
+};
+
+// Row-major strides of a tensor of these dims.
+inline std::vector<int64_t> row_major(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> strides(dims.size());
+  int64_t s = 1;
+  for (size_t d = dims.size(); d-- > 0;) {
+    strides[d] = s;
+    s *= dims[d] > 0 ? dims[d] : 1;
+  }
+  return strides;
+}
+
+inline int64_t product(const std::vector<int64_t>& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+}  // namespace tg::conformance

@@ -1,0 +1,155 @@
+#include "values.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tg/half.h"
+
+namespace tg::conformance {
+
+bool is_float(uint32_t d) {
+  return d == TG_DTYPE_FLOAT16 || d == TG_DTYPE_BFLOAT16 || d == TG_DTYPE_FLOAT32 || d == TG_DTYPE_FLOAT64;
+}
+bool is_int(uint32_t d) {
+  return d == TG_DTYPE_INT8 || d == TG_DTYPE_UINT8 || d == TG_DTYPE_INT16 || d == TG_DTYPE_INT32 ||
+         d == TG_DTYPE_INT64;
+}
+
+const char* dtype_str(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_BOOL: return "bool";
+    case TG_DTYPE_INT8: return "int8";
+    case TG_DTYPE_UINT8: return "uint8";
+    case TG_DTYPE_INT16: return "int16";
+    case TG_DTYPE_INT32: return "int32";
+    case TG_DTYPE_INT64: return "int64";
+    case TG_DTYPE_FLOAT16: return "float16";
+    case TG_DTYPE_BFLOAT16: return "bfloat16";
+    case TG_DTYPE_FLOAT32: return "float32";
+    case TG_DTYPE_FLOAT64: return "float64";
+  }
+  return "dtype?";
+}
+
+uint64_t dtype_bytes(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_BOOL: case TG_DTYPE_INT8: case TG_DTYPE_UINT8: return 1;
+    case TG_DTYPE_INT16: case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return 2;
+    case TG_DTYPE_INT32: case TG_DTYPE_FLOAT32: return 4;
+    case TG_DTYPE_INT64: case TG_DTYPE_FLOAT64: return 8;
+  }
+  return 0;
+}
+
+int64_t int_min(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_INT8: return INT8_MIN;
+    case TG_DTYPE_INT16: return INT16_MIN;
+    case TG_DTYPE_INT32: return INT32_MIN;
+    case TG_DTYPE_INT64: return INT64_MIN;
+  }
+  return 0;  // bool, uint8
+}
+int64_t int_max(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_BOOL: return 1;
+    case TG_DTYPE_INT8: return INT8_MAX;
+    case TG_DTYPE_UINT8: return UINT8_MAX;
+    case TG_DTYPE_INT16: return INT16_MAX;
+    case TG_DTYPE_INT32: return INT32_MAX;
+  }
+  return INT64_MAX;
+}
+
+int64_t wrap_int(uint32_t d, int64_t v) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  switch (d) {
+    case TG_DTYPE_BOOL: return v != 0;
+    case TG_DTYPE_UINT8: return static_cast<int64_t>(u & 0xffu);
+    case TG_DTYPE_INT8: return static_cast<int8_t>(static_cast<uint8_t>(u & 0xffu));
+    case TG_DTYPE_INT16: return static_cast<int16_t>(static_cast<uint16_t>(u & 0xffffu));
+    case TG_DTYPE_INT32: return static_cast<int32_t>(static_cast<uint32_t>(u & 0xffffffffu));
+  }
+  return v;
+}
+
+long double unit_roundoff(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: return std::ldexp(1.0L, -11);
+    case TG_DTYPE_BFLOAT16: return std::ldexp(1.0L, -8);
+    case TG_DTYPE_FLOAT32: return std::ldexp(1.0L, -24);
+  }
+  return std::ldexp(1.0L, -53);
+}
+long double smallest_normal(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: return std::ldexp(1.0L, -14);
+    case TG_DTYPE_BFLOAT16: case TG_DTYPE_FLOAT32: return std::ldexp(1.0L, -126);
+  }
+  return std::ldexp(1.0L, -1022);
+}
+long double largest_finite(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: return 65504.0L;
+    case TG_DTYPE_BFLOAT16: return static_cast<long double>(tg_bfloat16_to_float(0x7f7f));
+    case TG_DTYPE_FLOAT32: return std::numeric_limits<float>::max();
+  }
+  return std::numeric_limits<double>::max();
+}
+
+// Through double: a long double with more bits than a double may round twice here, by at most
+// one unit of the target; every comparison that uses it allows a rounding of the dtype.
+long double round_to(uint32_t d, long double v) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_double_to_half(static_cast<double>(v)));
+    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_double_to_bfloat16(static_cast<double>(v)));
+    case TG_DTYPE_FLOAT32: return static_cast<float>(v);
+  }
+  return static_cast<double>(v);
+}
+
+void encode_int(uint32_t d, int64_t v, std::byte* p) {
+  switch (dtype_bytes(d)) {
+    case 1: { uint8_t b = static_cast<uint8_t>(v); std::memcpy(p, &b, 1); return; }
+    case 2: { uint16_t b = static_cast<uint16_t>(v); std::memcpy(p, &b, 2); return; }
+    case 4: { uint32_t b = static_cast<uint32_t>(v); std::memcpy(p, &b, 4); return; }
+  }
+  std::memcpy(p, &v, 8);
+}
+
+void encode_float(uint32_t d, long double v, std::byte* p) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: { uint16_t b = tg_double_to_half(static_cast<double>(v)); std::memcpy(p, &b, 2); return; }
+    case TG_DTYPE_BFLOAT16: { uint16_t b = tg_double_to_bfloat16(static_cast<double>(v)); std::memcpy(p, &b, 2); return; }
+    case TG_DTYPE_FLOAT32: { float b = static_cast<float>(v); std::memcpy(p, &b, 4); return; }
+  }
+  double b = static_cast<double>(v);
+  std::memcpy(p, &b, 8);
+}
+
+int64_t decode_int(uint32_t d, const std::byte* p) {
+  switch (d) {
+    case TG_DTYPE_BOOL: return std::to_integer<uint8_t>(*p) != 0;
+    case TG_DTYPE_UINT8: return std::to_integer<uint8_t>(*p);
+    case TG_DTYPE_INT8: { int8_t v; std::memcpy(&v, p, 1); return v; }
+    case TG_DTYPE_INT16: { int16_t v; std::memcpy(&v, p, 2); return v; }
+    case TG_DTYPE_INT32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  }
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+long double decode_float(uint32_t d, const std::byte* p) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: { uint16_t v; std::memcpy(&v, p, 2); return tg_half_to_float(v); }
+    case TG_DTYPE_BFLOAT16: { uint16_t v; std::memcpy(&v, p, 2); return tg_bfloat16_to_float(v); }
+    case TG_DTYPE_FLOAT32: { float v; std::memcpy(&v, p, 4); return v; }
+  }
+  double v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+}  // namespace tg::conformance

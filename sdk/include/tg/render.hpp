@@ -1,0 +1,104 @@
+// tg/render.hpp -- tg.kir -> C-family kernel source (OpenCL C, HIP, CUDA), one renderer for every
+// GPU-style plugin. Part of the SDK: link the static library tg::render (target tg_render).
+//
+//   tg::render::Target target{&tg::render::opencl_dialect()};   // plus what the device can do
+//   tg::render::Kernel k = tg::render::render(program, target);  // throws tg::sdk::Failure
+//   // compile k.source with the vendor's compiler, launch k.entry over k.launch
+//
+// One base, many dialects (STYLE.md, example 8): a Dialect is a table of strings -- type names,
+// qualifiers, how a work-item finds its ids, barriers, local memory, bit casts, math names --
+// and nothing else. Everything that decides *what* a kernel computes lives in the base, so the
+// dialects cannot drift apart in semantics. Adding a dialect is writing one table.
+//
+// SEMANTICS. Rendered kernels compute exactly what tg/plugin.h defines and the reference plugin
+// (plugins/ref) computes: integer arithmetic wraps; IDIV/MOD by 0 give 0 (and by -1 never trap);
+// shift counts outside [0, bits) give 0; float -> int casts truncate, saturate, and send NaN to
+// 0; float MAX propagates NaN; float16 and bfloat16 are stored as 16-bit patterns and computed in
+// float, rounded to their dtype after every op (so no cl_khr_fp16 or native half is needed);
+// floating-point contraction (a*b+c -> fma) is off, so every op rounds as the reference does.
+// Reductions accumulate in index order, one work-item per output -- bit-identical to the
+// reference -- except the "group" strategy for large reductions, which adds partial sums in a
+// tree (same value up to float rounding order).
+//
+// KERNEL ARGUMENTS. One pointer per param, in order: `const` for read params. Where the dialect
+// has offset_args (OpenCL: a cl_mem cannot be offset on the host), one 64-bit unsigned *element*
+// offset per param follows, in the same order; the plugin passes launch byte offsets divided by
+// the element size (byte offsets that are not a multiple of it cannot be launched). Other
+// dialects take pointers the plugin already offset.
+// Memory element types: bool is 1 byte (0/1 written, nonzero read as true), float16/bfloat16 are
+// 16-bit patterns (unsigned short), the rest their natural C types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tg/kir.hpp"
+
+namespace tg::render {
+
+// The strings and switches that make one C dialect. Every field is used by the base renderer;
+// none is optional. The header defines the fixed-width integer names the base writes (tg_i8,
+// tg_u8, tg_i16, tg_u16, tg_i32, tg_u32, tg_i64, tg_u64) and the bit-cast macros TG_F32_BITS,
+// TG_BITS_F32, TG_F64_BITS, TG_BITS_F64; so the base needs no per-dialect type names.
+struct Dialect {
+  const char* name;               // "opencl", "hip", "cuda"
+  const char* header;             // first lines of every source (pragmas, typedefs, bit casts)
+  const char* fp64_header;        // added when a kernel uses float64 (an extension pragma)
+  const char* kernel_qualifier;   // before `void` of the entry point
+  const char* function_qualifier; // before helper functions
+  const char* global_ptr;         // address-space qualifier of buffer pointers ("__global ")
+  const char* local_decl;         // qualifier of a work-group array ("__local ")
+  const char* restrict_kw;        // "restrict" / "__restrict__"
+  const char* barrier;            // a work-group barrier over local memory, a full statement
+  // Ids of a work-item, as expressions; `$` stands for the dimension's name in dim_names.
+  const char* global_id;
+  const char* local_id;
+  const char* group_id;
+  const char* dim_names[3];       // {"0", "1", "2"} or {"x", "y", "z"}
+  // exp2, log2, sin, sqrt, trunc on float and on double.
+  const char* math_f[5];
+  const char* math_d[5];
+  // Attribute text of an entry point compiled for one work-group size; three %u: x, y, z.
+  const char* reqd_local_size;
+  bool offset_args;  // see KERNEL ARGUMENTS above
+};
+
+const Dialect& opencl_dialect();
+const Dialect& hip_dialect();
+const Dialect& cuda_dialect();
+
+// What the device can do; the renderer chooses strategies and tile sizes from it.
+struct Target {
+  const Dialect* dialect = nullptr;
+  bool fp64 = false;                // float64 programs allowed (cl_khr_fp64)
+  bool cpu = false;                 // a CPU device (work-groups run as loops: tune for that)
+  uint32_t max_local_size = 256;    // largest work-group
+  uint64_t local_mem_bytes = 16384; // local (shared) memory per work-group
+  uint32_t compute_units = 1;
+};
+
+// How the kernel is launched: OpenCL's convention (global = total work-items per dim, a multiple
+// of local). A CUDA-style plugin launches global[d] / local[d] blocks of local[d] threads. The
+// local size is required (the kernel is compiled for it). global[0] == 0: nothing to run (an
+// empty output); the plugin skips the launch.
+struct Launch {
+  uint32_t dims = 1;
+  uint64_t global[3] = {1, 1, 1};
+  uint32_t local[3] = {1, 1, 1};
+};
+
+struct Kernel {
+  std::string entry;     // the entry point's name
+  std::string source;    // the whole translation unit
+  Launch launch;
+  const char* strategy;  // "elementwise", "reduce-per-item", "reduce-group", "matmul"
+  bool uses_fp64 = false;
+};
+
+// Renders a program for a target. Validates it (tg::sdk::check_program) and throws
+// tg::sdk::Failure: TG_ERR_INVALID_ARGUMENT for a malformed program, TG_ERR_UNSUPPORTED (with
+// the reason) for what the target cannot run (float64 without fp64).
+Kernel render(const tg_kir_program& program, const Target& target);
+
+}  // namespace tg::render

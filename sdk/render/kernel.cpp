@@ -1,0 +1,268 @@
+// render(): validates a program, picks a strategy and writes the kernel around the nodes.
+//   elementwise      no REDUCE: one work-item per output element
+//   reduce-per-item  one work-item per output, looping over the reduced axes in index order
+//                    (bit-identical to the reference; best when there are many outputs)
+//   reduce-group     one work-group per output: work-items stride over the reduced points, then
+//                    add their partials in local memory (large reductions into few outputs)
+//   matmul           the tiled fast path (matmul.cpp), tried first
+#include <cstdio>
+
+#include "emit.hpp"
+
+namespace tg::render {
+
+using tg::sdk::Failure;
+
+namespace detail {
+
+std::string entry_name(const tg_kir_program& p) {
+  std::string name = "tg_";
+  for (const char* c = p.name ? p.name : ""; *c && name.size() < 48; ++c) {
+    const bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
+    name += ok ? *c : '_';
+  }
+  return name.size() > 3 ? name : "tg_kernel";
+}
+
+void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3]) {
+  const Dialect& d = ctx.d;
+  std::string params;
+  for (uint32_t q = 0; q < ctx.p.n_params; ++q) {
+    const tg_kir_param& param = ctx.p.params[q];
+    const bool read = param.access == TG_PARAM_READ;
+    // Written params may alias each other (the ABI only keeps them apart from read ones), so
+    // only read params are restrict.
+    params += std::string(q ? ", " : "") + d.global_ptr + (read ? "const " : "") + mem_type(param.dtype) + "* " +
+              (read ? std::string(d.restrict_kw) + " " : "") + "p" + std::to_string(q);
+  }
+  if (d.offset_args)
+    for (uint32_t q = 0; q < ctx.p.n_params; ++q) params += (params.empty() ? "" : ", ") + std::string("tg_u64 o") + std::to_string(q);
+  char attr[160];
+  std::snprintf(attr, sizeof attr, d.reqd_local_size, local[0], local[1], local[2]);
+  ctx.code.open(std::string(d.kernel_qualifier) + " " + attr + " void " + name + "(" + params + ")");
+  if (d.offset_args)
+    for (uint32_t q = 0; q < ctx.p.n_params; ++q) ctx.code.line("p" + std::to_string(q) + " += o" + std::to_string(q) + ";");
+}
+
+void decompose(Ctx& ctx, const std::string& linear, const std::vector<uint32_t>& axes, const char* prefix,
+               Coords& at) {
+  const std::string it = ctx.index_type;
+  std::vector<uint32_t> live;
+  for (uint32_t a : axes) {
+    if (ctx.p.shape[a] == 1) at.c[a] = "0";
+    else live.push_back(a);
+  }
+  if (live.empty()) return;
+  const std::string rest = std::string(prefix) + "_rest";
+  ctx.code.line(it + " " + rest + " = (" + it + ")(" + linear + ");");
+  for (size_t k = live.size(); k-- > 0;) {
+    const uint32_t a = live[k];
+    const std::string c = prefix + std::to_string(a), s = std::to_string(ctx.p.shape[a]);
+    at.c[a] = c;
+    if (k == 0) {
+      ctx.code.line("const " + it + " " + c + " = " + rest + ";");
+    } else {
+      ctx.code.line("const " + it + " " + c + " = " + rest + " % " + s + ";");
+      ctx.code.line(rest + " = " + rest + " / " + s + ";");
+    }
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+std::string global_id(const Dialect& d, int dim) { return subst(d.global_id, d.dim_names[dim]); }
+std::string local_id(const Dialect& d, int dim) { return subst(d.local_id, d.dim_names[dim]); }
+std::string group_id(const Dialect& d, int dim) { return subst(d.group_id, d.dim_names[dim]); }
+
+uint64_t round_up(uint64_t n, uint64_t m) { return (n + m - 1) / m * m; }
+
+// Largest power of two <= n (n >= 1).
+uint32_t floor_pow2(uint64_t n) {
+  uint32_t p = 1;
+  while (p * 2ull <= n && p < (1u << 30)) p *= 2;
+  return p;
+}
+
+// Work-items per group for one-item-per-output kernels.
+uint32_t flat_local_size(const Target& t) { return std::min<uint32_t>(t.cpu ? 64 : 256, floor_pow2(t.max_local_size)); }
+
+// Accumulators of every REDUCE of one level, declared and started.
+void start_accumulators(Ctx& ctx, const std::vector<uint32_t>& roots) {
+  for (uint32_t r : roots) {
+    const tg_kir_node& n = ctx.p.nodes[r];
+    ctx.code.line(std::string(acc_type(n.dtype)) + " acc" + std::to_string(r) + " = " +
+                  reduce_identity(n.reduce_op, n.dtype) + ";");
+  }
+}
+
+void step_accumulators(Ctx& ctx, Body& body, const std::vector<uint32_t>& roots) {
+  for (uint32_t r : roots) {
+    const tg_kir_node& n = ctx.p.nodes[r];
+    const std::string acc = "acc" + std::to_string(r);
+    ctx.code.line(acc + " = " + reduce_step(ctx.helpers, n.reduce_op, n.dtype, acc, body.value(n.src[0])) + ";");
+  }
+}
+
+// float16/bfloat16 sums were kept in float: round once, at the end.
+void finish_accumulators(Ctx& ctx, const std::vector<uint32_t>& roots) {
+  for (uint32_t r : roots) {
+    const tg_kir_node& n = ctx.p.nodes[r];
+    const std::string acc = "acc" + std::to_string(r);
+    if (is_narrow_float(n.dtype)) ctx.code.line(acc + " = " + reduce_finish(ctx.helpers, n.dtype, acc) + ";");
+  }
+}
+
+void render_flat(Ctx& ctx, const Plan& plan, Kernel& k) {
+  const uint32_t local = flat_local_size(ctx.t);
+  const uint32_t local3[3] = {local, 1, 1};
+  k.strategy = ctx.info.has_reduce ? "reduce-per-item" : "elementwise";
+  k.launch.global[0] = ctx.info.out_numel == 0 ? 0 : round_up(static_cast<uint64_t>(ctx.info.out_numel), local);
+  k.launch.local[0] = local;
+  open_entry(ctx, k.entry, local3);
+  ctx.code.line("const tg_i64 gid = " + global_id(ctx.d, 0) + ";");
+  ctx.code.line("if (gid >= " + std::to_string(ctx.info.out_numel) + ") return;");
+  Coords at;
+  for (auto& c : at.c) c = "0";
+  decompose(ctx, "gid", ctx.out_axes, "c", at);
+  Body body(ctx.p, ctx.t, ctx.helpers, ctx.code, ctx.index_type);
+  for (size_t lv = 0; lv < plan.reduce_roots.size(); ++lv) {
+    start_accumulators(ctx, plan.reduce_roots[lv]);
+    Coords full = at;
+    int loops = 0;
+    for (uint32_t a : ctx.red_axes) {
+      if (ctx.p.shape[a] == 1) continue;
+      const std::string r = "r" + std::to_string(a);
+      ctx.code.open("for (" + std::string(ctx.index_type) + " " + r + " = 0; " + r + " < " + std::to_string(ctx.p.shape[a]) +
+                    "; ++" + r + ")");
+      full.c[a] = r;
+      ++loops;
+    }
+    if (loops == 0) ctx.code.open("");
+    body.emit(plan.reduce_nodes[lv], full);
+    step_accumulators(ctx, body, plan.reduce_roots[lv]);
+    for (int i = 0; i < std::max(loops, 1); ++i) ctx.code.close();
+    finish_accumulators(ctx, plan.reduce_roots[lv]);
+  }
+  body.emit(plan.output_nodes, at);
+  ctx.code.close();
+}
+
+void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local) {
+  const uint32_t local3[3] = {local, 1, 1};
+  k.strategy = "reduce-group";
+  k.launch.global[0] = ctx.info.out_numel == 0 ? 0 : static_cast<uint64_t>(ctx.info.out_numel) * local;
+  k.launch.local[0] = local;
+  open_entry(ctx, k.entry, local3);
+  // Local arrays must be declared at kernel scope (OpenCL); one per REDUCE.
+  for (const auto& roots : plan.reduce_roots)
+    for (uint32_t r : roots) {
+      const uint32_t dt = ctx.p.nodes[r].dtype;
+      ctx.code.line(std::string(ctx.d.local_decl) + (dt == TG_DTYPE_BOOL ? "tg_u8" : acc_type(dt)) + " part" +
+                    std::to_string(r) + "[" + std::to_string(local) + "];");
+    }
+  ctx.code.line("const tg_i64 gid = " + group_id(ctx.d, 0) + ";");
+  ctx.code.line("const int lid = (int)" + local_id(ctx.d, 0) + ";");
+  Coords at;
+  for (auto& c : at.c) c = "0";
+  decompose(ctx, "gid", ctx.out_axes, "c", at);
+  Body body(ctx.p, ctx.t, ctx.helpers, ctx.code, ctx.index_type);
+  const std::string it = ctx.index_type;
+  for (size_t lv = 0; lv < plan.reduce_roots.size(); ++lv) {
+    const auto& roots = plan.reduce_roots[lv];
+    start_accumulators(ctx, roots);
+    ctx.code.open("for (" + it + " r = lid; r < " + std::to_string(ctx.red_numel) + "; r += " + std::to_string(local) + ")");
+    Coords full = at;
+    decompose(ctx, "r", ctx.red_axes, "r", full);
+    body.emit(plan.reduce_nodes[lv], full);
+    step_accumulators(ctx, body, roots);
+    ctx.code.close();
+    // Tree: partials of work-items lid and lid + w combine, halving w.
+    for (uint32_t r : roots) ctx.code.line("part" + std::to_string(r) + "[lid] = acc" + std::to_string(r) + ";");
+    ctx.code.line(ctx.d.barrier);
+    ctx.code.open("for (int w = " + std::to_string(local / 2) + "; w > 0; w >>= 1)");
+    ctx.code.open("if (lid < w)");
+    for (uint32_t r : roots) {
+      const tg_kir_node& n = ctx.p.nodes[r];
+      const std::string part = "part" + std::to_string(r);
+      std::string a = part + "[lid]", b = part + "[lid + w]";
+      ctx.code.line(part + "[lid] = " + reduce_step(ctx.helpers, n.reduce_op, n.dtype, a, b) + ";");
+    }
+    ctx.code.close();
+    ctx.code.line(ctx.d.barrier);
+    ctx.code.close();
+    for (uint32_t r : roots)
+      ctx.code.line("acc" + std::to_string(r) + " = " +
+                    (ctx.p.nodes[r].dtype == TG_DTYPE_BOOL ? "(part" + std::to_string(r) + "[0] != 0)" : "part" + std::to_string(r) + "[0]") +
+                    ";");
+    finish_accumulators(ctx, roots);
+  }
+  ctx.code.open("if (lid == 0)");
+  body.emit(plan.output_nodes, at);
+  ctx.code.close();
+  ctx.code.close();
+}
+
+// Work-items per group for the group strategy, or 0 to use one work-item per output.
+// A work-group per output pays when the reduction is long and there are too few outputs to keep
+// the device busy with one work-item each.
+uint32_t group_size(const Ctx& ctx) {
+  if (!ctx.info.has_reduce || ctx.red_numel < 256) return 0;
+  const int64_t busy = static_cast<int64_t>(ctx.t.compute_units) * (ctx.t.cpu ? 64 : 2048);
+  if (ctx.info.out_numel >= busy) return 0;
+  uint32_t local = std::min<uint32_t>(ctx.t.cpu ? 64 : 256, floor_pow2(ctx.t.max_local_size));
+  // Every REDUCE of the program holds `local` partials in local memory at once.
+  uint64_t bytes_per_item = 0;
+  for (uint32_t i = 0; i < ctx.p.n_nodes; ++i)
+    if (ctx.p.nodes[i].op == TG_KIR_REDUCE) bytes_per_item += 8;
+  while (local > 1 && local * bytes_per_item > ctx.t.local_mem_bytes) local /= 2;
+  return local >= 16 ? local : 0;
+}
+
+}  // namespace
+
+Kernel render(const tg_kir_program& program, const Target& target) {
+  if (!target.dialect) throw Failure(TG_ERR_INVALID_ARGUMENT, "render: the target has no dialect");
+  const tg::sdk::ProgramInfo info = tg::sdk::check_program(program);
+  const Dialect& d = *target.dialect;
+
+  Kernel k;
+  k.entry = entry_name(program);
+  for (uint32_t i = 0; i < program.n_nodes; ++i)
+    k.uses_fp64 = k.uses_fp64 || program.nodes[i].dtype == TG_DTYPE_FLOAT64;
+  for (uint32_t q = 0; q < program.n_params; ++q)
+    k.uses_fp64 = k.uses_fp64 || program.params[q].dtype == TG_DTYPE_FLOAT64;
+  if (k.uses_fp64 && !target.fp64)
+    throw Failure(TG_ERR_UNSUPPORTED, "render: tg.kir program '" + std::string(program.name ? program.name : "") +
+                                          "' uses float64, which this " + d.name + " device does not support (no cl_khr_fp64)");
+
+  Helpers helpers(d);
+  Code code;
+  Ctx ctx{program, info, target, d, helpers, code, {}, {}, 1, pick_index_type(program)};
+  for (uint32_t a = 0; a < program.ndim; ++a) {
+    if ((info.reduce_axes >> a) & 1u) {
+      ctx.red_axes.push_back(a);
+      // Overflows only where an output axis is 0 (check_program bounds the whole space), and
+      // then nothing runs.
+      if (__builtin_mul_overflow(ctx.red_numel, program.shape[a], &ctx.red_numel)) ctx.red_numel = 0;
+    } else {
+      ctx.out_axes.push_back(a);
+    }
+  }
+  if (info.out_numel == 0) ctx.red_numel = 0;
+
+  if (!render_matmul(ctx, k)) {
+    const Plan p = plan(program);
+    const uint32_t group = group_size(ctx);
+    if (group) render_group(ctx, p, k, group);
+    else render_flat(ctx, p, k);
+  }
+  k.source = std::string("// tg.kir program '") + (program.name ? program.name : "") + "', " + k.strategy + "\n" +
+             d.header + (k.uses_fp64 ? d.fp64_header : "") + helpers.text() + code.str();
+  return k;
+}
+
+}  // namespace tg::render

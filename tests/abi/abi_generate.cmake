@@ -1,0 +1,32 @@
+# Writes the X-macro list of the frozen 1.0 ABI that abi_layout.c expands:
+#   TG_ABI_STRUCT(type, frozen)  TG_ABI_FIELD(type, field)  TG_ABI_VALUE(NAME)
+# cmake -DHEADER=<frozen plugin.h> -DOUT=<file> -P abi_generate.cmake
+cmake_minimum_required(VERSION 3.16)
+include(${CMAKE_CURRENT_LIST_DIR}/abi_parse.cmake)
+# Passed as arrays, so they never change size or layout in major 1 (tg/plugin.h says so).
+set(frozen_structs tg_kir_node tg_kir_view tg_kir_param)
+
+tg_abi_parse("${HEADER}" entries)
+set(out "/* Generated from ${HEADER} by abi_generate.cmake. */\n")
+set(seen "")
+foreach(e IN LISTS entries)
+  if(e MATCHES "^struct ([a-z_0-9]+)\\|([a-z_0-9]+)\\|")
+    set(s "${CMAKE_MATCH_1}")
+    set(f "${CMAKE_MATCH_2}")
+    if(NOT s IN_LIST seen)
+      list(APPEND seen "${s}")
+      set(frozen 0)
+      if(s IN_LIST frozen_structs)
+        set(frozen 1)
+      endif()
+      string(APPEND out "TG_ABI_STRUCT(${s}, ${frozen})\n")
+    endif()
+    string(APPEND out "TG_ABI_FIELD(${s}, ${f})\n")
+  elseif(e MATCHES "^value ([A-Z_0-9]+)\\|")
+    if(NOT CMAKE_MATCH_1 STREQUAL "TG_ABI_MINOR")  # the one value that grows within major 1
+      string(APPEND out "TG_ABI_VALUE(${CMAKE_MATCH_1})\n")
+    endif()
+  endif()
+endforeach()
+file(WRITE "${OUT}.tmp" "${out}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

@@ -1,0 +1,100 @@
+// The onednn device's matmuls (oneDNN primitives over strided views, with and without an
+// elementwise epilogue) against the ref plugin, through the public API.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "onednn_test_util.hpp"
+
+namespace {
+
+using tg::Tensor;
+using tgtest::random_pair;
+using tgtest::same_values;
+
+struct Case {
+  std::vector<int64_t> a, b;
+};
+
+std::string str(const std::vector<int64_t>& s) { return tg::Shape(s).to_string(); }
+
+// Each case runs as a plain matmul and under every epilogue below.
+const Case kCases[] = {
+    {{1, 1}, {1, 1}},          {{3, 5}, {5, 7}},          {{64, 64}, {64, 64}},        {{17, 33}, {33, 9}},
+    {{128, 784}, {784, 10}},   {{5}, {5, 3}},             {{4, 6}, {6}},               {{7}, {7}},
+    {{2, 3, 4, 5}, {2, 3, 5, 6}}, {{4, 5}, {2, 5, 6}},    {{2, 1, 4, 5}, {3, 5, 6}},   {{2, 4, 5}, {5, 6}},
+    {{1, 200}, {200, 1}},      {{100, 1}, {1, 100}},
+};
+
+using Epilogue = std::function<Tensor(const Tensor& mm, const Tensor& bias)>;
+const std::pair<const char*, Epilogue> kEpilogues[] = {
+    {"none", [](const Tensor& m, const Tensor&) { return m; }},
+    {"+bias relu", [](const Tensor& m, const Tensor& b) { return (m + b).relu(); }},
+    {"*2+1", [](const Tensor& m, const Tensor&) { return m * 2.0f + 1.0f; }},
+    {"sigmoid", [](const Tensor& m, const Tensor&) { return m.sigmoid(); }},
+};
+
+TEST(OnednnMatmul, ShapesAndEpiloguesMatchRef) {
+  uint32_t seed = 1;
+  for (const Case& c : kCases) {
+    for (const auto& [name, epi] : kEpilogues) {
+      auto a = random_pair(c.a, seed++), b = random_pair(c.b, seed++);
+      const int64_t n = c.b.size() >= 2 ? c.b.back() : 1;
+      auto bias = random_pair({n}, seed++);
+      Tensor got = epi(a.dnnl.matmul(b.dnnl), bias.dnnl), want = epi(a.ref.matmul(b.ref), bias.ref);
+      EXPECT_TRUE(same_values(got, want)) << str(c.a) << " @ " << str(c.b) << " epilogue " << name;
+    }
+  }
+}
+
+TEST(OnednnMatmul, TransposedAndPermutedOperandsMatchRef) {
+  auto a = random_pair({33, 17}, 11), b = random_pair({9, 33}, 12), c = random_pair({2, 9, 5, 3}, 13);
+  EXPECT_TRUE(same_values(a.dnnl.T().matmul(b.dnnl.T()), a.ref.T().matmul(b.ref.T())));  // (17,33)@(33,9)
+  EXPECT_TRUE(same_values(b.dnnl.matmul(a.dnnl), b.ref.matmul(a.ref)));                  // (9,33)@(33,17)
+  EXPECT_TRUE(same_values(c.dnnl.permute({0, 2, 3, 1}).matmul(c.dnnl.permute({0, 2, 1, 3})),
+                          c.ref.permute({0, 2, 3, 1}).matmul(c.ref.permute({0, 2, 1, 3}))));  // (2,5,3,9)@(2,5,9,3)
+}
+
+TEST(OnednnMatmul, OperandsThatAreViewsWithOffsetsMatchRef) {
+  auto a = random_pair({40, 30}, 21), b = random_pair({30, 50}, 22);
+  Tensor ga = a.dnnl.shrink({{3, 20}, {5, 25}}), ra = a.ref.shrink({{3, 20}, {5, 25}});
+  Tensor gb = b.dnnl.shrink({{10, 30}, {1, 45}}), rb = b.ref.shrink({{10, 30}, {1, 45}});
+  EXPECT_TRUE(same_values(ga.matmul(gb), ra.matmul(rb)));
+  // A padded operand is not a plain matmul: it must still be right.
+  EXPECT_TRUE(same_values(ga.pad({{1, 2}, {0, 0}}).matmul(gb), ra.pad({{1, 2}, {0, 0}}).matmul(rb)));
+  // Flipped (negative strides).
+  EXPECT_TRUE(same_values(ga.flip({0}).matmul(gb.flip({1})), ra.flip({0}).matmul(rb.flip({1}))));
+}
+
+TEST(OnednnMatmul, NonFloat32MatmulsMatchRef) {
+  std::vector<int32_t> x(6 * 4), y(4 * 5);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int32_t>(i % 7) - 3;
+  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int32_t>(i % 5) - 2;
+  auto make = [&](const char* dev) {
+    return Tensor(x, tg::Shape({6, 4}), tgtest::on(dev)).matmul(Tensor(y, tg::Shape({4, 5}), tgtest::on(dev)));
+  };
+  EXPECT_TRUE(same_values(make("onednn"), make("ref"), 0, 0));
+  auto a = random_pair({8, 16}, 31), b = random_pair({16, 4}, 32);
+  EXPECT_TRUE(same_values(a.dnnl.cast(tg::DType::float64).matmul(b.dnnl.cast(tg::DType::float64)),
+                          a.ref.cast(tg::DType::float64).matmul(b.ref.cast(tg::DType::float64)), 1e-12, 1e-12));
+  EXPECT_TRUE(same_values(a.dnnl.cast(tg::DType::float16).matmul(b.dnnl.cast(tg::DType::float16)),
+                          a.ref.cast(tg::DType::float16).matmul(b.ref.cast(tg::DType::float16)), 2e-3, 2e-3));
+}
+
+TEST(OnednnMatmul, MlpTrainingStepMatchesRef) {
+  // Forward and backward of a small MLP: the backward matmuls use transposed operands.
+  auto x = random_pair({16, 20}, 41), w1 = random_pair({20, 12}, 42), w2 = random_pair({12, 3}, 43);
+  auto step = [](Tensor x, Tensor w1, Tensor w2) {
+    w1.requires_grad_();
+    w2.requires_grad_();
+    Tensor loss = x.matmul(w1).relu().matmul(w2).log_softmax(-1).sum();
+    loss.backward();
+    return std::vector<Tensor>{loss, *w1.grad(), *w2.grad()};
+  };
+  auto got = step(x.dnnl, w1.dnnl, w2.dnnl), want = step(x.ref, w1.ref, w2.ref);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 1e-4, 1e-4)) << "output " << i;
+}
+
+}  // namespace

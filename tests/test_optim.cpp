@@ -1,0 +1,133 @@
+// Optimizers: several steps of SGD (momentum, nesterov, weight decay), Adam, AdamW and LAMB
+// against the update rules written out in plain double arithmetic here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nn_test_util.hpp"
+
+using namespace nntest;
+using tgtest::all_close;
+namespace optim = tg::nn::optim;
+
+namespace {
+
+const std::vector<double> kStart{1.0, -2.0, 0.5};
+const std::vector<double> kC{0.5, 3.0, -1.5};
+// loss = sum(c * p^2) + sum(p): gradient 2 c p + 1, which changes every step.
+std::vector<double> grad_of(const std::vector<double>& p) {
+  std::vector<double> g;
+  for (size_t i = 0; i < p.size(); ++i) g.push_back(2 * kC[i] * p[i] + 1);
+  return g;
+}
+
+template <typename Opt, typename... Args>
+std::vector<std::vector<double>> run(int steps, Args... args) {
+  Tensor p(std::vector<float>(kStart.begin(), kStart.end()), tg::Shape({3}));
+  Tensor c(std::vector<float>(kC.begin(), kC.end()), tg::Shape({3}), TensorOptions{std::nullopt, std::nullopt, false});
+  Opt opt({p}, args...);
+  std::vector<std::vector<double>> out;
+  for (int s = 0; s < steps; ++s) {
+    opt.zero_grad();
+    ((c * p * p).sum() + p.sum()).backward();
+    opt.step();
+    out.push_back(p.to_vector<double>());
+  }
+  return out;
+}
+
+void expect_steps(const std::vector<std::vector<double>>& got, const std::vector<std::vector<double>>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t s = 0; s < got.size(); ++s)
+    for (size_t i = 0; i < got[s].size(); ++i)
+      EXPECT_NEAR(got[s][i], want[s][i], 2e-5 * (1 + std::fabs(want[s][i]))) << "step " << s + 1 << ", element " << i;
+}
+
+std::vector<std::vector<double>> sgd_ref(int steps, double lr, double mom, double wd, bool nesterov) {
+  std::vector<double> p = kStart, buf(3, 0);
+  std::vector<std::vector<double>> out;
+  for (int s = 0; s < steps; ++s) {
+    std::vector<double> g = grad_of(p);
+    for (size_t i = 0; i < 3; ++i) {
+      double gi = g[i] + wd * p[i];
+      if (mom != 0) {
+        buf[i] = s == 0 ? gi : mom * buf[i] + gi;
+        gi = nesterov ? gi + mom * buf[i] : buf[i];
+      }
+      p[i] -= lr * gi;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> adam_ref(int steps, double lr, double b1, double b2, double eps, double wd) {
+  std::vector<double> p = kStart, m(3, 0), v(3, 0);
+  std::vector<std::vector<double>> out;
+  for (int s = 1; s <= steps; ++s) {
+    std::vector<double> g = grad_of(p);
+    for (size_t i = 0; i < 3; ++i) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      double mh = m[i] / (1 - std::pow(b1, s)), vh = v[i] / (1 - std::pow(b2, s));
+      p[i] = p[i] * (1 - lr * wd) - lr * mh / (std::sqrt(vh) + eps);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> lamb_ref(int steps, double lr, double b1, double b2, double eps, double wd, bool adam) {
+  std::vector<double> p = kStart, m(3, 0), v(3, 0);
+  std::vector<std::vector<double>> out;
+  for (int s = 1; s <= steps; ++s) {
+    std::vector<double> g = grad_of(p), up(3);
+    double r1 = 0, r2 = 0;
+    for (size_t i = 0; i < 3; ++i) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      double mh = m[i] / (1 - std::pow(b1, s)), vh = v[i] / (1 - std::pow(b2, s));
+      up[i] = mh / (std::sqrt(vh) + eps) + wd * p[i];
+      r1 += p[i] * p[i];
+      r2 += up[i] * up[i];
+    }
+    double r = adam ? 1.0 : (r1 > 0 && r2 > 0 ? std::sqrt(r1) / std::sqrt(r2) : 1.0);
+    for (size_t i = 0; i < 3; ++i) p[i] -= lr * r * up[i];
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Optim, SgdFirstStepByHand) {
+  // g = 2 c p + 1 = {2, -11, -0.5}; p - 0.1 g
+  expect_steps(run<optim::SGD>(1, 0.1f), {{0.8, -0.9, 0.55}});
+}
+TEST(Optim, Sgd) { expect_steps(run<optim::SGD>(4, 0.05f), sgd_ref(4, 0.05, 0, 0, false)); }
+TEST(Optim, SgdMomentum) { expect_steps(run<optim::SGD>(4, 0.05f, 0.9f), sgd_ref(4, 0.05, 0.9, 0, false)); }
+TEST(Optim, SgdNesterovWeightDecay) {
+  expect_steps(run<optim::SGD>(4, 0.05f, 0.8f, 0.1f, true), sgd_ref(4, 0.05, 0.8, 0.1, true));
+}
+TEST(Optim, SgdWeightDecay) { expect_steps(run<optim::SGD>(3, 0.05f, 0.0f, 0.2f), sgd_ref(3, 0.05, 0, 0.2, false)); }
+TEST(Optim, AdamFirstStepByHand) {
+  // step 1: m_hat = g, v_hat = g^2, so p -= lr * g / (|g| + eps) = lr * sign(g)
+  expect_steps(run<optim::Adam>(1, 0.1f), {{0.9, -1.9, 0.6}});
+}
+TEST(Optim, Adam) { expect_steps(run<optim::Adam>(5, 0.1f), adam_ref(5, 0.1, 0.9, 0.999, 1e-8, 0)); }
+TEST(Optim, AdamBetas) { expect_steps(run<optim::Adam>(4, 0.05f, 0.5f, 0.9f, 1e-3f), adam_ref(4, 0.05, 0.5, 0.9, 1e-3, 0)); }
+TEST(Optim, AdamW) { expect_steps(run<optim::AdamW>(5, 0.1f, 0.9f, 0.999f, 1e-8f, 0.1f), adam_ref(5, 0.1, 0.9, 0.999, 1e-8, 0.1)); }
+TEST(Optim, Lamb) { expect_steps(run<optim::LAMB>(5, 0.1f), lamb_ref(5, 0.1, 0.9, 0.999, 1e-6, 0, false)); }
+TEST(Optim, LambWeightDecay) {
+  expect_steps(run<optim::LAMB>(5, 0.05f, 0.9f, 0.99f, 1e-6f, 0.1f), lamb_ref(5, 0.05, 0.9, 0.99, 1e-6, 0.1, false));
+}
+TEST(Optim, LambAdamMode) {
+  expect_steps(run<optim::LAMB>(4, 0.05f, 0.9f, 0.999f, 1e-6f, 0.01f, true), lamb_ref(4, 0.05, 0.9, 0.999, 1e-6, 0.01, true));
+}
+TEST(Optim, LambTrustRatioOneForZeroParams) {
+  Tensor p = Tensor::zeros({2});
+  optim::LAMB opt({p}, 0.1f);
+  (p * Tensor({1.f, -2.f})).sum().backward();
+  opt.step();  // ||p|| = 0: r = 1, so the step is Adam's: lr * sign(g)
+  EXPECT_TRUE(all_close(p, {-0.1, 0.1}));
+}

@@ -1,0 +1,232 @@
+// tg bench: times a workload on a tg device and, where PyTorch is installed, the same work in
+// PyTorch in the same run (2 threads each), and prints both with their ratio.
+//   tg bench matmul [N]       N x N float32 matmul (default 1024)           GFLOP/s
+//   tg bench elementwise [N]  ((x*2+1).relu()*x+0.5) on N floats (16M)      GB/s (one read, one write)
+//   tg bench reduce [N]       x.sum() of N floats (16M)                      GB/s
+//   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
+//   tg bench all              each of the above at its default size
+// Times are the best of --repeat runs after two warm-up runs, each ending in a synchronize.
+#include <tg/tg.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "commands.hpp"
+
+namespace tgtool {
+namespace {
+
+using tg::Tensor;
+
+struct Workload {
+  std::string label;      // "matmul 1024 fp32"
+  double work = 0;        // flops or bytes per run
+  const char* unit = "";  // "GFLOP/s", "GB/s", "steps/s"
+  std::function<void()> run;   // one run on tg (ends synchronized)
+  std::string torch_body;      // python: defines f() doing the same work
+};
+
+double best_seconds(const std::function<void()>& f, int repeat) {
+  f();
+  f();
+  double best = 1e30;
+  for (int i = 0; i < repeat; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+
+std::string python();
+
+// PyTorch through python3, pinned to 2 threads and OpenBLAS (Debian's python3-torch otherwise
+// uses the reference BLAS). Returns the best time, or a negative value when torch is missing.
+double torch_seconds(const std::string& body, int repeat, std::string* why_not) {
+  char path[] = "/tmp/tg-bench-XXXXXX.py";
+  const int fd = mkstemps(path, 3);
+  if (fd < 0) {
+    *why_not = "cannot write a temporary script";
+    return -1;
+  }
+  std::ostringstream script;
+  script << "import time, torch\ntorch.set_num_threads(2)\n" << body << "\nf(); f()\n_best = 1e30\n"
+         << "for _ in range(" << repeat << "):\n"
+         << "    _t = time.perf_counter(); f(); _best = min(_best, time.perf_counter() - _t)\nprint('TIME', _best)\n";
+  const std::string text = script.str();
+  const bool wrote = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  double seconds = -1;
+  if (wrote) {
+    const std::string cmd = "env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 " + python() + " " +
+                            std::string(path) + " 2>&1";
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      std::string out;
+      char buf[512];
+      while (fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+      const size_t at = out.find("TIME ");
+      if (at != std::string::npos) seconds = std::atof(out.c_str() + at + 5);
+      else *why_not = out.substr(out.size() > 160 ? out.size() - 160 : 0);  // the end: the error
+    }
+  }
+  std::remove(path);
+  return seconds;
+}
+
+// Debian's python3-torch lives under the system python; a python3 earlier in PATH (pyenv, a
+// venv) usually lacks it. TG_BENCH_PYTHON overrides.
+std::string python() {
+  if (const char* p = std::getenv("TG_BENCH_PYTHON"); p && *p) return p;
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+bool torch_installed() {
+  return std::system((python() + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
+}
+
+std::string fmt(double v, const char* unit, int precision = 3) {
+  std::ostringstream s;
+  s.precision(precision);
+  s << v << (*unit ? " " : "") << unit;
+  return s.str();
+}
+std::string fmt_time(double s) { return s < 1e-3 ? fmt(s * 1e6, "us") : fmt(s * 1e3, "ms"); }
+
+Workload matmul(int64_t n) {
+  Tensor a = Tensor::rand({n, n}).realize(), b = Tensor::rand({n, n}).realize();
+  Workload w;
+  w.label = "matmul " + std::to_string(n) + " fp32";
+  w.work = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  w.unit = "GFLOP/s";
+  w.run = [a, b] { a.matmul(b).realize(); tg::synchronize(); };
+  w.torch_body = "a = torch.rand(" + std::to_string(n) + ", " + std::to_string(n) + ")\nb = torch.rand_like(a)\n"
+                 "def f(): a @ b\n";
+  return w;
+}
+
+Workload elementwise(int64_t n) {
+  Tensor x = Tensor::rand({n}).realize();
+  Workload w;
+  w.label = "((x*2+1).relu()*x+0.5) " + std::to_string(n);
+  w.work = 2.0 * 4.0 * static_cast<double>(n);
+  w.unit = "GB/s";
+  w.run = [x] { ((x * 2 + 1).relu() * x + 0.5f).realize(); tg::synchronize(); };
+  w.torch_body = "x = torch.rand(" + std::to_string(n) + ")\ndef f(): ((x*2+1).relu()*x+0.5)\n";
+  return w;
+}
+
+Workload reduce(int64_t n) {
+  Tensor x = Tensor::rand({n}).realize();
+  Workload w;
+  w.label = "x.sum() " + std::to_string(n);
+  w.work = 4.0 * static_cast<double>(n);
+  w.unit = "GB/s";
+  w.run = [x] { x.sum().realize(); tg::synchronize(); };
+  w.torch_body = "x = torch.rand(" + std::to_string(n) + ")\ndef f(): x.sum()\n";
+  return w;
+}
+
+Workload mlp(int64_t batch) {
+  auto l1 = std::make_shared<tg::nn::Linear>(784, 128), l2 = std::make_shared<tg::nn::Linear>(128, 10);
+  std::vector<Tensor> params = l1->parameters();
+  for (const Tensor& p : l2->parameters()) params.push_back(p);
+  auto opt = std::make_shared<tg::nn::optim::Adam>(params, 1e-3f);
+  Tensor x = Tensor::rand({batch, 784}).realize(), y = Tensor::randint(0, 10, {batch}).realize();
+  Workload w;
+  w.label = "MLP 784-128-10 Adam step, batch " + std::to_string(batch);
+  w.work = 1;
+  w.unit = "steps/s";
+  w.run = [l1, l2, opt, x, y] {
+    Tensor::training = true;
+    opt->zero_grad();
+    Tensor loss = (*l2)((*l1)(x).relu()).sparse_categorical_crossentropy(y);
+    loss.backward();
+    opt->step();
+    tg::synchronize();
+  };
+  w.torch_body = "import torch.nn as nn, torch.nn.functional as F\n"
+                 "m = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))\n"
+                 "opt = torch.optim.Adam(m.parameters(), lr=1e-3)\n"
+                 "x = torch.rand(" + std::to_string(batch) + ", 784)\ny = torch.randint(0, 10, (" + std::to_string(batch) + ",))\n"
+                 "def f():\n    opt.zero_grad()\n    F.cross_entropy(m(x), y).backward()\n    opt.step()\n";
+  return w;
+}
+
+}  // namespace
+
+int run_bench(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
+      "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
+      "no-torch", "Do not run PyTorch for comparison.");
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | mlp [BATCH] | all> [options]";
+  // Workload and size come first; the options parser takes the rest.
+  std::vector<std::string> rest = args;
+  std::string which;
+  int64_t size = 0;
+  if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
+    which = rest[0];
+    rest.erase(rest.begin());
+    if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
+      char* end = nullptr;
+      size = std::strtoll(rest[0].c_str(), &end, 10);
+      if (*end != '\0' || size <= 0) throw UsageError("tg bench: size must be a positive integer, got '" + rest[0] + "'", "tg bench");
+      rest.erase(rest.begin());
+    }
+  }
+  po::variables_map vm;
+  if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, mlp or all", "tg bench");
+  if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
+  const int repeat = std::max(1, vm["repeat"].as<int>());
+
+  std::vector<std::function<Workload()>> todo;
+  const int64_t n16m = int64_t{1} << 24;
+  if (which == "matmul" || which == "all") todo.push_back([&] { return matmul(size && which != "all" ? size : 1024); });
+  if (which == "elementwise" || which == "all") todo.push_back([&] { return elementwise(size && which != "all" ? size : n16m); });
+  if (which == "reduce" || which == "all") todo.push_back([&] { return reduce(size && which != "all" ? size : n16m); });
+  if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
+  if (todo.empty()) throw UsageError("tg bench: unknown workload '" + which + "'", "tg bench");
+
+  const bool torch = !vm.count("no-torch") && torch_installed();
+  std::cout << "device: " << tg::Device::default_device() << "; PyTorch: "
+            << (vm.count("no-torch") ? "skipped (--no-torch)" : torch ? "python3-torch, 2 threads, OpenBLAS" : "not installed")
+            << "; best of " << repeat << "\n\n";
+  std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH/TG"}};
+  for (const auto& make : todo) {
+    Workload w = make();
+    tg::synchronize();
+    tg::reset_runtime_stats();
+    const double t = best_seconds(w.run, repeat);
+    const uint64_t peak = tg::runtime_stats().peak_bytes;
+    std::vector<std::string> row = {w.label, fmt_time(t), fmt(w.work / t / (w.work == 1 ? 1 : 1e9), w.unit),
+                                    fmt(static_cast<double>(peak) / 1e6, "MB")};
+    if (torch) {
+      std::string why;
+      const double tt = torch_seconds(w.torch_body, repeat, &why);
+      if (tt > 0) row.insert(row.end(), {fmt_time(tt), fmt(tt / t, "", 3)});
+      else {
+        for (char& c : why) c = c == '\n' ? ' ' : c;
+        row.insert(row.end(), {"failed: " + why, "-"});
+      }
+    } else {
+      row.insert(row.end(), {"-", "-"});
+    }
+    rows.push_back(row);
+  }
+  print_table(std::cout, rows);
+  return kExitOk;
+}
+
+}  // namespace tgtool
