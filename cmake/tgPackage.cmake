@@ -1,9 +1,10 @@
-# Installs the CMake package `tg` (targets tg::tg and tg::sdk) and gives the installed library
+# Installs the CMake package `tg` (targets tg::tg, tg::sdk, tg::render) and gives the installed library
 # $ORIGIN-relative RPATHs, so a moved install tree still works. Included at the end of the
 # top-level CMakeLists.txt, after every target exists.
 include(CMakePackageConfigHelpers)
 
 set(TG_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tg)
+set(TG_PLUGIN_MAP_INSTALL_FILE ${CMAKE_INSTALL_DATADIR}/tg/tg-plugin.map)  # installed by sdk/
 
 # Consumers see tg::sdk, not tg::tg_sdk.
 set_target_properties(tg_sdk PROPERTIES EXPORT_NAME sdk)
@@ -14,7 +15,7 @@ install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
   ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake
   INSTALL_DESTINATION ${TG_CMAKE_INSTALL_DIR}
-  PATH_VARS TG_PLUGIN_INSTALL_DIR)
+  PATH_VARS TG_PLUGIN_INSTALL_DIR TG_PLUGIN_MAP_INSTALL_FILE)
 # 0.x: a new minor version may change the API, so only the same major.minor is compatible.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/tgConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)

@@ -13,7 +13,7 @@
 // and macros, so each sees what it sees alone). A batch that fails is compiled again kernel by
 // kernel, through the plugin's own compile_kernel, to name the failing programs with their own
 // logs. EveryNthCompilesAloneAsInThePlugin compiles every n-th kernel (TG_HIP_ALONE_EVERY,
-// default 20; 1 = all) exactly as the plugin does.
+// default 50; 1 = all) exactly as the plugin does.
 //
 // Environment: TG_HIP_ARCH (required): the target, e.g. gfx90a. TG_HIP_KIR_DIR: the dump root
 // (default: the build's).
@@ -184,7 +184,7 @@ TEST_F(HipCompileDumped, EveryProgramCompilesInBatches) {
 }
 
 TEST_F(HipCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
-  const int every = std::atoi(env_or("TG_HIP_ALONE_EVERY", "20").c_str());
+  const int every = std::atoi(env_or("TG_HIP_ALONE_EVERY", "50").c_str());
   ASSERT_GT(every, 0) << "TG_HIP_ALONE_EVERY must be a positive integer";
   int compiled = 0;
   for (size_t i = 0; i < kernels_.size(); i += static_cast<size_t>(every)) {

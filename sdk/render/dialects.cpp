@@ -30,6 +30,7 @@ const Dialect& opencl_dialect() {
       {"exp2", "log2", "sin", "sqrt", "trunc"},
       "__attribute__((reqd_work_group_size(%u, %u, %u)))",
       true,
+      true,
   };
   return d;
 }
@@ -64,6 +65,7 @@ Dialect cuda_like(const char* name) {
       {"exp2f", "log2f", "sinf", "sqrtf", "truncf"},
       {"exp2", "log2", "sin", "sqrt", "trunc"},
       "__launch_bounds__(%u * %u * %u)",
+      false,
       false,
   };
 }

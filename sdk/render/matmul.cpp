@@ -1,6 +1,6 @@
 // The matmul fast path: REDUCE(SUM) over one axis k of MUL(LOAD A, LOAD B), where some output
 // axis m is reached by A only and some axis n by B only (the other output axes are batch axes),
-// followed by any elementwise epilogue and STOREs. Rendered as a tiled kernel: a work-group
+// followed by any elementwise epilogue and STOREs. Two kernels: on GPUs (render_tiled) a work-group
 // computes a BM x BN tile of outputs, staging BK-deep slices of A and B in local memory; each
 // work-item keeps TM x TN accumulators in registers.
 //
@@ -81,9 +81,9 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-bool render_matmul(Ctx& ctx, Kernel& out) {
-  Match mt;
-  if (!match(ctx, mt)) return false;
+namespace {
+
+void render_tiled(Ctx& ctx, const Match& mt, Kernel& out) {
   const tg_kir_program& p = ctx.p;
   const uint32_t dt = p.nodes[mt.reduce].dtype;
   const std::string T = reg_type(dt);
@@ -171,6 +171,120 @@ bool render_matmul(Ctx& ctx, Kernel& out) {
   c.close();
   c.close();
   c.close();
+}
+
+// The CPU kernel: no local memory and no barriers (a CPU's caches do that job, and barriers
+// make CPU drivers spill registers); each work-item keeps a TM x 16 block in float8 registers,
+// loading 16 consecutive columns of B as vectors and broadcasting one element of A per row.
+// Rows and columns past the matrix are clamped to the last one (valid memory) and not stored.
+void render_cpu(Ctx& ctx, const Match& mt, Kernel& out) {
+  const tg_kir_program& p = ctx.p;
+  const uint32_t dt = p.nodes[mt.reduce].dtype;
+  const std::string T = reg_type(dt), T8 = T + "8", it = ctx.index_type;
+  constexpr uint32_t lx = 4, ly = 8, tm = 4, tn = 16;
+  const int64_t M = p.shape[mt.m], N = p.shape[mt.n], K = p.shape[mt.k];
+  int64_t batch = 1;
+  for (uint32_t x : mt.batch) batch *= p.shape[x];
+  out.strategy = "matmul";
+  out.launch.dims = 3;
+  out.launch.global[0] = ctx.info.out_numel == 0 ? 0 : ceil_div(N, lx * tn) * lx;
+  out.launch.global[1] = ceil_div(M, ly * tm) * ly;
+  out.launch.global[2] = static_cast<uint64_t>(batch);
+  out.launch.local[0] = lx;
+  out.launch.local[1] = ly;
+
+  Code& c = ctx.code;
+  const Dialect& d = ctx.d;
+  const uint32_t local3[3] = {lx, ly, 1};
+  open_entry(ctx, out.entry, local3);
+  c.line("const " + it + " n = (" + it + ")" + subst(d.group_id, d.dim_names[0]) + " * " + std::to_string(lx * tn) +
+         " + (" + it + ")" + subst(d.local_id, d.dim_names[0]) + " * " + std::to_string(tn) + ";");
+  c.line("const " + it + " m = (" + it + ")" + subst(d.group_id, d.dim_names[1]) + " * " + std::to_string(ly * tm) +
+         " + (" + it + ")" + subst(d.local_id, d.dim_names[1]) + " * " + std::to_string(tm) + ";");
+  c.line("if (n >= " + std::to_string(N) + " || m >= " + std::to_string(M) + ") return;");
+  Coords at;
+  for (auto& x : at.c) x = "0";
+  decompose(ctx, subst(d.group_id, d.dim_names[2]), mt.batch, "c", at);
+  for (uint32_t i = 0; i < tm; ++i)
+    c.line("const " + it + " row" + std::to_string(i) + " = min(m + " + std::to_string(i) + ", (" + it + ")" +
+           std::to_string(M - 1) + ");");
+  std::string decl;
+  for (uint32_t i = 0; i < tm; ++i)
+    for (uint32_t v = 0; v < tn / 8; ++v) decl += std::string(decl.empty() ? "" : ", ") + "c" + std::to_string(i) + "_" + std::to_string(v) + " = 0";
+  c.line(T8 + " " + decl + ";");
+
+  Body body(p, ctx.t, ctx.helpers, c, ctx.index_type);
+  const tg_kir_node& na = p.nodes[mt.a];
+  const tg_kir_node& nb = p.nodes[mt.b];
+  const tg_kir_view& va = p.views[na.view];
+  const tg_kir_view& vb = p.views[nb.view];
+  const std::string pa = "p" + std::to_string(na.param), pb = "p" + std::to_string(nb.param);
+  const bool a_first = static_cast<uint32_t>(p.nodes[p.nodes[mt.reduce].src[0]].src[0]) == mt.a;
+  // One k step: B's 16 columns as two vectors, then each row's A element times them.
+  auto loop = [&](bool full) {
+    c.open("for (" + it + " k = 0; k < " + std::to_string(K) + "; ++k)");
+    for (uint32_t v = 0; v < tn / 8; ++v) {
+      Coords bc = at;
+      bc.c[mt.k] = "k";
+      std::string lanes;
+      if (full && vb.strides[mt.n] == 1) {
+        bc.c[mt.n] = "(n + " + std::to_string(8 * v) + ")";
+        c.line("const " + T8 + " b" + std::to_string(v) + " = vload8(0, " + pb + " + " + body.index(vb, bc) + ");");
+        continue;
+      }
+      for (uint32_t l = 0; l < 8; ++l) {
+        const std::string col = "(n + " + std::to_string(8 * v + l) + ")";
+        bc.c[mt.n] = full ? col : "min(" + col + ", (" + it + ")" + std::to_string(N - 1) + ")";
+        lanes += std::string(l ? ", " : "") + pb + "[" + body.index(vb, bc) + "]";
+      }
+      c.line("const " + T8 + " b" + std::to_string(v) + " = (" + T8 + ")(" + lanes + ");");
+    }
+    for (uint32_t i = 0; i < tm; ++i) {
+      Coords ac = at;
+      ac.c[mt.k] = "k";
+      ac.c[mt.m] = "row" + std::to_string(i);
+      std::string line = "{ const " + T + " x = " + pa + "[" + body.index(va, ac) + "];";
+      for (uint32_t v = 0; v < tn / 8; ++v) {
+        const std::string acc = "c" + std::to_string(i) + "_" + std::to_string(v), b = "b" + std::to_string(v);
+        line += " " + acc + " = " + acc + " + " + (a_first ? "x * " + b : b + " * x") + ";";
+      }
+      c.line(line + " }");
+    }
+    c.close();
+  };
+  c.open("if (n + " + std::to_string(tn) + " <= " + std::to_string(N) + ")");
+  loop(true);
+  c.close();
+  c.open("else");
+  loop(false);
+  c.close();
+
+  // The epilogue, per owned output inside the matrix.
+  c.line(T + " outs[" + std::to_string(tm) + "][" + std::to_string(tn) + "];");
+  for (uint32_t i = 0; i < tm; ++i)
+    for (uint32_t v = 0; v < tn / 8; ++v)
+      c.line("vstore8(c" + std::to_string(i) + "_" + std::to_string(v) + ", 0, &outs[" + std::to_string(i) + "][" +
+             std::to_string(8 * v) + "]);");
+  c.open("for (int i = 0; i < " + std::to_string(tm) + "; ++i)");
+  c.open("for (int j = 0; j < " + std::to_string(tn) + "; ++j)");
+  c.line("const " + it + " cm = m + i, cn = n + j;");
+  c.line("if (cm >= " + std::to_string(M) + " || cn >= " + std::to_string(N) + ") continue;");
+  c.line("const " + T + " acc" + std::to_string(mt.reduce) + " = outs[i][j];");
+  at.c[mt.m] = "cm";
+  at.c[mt.n] = "cn";
+  body.emit(plan(p).output_nodes, at);
+  c.close();
+  c.close();
+  c.close();
+}
+
+}  // namespace
+
+bool render_matmul(Ctx& ctx, Kernel& out) {
+  Match mt;
+  if (!match(ctx, mt)) return false;
+  if (ctx.t.cpu && ctx.d.float8) render_cpu(ctx, mt, out);
+  else render_tiled(ctx, mt, out);
   return true;
 }
 

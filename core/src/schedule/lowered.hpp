@@ -40,8 +40,9 @@ struct ReduceSig {
 // Builds the tg.kir program that computes `root` into param 0 (a contiguous buffer of
 // out's shape and dtype). `params` receives the node bound to each param, in order: out, the
 // nodes it reads, then every unrealized reduce of the kernel, which is stored as a second output
-// so that later kernels load it instead of computing it again.
+// so that later kernels load it instead of computing it again — except a reduce whose value
+// is the output itself (out is a reshape of it): it goes to `same_as_out` to share out's buffer.
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* params);
+                  std::vector<NodePtr>* params, std::vector<NodePtr>* same_as_out);
 
 }  // namespace tg::detail

@@ -293,13 +293,17 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
     record_alias(*n, *root->base);
   } else {
     // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
-    std::vector<NodePtr> params;
-    KirProgram prog = to_kir(root, n, kb.reduce, &params);
+    std::vector<NodePtr> params, same_as_out;
+    KirProgram prog = to_kir(root, n, kb.reduce, &params, &same_as_out);
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
     for (size_t i = 0; i < params.size(); i++)
       if (prog.params[i].access == TG_PARAM_WRITE)
         params[i]->buffer = n->device->alloc(static_cast<uint64_t>(params[i]->numel() * dtype_size(params[i]->dtype)));
     if (n->numel() > 0) run_kernel(prog, *n->device, params);
+    for (auto& r : same_as_out) {
+      r->buffer = n->buffer;
+      record_alias(*r, *n);
+    }
     built_kernel = true;
   }
 }

@@ -191,7 +191,7 @@ class Emitter {
 }  // namespace
 
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* params) {
+                  std::vector<NodePtr>* params, std::vector<NodePtr>* same_as_out) {
   KirProgram p;
   p.shape = reduce ? reduce->input_shape : out->shape;
   if (p.shape.size() > TG_KIR_MAX_DIMS)
@@ -217,8 +217,14 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
   e.param(out, TG_PARAM_WRITE);
   int32_t value = e.emit(root);
   std::vector<tg_kir_node> stores{store(out, value)};
-  for (auto& [node, id] : e.reduces)
-    if (!node->realized() && node != out) stores.push_back(store(node, id));
+  for (auto& [node, id] : e.reduces) {
+    if (node->realized() || node == out) continue;
+    if (id == value && node->numel() == out->numel()) {  // the output itself, reshaped: share it
+      same_as_out->push_back(node);
+      continue;
+    }
+    stores.push_back(store(node, id));
+  }
   p.nodes.insert(p.nodes.end(), stores.begin(), stores.end());
   // A readable name: E (elementwise) or R (reduce), then the iteration shape.
   p.name = reduce ? "R" : "E";

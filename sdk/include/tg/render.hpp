@@ -62,6 +62,9 @@ struct Dialect {
   // Attribute text of an entry point compiled for one work-group size; three %u: x, y, z.
   const char* reqd_local_size;
   bool offset_args;  // see KERNEL ARGUMENTS above
+  // OpenCL C's float8 with vload8/vstore8: the CPU matmul kernel needs them (CPU drivers do
+  // not vectorize across work-items reliably; explicit vectors do).
+  bool float8;
 };
 
 const Dialect& opencl_dialect();

@@ -1,0 +1,66 @@
+// program_compile: render tg.kir to HIP C++, then a code object from the disk cache, or hiprtc
+// (stored in the cache for the next process), loaded with hipModuleLoadData.
+#include <chrono>
+
+#include "hip_error.hpp"
+#include "hip_plugin.hpp"
+
+namespace tg::hip {
+
+std::vector<char> HipDevice::code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
+                                         bool* from_cache) {
+  std::string corrupt;
+  if (auto code = cache_.load(key, &corrupt)) {
+    *from_cache = true;
+    host_.log(TG_LOG_DEBUG, "hip: " + k.entry + ": loaded from the code object cache " + cache_.path_of(key));
+    return *code;
+  }
+  if (!corrupt.empty())
+    host_.log(TG_LOG_WARNING, "hip: ignoring corrupt cache entry " + cache_.path_of(key) + ": " + corrupt + "; rebuilding it");
+  *from_cache = false;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<char> code = compile_kernel(k, entry_.gpu.arch, program);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const std::string stored = cache_.store(key, code);
+  host_.log(TG_LOG_DEBUG, "hip: " + k.entry + ": compiled with hiprtc for " + entry_.gpu.arch + " (" + k.strategy + ") in " +
+                              std::to_string(ms) + " ms" +
+                              (stored.empty() ? ", cached as " + cache_.path_of(key) : "; not cached: " + stored));
+  return code;
+}
+
+std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
+  const tg::render::Kernel k = tg::render::render(program, target_);
+  auto out = std::make_unique<HipKernel>();
+  out->ordinal = entry_.ordinal;
+  out->entry = k.entry;
+  out->launch = k.launch;
+
+  std::string key_text = "tg-hip-1|" + identity_ + "|";
+  for (const std::string& o : compile_options(entry_.gpu.arch)) key_text += o + " ";
+  key_text += "|" + k.source;
+  const uint64_t key = fnv1a(key_text.data(), key_text.size());
+
+  bool from_cache = false;
+  std::vector<char> code = code_object(k, program, key, &from_cache);
+  use();
+  hipError_t err = hipModuleLoadData(&out->module, code.data());
+  if (err != hipSuccess && from_cache) {
+    // A cached object the runtime will not load (a changed driver, a damaged file that kept its
+    // checksum): compile again rather than fail.
+    host_.log(TG_LOG_WARNING, "hip: the runtime rejected cached code object " + cache_.path_of(key) + " (" +
+                                  hip_error_text(err) + "); compiling it again");
+    code = compile_kernel(k, entry_.gpu.arch, program);
+    cache_.store(key, code);
+    err = hipModuleLoadData(&out->module, code.data());
+  }
+  if (err != hipSuccess) {
+    out->module = nullptr;
+    hip_fail(err, "hipModuleLoadData of " + k.entry + " (compiled for " + entry_.gpu.arch + ")");
+  }
+  // The kernel carries __launch_bounds__ of its work-group size, so the compiler made it fit:
+  // no per-kernel work-group limit to check here (unlike OpenCL).
+  hip_check(hipModuleGetFunction(&out->function, out->module, k.entry.c_str()), "hipModuleGetFunction " + k.entry);
+  return out;
+}
+
+}  // namespace tg::hip

@@ -1,0 +1,43 @@
+#pragma once
+// Host -> device copies that return before the copy is done. The ABI lets the caller reuse its
+// memory as soon as buffer_write returns, so the bytes are first copied into pinned host memory
+// (hipHostMalloc) and the DMA from there is queued on the device's stream; an event per chunk
+// says when the chunk may be reused. At most kMaxPinned bytes stay pinned; a larger write is
+// queued from the caller's memory and waited for (same result, no overlap).
+#include <cstdint>
+#include <vector>
+
+#include "hip.hpp"
+
+namespace tg::hip {
+
+class Uploads {
+ public:
+  static constexpr uint64_t kMaxPinned = uint64_t{64} << 20;
+  static constexpr uint64_t kMinChunk = uint64_t{1} << 20;
+
+  Uploads() = default;
+  // Frees the pinned chunks; the stream must be idle (the device synchronizes first).
+  ~Uploads();
+  Uploads(const Uploads&) = delete;
+  Uploads& operator=(const Uploads&) = delete;
+
+  // Queues a copy of nbytes from host src to device dst on stream; src may be reused on return.
+  void upload(hipStream_t stream, void* dst, const void* src, uint64_t nbytes);
+
+ private:
+  struct Chunk {
+    char* host;
+    uint64_t size;
+    hipEvent_t done;  // recorded after the last copy out of this chunk
+  };
+  // An idle chunk of at least nbytes, allocating (or, over kMaxPinned, waiting for the stream
+  // and starting over) as needed.
+  Chunk& idle_chunk(hipStream_t stream, uint64_t nbytes);
+  void release_all();
+
+  std::vector<Chunk> chunks_;
+  uint64_t pinned_ = 0;
+};
+
+}  // namespace tg::hip

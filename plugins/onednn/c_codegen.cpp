@@ -1,0 +1,586 @@
+#include "c_codegen.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <vector>
+
+#include "loop_plan.hpp"
+#include "tg/half.h"
+
+namespace tg::onednn {
+namespace {
+
+#include "half_source.inc"  // kHalfSource: the text of tg/half.h, pasted into every kernel
+
+using tg::sdk::Failure;
+
+// Helpers every kernel gets. Integer ops run in unsigned arithmetic (wraparound, no UB) and
+// follow tg/plugin.h's rules for division by 0 and INT_MIN / -1, shift counts out of range,
+// and saturating float -> int casts, exactly as the ref plugin (values.hpp, ops.cpp).
+constexpr const char* kHelpers = R"C(
+#define TG_RH(x) tg_half_to_float(tg_float_to_half(x))
+#define TG_RB(x) tg_bfloat16_to_float(tg_float_to_bfloat16(x))
+static inline float tg_maxf(float a, float b) { return (a < b || b != b) ? b : a; }
+static inline double tg_maxd(double a, double b) { return (a < b || b != b) ? b : a; }
+#define TG_INT(T, U, BITS, MIN, MAX)                                                           \
+  static inline T T##_idiv(T a, T b) { return b == 0 ? 0 : (b == (T)-1 && (T)-1 < 0) ? (T)(0u - (U)a) : (T)(a / b); } \
+  static inline T T##_mod(T a, T b) { return (b == 0 || (b == (T)-1 && (T)-1 < 0)) ? 0 : (T)(a % b); }              \
+  static inline T T##_shl(T a, T b) { return (b < 0 || b >= BITS) ? 0 : (T)((U)a << b); }        \
+  static inline T T##_shr(T a, T b) { return (b < 0 || b >= BITS) ? 0 : (T)(a >> b); }           \
+  static inline T T##_f2i(double x) { return x != x ? 0 : x <= (double)(MIN) ? (MIN) : x >= (double)(MAX) ? (MAX) : (T)x; }
+TG_INT(int8_t, uint32_t, 8, INT8_MIN, INT8_MAX)
+TG_INT(uint8_t, uint32_t, 8, 0, UINT8_MAX)
+TG_INT(int16_t, uint32_t, 16, INT16_MIN, INT16_MAX)
+TG_INT(int32_t, uint32_t, 32, INT32_MIN, INT32_MAX)
+TG_INT(int64_t, uint64_t, 64, INT64_MIN, INT64_MAX)
+)C";
+
+bool is_f(uint32_t d) { return tg::sdk::is_float_dtype(d); }
+bool is_narrow(uint32_t d) { return d == TG_DTYPE_FLOAT16 || d == TG_DTYPE_BFLOAT16; }
+
+// The C type a value of dtype d computes in.
+std::string vt(uint32_t d) {
+  switch (d) {
+    case TG_DTYPE_BOOL: case TG_DTYPE_UINT8: return "uint8_t";
+    case TG_DTYPE_INT8: return "int8_t";
+    case TG_DTYPE_INT16: return "int16_t";
+    case TG_DTYPE_INT32: return "int32_t";
+    case TG_DTYPE_INT64: return "int64_t";
+    case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: case TG_DTYPE_FLOAT32: return "float";
+    case TG_DTYPE_FLOAT64: return "double";
+  }
+  throw Failure(TG_ERR_UNSUPPORTED, "onednn codegen: unknown dtype " + std::to_string(d));
+}
+// The C type an element of dtype d has in memory.
+std::string mt(uint32_t d) { return is_narrow(d) ? "uint16_t" : vt(d); }
+// The unsigned type integer arithmetic of dtype d wraps in.
+std::string ut(uint32_t d) { return d == TG_DTYPE_INT64 ? "uint64_t" : "uint32_t"; }
+// Rounds a float expression to a narrow dtype (no-op for float32/float64).
+std::string rnd(uint32_t d, const std::string& e) {
+  if (d == TG_DTYPE_FLOAT16) return "TG_RH(" + e + ")";
+  if (d == TG_DTYPE_BFLOAT16) return "TG_RB(" + e + ")";
+  return e;
+}
+
+std::string float_lit(uint32_t d, double v) {
+  if (std::isnan(v)) return "NAN";
+  if (std::isinf(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return std::string("(") + buf + (d == TG_DTYPE_FLOAT64 ? ")" : "f)");
+}
+std::string int_lit(uint32_t d, int64_t v) {
+  if (v == INT64_MIN) return "(" + vt(d) + ")(-INT64_C(9223372036854775807) - 1)";
+  return "(" + vt(d) + ")INT64_C(" + std::to_string(v) + ")";
+}
+// The value of a float constant as the dtype holds it (rounded once from the double).
+double round_const(uint32_t d, double v) {
+  switch (d) {
+    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_double_to_half(v));
+    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_double_to_bfloat16(v));
+    case TG_DTYPE_FLOAT32: return static_cast<float>(v);
+  }
+  return v;
+}
+// Canonical form of an integer constant: truncated to its width (bool: != 0).
+int64_t wrap_const(uint32_t d, int64_t v) {
+  switch (d) {
+    case TG_DTYPE_BOOL: return v != 0;
+    case TG_DTYPE_UINT8: return static_cast<uint8_t>(v);
+    case TG_DTYPE_INT8: return static_cast<int8_t>(v);
+    case TG_DTYPE_INT16: return static_cast<int16_t>(v);
+    case TG_DTYPE_INT32: return static_cast<int32_t>(v);
+  }
+  return v;
+}
+
+std::string reduce_init(int32_t op, uint32_t d) {
+  if (is_f(d)) return op == TG_REDUCE_SUM ? "0.0" : op == TG_REDUCE_PROD ? "1.0" : "(-INFINITY)";
+  if (op == TG_REDUCE_SUM) return "0";
+  if (op == TG_REDUCE_PROD) return "1";
+  switch (d) {
+    case TG_DTYPE_BOOL: case TG_DTYPE_UINT8: return "0";
+    case TG_DTYPE_INT8: return "INT8_MIN";
+    case TG_DTYPE_INT16: return "INT16_MIN";
+    case TG_DTYPE_INT32: return "INT32_MIN";
+  }
+  return "INT64_MIN";
+}
+// acc (op) v, in the accumulator's arithmetic (floats: float or double; ints: wrapping).
+std::string reduce_step(int32_t op, uint32_t d, const std::string& a, const std::string& v) {
+  if (is_f(d)) {
+    if (op == TG_REDUCE_MAX) return (d == TG_DTYPE_FLOAT64 ? "tg_maxd(" : "tg_maxf(") + a + ", " + v + ")";
+    return a + (op == TG_REDUCE_SUM ? " + " : " * ") + v;
+  }
+  if (op == TG_REDUCE_MAX) return "(" + a + " < " + v + " ? " + v + " : " + a + ")";
+  if (d == TG_DTYPE_BOOL) return "(uint8_t)(" + a + (op == TG_REDUCE_SUM ? " | " : " & ") + v + ")";
+  return "(" + vt(d) + ")((" + ut(d) + ")" + a + (op == TG_REDUCE_SUM ? " + (" : " * (") + ut(d) + ")" + v + ")";
+}
+
+// Where a node is evaluated: at every index of the iteration space (a REDUCE's input) or at
+// output indices (reduced coordinates 0), and how REDUCE values are named there.
+struct Ctx {
+  bool full;
+  bool acc_array;  // REDUCE k is read as a<k>[i<chunk> - lo] (else the scalar a<k>)
+};
+
+class Gen {
+ public:
+  Gen(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads)
+      : p_(p), info_(info), plan_(plan_loops(p, info)), threads_(threads < 1 ? 1 : threads) {}
+
+  CSource run();
+
+ private:
+  const tg_kir_program& p_;
+  const tg::sdk::ProgramInfo& info_;
+  LoopPlan plan_;
+  int threads_;
+  std::string out_;
+  int indent_ = 0;
+  int chunk_dim_ = -1;  // the plan dim split into chunks of CH (-1: no output dims)
+
+  void line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }
+  void open(const std::string& s) { line(s + " {"); ++indent_; }
+  void close() { --indent_; line("}"); }
+  static std::string I(size_t d) { return "i" + std::to_string(d); }
+
+  std::string index(int32_t view, const Ctx& c) const {
+    const PlanView& v = plan_.views[static_cast<size_t>(view)];
+    std::string e = "(int64_t)INT64_C(" + std::to_string(v.offset) + ")";
+    for (size_t d = 0; d < plan_.size.size(); ++d) {
+      if (v.strides[d] == 0 || (!c.full && plan_.reduced[d])) continue;
+      e += " + INT64_C(" + std::to_string(v.strides[d]) + ") * " + I(d);
+    }
+    return e;
+  }
+  // "" when always valid, "0" when never.
+  std::string mask(int32_t view, const Ctx& c) const {
+    const PlanView& v = plan_.views[static_cast<size_t>(view)];
+    if (v.never_valid) return "0";
+    std::string e;
+    for (size_t d = 0; d < plan_.size.size(); ++d) {
+      const int64_t b = v.begin[d], en = v.end[d];
+      if (b == 0 && en == plan_.size[d]) continue;
+      if (!c.full && plan_.reduced[d]) {
+        if (!(b <= 0 && 0 < en)) return "0";
+        continue;
+      }
+      if (b >= en) return "0";
+      if (!e.empty()) e += " && ";
+      e += "(" + I(d) + " >= " + std::to_string(b) + " && " + I(d) + " < " + std::to_string(en) + ")";
+    }
+    return e;
+  }
+  std::string v(int32_t i) const { return "v" + std::to_string(i); }
+  std::string acc_ref(uint32_t i, const Ctx& c) const {
+    return "a" + std::to_string(i) + (c.acc_array ? "[" + I(static_cast<size_t>(chunk_dim_)) + " - lo]" : "");
+  }
+
+  std::string load(uint32_t i, const Ctx& c) const;
+  std::string alu(uint32_t i) const;
+  std::string cast(uint32_t to, uint32_t from, const std::string& a) const;
+  void emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stores);
+  std::vector<uint32_t> phase_reduces(int phase) const;
+  int phase_of(uint32_t i) const { return depth_[i]; }
+  std::vector<int> depth_;
+  int phases_ = 0;
+
+  void emit_task_coords(const std::string& task, int64_t nch, int64_t ch);
+  void emit_output(const Ctx& c);
+  void emit_phase_outputs_inner(int phase, bool split_r0);
+  void emit_phase_reduce_inner(int phase, bool split_r0);
+};
+
+std::string Gen::load(uint32_t i, const Ctx& c) const {
+  const tg_kir_node& n = p_.nodes[i];
+  const std::string m = mask(n.view, c);
+  if (m == "0") return "(" + vt(n.dtype) + ")0";
+  std::string e = "p" + std::to_string(n.param) + "[" + index(n.view, c) + "]";
+  if (n.dtype == TG_DTYPE_BOOL) e = "(uint8_t)(" + e + " != 0)";
+  else if (n.dtype == TG_DTYPE_FLOAT16) e = "tg_half_to_float(" + e + ")";
+  else if (n.dtype == TG_DTYPE_BFLOAT16) e = "tg_bfloat16_to_float(" + e + ")";
+  if (m.empty()) return e;
+  return "((" + m + ") ? " + e + " : (" + vt(n.dtype) + ")0)";
+}
+
+std::string Gen::cast(uint32_t to, uint32_t from, const std::string& a) const {
+  if (to == TG_DTYPE_BOOL) return "(uint8_t)(" + a + " != 0)";
+  if (is_f(to)) {
+    if (from == TG_DTYPE_FLOAT64 && is_narrow(to))  // one rounding from double
+      return to == TG_DTYPE_FLOAT16 ? "tg_half_to_float(tg_double_to_half(" + a + "))"
+                                    : "tg_bfloat16_to_float(tg_double_to_bfloat16(" + a + "))";
+    return rnd(to, "(" + vt(to) + ")(" + a + ")");  // ints go through float for narrow dtypes
+  }
+  if (is_f(from)) return vt(to) + "_f2i((double)(" + a + "))";
+  return "(" + vt(to) + ")(" + a + ")";
+}
+
+std::string Gen::alu(uint32_t i) const {
+  const tg_kir_node& n = p_.nodes[i];
+  const uint32_t d = n.dtype;
+  const std::string a = n.src[0] >= 0 ? v(n.src[0]) : "", b = n.src[1] >= 0 ? v(n.src[1]) : "";
+  const uint32_t sd = n.src[0] >= 0 ? p_.nodes[n.src[0]].dtype : d;
+  const std::string T = vt(d), U = ut(d);
+  const bool f64 = d == TG_DTYPE_FLOAT64;
+  auto fun = [&](const char* f32name, const char* f64name) { return rnd(d, std::string(f64 ? f64name : f32name) + "(" + a + ")"); };
+  // Integer results of bool dtype are canonicalized to 0/1.
+  auto ib = [&](const std::string& e) { return d == TG_DTYPE_BOOL ? "(uint8_t)((" + e + ") != 0)" : e; };
+  switch (n.op) {
+    case TG_KIR_LOAD: case TG_KIR_CONST: case TG_KIR_STORE: case TG_KIR_REDUCE: break;
+    case TG_KIR_CAST: return cast(d, sd, a);
+    case TG_KIR_EXP2: return fun("exp2f", "exp2");
+    case TG_KIR_LOG2: return fun("log2f", "log2");
+    case TG_KIR_SIN: return fun("sinf", "sin");
+    case TG_KIR_SQRT: return fun("sqrtf", "sqrt");
+    case TG_KIR_TRUNC: return fun("truncf", "trunc");
+    case TG_KIR_RECIP: return rnd(d, std::string(f64 ? "1.0" : "1.0f") + " / " + a);
+    case TG_KIR_NEG:
+      if (is_f(d)) return "-" + a;
+      return ib("(" + T + ")(0u - (" + U + ")" + a + ")");
+    case TG_KIR_ADD:
+      if (is_f(d)) return rnd(d, a + " + " + b);
+      return ib("(" + T + ")((" + U + ")" + a + " + (" + U + ")" + b + ")");
+    case TG_KIR_MUL:
+      if (is_f(d)) return rnd(d, a + " * " + b);
+      return ib("(" + T + ")((" + U + ")" + a + " * (" + U + ")" + b + ")");
+    case TG_KIR_MAX:
+      if (is_f(d)) return (f64 ? "tg_maxd(" : "tg_maxf(") + a + ", " + b + ")";  // exact: no rounding needed
+      return "(" + a + " < " + b + " ? " + b + " : " + a + ")";
+    case TG_KIR_CMPLT: return "(uint8_t)(" + a + " < " + b + ")";
+    case TG_KIR_CMPNE: return "(uint8_t)(" + a + " != " + b + ")";
+    case TG_KIR_IDIV: return ib(vt(d) + "_idiv(" + a + ", " + b + ")");
+    case TG_KIR_MOD: return ib(vt(d) + "_mod(" + a + ", " + b + ")");
+    case TG_KIR_AND: return "(" + T + ")(" + a + " & " + b + ")";
+    case TG_KIR_OR: return "(" + T + ")(" + a + " | " + b + ")";
+    case TG_KIR_XOR: return "(" + T + ")(" + a + " ^ " + b + ")";
+    case TG_KIR_SHL: return ib(vt(d) + "_shl(" + a + ", " + b + ")");
+    case TG_KIR_SHR: return ib(vt(d) + "_shr(" + a + ", " + b + ")");
+    case TG_KIR_WHERE: return "(" + a + " ? " + b + " : " + v(n.src[2]) + ")";
+  }
+  throw Failure(TG_ERR_UNSUPPORTED, "onednn codegen: op " + std::to_string(n.op) + " is not elementwise");
+}
+
+// Emits, in program order, every node the roots need in context c (REDUCE nodes are read from
+// their accumulators, never recomputed), and the roots' STOREs when `stores`.
+void Gen::emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stores) {
+  std::vector<bool> need(p_.n_nodes, false);
+  std::vector<uint32_t> stack(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    const uint32_t i = stack.back();
+    stack.pop_back();
+    if (need[i]) continue;
+    need[i] = true;
+    const tg_kir_node& n = p_.nodes[i];
+    if (n.op == TG_KIR_REDUCE && !(stores == false && std::find(roots.begin(), roots.end(), i) != roots.end())) continue;
+    for (int k = 0; k < tg::sdk::op_arity(n.op); ++k) stack.push_back(static_cast<uint32_t>(n.src[k]));
+  }
+  for (uint32_t i = 0; i < p_.n_nodes; ++i) {
+    if (!need[i]) continue;
+    const tg_kir_node& n = p_.nodes[i];
+    const std::string T = vt(n.dtype);
+    switch (n.op) {
+      case TG_KIR_LOAD: line("const " + T + " " + v(i) + " = " + load(i, c) + ";"); break;
+      case TG_KIR_CONST: {
+        std::string lit = is_f(n.dtype) ? float_lit(n.dtype, round_const(n.dtype, n.fvalue))
+                                        : int_lit(n.dtype, wrap_const(n.dtype, n.ivalue));
+        const std::string m = n.view >= 0 ? mask(n.view, c) : "";
+        if (m == "0") lit = "(" + T + ")0";
+        else if (!m.empty()) lit = "((" + m + ") ? " + lit + " : (" + T + ")0)";
+        line("const " + T + " " + v(i) + " = " + lit + ";");
+        break;
+      }
+      case TG_KIR_REDUCE:
+        // As a root of a phase it is the value being accumulated (its source); else a finished result.
+        if (!stores && std::find(roots.begin(), roots.end(), i) != roots.end()) break;
+        line("const " + T + " " + v(i) + " = (" + T + ")" + acc_ref(i, c) + ";");
+        break;
+      case TG_KIR_STORE: {
+        if (!stores) break;
+        std::string val = v(n.src[0]);
+        if (n.dtype == TG_DTYPE_FLOAT16) val = "tg_float_to_half(" + val + ")";
+        else if (n.dtype == TG_DTYPE_BFLOAT16) val = "tg_float_to_bfloat16(" + val + ")";
+        line("p" + std::to_string(n.param) + "[" + index(n.view, Ctx{false, c.acc_array}) + "] = " + val + ";");
+        break;
+      }
+      default: line("const " + T + " " + v(i) + " = " + alu(i) + ";");
+    }
+  }
+}
+
+std::vector<uint32_t> Gen::phase_reduces(int phase) const {
+  std::vector<uint32_t> r;
+  for (uint32_t i = 0; i < p_.n_nodes; ++i)
+    if (p_.nodes[i].op == TG_KIR_REDUCE && depth_[i] == phase) r.push_back(i);
+  return r;
+}
+
+// Declares the output coordinates of task `task`: all output dims but the chunked one by
+// division, and [lo, hi) of the chunked one.
+void Gen::emit_task_coords(const std::string& task, int64_t nch, int64_t ch) {
+  if (chunk_dim_ < 0) return;
+  line("int64_t rest = " + task + " / " + std::to_string(nch) + ";");
+  line("const int64_t lo = (" + task + " % " + std::to_string(nch) + ") * " + std::to_string(ch) + ";");
+  const int64_t csize = plan_.size[static_cast<size_t>(chunk_dim_)];
+  line("const int64_t hi = lo + " + std::to_string(ch) + " < " + std::to_string(csize) + " ? lo + " +
+       std::to_string(ch) + " : " + std::to_string(csize) + ";");
+  for (size_t d = plan_.size.size(); d-- > 0;) {
+    if (plan_.reduced[d] || static_cast<int>(d) == chunk_dim_) continue;
+    line("const int64_t " + I(d) + " = rest % " + std::to_string(plan_.size[d]) + ";");
+    line("rest /= " + std::to_string(plan_.size[d]) + ";");
+  }
+  line("(void)rest;");
+}
+
+// Finishes accumulators (rounding narrow floats) is done by the phases; this evaluates what the
+// STOREs need at one output index and stores.
+void Gen::emit_output(const Ctx& c) {
+  std::vector<uint32_t> stores;
+  for (uint32_t i = 0; i < p_.n_nodes; ++i)
+    if (p_.nodes[i].op == TG_KIR_STORE) stores.push_back(i);
+  emit_nodes(stores, c, true);
+}
+
+constexpr int kLanes = 16;  // independent accumulators of a reduction along the innermost dim
+
+CSource Gen::run() {
+  const size_t n = plan_.size.size();
+  // Reduce nesting depth per node: phases run in that order.
+  depth_.assign(p_.n_nodes, 0);
+  for (uint32_t i = 0; i < p_.n_nodes; ++i) {
+    const tg_kir_node& nd = p_.nodes[i];
+    int d = 0;
+    for (int k = 0; k < tg::sdk::op_arity(nd.op); ++k) d = std::max(d, depth_[static_cast<size_t>(nd.src[k])]);
+    depth_[i] = nd.op == TG_KIR_REDUCE ? d + 1 : d;
+    if (nd.op == TG_KIR_REDUCE) phases_ = std::max(phases_, depth_[i]);
+  }
+  for (size_t d = n; d-- > 0;)
+    if (!plan_.reduced[d]) { chunk_dim_ = static_cast<int>(d); break; }
+  const bool outputs_inner = n > 0 && !plan_.reduced[n - 1];  // the innermost dim is an output dim
+  const int64_t ch = !info_.has_reduce ? 8192 : outputs_inner ? 64 : 16;
+  const int64_t csize = chunk_dim_ >= 0 ? plan_.size[static_cast<size_t>(chunk_dim_)] : 1;
+  const int64_t nch = chunk_dim_ >= 0 ? (csize + ch - 1) / ch : 1;
+  const int64_t tasks = plan_.out_numel == 0 ? 0 : chunk_dim_ >= 0 ? plan_.out_numel / csize * nch : 1;
+  int r0 = -1;  // the outermost reduced dim: a large reduction over few outputs is split along it
+  for (size_t d = 0; d < n; ++d)
+    if (plan_.reduced[d]) { r0 = static_cast<int>(d); break; }
+  int64_t split = 1;
+  if (phases_ == 1 && r0 >= 0 && tasks < 2 * threads_ && plan_.red_numel * plan_.out_numel >= (1 << 16)) {
+    split = std::min<int64_t>(plan_.size[static_cast<size_t>(r0)], 4 * threads_);
+  }
+  const int64_t work = plan_.out_numel * std::max<int64_t>(plan_.red_numel, 1);
+  const std::string par = "#pragma omp parallel for schedule(static) if(" + std::to_string(work >= 32768 ? 1 : 0) + ")";
+
+  out_ = "#include <stdint.h>\n#include <stdlib.h>\n#include <math.h>\n";
+  out_ += kHalfSource;
+  out_ += kHelpers;
+  line("/* " + std::string(p_.name ? p_.name : "kernel") + " */");
+  open("int tg_kernel(char* const* bufs)");
+  for (uint32_t q = 0; q < p_.n_params; ++q) {
+    const bool w = p_.params[q].access == TG_PARAM_WRITE;
+    line(std::string(w ? "" : "const ") + mt(p_.params[q].dtype) + "* restrict p" + std::to_string(q) + " = (" +
+         (w ? "" : "const ") + mt(p_.params[q].dtype) + "*)bufs[" + std::to_string(q) + "];");
+  }
+  const std::vector<uint32_t> first = phases_ ? phase_reduces(1) : std::vector<uint32_t>{};
+  if (split > 1) {
+    for (uint32_t k : first) {
+      const std::string A = vt(p_.nodes[k].dtype);
+      line(A + "* restrict P" + std::to_string(k) + " = (" + A + "*)malloc(sizeof(" + A + ") * " +
+           std::to_string(tasks * split * ch) + ");");
+      line("if (!P" + std::to_string(k) + ") return 1;");
+    }
+  }
+  if (tasks > 0) {
+    line(par);
+    open("for (int64_t t = 0; t < " + std::to_string(tasks * split) + "; t++)");
+    line("const int64_t ot = t / " + std::to_string(split) + ", s = t % " + std::to_string(split) + ";");
+    line("(void)s;");
+    emit_task_coords("ot", nch, ch);
+    if (r0 >= 0) {
+      const std::string R = std::to_string(plan_.size[static_cast<size_t>(r0)]), S = std::to_string(split);
+      line("const int64_t rlo = s * " + R + " / " + S + ", rhi = (s + 1) * " + R + " / " + S + ";");
+    }
+    for (int ph = 1; ph <= phases_; ++ph) {
+      if (outputs_inner) emit_phase_outputs_inner(ph, split > 1);
+      else emit_phase_reduce_inner(ph, split > 1);
+    }
+    if (split == 1) {
+      if (outputs_inner || !info_.has_reduce) {
+        if (chunk_dim_ >= 0) open("for (int64_t " + I(static_cast<size_t>(chunk_dim_)) + " = lo; " +
+                                  I(static_cast<size_t>(chunk_dim_)) + " < hi; " + I(static_cast<size_t>(chunk_dim_)) + "++)");
+        else open("");
+        emit_output(Ctx{false, info_.has_reduce && chunk_dim_ >= 0});
+        close();
+      }
+    }
+    close();
+  }
+  if (split > 1 && tasks > 0) {
+    // Combine the partial results in order, then evaluate and store the outputs.
+    line(par);
+    open("for (int64_t ot = 0; ot < " + std::to_string(tasks) + "; ot++)");
+    emit_task_coords("ot", nch, ch);
+    if (chunk_dim_ >= 0) open("for (int64_t " + I(static_cast<size_t>(chunk_dim_)) + " = lo; " +
+                              I(static_cast<size_t>(chunk_dim_)) + " < hi; " + I(static_cast<size_t>(chunk_dim_)) + "++)");
+    else open("");
+    const std::string j = chunk_dim_ >= 0 ? I(static_cast<size_t>(chunk_dim_)) + " - lo" : "0";
+    for (uint32_t k : first) {
+      const tg_kir_node& nd = p_.nodes[k];
+      const std::string a = "a" + std::to_string(k);
+      line(vt(nd.dtype) + " " + a + " = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+      line("for (int64_t s = 0; s < " + std::to_string(split) + "; s++) " + a + " = " +
+           reduce_step(nd.reduce_op, nd.dtype, a, "P" + std::to_string(k) + "[(ot * " + std::to_string(split) +
+                                                      " + s) * " + std::to_string(ch) + " + " + j + "]") + ";");
+      if (is_narrow(nd.dtype)) line(a + " = " + rnd(nd.dtype, a) + ";");
+    }
+    emit_output(Ctx{false, false});
+    close();
+    close();
+    for (uint32_t k : first) line("free(P" + std::to_string(k) + ");");
+  }
+  line("return 0;");
+  close();
+
+  CSource src;
+  src.code = std::move(out_);
+  src.summary = std::string(info_.has_reduce ? (outputs_inner ? "reduce, outputs innermost" : "reduce, reduction innermost")
+                                             : "elementwise") +
+                ", " + std::to_string(n) + " merged dims, " + std::to_string(tasks) + " tasks" +
+                (split > 1 ? ", reduction split " + std::to_string(split) + " ways" : "");
+  return src;
+}
+
+// Reduce phase, innermost dim an output dim: per chunk of outputs an accumulator array, the
+// reduce loops outside, the chunk loop inside (vectorizes across outputs; sums stay in index
+// order, exactly as the ref plugin).
+void Gen::emit_phase_outputs_inner(int phase, bool split) {
+  const std::vector<uint32_t> reds = phase_reduces(phase);
+  const size_t cd = static_cast<size_t>(chunk_dim_);
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    line(vt(nd.dtype) + " a" + std::to_string(k) + "[64];");
+    line("for (int64_t j = 0; j < hi - lo; j++) a" + std::to_string(k) + "[j] = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+  }
+  open("");
+  for (size_t d = 0; d < plan_.size.size(); ++d) {
+    if (!plan_.reduced[d]) continue;
+    const bool is_r0 = std::find(plan_.reduced.begin(), plan_.reduced.end(), true) - plan_.reduced.begin() == static_cast<long>(d);
+    open("for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
+         (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
+  }
+  open("for (int64_t " + I(cd) + " = lo; " + I(cd) + " < hi; " + I(cd) + "++)");
+  std::vector<uint32_t> srcs;
+  for (uint32_t k : reds) srcs.push_back(k);
+  emit_nodes(srcs, Ctx{true, true}, false);
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string a = "a" + std::to_string(k) + "[" + I(cd) + " - lo]";
+    line(a + " = " + reduce_step(nd.reduce_op, nd.dtype, a, v(nd.src[0])) + ";");
+  }
+  close();
+  for (size_t d = 0; d < plan_.size.size(); ++d)
+    if (plan_.reduced[d]) close();
+  close();
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string a = "a" + std::to_string(k);
+    if (split)
+      line("for (int64_t j = 0; j < hi - lo; j++) P" + std::to_string(k) + "[t * 64 + j] = " + a + "[j];");
+    else if (is_narrow(nd.dtype))
+      line("for (int64_t j = 0; j < hi - lo; j++) " + a + "[j] = " + rnd(nd.dtype, a + "[j]") + ";");
+  }
+}
+
+// Reduce phase, innermost dim reduced: per output, kLanes independent accumulators along the
+// innermost dim (so it vectorizes), folded together at the end. Phase 1 opens the per-output
+// loop; the last phase evaluates the outputs and closes it.
+void Gen::emit_phase_reduce_inner(int phase, bool split) {
+  const std::vector<uint32_t> reds = phase_reduces(phase);
+  const size_t n = plan_.size.size();
+  if (phase == 1) {
+    if (chunk_dim_ >= 0) open("for (int64_t " + I(static_cast<size_t>(chunk_dim_)) + " = lo; " +
+                              I(static_cast<size_t>(chunk_dim_)) + " < hi; " + I(static_cast<size_t>(chunk_dim_)) + "++)");
+    else open("");
+  }
+  const std::string L = std::to_string(kLanes);
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    line(vt(nd.dtype) + " a" + std::to_string(k) + " = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+  }
+  open("");
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    line(vt(nd.dtype) + " l" + std::to_string(k) + "[" + L + "];");
+    line("for (int j = 0; j < " + L + "; j++) l" + std::to_string(k) + "[j] = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+  }
+  int r0 = -1;
+  for (size_t d = 0; d < n; ++d)
+    if (plan_.reduced[d]) { r0 = static_cast<int>(d); break; }
+  for (size_t d = 0; d + 1 < n; ++d) {
+    if (!plan_.reduced[d]) continue;
+    const bool is_r0 = static_cast<int>(d) == r0;
+    open("for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
+         (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
+  }
+  if (n > 0) {
+    const size_t last = n - 1;
+    const bool is_r0 = static_cast<int>(last) == r0;
+    const std::string end = is_r0 ? "rhi" : std::to_string(plan_.size[last]);
+    line("int64_t ib = " + std::string(is_r0 ? "rlo" : "0") + ";");
+    open("for (; ib + " + L + " <= " + end + "; ib += " + L + ")");
+    open("for (int j = 0; j < " + L + "; j++)");
+    line("const int64_t " + I(last) + " = ib + j;");
+    emit_nodes(reds, Ctx{true, false}, false);
+    for (uint32_t k : reds) {
+      const tg_kir_node& nd = p_.nodes[k];
+      const std::string l = "l" + std::to_string(k) + "[j]";
+      line(l + " = " + reduce_step(nd.reduce_op, nd.dtype, l, v(nd.src[0])) + ";");
+    }
+    close();
+    close();
+    open("for (; ib < " + end + "; ib++)");
+    line("const int64_t " + I(last) + " = ib;");
+  } else {
+    open("");
+  }
+  emit_nodes(reds, Ctx{true, false}, false);
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string l = "l" + std::to_string(k) + "[0]";
+    line(l + " = " + reduce_step(nd.reduce_op, nd.dtype, l, v(nd.src[0])) + ";");
+  }
+  close();
+  for (size_t d = 0; d + 1 < n; ++d)
+    if (plan_.reduced[d]) close();
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string a = "a" + std::to_string(k);
+    line("for (int j = 0; j < " + L + "; j++) " + a + " = " + reduce_step(nd.reduce_op, nd.dtype, a, "l" + std::to_string(k) + "[j]") + ";");
+  }
+  close();
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string a = "a" + std::to_string(k);
+    if (split) {
+      const std::string j = chunk_dim_ >= 0 ? I(static_cast<size_t>(chunk_dim_)) + " - lo" : "0";
+      line("P" + std::to_string(k) + "[t * 16 + " + j + "] = " + a + ";");
+    } else if (is_narrow(nd.dtype)) {
+      line(a + " = " + rnd(nd.dtype, a) + ";");
+    }
+  }
+  if (phase == phases_) {
+    if (!split) emit_output(Ctx{false, false});
+    close();
+  }
+}
+
+}  // namespace
+
+CSource render_c(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads) {
+  return Gen(p, info, threads).run();
+}
+
+}  // namespace tg::onednn

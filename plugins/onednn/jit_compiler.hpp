@@ -1,0 +1,49 @@
+#pragma once
+// Compiles C source with the system compiler into a shared object, caches it on disk and loads
+// it: tinygrad's CLANG backend, in C++. The cache key is a hash of the source, the flags and the
+// compiler's own version line, so a new compiler or new flags never reuse a stale object.
+//
+//   cache directory: $TG_CACHE_DIR, else $XDG_CACHE_HOME/tg, else ~/.cache/tg (created on use);
+//                    where none can be made, objects go to a private temporary directory.
+//   compiler:        $TG_CC, else `cc`. Without one, available() is false and says why.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tg::onednn {
+
+// int tg_kernel(char* const* bufs): 0 on success, 1 when it could not allocate scratch memory.
+using KernelFn = int (*)(char* const*);
+
+class JitCompiler {
+ public:
+  JitCompiler();
+  ~JitCompiler();
+  JitCompiler(const JitCompiler&) = delete;
+  JitCompiler& operator=(const JitCompiler&) = delete;
+
+  // Whether a working compiler was found; if not, why_not() says what was tried.
+  bool available() const { return available_; }
+  const std::string& why_not() const { return why_not_; }
+  const std::string& compiler_version() const { return version_; }
+  const std::string& cache_dir() const { return cache_dir_; }
+
+  // The kernel compiled from `source` (from the disk cache when it is there). Throws
+  // tg::sdk::Failure(TG_ERR_UNSUPPORTED) with the compiler's output when compiling fails.
+  // `from_cache` tells which happened.
+  KernelFn get(const std::string& source, bool* from_cache);
+  // Whether `source` is compiled already (loaded, or in the disk cache).
+  bool cached(const std::string& source);
+
+ private:
+  std::string compile_to(const std::string& source, const std::string& so_path);
+  std::string so_path(const std::string& source) const;
+
+  bool available_ = false;
+  std::string why_not_, cc_, version_, flags_, cache_dir_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, void*> loaded_;  // .so path -> dlopen handle (kept until exit)
+};
+
+}  // namespace tg::onednn

@@ -1,0 +1,248 @@
+#include "onednn_device.hpp"
+
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "c_codegen.hpp"
+#include "matmul_match.hpp"
+
+namespace tg::onednn {
+
+using tg::sdk::Failure;
+
+int cpu_threads() {
+  if (const char* e = std::getenv("OMP_NUM_THREADS"); e && std::atoi(e) > 0) return std::atoi(e);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+// ---- buffers ------------------------------------------------------------------------------------
+
+namespace {
+constexpr uint64_t kMmapFrom = uint64_t{1} << 20;  // below this, operator new (and memset)
+constexpr size_t kAlign = 64;
+}  // namespace
+
+HostBuffer::HostBuffer(uint64_t nbytes) {
+  if (nbytes >= kMmapFrom) {
+    void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<std::byte*>(p);
+    mapped_ = nbytes;
+    return;
+  }
+  data_ = static_cast<std::byte*>(::operator new(nbytes ? nbytes : 1, std::align_val_t{kAlign}));
+  std::memset(data_, 0, nbytes);
+}
+
+HostBuffer::~HostBuffer() {
+  if (mapped_) munmap(data_, mapped_);
+  else ::operator delete(data_, std::align_val_t{kAlign});
+}
+
+// ---- the device ---------------------------------------------------------------------------------
+
+Device::Device(const tg::sdk::Host& host, const Options& options, uint64_t max_alloc)
+    : host_(host), options_(options), max_alloc_(max_alloc), threads_(cpu_threads()) {
+  try {
+    engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    stream_ = dnnl::stream(engine_);
+  } catch (const dnnl::error& e) {
+    throw_dnnl("engine creation", e);
+  }
+}
+
+void Device::caps(tg_device_caps& caps) {
+  caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
+  caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
+  caps.fast_paths = options_.matmul ? TG_FAST_MATMUL : 0;
+  caps.max_alloc = max_alloc_;
+}
+
+std::unique_ptr<HostBuffer> Device::alloc(uint64_t nbytes) {
+  if (nbytes > max_alloc_)
+    throw Failure(TG_ERR_OUT_OF_MEMORY, "onednn: cannot allocate " + std::to_string(nbytes) +
+                                            " bytes: the largest buffer is " + std::to_string(max_alloc_) +
+                                            " bytes (the machine's memory)");
+  try {
+    return std::make_unique<HostBuffer>(nbytes);
+  } catch (const std::bad_alloc&) {
+    throw Failure(TG_ERR_OUT_OF_MEMORY, "onednn: out of host memory allocating " + std::to_string(nbytes) + " bytes");
+  }
+}
+
+void Device::write(HostBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes) {
+  std::memcpy(dst.data() + offset, src, nbytes);
+}
+void Device::read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes) {
+  std::memcpy(dst, src.data() + offset, nbytes);
+}
+void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes) {
+  std::memcpy(dst.data() + dst_offset, src.data() + src_offset, nbytes);
+}
+
+JitCompiler& Device::jit() {
+  if (!jit_) {
+    jit_ = std::make_unique<JitCompiler>();
+    if (jit_->available())
+      debug("kernels compile with " + jit_->compiler_version() + ", cached in " + jit_->cache_dir());
+    else
+      debug(jit_->why_not() + "; every program but matmuls runs on the slow interpreter");
+  }
+  return *jit_;
+}
+
+std::unique_ptr<Executable> Device::compile_generic(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
+  auto exe = std::make_unique<Executable>();
+  exe->name = p.name ? p.name : "(unnamed)";
+  exe->interp = std::make_unique<tg::ref::Kernel>(p);
+  if (options_.jit == 0 || !jit().available()) {
+    if (options_.jit == 0) debug(exe->name + ": interpreter (jit=0)");
+    return exe;
+  }
+  const CSource src = render_c(p, info, threads_);
+  exe->source = src.code;
+  exe->summary = src.summary;
+  if (options_.dump) debug(exe->name + ": C source\n" + src.code.substr(src.code.find("/* ")));
+  const int64_t points = info.numel > info.out_numel ? info.numel : info.out_numel;
+  if (options_.jit == 2 || points >= kCompileAtOnceFrom || jit().cached(exe->source)) compile_source(*exe);
+  else debug(exe->name + ": interpreter until launch " + std::to_string(kLaunchesBeforeCompile) + " (" +
+             std::to_string(points) + " points)");
+  return exe;
+}
+
+// Compiles exe.source; on failure the interpreter keeps running it (and the reason is logged).
+void Device::compile_source(Executable& exe) {
+  const std::string source = std::move(exe.source);
+  exe.source.clear();
+  try {
+    bool cached = false;
+    exe.fn = jit().get(source, &cached);
+    exe.interp.reset();
+    debug(exe.name + ": compiled C (" + exe.summary + (cached ? ", from the disk cache)" : ")"));
+  } catch (const Failure& f) {
+    if (f.code() != TG_ERR_UNSUPPORTED) throw;
+    debug(exe.name + ": " + f.what() + "\n  -> it stays on the interpreter");
+  }
+}
+
+std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
+  const tg::sdk::ProgramInfo info = tg::sdk::check_program(p);
+  const std::string name = p.name ? p.name : "(unnamed)";
+  if (options_.matmul && info.has_reduce) {
+    std::string why;
+    if (std::optional<MatmulMatch> m = match_matmul(p, info, &why)) {
+      try {
+        auto exe = std::make_unique<Executable>();
+        exe->name = name;
+        exe->matmul = std::make_unique<DnnlMatmul>(engine_, *m);
+        if (m->epilogue) {
+          m->epilogue->relink();
+          const tg::sdk::ProgramInfo einfo = tg::sdk::check_program(m->epilogue->program);
+          exe->epilogue = compile_generic(m->epilogue->program, einfo);
+        }
+        debug(name + ": oneDNN matmul (" + m->summary + "; " + exe->matmul->impl_name() + ")");
+        return exe;
+      } catch (const Failure& f) {
+        if (f.code() != TG_ERR_UNSUPPORTED) throw;
+        debug(name + ": " + f.what() + " -> a generic kernel");
+      }
+    } else if (p.n_nodes > 0) {
+      debug(name + ": not a matmul (" + why + ")");
+    }
+  }
+  return compile_generic(p, info);
+}
+
+void Device::run(Executable& exe, std::vector<std::byte*>& base) {
+  if (exe.fn) {
+    if (exe.fn(reinterpret_cast<char* const*>(base.data())) != 0)
+      throw Failure(TG_ERR_OUT_OF_MEMORY, "onednn: kernel " + exe.name + " could not allocate its scratch memory");
+    return;
+  }
+  if (exe.interp) {
+    if (!exe.source.empty() && ++exe.launches >= kLaunchesBeforeCompile) {
+      compile_source(exe);
+      if (exe.fn) return run(exe, base);
+    }
+    exe.interp->run(base);
+    return;
+  }
+  const uint64_t temp_bytes = static_cast<uint64_t>(exe.matmul->temp_numel()) * 4;
+  if (temp_bytes && !exe.temp) exe.temp = alloc(temp_bytes);
+  exe.matmul->run(stream_, base, exe.temp ? exe.temp->data() : nullptr);
+  if (!exe.epilogue) return;
+  base.push_back(exe.temp ? exe.temp->data() : exe.matmul->direct_output(base));
+  run(*exe.epilogue, base);
+  base.pop_back();
+}
+
+void Device::launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers) {
+  std::vector<std::byte*> base;
+  base.reserve(buffers.size() + 1);
+  for (const auto& b : buffers) base.push_back(b.buffer->data() + b.offset);
+  run(exe, base);
+}
+
+// ---- the plugin ---------------------------------------------------------------------------------
+
+namespace {
+
+uint64_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+Options parse_options(const std::string& text, const tg::sdk::Host& host) {
+  Options o;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find(';', pos), text.size());
+    const std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    const std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (key == "jit" && (value == "0" || value == "1" || value == "2")) {
+      o.jit = value[0] - '0';
+      continue;
+    }
+    if ((key == "matmul" || key == "dump") && (value == "0" || value == "1")) {
+      (key == "matmul" ? o.matmul : o.dump) = value == "1";
+      continue;
+    }
+    throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + item +
+                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1 and dump=0|1");
+  }
+  (void)host;
+  return o;
+}
+
+}  // namespace
+
+Plugin::Plugin(const tg_init_args& args)
+    : host_(*args.host), options_(parse_options(args.options, host_)), memory_bytes_(physical_memory()) {
+  const dnnl_version_t* v = dnnl_version();
+  name_ = "CPU (" + std::to_string(cpu_threads()) + " threads, oneDNN " + std::to_string(v->major) + "." +
+          std::to_string(v->minor) + ")";
+}
+
+void Plugin::device_props(uint32_t, tg_device_props& props) {
+  props.name = name_.c_str();
+  props.kind = TG_DEVICE_CPU;
+  props.memory_bytes = memory_bytes_;
+}
+
+std::unique_ptr<Device> Plugin::open(uint32_t) {
+  const uint64_t max_alloc = memory_bytes_ ? memory_bytes_ : uint64_t{1} << 40;
+  return std::make_unique<Device>(host_, options_, max_alloc);
+}
+
+}  // namespace tg::onednn

@@ -1,0 +1,120 @@
+#pragma once
+// The onednn plugin's classes, written against the SDK helper (tg/plugin.hpp): one CPU device
+// whose buffers are host memory. compile() picks, per program, the fastest way that works:
+//   1. a strided batched matmul (matmul_match.hpp) -> a oneDNN matmul primitive, followed by the
+//      elementwise epilogue (compiled as in 2) when there is one;
+//   2. everything else -> C rendered by c_codegen.hpp, compiled at run time by the system
+//      compiler and cached on disk (jit_compiler.hpp): one pass over memory on every core;
+//   3. without a compiler (or if it fails) -> the ref plugin's interpreter: slow but complete,
+//      so this device never refuses a program the ref plugin runs.
+// TG_PLUGIN_DEBUG=1 prints which one each program got, and why a faster one was not taken.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "dnnl_matmul.hpp"
+#include "interpreter.hpp"  // tg::ref::Kernel, the fallback
+#include "jit_compiler.hpp"
+#include "tg/plugin.hpp"
+
+namespace tg::onednn {
+
+// Options from TG_PLUGIN_OPTIONS_ONEDNN ("jit=0;matmul=0").
+struct Options {
+  // When a generic program is compiled to C (it runs on the interpreter until then):
+  //   jit=0 never; jit=1 (default) at once when it is large or already in the disk cache, else
+  //   at its kLaunchesBeforeCompile-th launch; jit=2 always at once.
+  int jit = 1;
+  bool matmul = true;  // matmul=0: do not use oneDNN for matmuls (they run as generic programs)
+  bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
+};
+
+// Programs whose iteration space has at least this many points are compiled at once: the
+// interpreter (~40 M points/s) would cost more than the compiler.
+constexpr int64_t kCompileAtOnceFrom = int64_t{1} << 20;
+// A smaller program is compiled when it runs again (a training loop), not for one use (a test):
+// compiling costs 0.1-1 s, interpreting a small program microseconds to milliseconds.
+constexpr int kLaunchesBeforeCompile = 2;
+
+// 64-byte aligned, zero-filled host memory; large buffers come straight from mmap (zero pages
+// for free, returned to the system on free).
+class HostBuffer {
+ public:
+  explicit HostBuffer(uint64_t nbytes);
+  ~HostBuffer();
+  HostBuffer(const HostBuffer&) = delete;
+  HostBuffer& operator=(const HostBuffer&) = delete;
+  std::byte* data() { return data_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  uint64_t mapped_ = 0;  // bytes mmapped, 0 if allocated with operator new
+};
+
+struct Executable {
+  std::string name;
+  KernelFn fn = nullptr;                      // a compiled kernel, or
+  std::unique_ptr<tg::ref::Kernel> interp;    // the interpreter (until `source` is compiled), or
+  std::unique_ptr<DnnlMatmul> matmul;         // a oneDNN matmul ...
+  std::unique_ptr<Executable> epilogue;       // ... and what follows it (reads `temp` last)
+  std::unique_ptr<HostBuffer> temp;           // the matmul's result when it is not stored directly
+  std::string source;                         // C to compile later ("" once compiled or never)
+  std::string summary;                        // of `source`, for TG_PLUGIN_DEBUG
+  int launches = 0;
+};
+
+class Device {
+ public:
+  using Buffer = HostBuffer;
+  using Executable = tg::onednn::Executable;
+
+  Device(const tg::sdk::Host& host, const Options& options, uint64_t max_alloc);
+  void caps(tg_device_caps& caps);
+  std::unique_ptr<HostBuffer> alloc(uint64_t nbytes);
+  void write(HostBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
+  void read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
+  void copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes);
+  std::unique_ptr<Executable> compile(const tg_kir_program& program);
+  void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers);
+  void synchronize() {}  // launch runs to completion before it returns
+
+ private:
+  std::unique_ptr<Executable> compile_generic(const tg_kir_program& program, const tg::sdk::ProgramInfo& info);
+  void run(Executable& exe, std::vector<std::byte*>& base);
+  void compile_source(Executable& exe);
+  void debug(const std::string& line) const { host_.log(TG_LOG_DEBUG, "onednn: " + line); }
+
+  tg::sdk::Host host_;
+  Options options_;
+  uint64_t max_alloc_;
+  JitCompiler& jit();  // made on first use: it runs `cc --version`
+  std::unique_ptr<JitCompiler> jit_;
+  int threads_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+};
+
+class Plugin {
+ public:
+  using Device = tg::onednn::Device;
+
+  explicit Plugin(const tg_init_args& args);
+  uint32_t device_count() { return 1; }
+  void device_props(uint32_t index, tg_device_props& props);
+  std::unique_ptr<Device> open(uint32_t index);
+
+ private:
+  tg::sdk::Host host_;
+  Options options_;
+  uint64_t memory_bytes_;
+  std::string name_;
+};
+
+// Threads the device runs on: OMP_NUM_THREADS if set, else the CPUs this process may use.
+int cpu_threads();
+
+}  // namespace tg::onednn

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Every test, from a fresh Debian 12 machine (as root) or a machine that has the packages:
+#   1. installs the apt packages the build needs (scripts/lib.sh)
+#   2. configures and builds tg (Release, build/) and runs ctest
+#   3. installs tg into a temporary prefix, checks its layout and that libtg links no backend
+#   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
+#      TG_DEVICE=nosuch must fail naming nosuch
+#   5. moves the install elsewhere and builds and runs everything again from there (relocatable)
+# Prints "N passed, N failed" for its own steps and exits non-zero if any failed.
+#
+# TG_SANITIZE=address,undefined: the same, in a Debug build with those sanitizers (build-sanitize/).
+# TG_JOBS: build and ctest parallelism (default 2). TG_BUILD_DIR: another build directory.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+jobs=${TG_JOBS:-2}
+sanitize=${TG_SANITIZE:-}
+build=build type=Release app_flags=()
+if [ -n "$sanitize" ]; then
+  build=build-sanitize type=Debug
+  app_flags=(-DCMAKE_CXX_FLAGS="-fsanitize=$sanitize -fno-omit-frame-pointer")
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+build=${TG_BUILD_DIR:-$build}
+app_generator=()
+command -v ninja >/dev/null && app_generator=(-G Ninja)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tg-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/install/tg  # where tg is installed first
+moved=$tmp/moved/tg     # where it is moved to
+
+passed=0 failed=0
+finish() {
+  echo
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
+}
+# step <name> <command...>: runs one step and counts it.
+step() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "--- ok: $name"
+  else
+    failed=$((failed + 1))
+    echo "--- FAILED: $name"
+    return 1
+  fi
+}
+# must <name> <command...>: a step the rest depends on; stop at its failure.
+must() { step "$@" || finish; }
+
+configure() { tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize"; }
+build_all() { cmake --build "$build" -j "$jobs"; }
+run_ctest() { ctest --test-dir "$build" --output-on-failure -j "$jobs"; }
+# The whole suite again on the oneDNN CPU device (plugins/onednn), when it was built.
+run_ctest_onednn() {
+  if [ ! -e "$build/lib/tg-plugins/libtg-onednn.so" ]; then echo "  libtg-onednn.so not built: skipped"; return 0; fi
+  TG_DEVICE=onednn ctest --test-dir "$build" --output-on-failure -j "$jobs"
+}
+# ---- OpenCL (plugins/opencl): the whole suite again on TG_DEVICE=opencl, when it was built.
+# Kernels compile once into a cache of this run's own (a second process compiles nothing).
+run_ctest_opencl() {
+  if [ ! -e "$build/lib/tg-plugins/libtg-opencl.so" ]; then echo "  libtg-opencl.so not built: skipped"; return 0; fi
+  TG_DEVICE=opencl TG_CACHE_DIR="$build/tg-cache" ctest --test-dir "$build" --output-on-failure -j "$jobs"
+}
+# ---- end OpenCL
+install_tg() { rm -rf "$prefix" && cmake --install "$build" --prefix "$prefix"; }
+
+# The installed tree: libtg, headers, the tool, the package, and every plugin the build made.
+check_layout() {
+  local f ok=0 plugins=()
+  for f in "$build"/lib/tg-plugins/libtg-*.so; do plugins+=("lib/tg-plugins/${f##*/}"); done
+  for f in lib/libtg.so bin/tg include/tg/tg.hpp include/tg/plugin.h "${plugins[@]}" \
+           lib/cmake/tg/tgConfig.cmake lib/cmake/tg/tgConfigVersion.cmake lib/cmake/tg/tgTargets.cmake; do
+    if [ -e "$prefix/$f" ]; then echo "  $f"; else echo "  missing: $f"; ok=1; fi
+  done
+  return $ok
+}
+
+# The exported package asks consumers for nothing: core's dependencies (Boost, nlohmann_json,
+# zlib) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
+package_needs_nothing() {
+  local targets=$prefix/lib/cmake/tg/tgTargets.cmake
+  if grep -iE 'boost|nlohmann|zlib' "$prefix"/lib/cmake/tg/*.cmake; then
+    echo "the installed package names a dependency of libtg (above); consumers must not need it"
+    return 1
+  fi
+  if sed -n '/^set_target_properties(tg::tg /,/^)/p' "$targets" | grep INTERFACE_LINK_LIBRARIES; then
+    echo "tg::tg passes libraries on to its consumers (above)"
+    return 1
+  fi
+  echo "  lib/cmake/tg names no dependency; tg::tg links nothing into its consumers"
+}
+
+# libtg never links a backend library, and everything it links resolves.
+ldd_clean() {
+  local out
+  out=$(ldd "$1/lib/libtg.so") || return 1
+  echo "$out"
+  if grep -iE 'dnnl|opencl|amdhip|hiprtc|cuda|not found' <<<"$out"; then
+    echo "libtg.so links a backend library or has an unresolved dependency (above)"
+    return 1
+  fi
+}
+
+# tool_lists_ref <prefix>: the installed tool runs without LD_LIBRARY_PATH and finds the ref
+# plugin beside its own libtg (the PLUGIN column, 6th, names the file).
+tool_lists_ref() {
+  local out file want=$1/lib/tg-plugins/libtg-ref.so
+  out=$(env -u TG_DEVICE -u TG_PLUGIN_PATH "$1/bin/tg" devices) || { echo "$out"; return 1; }
+  echo "$out"
+  file=$(awk '$1 == "ref" && $2 == "0" && $3 == "yes" { print $6; exit }' <<<"$out")
+  if [ -z "$file" ] || [ "$(realpath "$file")" != "$(realpath "$want")" ]; then
+    echo "expected ref:0 available from $want"
+    return 1
+  fi
+  env -u TG_DEVICE -u TG_PLUGIN_PATH "$1/bin/tg" info
+}
+
+# build_app <dir> <cmake args...>: examples/app as an outside project against the installed tg.
+build_app() {
+  local dir=$1
+  shift
+  rm -rf "$dir"
+  cmake -S examples/app -B "$dir" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" "$@" &&
+    cmake --build "$dir" -j "$jobs"
+}
+run_app() { env -u TG_PLUGIN_PATH TG_DEVICE=ref "$1/seed"; }
+
+# The same program on every device the installed tg reports available (ref ran above).
+run_app_everywhere() {
+  local d ok=0
+  for d in $(env -u TG_DEVICE -u TG_PLUGIN_PATH "$prefix/bin/tg" devices |
+             awk 'NF == 0 { exit } NR > 1 && $3 == "yes" && $1 != "ref" { print $1 ":" $2 }'); do
+    if env -u TG_PLUGIN_PATH TG_DEVICE="$d" "$1/seed" >"$tmp/seed-$d.log" 2>&1; then
+      echo "  $d: ok"
+    else
+      echo "  $d: FAILED (exit $?):"
+      tail -n 20 "$tmp/seed-$d.log"
+      ok=1
+    fi
+  done
+  return $ok
+}
+
+# A device that cannot be had is an error naming it, never a silent fallback.
+nosuch_fails() {
+  local out rc
+  out=$(env -u TG_PLUGIN_PATH TG_DEVICE=nosuch "$1/seed" 2>&1)
+  rc=$?
+  echo "$out" | tail -n 20
+  if [ "$rc" -eq 0 ]; then echo "TG_DEVICE=nosuch: exit 0, expected a failure"; return 1; fi
+  grep -q nosuch <<<"$out" || { echo "TG_DEVICE=nosuch: the error does not name nosuch"; return 1; }
+  echo "  exit $rc, names nosuch"
+}
+
+# --- the plugin SDK: sdk/template copied out of the tree, built against the install alone -------
+# build_template <dir> <install>: configures and builds a copy of sdk/template with only tg_DIR.
+build_template() {
+  rm -rf "$1" "$1-src" && cp -r sdk/template "$1-src" &&
+    cmake -S "$1-src" -B "$1" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" \
+      -Dtg_DIR="$2/lib/cmake/tg" && cmake --build "$1" -j "$jobs"
+}
+# template_conformance <dir> <install>: the installed tg runs the conformance suite on it.
+template_conformance() { env -u TG_PLUGIN_PATH "$2/bin/tg" conformance --plugin "$1/libtg-template.so" --level quick; }
+
+move_install() { mkdir -p "$(dirname "$moved")" && mv "$prefix" "$moved"; }
+
+echo "tg test: $type build in $build/${sanitize:+ with -fsanitize=$sanitize}, $jobs jobs"
+must "apt packages" tg_install_deps
+must "configure ($type)" configure
+must "build" build_all
+step "ctest with TG_DEVICE=onednn" run_ctest_onednn
+step "ctest with TG_DEVICE=opencl" run_ctest_opencl
+must "cmake --install to a temporary prefix" install_tg
+step "installed layout" check_layout
+step "package passes no dependency on" package_needs_nothing
+step "installed tg tool finds the ref plugin" tool_lists_ref "$prefix"
+must "build examples/app against the install (CMAKE_PREFIX_PATH)" build_app "$tmp/app" -DCMAKE_PREFIX_PATH="$prefix"
+step "examples/app on TG_DEVICE=ref" run_app "$tmp/app"
+step "examples/app on every other available device" run_app_everywhere "$tmp/app"
+step "examples/app on TG_DEVICE=nosuch fails naming it" nosuch_fails "$tmp/app"
+must "move the install to another path" move_install
+step "moved tg tool finds the ref plugin" tool_lists_ref "$moved"
+step "build examples/app against the moved install (tg_DIR)" build_app "$tmp/app-moved" -Dtg_DIR="$moved/lib/cmake/tg"
+step "examples/app on the moved install" run_app "$tmp/app-moved"
+step "ldd libtg.so shows no backend library" ldd_clean "$moved"
+step "build sdk/template against the moved install (SDK only)" build_template "$tmp/template" "$moved" &&
+  step "tg conformance on the out-of-tree template plugin" template_conformance "$tmp/template" "$moved"
+finish
