@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what the build needs (as root, on Debian 12), builds tg in Release in
-# build-demo/ (with the oneDNN CPU plugin), lists the devices it finds and trains an MLP on Fashion-MNIST for one epoch on the
-# default device (TG_DEVICE picks another), printing the test accuracy.
+# build-demo/ (with the oneDNN CPU plugin), lists the devices it finds and trains an MLP on
+# Fashion-MNIST for one epoch on the default device (TG_DEVICE picks another), printing the
+# test accuracy.
 # TG_JOBS sets the build's parallelism (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,8 @@
 # Shared by scripts/demo.sh and scripts/test.sh (sourced, not run).
 
-# The Debian 12 packages tg's build and tests need. A plugin whose packages are missing is not
-# built (plugins/CMakeLists.txt), so every one is listed here: the tests then cover every device.
+# The Debian 12 packages tg's build, tests and demo need. The plugins beyond ref are built when
+# asked for (-DTG_WITH_ONEDNN=ON etc.; the demo builds onednn); their packages are listed too, so
+# asking works on a fresh machine.
 TG_APT_PACKAGES=(
   cmake g++ ninja-build                                       # the build
   libboost-dev libboost-program-options-dev                   # core (Boost.DLL) and the tg tool
