@@ -63,7 +63,8 @@ std::vector<std::string> search_paths() {
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  fs::path here = boost::dll::this_line_location().parent_path().string();
+  // Normalized, so messages read /prefix/lib/tg-plugins, not /prefix/bin/../lib/tg-plugins.
+  fs::path here = fs::path(boost::dll::this_line_location().parent_path().string()).lexically_normal();
   out.push_back((here / TG_PLUGIN_DIR_NAME).string());
   std::string install = TG_INSTALL_PLUGIN_DIR;
   if (fs::path(install).lexically_normal() != (here / TG_PLUGIN_DIR_NAME).lexically_normal()) out.push_back(install);
