@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test, from a fresh Debian 12 machine (as root) or a machine that has the packages:
 #   1. installs the apt packages the build needs (scripts/lib.sh)
-#   2. configures and builds tg (Release, build/) and runs ctest
+#   2. configures and builds tg with every plugin (Release, build/) and runs ctest: the whole suite
+#      on the default device (onednn), the device-generic suites again on the ref interpreter, and
+#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU)
 #   3. installs tg into a temporary prefix, checks its layout and that libtg links no backend
 #   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
 #      TG_DEVICE=nosuch must fail naming nosuch
@@ -56,21 +58,29 @@ step() {
 # must <name> <command...>: a step the rest depends on; stop at its failure.
 must() { step "$@" || finish; }
 
-configure() { tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize"; }
+configure() {
+  tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize" \
+    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON
+}
 build_all() { cmake --build "$build" -j "$jobs"; }
-run_ctest() { ctest --test-dir "$build" --output-on-failure -j "$jobs"; }
-# The whole suite again on the oneDNN CPU device (plugins/onednn), when it was built.
-run_ctest_onednn() {
-  if [ ! -e "$build/lib/tg-plugins/libtg-onednn.so" ]; then echo "  libtg-onednn.so not built: skipped"; return 0; fi
-  TG_DEVICE=onednn ctest --test-dir "$build" --output-on-failure -j "$jobs"
+# Compiled kernels go to a cache of this run's own, so every run starts cold and a stale
+# ~/.cache/tg cannot hide a compile failure.
+export TG_CACHE_DIR=$tmp/tg-cache
+# The whole suite with TG_DEVICE unset: the default device, which must be onednn. jit=2: every
+# program is compiled to C at once (by default a program runs on the plugin's interpreter until
+# its second launch, and most test programs run once), so the suite checks the compiled kernels.
+run_ctest() {
+  local dev
+  dev=$(env -u TG_DEVICE -u TG_PLUGIN_PATH "$build/bin/tg" info | awk '/^default device/ { print $3 }')
+  echo "  default device: $dev"
+  [ "${dev%%:*}" = onednn ] || { echo "  expected onednn as the default device"; return 1; }
+  env -u TG_DEVICE TG_PLUGIN_OPTIONS_ONEDNN=jit=2 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 }
-# ---- OpenCL (plugins/opencl): the whole suite again on TG_DEVICE=opencl, when it was built.
-# Kernels compile once into a cache of this run's own (a second process compiles nothing).
-run_ctest_opencl() {
-  if [ ! -e "$build/lib/tg-plugins/libtg-opencl.so" ]; then echo "  libtg-opencl.so not built: skipped"; return 0; fi
-  TG_DEVICE=opencl TG_CACHE_DIR="$build/tg-cache" ctest --test-dir "$build" --output-on-failure -j "$jobs"
+# The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
+# the hip harvest/compile tests pick their plugin themselves: not repeated).
+run_ctest_ref() {
+  TG_DEVICE=ref ctest --test-dir "$build" --output-on-failure -j "$jobs" -E '^(hip\.|conformance|abi_|Onednn|Opencl|Render)'
 }
-# ---- end OpenCL
 install_tg() { rm -rf "$prefix" && cmake --install "$build" --prefix "$prefix"; }
 
 # The installed tree: libtg, headers, the tool, the package, and every plugin the build made.
@@ -177,9 +187,8 @@ echo "tg test: $type build in $build/${sanitize:+ with -fsanitize=$sanitize}, $j
 must "apt packages" tg_install_deps
 must "configure ($type)" configure
 must "build" build_all
-step "ctest" run_ctest
-step "ctest with TG_DEVICE=onednn" run_ctest_onednn
-step "ctest with TG_DEVICE=opencl" run_ctest_opencl
+step "ctest (TG_DEVICE unset: onednn, every kernel compiled)" run_ctest
+step "ctest of the device-generic suites with TG_DEVICE=ref" run_ctest_ref
 must "cmake --install to a temporary prefix" install_tg
 step "installed layout" check_layout
 step "package passes no dependency on" package_needs_nothing

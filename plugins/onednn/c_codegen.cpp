@@ -189,6 +189,8 @@ class Gen {
   std::vector<int> depth_;
   int phases_ = 0;
 
+  void emit_prologue();
+  CSource run_elementwise();
   void emit_task_coords(const std::string& task, int64_t nch, int64_t ch);
   void emit_output(const Ctx& c);
   void emit_phase_outputs_inner(int phase, bool split_r0);
@@ -346,7 +348,79 @@ void Gen::emit_output(const Ctx& c) {
 
 constexpr int kLanes = 16;  // independent accumulators of a reduction along the innermost dim
 
+// The file's head and the kernel's opening: includes, helpers, the typed buffer pointers.
+void Gen::emit_prologue() {
+  out_ = "#include <stdint.h>\n#include <stdlib.h>\n#include <math.h>\n";
+  out_ += kHalfSource;
+  out_ += kHelpers;
+  line("/* " + std::string(p_.name ? p_.name : "kernel") + " */");
+  open("int tg_kernel(char* const* bufs)");
+  for (uint32_t q = 0; q < p_.n_params; ++q) {
+    const bool w = p_.params[q].access == TG_PARAM_WRITE;
+    line(std::string(w ? "" : "const ") + mt(p_.params[q].dtype) + "* restrict p" + std::to_string(q) + " = (" +
+         (w ? "" : "const ") + mt(p_.params[q].dtype) + "*)bufs[" + std::to_string(q) + "];");
+  }
+}
+
+// A program without REDUCE: tasks of about kElementwiseTask elements. Dim k is the outermost
+// dim whose inner dims hold fewer than that; a task is one index of the dims before k (decoded
+// from the task number), a chunk of dim k, and full loops over the dims after it. So the
+// innermost loop is always the whole innermost dim, however small, and a (.., 13, 2) program
+// makes tasks of thousands of elements, not of two.
+constexpr int64_t kElementwiseTask = 8192;
+
+CSource Gen::run_elementwise() {
+  const size_t n = plan_.size.size();
+  size_t k = 0;
+  int64_t inner = 1;  // elements in the dims after k
+  for (size_t d = n; d-- > 0;) {
+    if (inner * plan_.size[d] >= kElementwiseTask || d == 0) {
+      k = d;
+      break;
+    }
+    inner *= plan_.size[d];
+  }
+  const int64_t ksize = n ? plan_.size[k] : 1;
+  const int64_t ch = n ? std::max<int64_t>(1, std::min(ksize, kElementwiseTask / inner)) : 1;
+  const int64_t nch = (ksize + ch - 1) / ch;
+  int64_t outer = 1;
+  for (size_t d = 0; d < k; ++d) outer *= plan_.size[d];
+  const int64_t tasks = plan_.out_numel == 0 ? 0 : outer * nch;
+  emit_prologue();
+  if (tasks > 0) {
+    line("#pragma omp parallel for schedule(static) if(" + std::to_string(plan_.out_numel >= 32768 ? 1 : 0) + ")");
+    open("for (int64_t t = 0; t < " + std::to_string(tasks) + "; t++)");
+    if (n) {
+      line("int64_t rest = t / " + std::to_string(nch) + ";");
+      line("const int64_t lo = (t % " + std::to_string(nch) + ") * " + std::to_string(ch) + ";");
+      line("const int64_t hi = lo + " + std::to_string(ch) + " < " + std::to_string(ksize) + " ? lo + " +
+           std::to_string(ch) + " : " + std::to_string(ksize) + ";");
+      for (size_t d = k; d-- > 0;) {
+        line("const int64_t " + I(d) + " = rest % " + std::to_string(plan_.size[d]) + ";");
+        line("rest /= " + std::to_string(plan_.size[d]) + ";");
+      }
+      line("(void)rest;");
+      open("for (int64_t " + I(k) + " = lo; " + I(k) + " < hi; " + I(k) + "++)");
+      for (size_t d = k + 1; d < n; ++d)
+        open("for (int64_t " + I(d) + " = 0; " + I(d) + " < " + std::to_string(plan_.size[d]) + "; " + I(d) + "++)");
+    } else {
+      open("");
+    }
+    emit_output(Ctx{false, false});
+    for (size_t d = k + 1; d < n; ++d) close();
+    close();
+    close();
+  }
+  line("return 0;");
+  close();
+  CSource src;
+  src.code = std::move(out_);
+  src.summary = "elementwise, " + std::to_string(n) + " merged dims, " + std::to_string(tasks) + " tasks";
+  return src;
+}
+
 CSource Gen::run() {
+  if (!info_.has_reduce) return run_elementwise();
   const size_t n = plan_.size.size();
   // Reduce nesting depth per node: phases run in that order.
   depth_.assign(p_.n_nodes, 0);
@@ -374,16 +448,7 @@ CSource Gen::run() {
   const int64_t work = plan_.out_numel * std::max<int64_t>(plan_.red_numel, 1);
   const std::string par = "#pragma omp parallel for schedule(static) if(" + std::to_string(work >= 32768 ? 1 : 0) + ")";
 
-  out_ = "#include <stdint.h>\n#include <stdlib.h>\n#include <math.h>\n";
-  out_ += kHalfSource;
-  out_ += kHelpers;
-  line("/* " + std::string(p_.name ? p_.name : "kernel") + " */");
-  open("int tg_kernel(char* const* bufs)");
-  for (uint32_t q = 0; q < p_.n_params; ++q) {
-    const bool w = p_.params[q].access == TG_PARAM_WRITE;
-    line(std::string(w ? "" : "const ") + mt(p_.params[q].dtype) + "* restrict p" + std::to_string(q) + " = (" +
-         (w ? "" : "const ") + mt(p_.params[q].dtype) + "*)bufs[" + std::to_string(q) + "];");
-  }
+  emit_prologue();
   const std::vector<uint32_t> first = phases_ ? phase_reduces(1) : std::vector<uint32_t>{};
   if (split > 1) {
     for (uint32_t k : first) {
@@ -505,7 +570,10 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
                               I(static_cast<size_t>(chunk_dim_)) + " < hi; " + I(static_cast<size_t>(chunk_dim_)) + "++)");
     else open("");
   }
-  const std::string L = std::to_string(kLanes);
+  // A short innermost reduction (a 2x2 pooling window) gets no lanes: initializing and folding
+  // them would cost more than the few values they add.
+  const int lanes = n > 0 && plan_.size[n - 1] >= 2 * kLanes ? kLanes : 1;
+  const std::string L = std::to_string(lanes);
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
     line(vt(nd.dtype) + " a" + std::to_string(k) + " = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
@@ -525,7 +593,7 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
     open("for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
          (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
   }
-  if (n > 0) {
+  if (n > 0 && lanes > 1) {
     const size_t last = n - 1;
     const bool is_r0 = static_cast<int>(last) == r0;
     const std::string end = is_r0 ? "rhi" : std::to_string(plan_.size[last]);
@@ -543,6 +611,11 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
     close();
     open("for (; ib < " + end + "; ib++)");
     line("const int64_t " + I(last) + " = ib;");
+  } else if (n > 0) {
+    const size_t last = n - 1;
+    const bool is_r0 = static_cast<int>(last) == r0;
+    open("for (int64_t " + I(last) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(last) + " < " +
+         (is_r0 ? "rhi" : std::to_string(plan_.size[last])) + "; " + I(last) + "++)");
   } else {
     open("");
   }

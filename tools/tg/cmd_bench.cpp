@@ -3,8 +3,14 @@
 //   tg bench matmul [N]       N x N float32 matmul (default 1024)           GFLOP/s
 //   tg bench elementwise [N]  ((x*2+1).relu()*x+0.5) on N floats (16M)      GB/s (one read, one write)
 //   tg bench reduce [N]       x.sum() of N floats (16M)                      GB/s
+//   tg bench conv [B]         conv2d 32->64 3x3 on (B, 32, 13, 13) (B 128)   GFLOP/s
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
+//   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
 //   tg bench all              each of the above at its default size
+// Peak memory is what the work needs beyond its inputs and model: tg's is how far the device
+// memory its buffers held (runtime_stats()) rose above what was in use before the runs;
+// PyTorch's is how far the process's peak resident size (ru_maxrss) rose above where it stood
+// after setup.
 // Times are the best of --repeat runs after two warm-up runs, each ending in a synchronize.
 #include <tg/tg.hpp>
 
@@ -51,8 +57,9 @@ double best_seconds(const std::function<void()>& f, int repeat) {
 std::string python();
 
 // PyTorch through python3, pinned to 2 threads and OpenBLAS (Debian's python3-torch otherwise
-// uses the reference BLAS). Returns the best time, or a negative value when torch is missing.
-double torch_seconds(const std::string& body, int repeat, std::string* why_not) {
+// uses the reference BLAS). Returns the best time, or a negative value when torch is missing;
+// *peak_bytes: how far the process's peak resident size rose from after setup to the end.
+double torch_seconds(const std::string& body, int repeat, double* peak_bytes, std::string* why_not) {
   char path[] = "/tmp/tg-bench-XXXXXX.py";
   const int fd = mkstemps(path, 3);
   if (fd < 0) {
@@ -60,9 +67,12 @@ double torch_seconds(const std::string& body, int repeat, std::string* why_not) 
     return -1;
   }
   std::ostringstream script;
-  script << "import time, torch\ntorch.set_num_threads(2)\n" << body << "\nf(); f()\n_best = 1e30\n"
+  script << "import resource, time, torch\ntorch.set_num_threads(2)\n" << body
+         << "\n_rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n_base = _rss()\n"
+         << "f(); f()\n_best = 1e30\n"
          << "for _ in range(" << repeat << "):\n"
-         << "    _t = time.perf_counter(); f(); _best = min(_best, time.perf_counter() - _t)\nprint('TIME', _best)\n";
+         << "    _t = time.perf_counter(); f(); _best = min(_best, time.perf_counter() - _t)\n"
+         << "print('PEAK', _rss() - _base)\nprint('TIME', _best)\n";
   const std::string text = script.str();
   const bool wrote = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   close(fd);
@@ -77,6 +87,7 @@ double torch_seconds(const std::string& body, int repeat, std::string* why_not) 
       pclose(p);
       const size_t at = out.find("TIME ");
       if (at != std::string::npos) seconds = std::atof(out.c_str() + at + 5);
+      if (const size_t pk = out.find("PEAK "); pk != std::string::npos) *peak_bytes = std::atof(out.c_str() + pk + 5);
       else *why_not = out.substr(out.size() > 160 ? out.size() - 160 : 0);  // the end: the error
     }
   }
@@ -137,12 +148,57 @@ Workload reduce(int64_t n) {
   return w;
 }
 
+Workload conv(int64_t batch) {
+  Tensor x = Tensor::rand({batch, 32, 13, 13}).realize(), wt = Tensor::rand({64, 32, 3, 3}).realize();
+  Workload w;
+  w.label = "conv2d 32->64 3x3, (" + std::to_string(batch) + ", 32, 13, 13)";
+  w.work = 2.0 * static_cast<double>(batch) * 64 * 11 * 11 * 32 * 9;
+  w.unit = "GFLOP/s";
+  w.run = [x, wt] { x.conv2d(wt).realize(); tg::synchronize(); };
+  w.torch_body = "import torch.nn.functional as F\nx = torch.rand(" + std::to_string(batch) +
+                 ", 32, 13, 13)\nw = torch.rand(64, 32, 3, 3)\ndef f(): F.conv2d(x, w)\n";
+  return w;
+}
+
+// The mnist example's CNN: conv 32 3x3, relu, maxpool 2, conv 64 3x3, relu, maxpool 2, linear 1600->10.
+Workload cnn(int64_t batch) {
+  auto c1 = std::make_shared<tg::nn::Conv2d>(1, 32, 3), c2 = std::make_shared<tg::nn::Conv2d>(32, 64, 3);
+  auto fc = std::make_shared<tg::nn::Linear>(1600, 10);
+  std::vector<Tensor> params = c1->parameters();
+  for (const auto& m : std::vector<std::shared_ptr<tg::nn::Module>>{c2, fc})
+    for (const Tensor& p : m->parameters()) params.push_back(p);
+  auto opt = std::make_shared<tg::nn::optim::Adam>(params, 1e-3f);
+  Tensor x = Tensor::rand({batch, 1, 28, 28}).requires_grad_(false).realize(), y = Tensor::randint(0, 10, {batch}).realize();
+  Workload w;
+  w.label = "CNN (mnist example) Adam step, batch " + std::to_string(batch);
+  w.work = 1;
+  w.unit = "steps/s";
+  w.run = [c1, c2, fc, opt, x, y] {
+    Tensor::training = true;
+    opt->zero_grad();
+    Tensor h = (*c1)(x).relu().max_pool2d(2);
+    h = (*c2)(h).relu().max_pool2d(2);
+    Tensor loss = (*fc)(h.flatten(1)).sparse_categorical_crossentropy(y);
+    loss.backward();
+    opt->step();
+    tg::synchronize();
+  };
+  w.torch_body = "import torch.nn as nn, torch.nn.functional as F\n"
+                 "m = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),\n"
+                 "                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 10))\n"
+                 "opt = torch.optim.Adam(m.parameters(), lr=1e-3)\n"
+                 "x = torch.rand(" + std::to_string(batch) + ", 1, 28, 28)\ny = torch.randint(0, 10, (" + std::to_string(batch) + ",))\n"
+                 "def f():\n    opt.zero_grad()\n    F.cross_entropy(m(x), y).backward()\n    opt.step()\n";
+  return w;
+}
+
 Workload mlp(int64_t batch) {
   auto l1 = std::make_shared<tg::nn::Linear>(784, 128), l2 = std::make_shared<tg::nn::Linear>(128, 10);
   std::vector<Tensor> params = l1->parameters();
   for (const Tensor& p : l2->parameters()) params.push_back(p);
   auto opt = std::make_shared<tg::nn::optim::Adam>(params, 1e-3f);
-  Tensor x = Tensor::rand({batch, 784}).realize(), y = Tensor::randint(0, 10, {batch}).realize();
+  // Inputs need no gradient (as in PyTorch); left unset, tg would compute and keep one.
+  Tensor x = Tensor::rand({batch, 784}).requires_grad_(false).realize(), y = Tensor::randint(0, 10, {batch}).realize();
   Workload w;
   w.label = "MLP 784-128-10 Adam step, batch " + std::to_string(batch);
   w.work = 1;
@@ -170,7 +226,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | mlp [BATCH] | all> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -187,7 +243,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, mlp or all", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn or all", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
 
@@ -196,32 +252,36 @@ int run_bench(const std::vector<std::string>& args) {
   if (which == "matmul" || which == "all") todo.push_back([&] { return matmul(size && which != "all" ? size : 1024); });
   if (which == "elementwise" || which == "all") todo.push_back([&] { return elementwise(size && which != "all" ? size : n16m); });
   if (which == "reduce" || which == "all") todo.push_back([&] { return reduce(size && which != "all" ? size : n16m); });
+  if (which == "conv" || which == "all") todo.push_back([&] { return conv(size && which != "all" ? size : 128); });
   if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
+  if (which == "cnn" || which == "all") todo.push_back([&] { return cnn(size && which != "all" ? size : 128); });
   if (todo.empty()) throw UsageError("tg bench: unknown workload '" + which + "'", "tg bench");
 
   const bool torch = !vm.count("no-torch") && torch_installed();
   std::cout << "device: " << tg::Device::default_device() << "; PyTorch: "
             << (vm.count("no-torch") ? "skipped (--no-torch)" : torch ? "python3-torch, 2 threads, OpenBLAS" : "not installed")
             << "; best of " << repeat << "\n\n";
-  std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH/TG"}};
+  std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH PEAK MEM", "TORCH/TG"}};
   for (const auto& make : todo) {
     Workload w = make();
     tg::synchronize();
     tg::reset_runtime_stats();
+    const uint64_t before = tg::runtime_stats().bytes_in_use;  // the inputs and the model
     const double t = best_seconds(w.run, repeat);
-    const uint64_t peak = tg::runtime_stats().peak_bytes;
+    const uint64_t peak = tg::runtime_stats().peak_bytes - before;
     std::vector<std::string> row = {w.label, fmt_time(t), fmt(w.work / t / (w.work == 1 ? 1 : 1e9), w.unit),
                                     fmt(static_cast<double>(peak) / 1e6, "MB")};
     if (torch) {
       std::string why;
-      const double tt = torch_seconds(w.torch_body, repeat, &why);
-      if (tt > 0) row.insert(row.end(), {fmt_time(tt), fmt(tt / t, "", 3)});
+      double tpeak = 0;
+      const double tt = torch_seconds(w.torch_body, repeat, &tpeak, &why);
+      if (tt > 0) row.insert(row.end(), {fmt_time(tt), fmt(tpeak / 1e6, "MB"), fmt(tt / t, "", 3)});
       else {
         for (char& c : why) c = c == '\n' ? ' ' : c;
-        row.insert(row.end(), {"failed: " + why, "-"});
+        row.insert(row.end(), {"failed: " + why, "-", "-"});
       }
     } else {
-      row.insert(row.end(), {"-", "-"});
+      row.insert(row.end(), {"-", "-", "-"});
     }
     rows.push_back(row);
   }

@@ -154,7 +154,8 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
     Tensor gt(cast(g->second, t->node->dtype));
     if (t->grad) {  // accumulate lazily; every 16th time realize, so the chain stays short
       gt = Tensor(add(node_of(*t->grad), node_of(gt)));
-      if (++t->grad_accumulations % 16 == 0) gt.realize();
+      // Realized as a detached value: the graphs (and activations) behind the sum are let go.
+      if (++t->grad_accumulations % 16 == 0) gt = Tensor(detach(node_of(gt))).realize();
     } else {
       t->grad_accumulations = 0;
     }

@@ -21,14 +21,20 @@ Optimizer::Optimizer(std::vector<Tensor> params, float lr_) : lr(lr_), params_(s
 void Optimizer::step() { step(std::vector<Tensor>{}); }
 
 void Optimizer::step(const std::vector<Tensor>& also_realize) {
+  // Each gradient is realized with the update and kept as a plain value: the backward graph
+  // behind it, and the activations that graph holds, are freed now, not at the next zero_grad.
   std::vector<Tensor> grads;
+  std::vector<detail::NodePtr> nodes;
   for (Tensor& p : params_) {
     auto g = p.grad();
     grads.push_back(g ? g->detach() : Tensor::zeros_like(p));
+    if (g) {
+      p.set_grad(grads.back());
+      nodes.push_back(grads.back().node());
+    }
   }
   std::vector<Tensor> next = update(grads);
   for (size_t i = 0; i < params_.size(); i++) params_[i].assign(next[i].cast(params_[i].dtype()));
-  std::vector<detail::NodePtr> nodes;
   for (Tensor& s : state_) nodes.push_back(s.node());
   for (Tensor& p : params_) nodes.push_back(p.node());
   for (Tensor& t : nn::internal::take_deferred()) nodes.push_back(t.node());  // e.g. BatchNorm's running stats

@@ -112,6 +112,86 @@ Tensor pad2d(const Tensor& x, const IntPair& p, Scalar value, const char* what) 
 
 }  // namespace detail
 
+namespace {
+
+// Up to this many kernel taps, conv2d gathers its patches with one shifted view per tap;
+// larger kernels use the repeat-based windows (their patch kernel would grow with every tap).
+constexpr int64_t kMaxIm2colTaps = 64;
+
+// Elements start, start + step, ... (count of them) of dim `dim`, as a view.
+Tensor strided_slice(const Tensor& x, int64_t dim, int64_t start, int64_t count, int64_t step) {
+  const size_t d = static_cast<size_t>(dim);
+  const Dims dims = x.shape().dims();
+  const int64_t size = dims[d];
+  Ranges r;
+  for (int64_t v : dims) r.push_back({0, v});
+  const int64_t end = std::min(size, start + count * step);
+  r[d] = {start, end};
+  Tensor y = x.shrink(r);
+  if (step == 1) return y;
+  std::vector<std::pair<int64_t, int64_t>> pads(dims.size(), {0, 0});
+  pads[d] = {0, count * step - (end - start)};  // never read: only every step-th element is kept
+  Dims split = y.shape().dims();
+  split[d] = count * step;
+  split.insert(split.begin() + static_cast<std::ptrdiff_t>(d) + 1, step);
+  split[d] = count;
+  y = y.pad(pads).reshape(Shape(split));
+  Ranges keep;
+  for (int64_t v : split) keep.push_back({0, v});
+  keep[d + 1] = {0, 1};
+  Dims out = dims;
+  out[d] = count;
+  return y.shrink(keep).reshape(Shape(out));
+}
+
+// conv2d as im2col + matmul: the patches (N, OH, OW, C_in, kH*kW) are gathered by one fused
+// kernel of kH*kW shifted views and made contiguous, so the product is a plain matmul that
+// devices with a matmul fast path (oneDNN) run as a GEMM. The gradient of the gather is the
+// same fused sum of shifted views (col2im), again one kernel.
+Tensor conv_im2col(const Tensor& x, const Tensor& weight, const Dims& s, const Dims& d, int64_t groups) {
+  const Dims xs = x.shape().dims(), ws = weight.shape().dims();
+  const int64_t bs = xs[0], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
+  for (size_t j = 0; j < 2; j++)
+    if (s[j] <= 0 || d[j] <= 0) throw Error("conv2d: stride and dilation must be positive");
+  const int64_t kext_h = d[0] * (kh - 1) + 1, kext_w = d[1] * (kw - 1) + 1;
+  if (kext_h > xs[2] || kext_w > xs[3])
+    throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
+                pair_str({d[0], d[1]}) + ") is larger than the padded input " + x.shape().to_string());
+  const int64_t oy = ceildiv(xs[2] - kext_h + 1, s[0]), ox = ceildiv(xs[3] - kext_w + 1, s[1]);
+  const Tensor xt = x.permute({0, 2, 3, 1});  // (N, H, W, C_in): channels innermost in every patch row
+  std::vector<Tensor> taps;
+  for (int64_t ky = 0; ky < kh; ky++)
+    for (int64_t kx = 0; kx < kw; kx++)
+      taps.push_back(strided_slice(strided_slice(xt, 1, ky * d[0], oy, s[0]), 2, kx * d[1], ox, s[1]));
+  const int64_t p = bs * oy * ox, k = cin * kh * kw, rcout = cout / groups;
+  Tensor cols = stack(taps, -1).contiguous().reshape({p, groups, k});  // (N*OH*OW, groups, C_in*kH*kW)
+  Tensor w = weight.reshape({groups, rcout, k});
+  Tensor out;
+  if (groups == 1) {
+    out = cols.reshape({p, k}).matmul(w.reshape({rcout, k}).transpose());  // (P, C_out)
+  } else {
+    out = cols.permute({1, 0, 2}).matmul(w.permute({0, 2, 1}))  // (groups, P, C_out / groups)
+              .permute({1, 0, 2});
+  }
+  return out.reshape({bs, oy, ox, cout}).permute({0, 3, 1, 2});
+}
+
+// conv2d over tinygrad-style windows (pool_windows), multiplied and summed in one reduce.
+Tensor conv_windows(const Tensor& x, const Tensor& weight, const Dims& s, const Dims& d, int64_t groups) {
+  const Dims ws = weight.shape().dims();
+  const int64_t bs = x.shape()[0], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
+  Tensor y = detail::pool_windows(x, {kh, kw}, s, d, "conv2d");  // (bs, cin_all, oy, ox, kh, kw)
+  const int64_t oy = y.shape()[2], ox = y.shape()[3], rcout = cout / groups;
+  y = y.reshape({bs, groups, cin, 1, oy, ox, kh, kw})
+          .expand({bs, groups, cin, rcout, oy, ox, kh, kw})
+          .permute({0, 1, 3, 4, 5, 2, 6, 7});  // (bs, groups, rcout, oy, ox, cin, kh, kw)
+  return (y * weight.reshape({1, groups, rcout, 1, 1, cin, kh, kw}))
+      .sum(Axes(std::vector<int64_t>{-1, -2, -3}), true)
+      .reshape({bs, cout, oy, ox});
+}
+
+}  // namespace
+
 Tensor Tensor::pool2d_windows(IntPair kernel, IntPair stride, IntPair dilation) const {
   return detail::pool_windows(*this, {kernel.h, kernel.w}, {stride.h, stride.w}, {dilation.h, dilation.w},
                               "pool2d_windows");
@@ -123,7 +203,7 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
     throw Error("conv2d: needs input (N, C_in, H, W) and weight (C_out, C_in / groups, kH, kW), got " +
                 shape().to_string() + " and " + weight.shape().to_string());
   Dims xs = shape().dims(), ws = weight.shape().dims();
-  const int64_t bs = xs[0], cin_all = xs[1], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
+  const int64_t cin_all = xs[1], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
   if (groups <= 0) throw Error("conv2d: groups must be positive, got " + std::to_string(groups));
   if (groups * cin != cin_all || cout % groups != 0)
     throw Error("conv2d: input " + shape().to_string() + " and weight " + weight.shape().to_string() + " with groups=" +
@@ -132,15 +212,14 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
   if (bias && (bias->ndim() != 1 || bias->shape()[0] != cout))
     throw Error("conv2d: bias must have shape (" + std::to_string(cout) + "), got " + bias->shape().to_string());
   Tensor x = detail::pad2d(*this, padding, 0.0f, "conv2d");
-  x = detail::pool_windows(x, {kh, kw}, {stride.h, stride.w}, {dilation.h, dilation.w}, "conv2d");  // (bs, cin_all, oy, ox, kh, kw)
-  const int64_t oy = x.shape()[2], ox = x.shape()[3], rcout = cout / groups;
-  x = x.reshape({bs, groups, cin, 1, oy, ox, kh, kw})
-          .expand({bs, groups, cin, rcout, oy, ox, kh, kw})
-          .permute({0, 1, 3, 4, 5, 2, 6, 7});  // (bs, groups, rcout, oy, ox, cin, kh, kw)
-  Tensor out = (x * weight.reshape({1, groups, rcout, 1, 1, cin, kh, kw}))
-                   .sum(Axes(std::vector<int64_t>{-1, -2, -3}), true)
-                   .reshape({bs, cout, oy, ox});
-  return bias ? out + bias->reshape({1, cout, 1, 1}) : out;
+  if (kh * kw > kMaxIm2colTaps) {
+    Tensor out = conv_windows(x, weight, {stride.h, stride.w}, {dilation.h, dilation.w}, groups);
+    return bias ? out + bias->reshape({1, cout, 1, 1}) : out;
+  }
+  // The product comes out channels-last (N, OH, OW, C_out); the bias is added as it is stored
+  // back channels-first, so what follows (activations, pooling) reads contiguous memory.
+  Tensor out = conv_im2col(x, weight, {stride.h, stride.w}, {dilation.h, dilation.w}, groups);
+  return (bias ? out + bias->reshape({1, cout, 1, 1}) : out).contiguous();
 }
 
 }  // namespace tg
