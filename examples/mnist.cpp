@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
     std::vector<int64_t> order(static_cast<size_t>(n_train));
     long step = 0;
+    const auto train_start = std::chrono::steady_clock::now();
     for (int epoch = 0; epoch < o.epochs && step < total; ++epoch) {
       Tensor::training = true;
       std::iota(order.begin(), order.end(), 0);
@@ -176,6 +177,11 @@ int main(int argc, char** argv) {
       }
     }
 
+    tg::synchronize();
+    const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+    if (step > 0)
+      std::printf("%s: trained %ld steps in %.2f s (%.1f steps/s)\n", o.model.c_str(), step, train_s,
+                  static_cast<double>(step) / train_s);
     Tensor::training = false;
     tg::NoGrad no_grad;
     int64_t correct = 0;

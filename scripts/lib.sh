@@ -1,8 +1,7 @@
 # Shared by scripts/demo.sh and scripts/test.sh (sourced, not run).
 
-# The Debian 12 packages tg's build, tests and demo need. The plugins beyond ref are built when
-# asked for (-DTG_WITH_ONEDNN=ON etc.; the demo builds onednn); their packages are listed too, so
-# asking works on a fresh machine.
+# The Debian 12 packages tg's build, tests and demo need: the onednn plugin is built by default,
+# and test.sh builds the opencl and hip plugins too.
 TG_APT_PACKAGES=(
   cmake g++ ninja-build                                       # the build
   libboost-dev libboost-program-options-dev                   # core (Boost.DLL) and the tg tool

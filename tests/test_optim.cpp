@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "nn_test_util.hpp"
 
@@ -23,26 +25,62 @@ std::vector<double> grad_of(const std::vector<double>& p) {
   return g;
 }
 
+// Trains one parameter of each dtype in dtypes, all in one optimizer (each starts at kStart, with
+// its own copy of the loss, so each follows the single-parameter reference); returns, per
+// parameter, its values after each step.
 template <typename Opt, typename... Args>
-std::vector<std::vector<double>> run(int steps, Args... args) {
-  Tensor p(std::vector<float>(kStart.begin(), kStart.end()), tg::Shape({3}));
-  Tensor c(std::vector<float>(kC.begin(), kC.end()), tg::Shape({3}), TensorOptions{std::nullopt, std::nullopt, false});
-  Opt opt({p}, args...);
-  std::vector<std::vector<double>> out;
+std::vector<std::vector<std::vector<double>>> run_dtypes(const std::vector<DType>& dtypes, int steps, Args... args) {
+  std::vector<Tensor> ps, cs;
+  for (DType dt : dtypes) {
+    ps.push_back(Tensor(kStart, tg::Shape({3}), TensorOptions{dt, std::nullopt, std::nullopt}));
+    cs.push_back(Tensor(kC, tg::Shape({3}), TensorOptions{dt, std::nullopt, false}));
+  }
+  Opt opt(ps, args...);
+  std::vector<std::vector<std::vector<double>>> out(ps.size());
   for (int s = 0; s < steps; ++s) {
     opt.zero_grad();
-    ((c * p * p).sum() + p.sum()).backward();
+    Tensor loss;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      Tensor term = (cs[i] * ps[i] * ps[i]).sum() + ps[i].sum();
+      loss = i == 0 ? term : loss + term;
+    }
+    loss.backward();
     opt.step();
-    out.push_back(p.to_vector<double>());
+    for (size_t i = 0; i < ps.size(); ++i) {
+      EXPECT_EQ(ps[i].dtype(), dtypes[i]) << "step " << s + 1;
+      out[i].push_back(ps[i].to_vector<double>());
+    }
   }
   return out;
 }
 
-void expect_steps(const std::vector<std::vector<double>>& got, const std::vector<std::vector<double>>& want) {
+template <typename Opt, typename... Args>
+std::vector<std::vector<double>> run(int steps, Args... args) {
+  return run_dtypes<Opt>({DType::float32}, steps, args...)[0];
+}
+
+void expect_steps(const std::vector<std::vector<double>>& got, const std::vector<std::vector<double>>& want,
+                  double tol = 2e-5) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t s = 0; s < got.size(); ++s)
     for (size_t i = 0; i < got[s].size(); ++i)
-      EXPECT_NEAR(got[s][i], want[s][i], 2e-5 * (1 + std::fabs(want[s][i]))) << "step " << s + 1 << ", element " << i;
+      EXPECT_NEAR(got[s][i], want[s][i], tol * (1 + std::fabs(want[s][i]))) << "step " << s + 1 << ", element " << i;
+}
+
+// float16 and float64 parameters, alone and together in one optimizer, against the float64
+// reference: the moments and the update are float32 (float64), cast back by step(). float16
+// rounds the parameter (and its gradient) to 11 bits every step.
+template <typename Opt, typename... Args>
+void expect_low_and_high_precision(const std::vector<std::vector<double>>& want, Args... args) {
+  const std::vector<std::vector<DType>> cases{{DType::float16}, {DType::float64}, {DType::float64, DType::float16}};
+  for (const std::vector<DType>& dtypes : cases) {
+    auto got = run_dtypes<Opt>(dtypes, static_cast<int>(want.size()), args...);
+    for (size_t i = 0; i < dtypes.size(); ++i) {
+      SCOPED_TRACE(std::string(tg::dtype_name(dtypes[i])) + " parameter " + std::to_string(i + 1) + " of " +
+                   std::to_string(dtypes.size()));
+      expect_steps(got[i], want, dtypes[i] == DType::float16 ? 2e-3 : 1e-6);
+    }
+  }
 }
 
 std::vector<std::vector<double>> sgd_ref(int steps, double lr, double mom, double wd, bool nesterov) {
@@ -125,6 +163,20 @@ TEST(Optim, LambWeightDecay) {
 }
 TEST(Optim, LambAdamMode) {
   expect_steps(run<optim::LAMB>(4, 0.05f, 0.9f, 0.999f, 1e-6f, 0.01f, true), lamb_ref(4, 0.05, 0.9, 0.999, 1e-6, 0.01, true));
+}
+TEST(Optim, AdamFloat16AndFloat64) {
+  expect_low_and_high_precision<optim::Adam>(adam_ref(5, 0.1, 0.9, 0.999, 1e-8, 0), 0.1f);
+}
+TEST(Optim, AdamWFloat16AndFloat64) {
+  expect_low_and_high_precision<optim::AdamW>(adam_ref(5, 0.1, 0.9, 0.999, 1e-8, 0.1), 0.1f, 0.9f, 0.999f, 1e-8f, 0.1f);
+}
+TEST(Optim, LambFloat16AndFloat64) {
+  expect_low_and_high_precision<optim::LAMB>(lamb_ref(5, 0.05, 0.9, 0.99, 1e-6, 0.1, false), 0.05f, 0.9f, 0.99f, 1e-6f,
+                                             0.1f);
+}
+TEST(Optim, LambAdamModeFloat16AndFloat64) {
+  expect_low_and_high_precision<optim::LAMB>(lamb_ref(4, 0.05, 0.9, 0.999, 1e-6, 0.01, true), 0.05f, 0.9f, 0.999f,
+                                             1e-6f, 0.01f, true);
 }
 TEST(Optim, LambTrustRatioOneForZeroParams) {
   Tensor p = Tensor::zeros({2});

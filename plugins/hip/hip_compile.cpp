@@ -7,8 +7,13 @@
 
 namespace tg::hip {
 
-std::vector<char> HipDevice::code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
-                                         bool* from_cache) {
+namespace {
+// hiprtc hands out chars; the cache keeps bytes.
+std::vector<unsigned char> bytes_of(const std::vector<char>& code) { return {code.begin(), code.end()}; }
+}  // namespace
+
+std::vector<unsigned char> HipDevice::code_object(const tg::render::Kernel& k, const tg_kir_program& program,
+                                                  uint64_t key, bool* from_cache) {
   std::string corrupt;
   if (auto code = cache_.load(key, &corrupt)) {
     *from_cache = true;
@@ -19,7 +24,7 @@ std::vector<char> HipDevice::code_object(const tg::render::Kernel& k, const tg_k
     host_.log(TG_LOG_WARNING, "hip: ignoring corrupt cache entry " + cache_.path_of(key) + ": " + corrupt + "; rebuilding it");
   *from_cache = false;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<char> code = compile_kernel(k, entry_.gpu.arch, program);
+  std::vector<unsigned char> code = bytes_of(compile_kernel(k, entry_.gpu.arch, program));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   const std::string stored = cache_.store(key, code);
   host_.log(TG_LOG_DEBUG, "hip: " + k.entry + ": compiled with hiprtc for " + entry_.gpu.arch + " (" + k.strategy + ") in " +
@@ -38,10 +43,10 @@ std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
   std::string key_text = "tg-hip-1|" + identity_ + "|";
   for (const std::string& o : compile_options(entry_.gpu.arch)) key_text += o + " ";
   key_text += "|" + k.source;
-  const uint64_t key = fnv1a(key_text.data(), key_text.size());
+  const uint64_t key = tg::sdk::fnv1a(key_text.data(), key_text.size());
 
   bool from_cache = false;
-  std::vector<char> code = code_object(k, program, key, &from_cache);
+  std::vector<unsigned char> code = code_object(k, program, key, &from_cache);
   use();
   hipError_t err = hipModuleLoadData(&out->module, code.data());
   if (err != hipSuccess && from_cache) {
@@ -49,7 +54,7 @@ std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
     // checksum): compile again rather than fail.
     host_.log(TG_LOG_WARNING, "hip: the runtime rejected cached code object " + cache_.path_of(key) + " (" +
                                   hip_error_text(err) + "); compiling it again");
-    code = compile_kernel(k, entry_.gpu.arch, program);
+    code = bytes_of(compile_kernel(k, entry_.gpu.arch, program));
     cache_.store(key, code);
     err = hipModuleLoadData(&out->module, code.data());
   }

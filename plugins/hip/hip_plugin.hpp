@@ -2,15 +2,15 @@
 // The HIP plugin's classes, written against the SDK helper (tg/plugin.hpp): every AMD GPU the
 // HIP runtime finds; buffers are hipMalloc memory; executables are kernels rendered by tg::render
 // to HIP C++, compiled with hiprtc for the GPU's gcnArchName (hip_codegen.hpp), cached on disk
-// (code_cache.hpp) and loaded with hipModuleLoadData. Every device has one in-order stream.
+// (tg/disk_cache.hpp) and loaded with hipModuleLoadData. Every device has one in-order stream.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "code_cache.hpp"
 #include "hip.hpp"
 #include "hip_codegen.hpp"
+#include "tg/disk_cache.hpp"
 #include "tg/plugin.hpp"
 #include "tg/render.hpp"
 #include "uploads.hpp"
@@ -62,8 +62,8 @@ class HipDevice {
 
  private:
   void use() const;  // makes this GPU the calling thread's current HIP device
-  std::vector<char> code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
-                                bool* from_cache);
+  std::vector<unsigned char> code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
+                                         bool* from_cache);
 
   tg::sdk::Host host_;
   DeviceEntry entry_;
@@ -71,7 +71,9 @@ class HipDevice {
   tg::render::Target target_;
   hipStream_t stream_ = nullptr;
   Uploads uploads_;
-  CodeCache cache_;
+  // $TG_CACHE_DIR/hip/<key>.co, files starting "TGHIPCO1"; the key hashes identity_, the
+  // compile options and the kernel source.
+  tg::sdk::DiskCache cache_;
 };
 
 class HipPlugin {

@@ -78,7 +78,7 @@ std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
   for (uint32_t q = 0; q < program.n_params; ++q) out->elem_size.push_back(tg::sdk::dtype_size(program.params[q].dtype));
 
   const std::string key_text = "tg-opencl-1|" + identity_ + "|" + build_options_ + "|" + k.source;
-  const uint64_t key = fnv1a(key_text.data(), key_text.size());
+  const uint64_t key = tg::sdk::fnv1a(key_text.data(), key_text.size());
   std::string corrupt;
   if (auto binary = cache_.load(key, &corrupt)) {
     out->program = build_from_binary(*binary, &corrupt);

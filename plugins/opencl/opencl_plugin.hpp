@@ -1,14 +1,14 @@
 #pragma once
 // The OpenCL plugin's classes, written against the SDK helper (tg/plugin.hpp): every device of
 // every platform the ICD loader finds; buffers are cl_mem; executables are kernels rendered by
-// tg::render to OpenCL C, built with clBuildProgram and cached on disk (binary_cache.hpp).
+// tg::render to OpenCL C, built with clBuildProgram and cached on disk (tg/disk_cache.hpp).
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "binary_cache.hpp"
 #include "cl.hpp"
+#include "tg/disk_cache.hpp"
 #include "tg/plugin.hpp"
 #include "tg/render.hpp"
 
@@ -70,7 +70,9 @@ class OpenclDevice {
   std::string build_options_;
   std::string identity_;  // device, driver and platform versions: part of every cache key
   uint64_t max_alloc_ = 0;
-  BinaryCache cache_;
+  // $TG_CACHE_DIR/opencl/<key>.bin, files starting "TGCLBIN1"; the key hashes identity_, the
+  // build options and the kernel source.
+  tg::sdk::DiskCache cache_;
 };
 
 class OpenclPlugin {

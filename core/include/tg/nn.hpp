@@ -155,6 +155,10 @@ namespace functional {
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
 }  // namespace functional
 
+namespace internal {
+class AdamMoments;  // Adam's b1^t, b2^t, m and v (core/src/nn/adam_moments.hpp)
+}  // namespace internal
+
 namespace optim {
 
 class Optimizer {
@@ -189,7 +193,8 @@ class SGD : public Optimizer {
   std::vector<Tensor> buf_;
 };
 
-// Adam and AdamW (decoupled weight decay), PyTorch's update rule with bias correction.
+// Adam and AdamW (decoupled weight decay), PyTorch's update rule with bias correction. The
+// moments and the update are float32 (float64 for float64 parameters) for any parameter dtype.
 class AdamW : public Optimizer {
  public:
   AdamW(std::vector<Tensor> params, float lr = 1e-3f, float b1 = 0.9f, float b2 = 0.999f, float eps = 1e-8f,
@@ -197,9 +202,8 @@ class AdamW : public Optimizer {
 
  private:
   std::vector<Tensor> update(const std::vector<Tensor>& grads) override;
-  float b1_, b2_, eps_, weight_decay_;
-  Tensor b1_t_, b2_t_;  // b1^t and b2^t on the device, so every step runs the same kernels
-  std::vector<Tensor> m_, v_;
+  float eps_, weight_decay_;
+  std::shared_ptr<internal::AdamMoments> moments_;
 };
 
 class Adam : public AdamW {
@@ -218,10 +222,9 @@ class LAMB : public Optimizer {
 
  private:
   std::vector<Tensor> update(const std::vector<Tensor>& grads) override;
-  float b1_, b2_, eps_, weight_decay_;
+  float eps_, weight_decay_;
   bool adam_;
-  Tensor b1_t_, b2_t_;
-  std::vector<Tensor> m_, v_;
+  std::shared_ptr<internal::AdamMoments> moments_;
 };
 
 }  // namespace optim

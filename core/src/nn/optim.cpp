@@ -1,10 +1,10 @@
 // Optimizers: PyTorch's update rules, built lazily and realized together in step().
 #include <cmath>
 
+#include "nn/adam_moments.hpp"
 #include "nn/deferred.hpp"
 #include "schedule/schedule.hpp"
 #include "tensor/impl.hpp"
-#include "tg/device.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn::optim {
@@ -73,30 +73,16 @@ std::vector<Tensor> SGD::update(const std::vector<Tensor>& grads) {
 }
 
 AdamW::AdamW(std::vector<Tensor> params, float lr_, float b1, float b2, float eps, float weight_decay)
-    : Optimizer(std::move(params), lr_), b1_(b1), b2_(b2), eps_(eps), weight_decay_(weight_decay) {
-  std::string dev = params_.empty() ? Device::default_device() : params_[0].device();
-  TensorOptions o{DType::float32, dev, false};
-  b1_t_ = Tensor::ones({1}, o).contiguous().realize();
-  b2_t_ = Tensor::ones({1}, o).contiguous().realize();
-  state_ = {b1_t_, b2_t_};
-  for (Tensor& p : params_) {
-    m_.push_back(Tensor::zeros_like(p, {std::nullopt, std::nullopt, false}).contiguous().realize());
-    v_.push_back(Tensor::zeros_like(p, {std::nullopt, std::nullopt, false}).contiguous().realize());
-    state_.push_back(m_.back());
-    state_.push_back(v_.back());
-  }
+    : Optimizer(std::move(params), lr_), eps_(eps), weight_decay_(weight_decay) {
+  moments_ = std::make_shared<internal::AdamMoments>(params_, b1, b2, state_);
 }
 
 std::vector<Tensor> AdamW::update(const std::vector<Tensor>& grads) {
-  b1_t_.assign(b1_t_ * b1_);
-  b2_t_.assign(b2_t_ * b2_);
+  moments_->next_step();
   std::vector<Tensor> out;
   for (size_t i = 0; i < params_.size(); i++) {
-    Tensor g = grads[i].cast(DType::float32);
-    m_[i].assign(m_[i] * b1_ + g * (1.0f - b1_));
-    v_[i].assign(v_[i] * b2_ + g.square() * (1.0f - b2_));
-    Tensor m_hat = m_[i] / (1.0f - b1_t_), v_hat = v_[i] / (1.0f - b2_t_);
-    Tensor p = params_[i].detach();
+    auto [m_hat, v_hat] = moments_->corrected(i, grads[i]);
+    Tensor p = params_[i].detach().cast(moments_->dtype(i));
     if (weight_decay_ != 0) p = p * (1.0f - lr * weight_decay_);
     out.push_back(p - m_hat * lr / (v_hat.sqrt() + eps_));
   }
