@@ -101,7 +101,9 @@ std::vector<uint8_t> host(const Tensor& t) {
 class Progress {
  public:
   Progress(long total, std::string label) : total_(total), label_(std::move(label)), tty_(isatty(2) != 0) {}
-  void update(long done, float loss) {
+  // loss() is only called when the bar is drawn: reading the loss waits for the device.
+  template <typename LossFn>
+  void update(long done, LossFn loss) {
     auto now = std::chrono::steady_clock::now();
     double since_draw = std::chrono::duration<double>(now - last_draw_).count();
     bool last = done == total_;
@@ -115,7 +117,7 @@ class Progress {
     std::string bar(static_cast<size_t>(fill), '#');
     bar.resize(width, '.');
     std::fprintf(stderr, "%s%s [%s] %ld/%ld  loss %.4f  %.2f steps/s  ETA %ld:%02ld%s", tty_ ? "\r" : "", label_.c_str(),
-                 bar.c_str(), done, total_, loss, rate, eta / 60, eta % 60, tty_ && !last ? "" : "\n");
+                 bar.c_str(), done, total_, static_cast<double>(loss()), rate, eta / 60, eta % 60, tty_ && !last ? "" : "\n");
     std::fflush(stderr);
   }
 
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
         opt.zero_grad();
         loss.backward();
         opt.step({loss});
-        bar.update(s + 1, loss.item<float>());
+        bar.update(s + 1, [&] { return loss.item<float>(); });
       }
     }
 

@@ -346,7 +346,7 @@ void Gen::emit_output(const Ctx& c) {
   emit_nodes(stores, c, true);
 }
 
-constexpr int kLanes = 16;  // independent accumulators of a reduction along the innermost dim
+constexpr int kLanes = 32;  // independent accumulators of a reduction along the innermost dim
 
 // The file's head and the kernel's opening: includes, helpers, the typed buffer pointers.
 void Gen::emit_prologue() {
