@@ -70,8 +70,9 @@ export TG_CACHE_DIR=$tmp/tg-cache
 # program is compiled to C at once (by default a program runs on the plugin's interpreter until
 # its second launch, and most test programs run once), so the suite checks the compiled kernels.
 # With sanitizers, LeakSanitizer's tracer crashes at exit in processes that ran oneDNN's or
-# PoCL's worker threads ("Tracer caught signal 11"), so the onednn and opencl passes check memory
-# errors and undefined behaviour but not leaks; the ref pass checks leaks too.
+# PoCL's worker threads ("Tracer caught signal 11"), so the onednn and opencl passes (and the app
+# run on those devices) check memory errors and undefined behaviour but not leaks; the ref pass
+# checks leaks too.
 plugin_pass_env=()
 [ -n "$sanitize" ] && plugin_pass_env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
 run_ctest() {
@@ -158,7 +159,7 @@ run_app_everywhere() {
   local d ok=0
   for d in $(env -u TG_DEVICE -u TG_PLUGIN_PATH "$prefix/bin/tg" devices |
              awk 'NF == 0 { exit } NR > 1 && $3 == "yes" && $1 != "ref" { print $1 ":" $2 }'); do
-    if env -u TG_PLUGIN_PATH TG_DEVICE="$d" "$1/seed" >"$tmp/seed-$d.log" 2>&1; then
+    if env -u TG_PLUGIN_PATH "${plugin_pass_env[@]}" TG_DEVICE="$d" "$1/seed" >"$tmp/seed-$d.log" 2>&1; then
       echo "  $d: ok"
     else
       echo "  $d: FAILED (exit $?):"
