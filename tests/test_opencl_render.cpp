@@ -240,19 +240,32 @@ TEST_F(OpenclVsRef, StridedNegativeAndBroadcastViews) {
   check(p);
 }
 
+// The sizes of a reduction of `shape` over the axes bitmask: all elements, the outputs, and the
+// output's row-major strides over the full shape (0 on reduced axes).
+struct ReducedSpace {
+  int64_t numel = 1, out_numel = 1;
+  std::vector<int64_t> out_strides;
+};
+ReducedSpace reduced_space(const std::vector<int64_t>& shape, int64_t axes) {
+  ReducedSpace r;
+  r.out_strides.assign(shape.size(), 0);
+  for (size_t k = shape.size(); k-- > 0;) {
+    r.numel *= shape[k];
+    if ((axes >> k) & 1) continue;
+    r.out_strides[k] = r.out_numel;
+    r.out_numel *= shape[k];
+  }
+  return r;
+}
+
 // A reduce program: x (shape) reduced over `axes`, then out = reduced * y + 1 at the outputs.
 Program reduce_program(const std::string& name, std::vector<int64_t> shape, int64_t axes, int32_t op, uint32_t d) {
   Program p;
   p.name = name;
   p.shape = shape;
-  int64_t numel = 1, out_numel = 1;
-  std::vector<int64_t> out_strides(shape.size(), 0);
-  for (size_t k = shape.size(); k-- > 0;) {
-    numel *= shape[k];
-    if ((axes >> k) & 1) continue;
-    out_strides[k] = out_numel;
-    out_numel *= shape[k];
-  }
+  const ReducedSpace rs = reduced_space(shape, axes);
+  const int64_t numel = rs.numel, out_numel = rs.out_numel;
+  const std::vector<int64_t>& out_strides = rs.out_strides;
   int x = p.load(p.param(d, R, numel), p.contiguous(shape));
   int r = p.reduce(op, axes, x);
   int y = p.load(p.param(d, R, out_numel), p.view(out_strides));
@@ -267,14 +280,9 @@ Program reduces_program(const std::string& name, std::vector<int64_t> shape, int
   Program p;
   p.name = name;
   p.shape = shape;
-  int64_t numel = 1, out_numel = 1;
-  std::vector<int64_t> out_strides(shape.size(), 0);
-  for (size_t k = shape.size(); k-- > 0;) {
-    numel *= shape[k];
-    if ((axes >> k) & 1) continue;
-    out_strides[k] = out_numel;
-    out_numel *= shape[k];
-  }
+  const ReducedSpace rs = reduced_space(shape, axes);
+  const int64_t numel = rs.numel, out_numel = rs.out_numel;
+  const std::vector<int64_t>& out_strides = rs.out_strides;
   int x = p.load(p.param(d, R, numel), p.contiguous(shape));
   for (int32_t op : ops) p.store(p.param(d, W, out_numel), p.view(out_strides), p.reduce(op, axes, x));
   return p;
