@@ -98,6 +98,20 @@ TEST(OpenclErrors, AllocationFailuresAreOutOfMemory) {
   }
 }
 
+TEST(OpenclOptions, KernelStyleIsTakenAndAnythingElseIsAnErrorNamingTheOptions) {
+  for (const char* good : {"kernels=gpu", "kernels=cpu", ""}) {
+    Plugin plugin(opencl_path(), good);
+    ASSERT_NE(plugin.api(), nullptr) << plugin.load_error();
+    EXPECT_TRUE(plugin.init_status().ok()) << good << ": " << plugin.init_status();
+  }
+  Plugin bad(opencl_path(), "kernels=tpu");
+  ASSERT_NE(bad.api(), nullptr) << bad.load_error();
+  const Status s = bad.init_status();
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  EXPECT_THAT(s.message, HasSubstr("unknown option \"kernels=tpu\""));
+  EXPECT_THAT(s.message, HasSubstr("kernels=cpu|gpu"));
+}
+
 TEST_F(Opencl, DevicesHaveNamesAndCaps) {
   uint32_t count = 0;
   TG_ASSERT_OK(take(api()->device_count(plugin_->plugin(), &count)));

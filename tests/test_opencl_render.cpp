@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -99,7 +100,9 @@ class OpenclVsRef : public ::testing::Test {
     ASSERT_NE(ref_->api(), nullptr) << ref_->load_error();
     TG_ASSERT_OK(ref_->init_status());
     TG_ASSERT_OK(ref_->open());
-    ocl_ = std::make_unique<Plugin>(plugin_path("TG_OPENCL_PLUGIN", TG_OPENCL_PLUGIN_PATH));
+    // ctest runs this suite twice: as is, and with kernels=gpu (GPU-style kernels on PoCL).
+    const char* options = std::getenv("TG_PLUGIN_OPTIONS_OPENCL");
+    ocl_ = std::make_unique<Plugin>(plugin_path("TG_OPENCL_PLUGIN", TG_OPENCL_PLUGIN_PATH), options ? options : "");
     ASSERT_NE(ocl_->api(), nullptr) << ocl_->load_error();
     TG_ASSERT_OK(ocl_->init_status());
     TG_ASSERT_OK(ocl_->open());
@@ -309,22 +312,27 @@ TEST_F(OpenclVsRef, EmptyReductionsGiveTheIdentity) {
     check(reduces_program(std::string("empty_") + tg::sdk::dtype_name(d), {3, 0}, 2, kReduceOps, d));
 }
 
+// Inputs for reductions that add in another order than the reference: float values are
+// multiples of 1/8 in [-1, 1], so every partial sum (below 2^20 in size) is exact and the order
+// cannot show; integer sums wrap the same in any order.
+std::vector<std::byte> order_free_values(uint32_t d, int64_t n) {
+  std::mt19937 rng(7);
+  std::vector<std::byte> x = random_values(rng, d, n);
+  for (int64_t i = 0; is_float(d) && i < n; ++i) {
+    const double v = static_cast<double>(static_cast<int>(rng() % 17) - 8) / 8.0;
+    if (d == F32) { float f = static_cast<float>(v); std::memcpy(x.data() + i * 4, &f, 4); }
+    else if (d == F64) std::memcpy(x.data() + i * 8, &v, 8);
+    else { uint16_t h = d == F16 ? tg_double_to_half(v) : tg_double_to_bfloat16(v); std::memcpy(x.data() + i * 2, &h, 2); }
+  }
+  return x;
+}
+
 TEST_F(OpenclVsRef, LargeReductionsUseLocalMemoryAndMatch) {
   // Few outputs, long rows: a work-group per output adds partial results in a tree, in another
-  // order than the reference. Float inputs are multiples of 1/8 in [-1, 1], so every partial sum
-  // is exact and the order cannot show; integer sums wrap the same in any order.
-  for (uint32_t d : {F32, F16, BF16, I32, I64, U8, BOOL}) {
-    Program p = reduces_program(std::string("big_") + tg::sdk::dtype_name(d), {3, 5000}, 2,
-                                {TG_REDUCE_SUM, TG_REDUCE_MAX}, d);
-    std::mt19937 rng(7);
-    std::vector<std::byte> x = random_values(rng, d, 15000);
-    for (int64_t i = 0; is_float(d) && i < 15000; ++i) {
-      const double v = static_cast<double>(static_cast<int>(rng() % 17) - 8) / 8.0;
-      if (d == F32) { float f = static_cast<float>(v); std::memcpy(x.data() + i * 4, &f, 4); }
-      else { uint16_t h = d == F16 ? tg_double_to_half(v) : tg_double_to_bfloat16(v); std::memcpy(x.data() + i * 2, &h, 2); }
-    }
-    check(p, {x});
-  }
+  // order than the reference.
+  for (uint32_t d : {F32, F16, BF16, I32, I64, U8, BOOL})
+    check(reduces_program(std::string("big_") + tg::sdk::dtype_name(d), {3, 5000}, 2, {TG_REDUCE_SUM, TG_REDUCE_MAX}, d),
+          {order_free_values(d, 15000)});
   // A full reduction to one value; a reduction over a value that uses another (nested levels).
   check(reduces_program("all_max", {300, 700}, 3, {TG_REDUCE_MAX}, F32));
   Program nested;
@@ -336,6 +344,19 @@ TEST_F(OpenclVsRef, LargeReductionsUseLocalMemoryAndMatch) {
   int prod = nested.reduce(TG_REDUCE_PROD, 2, nested.binary(TG_KIR_AND, x, nested.iconst(I32, 1)));
   nested.store(nested.param(I32, W, 2), nested.view({1, 0}), nested.binary(TG_KIR_ADD, s, prod));
   check(nested);
+}
+
+TEST_F(OpenclVsRef, HugeReductionsIntoFewOutputsSplitAcrossWorkGroupsAndMatch) {
+  // Few outputs of very long reductions: several work-groups per output write partials, a second
+  // kernel adds them (reduce-split). Every dtype's sum and max, the epilogue reading another
+  // param at the outputs, a full reduction to one value over two axes, integer products.
+  for (uint32_t d : {F32, F16, BF16, F64, I32, I64, I8, U8, BOOL})
+    check(reduces_program(std::string("split_") + tg::sdk::dtype_name(d), {2, 300000}, 2, {TG_REDUCE_SUM, TG_REDUCE_MAX}, d),
+          {order_free_values(d, 600000)});
+  check(reduce_program("split_epilogue", {3, 200000}, 2, TG_REDUCE_SUM, F32), {order_free_values(F32, 600000)});
+  check(reduce_program("split_bool_epilogue", {3, 200000}, 2, TG_REDUCE_MAX, BOOL), {order_free_values(BOOL, 600000)});
+  check(reduces_program("split_all", {1000, 1001}, 3, {TG_REDUCE_SUM, TG_REDUCE_MAX}, F32), {order_free_values(F32, 1001000)});
+  check(reduces_program("split_prod", {1, 500000}, 3, {TG_REDUCE_PROD}, I32));
 }
 
 // C[b, m, n] = sum_k A[b, m, k] * B[k, n] (+ bias[n], relu), with A and B behind any strides.
@@ -435,6 +456,26 @@ TEST(Render, ChoosesAStrategyByShape) {
   EXPECT_EQ(strategy(binary_program("add", {TG_KIR_ADD}, F32)), "elementwise");
   EXPECT_EQ(strategy(reduce_program("r", {4096, 8}, 2, TG_REDUCE_SUM, F32)), "reduce-per-item");
   EXPECT_EQ(strategy(reduce_program("r", {2, 100000}, 2, TG_REDUCE_SUM, F32)), "reduce-group");
+  {
+    // A target that launches two kernels gets a split reduction, with its scratch size; a
+    // nested reduction (two levels) stays one work-group per output.
+    tg::render::Target two = t;
+    two.two_pass = true;
+    const Program p = reduce_program("r", {2, 1000000}, 2, TG_REDUCE_SUM, F32);
+    tg_kir_program prog = p.get();
+    const tg::render::Kernel k = tg::render::render(prog, two);
+    EXPECT_STREQ(k.strategy, "reduce-split");
+    EXPECT_EQ(k.finish_entry, k.entry + "_finish");
+    const uint64_t groups = k.launch.global[0] / k.launch.local[0];
+    EXPECT_EQ(groups % 2, 0u);
+    EXPECT_GE(groups, 4u);
+    EXPECT_EQ(k.scratch_bytes, (groups * 4 + 7) / 8 * 8);  // one float partial per group
+    EXPECT_GE(k.finish_launch.global[0], 2u);
+    const Program small = reduce_program("r", {2, 5000}, 2, TG_REDUCE_SUM, F32);
+    tg_kir_program small_prog = small.get();
+    EXPECT_STREQ(tg::render::render(small_prog, two).strategy, "reduce-group");  // too short to split
+    EXPECT_TRUE(tg::render::render(small_prog, two).finish_entry.empty());
+  }
   EXPECT_EQ(strategy(matmul_program("m", 1, 128, 128, 128, false, false, true)), "matmul");
   EXPECT_EQ(strategy(matmul_program("m", 1, 4, 4, 4, false, false, false)), "reduce-per-item");  // too small to tile
   const Program mm = matmul_program("m", 2, 100, 70, 64, false, false, false);

@@ -202,14 +202,7 @@ uint64_t physical_memory() {
 
 Options parse_options(const std::string& text, const tg::sdk::Host& host) {
   Options o;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t end = std::min(text.find(';', pos), text.size());
-    const std::string item = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    const std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
+  for (const auto& [key, value] : tg::sdk::option_items(text)) {
     if (key == "jit" && (value == "0" || value == "1" || value == "2")) {
       o.jit = value[0] - '0';
       continue;
@@ -218,7 +211,7 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
       (key == "matmul" ? o.matmul : o.dump) = value == "1";
       continue;
     }
-    throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + item +
+    throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
                                                "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1 and dump=0|1");
   }
   (void)host;

@@ -70,6 +70,23 @@ std::vector<unsigned char> OpenclDevice::binary_of(cl_program program) {
   return binary;
 }
 
+cl_kernel OpenclDevice::create_kernel(cl_program program, const std::string& entry, const tg::render::Launch& launch,
+                                      const char* strategy) {
+  cl_int err = CL_SUCCESS;
+  cl_kernel kernel = clCreateKernel(program, entry.c_str(), &err);
+  cl_check(err, "clCreateKernel " + entry);
+  // The kernel was compiled for one work-group size; a device may allow less for this kernel.
+  size_t most = 0;
+  err = clGetKernelWorkGroupInfo(kernel, device_, CL_KERNEL_WORK_GROUP_SIZE, sizeof most, &most, nullptr);
+  const size_t need = size_t{launch.local[0]} * launch.local[1] * launch.local[2];
+  if (err != CL_SUCCESS || need > most) clReleaseKernel(kernel);
+  cl_check(err, "clGetKernelWorkGroupInfo");
+  if (need > most)
+    throw Failure(TG_ERR_UNSUPPORTED, "opencl: kernel " + entry + " (" + strategy + ") needs work-groups of " +
+                                          std::to_string(need) + " but " + name_ + " allows " + std::to_string(most));
+  return kernel;
+}
+
 std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
   const tg::render::Kernel k = tg::render::render(program, target_);
   auto out = std::make_unique<ClKernel>();
@@ -94,17 +111,12 @@ std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
     host_.log(TG_LOG_DEBUG, "opencl: " + k.entry + ": compiled from source (" + k.strategy + ") in " + std::to_string(ms) +
                                 " ms" + (stored.empty() ? ", cached as " + cache_.path_of(key) : "; not cached: " + stored));
   }
-  cl_int err = CL_SUCCESS;
-  out->kernel = clCreateKernel(out->program, k.entry.c_str(), &err);
-  cl_check(err, "clCreateKernel " + k.entry);
-  // The kernel was compiled for one work-group size; a device may allow less for this kernel.
-  size_t most = 0;
-  cl_check(clGetKernelWorkGroupInfo(out->kernel, device_, CL_KERNEL_WORK_GROUP_SIZE, sizeof most, &most, nullptr),
-           "clGetKernelWorkGroupInfo");
-  const size_t need = size_t{k.launch.local[0]} * k.launch.local[1] * k.launch.local[2];
-  if (need > most)
-    throw Failure(TG_ERR_UNSUPPORTED, "opencl: kernel " + k.entry + " (" + k.strategy + ") needs work-groups of " +
-                                          std::to_string(need) + " but " + name_ + " allows " + std::to_string(most));
+  out->kernel = create_kernel(out->program, k.entry, k.launch, k.strategy);
+  if (!k.finish_entry.empty()) {
+    out->finish = create_kernel(out->program, k.finish_entry, k.finish_launch, k.strategy);
+    out->finish_launch = k.finish_launch;
+    out->scratch = alloc(k.scratch_bytes);
+  }
   return out;
 }
 

@@ -14,11 +14,12 @@ ClBuffer::~ClBuffer() {
 }
 
 ClKernel::~ClKernel() {
+  if (finish) clReleaseKernel(finish);
   if (kernel) clReleaseKernel(kernel);
   if (program) clReleaseProgram(program);
 }
 
-OpenclDevice::OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry)
+OpenclDevice::OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry, KernelStyle style)
     : host_(host),
       name_(entry.name),
       device_(entry.device),
@@ -37,10 +38,11 @@ OpenclDevice::OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry)
   target_.dialect = &tg::render::opencl_dialect();
   target_.fp64 = extensions.find("cl_khr_fp64") != std::string::npos ||
                  device_value<cl_device_fp_config>(device_, CL_DEVICE_DOUBLE_FP_CONFIG) != 0;
-  target_.cpu = entry.kind == TG_DEVICE_CPU;
+  target_.cpu = style == KernelStyle::by_device ? entry.kind == TG_DEVICE_CPU : style == KernelStyle::cpu;
   target_.max_local_size = static_cast<uint32_t>(std::min<size_t>(device_value<size_t>(device_, CL_DEVICE_MAX_WORK_GROUP_SIZE), 1u << 20));
   target_.local_mem_bytes = device_value<cl_ulong>(device_, CL_DEVICE_LOCAL_MEM_SIZE);
   target_.compute_units = std::max<cl_uint>(1, device_value<cl_uint>(device_, CL_DEVICE_MAX_COMPUTE_UNITS));
+  target_.two_pass = true;  // launch() runs Kernel::finish_entry after the main kernel
   max_alloc_ = device_value<cl_ulong>(device_, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
 
   // Division and sqrt as the reference rounds them, where the device can (OpenCL allows
@@ -100,26 +102,38 @@ void OpenclDevice::copy(ClBuffer& dst, uint64_t dst_offset, ClBuffer& src, uint6
 }
 
 void OpenclDevice::launch(ClKernel& k, const std::vector<tg::sdk::LaunchBuffer<ClBuffer>>& buffers) {
-  const tg::render::Launch& l = k.launch;
-  for (uint32_t d = 0; d < l.dims; ++d)
-    if (l.global[d] == 0) return;  // an empty output: nothing to compute
+  for (uint32_t d = 0; d < k.launch.dims; ++d)
+    if (k.launch.global[d] == 0) return;  // an empty output: nothing to compute
   const cl_uint n = static_cast<cl_uint>(buffers.size());
-  for (cl_uint q = 0; q < n; ++q) {
-    cl_check(clSetKernelArg(k.kernel, q, sizeof(cl_mem), &buffers[q].buffer->mem), "clSetKernelArg (buffer)");
+  for (cl_uint q = 0; q < n; ++q)
     if (buffers[q].offset % k.elem_size[q] != 0)
       throw Failure(TG_ERR_INVALID_ARGUMENT, "opencl: launch of " + k.entry + ": param " + std::to_string(q) +
                                                  " starts at byte offset " + std::to_string(buffers[q].offset) +
                                                  ", not a multiple of its element size " + std::to_string(k.elem_size[q]));
-    const cl_ulong elements = buffers[q].offset / k.elem_size[q];
-    cl_check(clSetKernelArg(k.kernel, n + q, sizeof elements, &elements), "clSetKernelArg (offset)");
+  // Arguments: the buffers, their element offsets, then (two-pass kernels) the scratch buffer.
+  auto set_args = [&](cl_kernel kernel) {
+    for (cl_uint q = 0; q < n; ++q) {
+      cl_check(clSetKernelArg(kernel, q, sizeof(cl_mem), &buffers[q].buffer->mem), "clSetKernelArg (buffer)");
+      const cl_ulong elements = buffers[q].offset / k.elem_size[q];
+      cl_check(clSetKernelArg(kernel, n + q, sizeof elements, &elements), "clSetKernelArg (offset)");
+    }
+    if (k.scratch) cl_check(clSetKernelArg(kernel, 2 * n, sizeof(cl_mem), &k.scratch->mem), "clSetKernelArg (scratch)");
+  };
+  auto enqueue = [&](cl_kernel kernel, const tg::render::Launch& l, const std::string& name) {
+    size_t global[3], local[3];
+    for (uint32_t d = 0; d < l.dims; ++d) {
+      global[d] = static_cast<size_t>(l.global[d]);
+      local[d] = l.local[d];
+    }
+    cl_check(clEnqueueNDRangeKernel(queue_, kernel, l.dims, nullptr, global, local, 0, nullptr, nullptr),
+             "clEnqueueNDRangeKernel of " + name);
+  };
+  set_args(k.kernel);
+  enqueue(k.kernel, k.launch, k.entry);
+  if (k.finish) {
+    set_args(k.finish);
+    enqueue(k.finish, k.finish_launch, k.entry + "_finish");
   }
-  size_t global[3], local[3];
-  for (uint32_t d = 0; d < l.dims; ++d) {
-    global[d] = static_cast<size_t>(l.global[d]);
-    local[d] = l.local[d];
-  }
-  cl_check(clEnqueueNDRangeKernel(queue_, k.kernel, l.dims, nullptr, global, local, 0, nullptr, nullptr),
-           "clEnqueueNDRangeKernel of " + k.entry);
 }
 
 void OpenclDevice::synchronize() { cl_check(clFinish(queue_), "clFinish"); }

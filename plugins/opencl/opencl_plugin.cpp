@@ -1,5 +1,6 @@
 #include "opencl_plugin.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "cl_error.hpp"
@@ -42,11 +43,24 @@ uint32_t kind_of(cl_device_type type) {
   return TG_DEVICE_ACCELERATOR;
 }
 
+// TG_PLUGIN_OPTIONS_OPENCL: `kernels=cpu|gpu` renders every device's kernels in that style
+// instead of by device type (the test suite runs the GPU kernels on PoCL this way).
+KernelStyle parse_options(const std::string& text) {
+  KernelStyle style = KernelStyle::by_device;
+  for (const auto& [key, value] : tg::sdk::option_items(text)) {
+    if (key == "kernels" && (value == "cpu" || value == "gpu")) {
+      style = value == "cpu" ? KernelStyle::cpu : KernelStyle::gpu;
+      continue;
+    }
+    throw Failure(TG_ERR_INVALID_ARGUMENT, "opencl: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
+                                               "\" in TG_PLUGIN_OPTIONS_OPENCL; it takes kernels=cpu|gpu");
+  }
+  return style;
+}
+
 }  // namespace
 
-OpenclPlugin::OpenclPlugin(const tg_init_args& args) : host_(*args.host) {
-  if (args.options[0] != '\0')
-    host_.log(TG_LOG_WARNING, std::string("opencl: this plugin takes no options; ignoring \"") + args.options + "\"");
+OpenclPlugin::OpenclPlugin(const tg_init_args& args) : host_(*args.host), style_(parse_options(args.options)) {
   cl_uint n_platforms = 0;
   cl_int err = clGetPlatformIDs(0, nullptr, &n_platforms);
   if (err != CL_SUCCESS || n_platforms == 0) {
@@ -92,7 +106,7 @@ void OpenclPlugin::device_props(uint32_t index, tg_device_props& props) {
 }
 
 std::unique_ptr<OpenclDevice> OpenclPlugin::open(uint32_t index) {
-  return std::make_unique<OpenclDevice>(host_, devices_[index]);
+  return std::make_unique<OpenclDevice>(host_, devices_[index], style_);
 }
 
 }  // namespace tg::opencl

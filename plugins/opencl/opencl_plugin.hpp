@@ -25,6 +25,12 @@ struct ClKernel {
   cl_kernel kernel = nullptr;
   tg::render::Launch launch;
   std::vector<uint64_t> elem_size;  // per param, to turn byte offsets into element offsets
+  // A two-pass reduction (tg::render::Kernel::finish_entry): the second kernel, launched right
+  // after the first, and the scratch buffer between them (the queue is in order, so launches of
+  // this kernel never overlap and one buffer serves them all).
+  cl_kernel finish = nullptr;
+  tg::render::Launch finish_launch;
+  std::unique_ptr<ClBuffer> scratch;
   ~ClKernel();
 };
 
@@ -37,12 +43,15 @@ struct DeviceEntry {
   uint64_t memory;
 };
 
+// Which kernels the renderer writes (tg::render::Target::cpu): by the device's type, or forced.
+enum class KernelStyle { by_device, cpu, gpu };
+
 class OpenclDevice {
  public:
   using Buffer = ClBuffer;
   using Executable = ClKernel;
 
-  OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry);
+  OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry, KernelStyle style);
   ~OpenclDevice();
   OpenclDevice(const OpenclDevice&) = delete;
   OpenclDevice& operator=(const OpenclDevice&) = delete;
@@ -60,6 +69,8 @@ class OpenclDevice {
   cl_program build_from_source(const tg::render::Kernel& k, const tg_kir_program& program);
   cl_program build_from_binary(const std::vector<unsigned char>& binary, std::string* why);
   std::vector<unsigned char> binary_of(cl_program program);
+  cl_kernel create_kernel(cl_program program, const std::string& entry, const tg::render::Launch& launch,
+                          const char* strategy);
 
   tg::sdk::Host host_;
   std::string name_;
@@ -86,6 +97,7 @@ class OpenclPlugin {
 
  private:
   tg::sdk::Host host_;
+  KernelStyle style_;
   std::vector<DeviceEntry> devices_;
   std::string unavailable_;  // why there are no devices
 };

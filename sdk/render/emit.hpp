@@ -140,8 +140,9 @@ struct Ctx {
 };
 
 std::string entry_name(const tg_kir_program& p);
-// "KQ [attr] void name(params) {" opened on ctx.code, params offset where the dialect needs it.
-void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3]);
+// "KQ [attr] void name(params) {" opened on ctx.code, params offset where the dialect needs it;
+// with `scratch`, a last argument `scratch` (bytes) for a two-pass reduction's partials.
+void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3], bool scratch = false);
 // Declares `<index_type> c<d> = ...` for the given axes from a linear id, last axis fastest;
 // sets at.c[d] (size-1 axes become "0").
 void decompose(Ctx& ctx, const std::string& linear, const std::vector<uint32_t>& axes, const char* prefix,

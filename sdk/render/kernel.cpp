@@ -2,9 +2,13 @@
 //   elementwise      no REDUCE: one work-item per output element
 //   reduce-per-item  one work-item per output, looping over the reduced axes in index order
 //                    (bit-identical to the reference; best when there are many outputs)
-//   reduce-group     one work-group per output: work-items stride over the reduced points, then
-//                    add their partials in local memory (large reductions into few outputs)
+//   reduce-group     one work-group per output: work-items share the reduced points, then add
+//                    their partials in local memory (large reductions into few outputs)
+//   reduce-split     two kernels (targets with two_pass): several work-groups per output write
+//                    partials to a scratch buffer, a second kernel adds them (a full reduction
+//                    of a big tensor into one value would otherwise run on one group: one core)
 //   matmul           the tiled fast path (matmul.cpp), tried first
+#include <algorithm>
 #include <cstdio>
 
 #include "emit.hpp"
@@ -24,7 +28,7 @@ std::string entry_name(const tg_kir_program& p) {
   return name.size() > 3 ? name : "tg_kernel";
 }
 
-void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3]) {
+void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3], bool scratch) {
   const Dialect& d = ctx.d;
   std::string params;
   for (uint32_t q = 0; q < ctx.p.n_params; ++q) {
@@ -37,6 +41,7 @@ void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3]) {
   }
   if (d.offset_args)
     for (uint32_t q = 0; q < ctx.p.n_params; ++q) params += (params.empty() ? "" : ", ") + std::string("tg_u64 o") + std::to_string(q);
+  if (scratch) params += (params.empty() ? "" : ", ") + std::string(d.global_ptr) + "tg_u8* scratch";
   char attr[160];
   std::snprintf(attr, sizeof attr, d.reqd_local_size, local[0], local[1], local[2]);
   ctx.code.open(std::string(d.kernel_qualifier) + " " + attr + " void " + name + "(" + params + ")");
@@ -91,19 +96,24 @@ uint32_t floor_pow2(uint64_t n) {
 // CPU drivers run a work-group as one task: large groups keep the per-group overhead small.
 uint32_t flat_local_size(const Target& t) { return std::min<uint32_t>(t.cpu ? 1024 : 256, floor_pow2(t.max_local_size)); }
 
+// Accumulator `j` of REDUCE r: "acc<r>" when there is one, "acc<r>_<j>" when a loop keeps
+// several (independent chains, so a CPU overlaps their latencies).
+std::string acc_name(uint32_t r, int j = -1) {
+  return "acc" + std::to_string(r) + (j < 0 ? "" : "_" + std::to_string(j));
+}
+
 // Accumulators of every REDUCE of one level, declared and started.
-void start_accumulators(Ctx& ctx, const std::vector<uint32_t>& roots) {
+void start_accumulators(Ctx& ctx, const std::vector<uint32_t>& roots, int j = -1) {
   for (uint32_t r : roots) {
     const tg_kir_node& n = ctx.p.nodes[r];
-    ctx.code.line(std::string(acc_type(n.dtype)) + " acc" + std::to_string(r) + " = " +
-                  reduce_identity(n.reduce_op, n.dtype) + ";");
+    ctx.code.line(std::string(acc_type(n.dtype)) + " " + acc_name(r, j) + " = " + reduce_identity(n.reduce_op, n.dtype) + ";");
   }
 }
 
-void step_accumulators(Ctx& ctx, Body& body, const std::vector<uint32_t>& roots) {
+void step_accumulators(Ctx& ctx, Body& body, const std::vector<uint32_t>& roots, int j = -1) {
   for (uint32_t r : roots) {
     const tg_kir_node& n = ctx.p.nodes[r];
-    const std::string acc = "acc" + std::to_string(r);
+    const std::string acc = acc_name(r, j);
     ctx.code.line(acc + " = " + reduce_step(ctx.helpers, n.reduce_op, n.dtype, acc, body.value(n.src[0])) + ";");
   }
 }
@@ -112,7 +122,7 @@ void step_accumulators(Ctx& ctx, Body& body, const std::vector<uint32_t>& roots)
 void finish_accumulators(Ctx& ctx, const std::vector<uint32_t>& roots) {
   for (uint32_t r : roots) {
     const tg_kir_node& n = ctx.p.nodes[r];
-    const std::string acc = "acc" + std::to_string(r);
+    const std::string acc = acc_name(r);
     if (is_narrow_float(n.dtype)) ctx.code.line(acc + " = " + reduce_finish(ctx.helpers, n.dtype, acc) + ";");
   }
 }
@@ -163,37 +173,114 @@ void render_flat(Ctx& ctx, const Plan& plan, Kernel& k) {
   ctx.code.close();
 }
 
-void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local) {
+// A reduction's partial results in local memory (the group's tree) and in the scratch buffer
+// (a split's partials) are stored as this type: bool as a byte (no bool arrays in OpenCL C).
+const char* part_type(uint32_t dtype) { return dtype == TG_DTYPE_BOOL ? "tg_u8" : acc_type(dtype); }
+uint64_t part_size(uint32_t dtype) {
+  if (dtype == TG_DTYPE_BOOL) return 1;
+  return is_narrow_float(dtype) ? 4 : tg::sdk::dtype_size(dtype);
+}
+
+// Where each REDUCE root's partials start in the scratch buffer: out_numel * split of them each.
+struct ScratchLayout {
+  std::vector<uint64_t> offset;  // per root, in bytes (8-aligned)
+  uint64_t bytes = 0;
+};
+
+ScratchLayout scratch_layout(const Ctx& ctx, const std::vector<uint32_t>& roots, uint32_t split) {
+  ScratchLayout l;
+  for (uint32_t r : roots) {
+    l.offset.push_back(l.bytes);
+    l.bytes += (static_cast<uint64_t>(ctx.info.out_numel) * split * part_size(ctx.p.nodes[r].dtype) + 7) / 8 * 8;
+  }
+  return l;
+}
+
+std::string scratch_at(const Ctx& ctx, uint32_t dtype, uint64_t offset, const std::string& index) {
+  return "((" + std::string(ctx.d.global_ptr) + part_type(dtype) + "*)(scratch + " + std::to_string(offset) + "))[" + index + "]";
+}
+
+// One level's reduced points of this work-item added into its accumulators. CPUs: each work-item
+// takes a contiguous run of points (a CPU driver runs a group's work-items one after another, so
+// striding by the group size would read every cache line `local` times) and keeps 8 accumulators.
+// GPUs: work-items stride by the group size (neighbours read neighbouring elements).
+void accumulate_share(Ctx& ctx, Body& body, const std::vector<uint32_t>& nodes, const std::vector<uint32_t>& roots,
+                      const Coords& at, uint32_t local, uint32_t split) {
+  const int64_t chunk = (ctx.red_numel + split - 1) / split;  // points per group
+  const std::string first = split > 1 ? "part * " + std::to_string(chunk) : "0";
+  const std::string numel = "(tg_i64)" + std::to_string(ctx.red_numel);
+  const std::string end = split > 1 ? "min(" + first + " + " + std::to_string(chunk) + ", " + numel + ")" : numel;
+  auto point = [&](const std::string& linear, int j) {
+    Coords full = at;
+    decompose(ctx, linear, ctx.red_axes, "r", full);
+    body.emit(nodes, full);
+    step_accumulators(ctx, body, roots, j);
+  };
+  if (!ctx.t.cpu) {
+    start_accumulators(ctx, roots);
+    ctx.code.open("for (tg_i64 r = " + first + " + lid; r < " + end + "; r += " + std::to_string(local) + ")");
+    point("r", -1);
+    ctx.code.close();
+    return;
+  }
+  constexpr int kChains = 8;
+  for (int j = 0; j < kChains; ++j) start_accumulators(ctx, roots, j);
+  const int64_t span = (chunk + local - 1) / local;  // points per work-item
+  ctx.code.line("const tg_i64 lo = " + first + " + (tg_i64)lid * " + std::to_string(span) + ";");
+  ctx.code.line("const tg_i64 hi = min(lo + " + std::to_string(span) + ", " + end + ");");
+  ctx.code.line("tg_i64 r = lo;");
+  ctx.code.open("for (; r + " + std::to_string(kChains) + " <= hi; r += " + std::to_string(kChains) + ")");
+  for (int j = 0; j < kChains; ++j) {
+    ctx.code.open("");
+    point("r + " + std::to_string(j), j);
+    ctx.code.close();
+  }
+  ctx.code.close();
+  ctx.code.open("for (; r < hi; ++r)");
+  point("r", 0);
+  ctx.code.close();
+  // The chains, added in a fixed tree: ((0+1)+(2+3))+((4+5)+(6+7)).
+  for (uint32_t r : roots) {
+    const tg_kir_node& n = ctx.p.nodes[r];
+    for (int w = 1; w < kChains; w *= 2)
+      for (int j = 0; j + w < kChains; j += 2 * w)
+        ctx.code.line(acc_name(r, j) + " = " + reduce_step(ctx.helpers, n.reduce_op, n.dtype, acc_name(r, j), acc_name(r, j + w)) + ";");
+    ctx.code.line(std::string(acc_type(n.dtype)) + " " + acc_name(r) + " = " + acc_name(r, 0) + ";");
+  }
+}
+
+// Work-groups of `local` items; `split` of them per output (1: the group writes the output;
+// more: each writes a partial to the scratch buffer and render_split_finish adds them).
+void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local, uint32_t split) {
   const uint32_t local3[3] = {local, 1, 1};
-  k.strategy = "reduce-group";
-  k.launch.global[0] = ctx.info.out_numel == 0 ? 0 : static_cast<uint64_t>(ctx.info.out_numel) * local;
+  k.strategy = split > 1 ? "reduce-split" : "reduce-group";
+  k.launch.global[0] = ctx.info.out_numel == 0 ? 0 : static_cast<uint64_t>(ctx.info.out_numel) * split * local;
   k.launch.local[0] = local;
-  open_entry(ctx, k.entry, local3);
+  open_entry(ctx, k.entry, local3, split > 1);
   // Local arrays must be declared at kernel scope (OpenCL); one per REDUCE.
   for (const auto& roots : plan.reduce_roots)
-    for (uint32_t r : roots) {
-      const uint32_t dt = ctx.p.nodes[r].dtype;
-      ctx.code.line(std::string(ctx.d.local_decl) + (dt == TG_DTYPE_BOOL ? "tg_u8" : acc_type(dt)) + " part" +
-                    std::to_string(r) + "[" + std::to_string(local) + "];");
-    }
-  ctx.code.line("const tg_i64 gid = " + group_id(ctx.d, 0) + ";");
+    for (uint32_t r : roots)
+      ctx.code.line(std::string(ctx.d.local_decl) + part_type(ctx.p.nodes[r].dtype) + " part" + std::to_string(r) + "[" +
+                    std::to_string(local) + "];");
+  if (split > 1) {
+    ctx.code.line("const tg_i64 grp = " + group_id(ctx.d, 0) + ";");
+    ctx.code.line("const tg_i64 gid = grp / " + std::to_string(split) + ";");
+    ctx.code.line("const tg_i64 part = grp % " + std::to_string(split) + ";");
+  } else {
+    ctx.code.line("const tg_i64 gid = " + group_id(ctx.d, 0) + ";");
+  }
   ctx.code.line("const int lid = (int)" + local_id(ctx.d, 0) + ";");
   Coords at;
   for (auto& c : at.c) c = "0";
   decompose(ctx, "gid", ctx.out_axes, "c", at);
   Body body(ctx.p, ctx.t, ctx.helpers, ctx.code, ctx.index_type);
-  const std::string it = ctx.index_type;
   for (size_t lv = 0; lv < plan.reduce_roots.size(); ++lv) {
     const auto& roots = plan.reduce_roots[lv];
-    start_accumulators(ctx, roots);
-    ctx.code.open("for (" + it + " r = lid; r < " + std::to_string(ctx.red_numel) + "; r += " + std::to_string(local) + ")");
-    Coords full = at;
-    decompose(ctx, "r", ctx.red_axes, "r", full);
-    body.emit(plan.reduce_nodes[lv], full);
-    step_accumulators(ctx, body, roots);
-    ctx.code.close();
+    ctx.code.open("");  // the level's loop variables
+    accumulate_share(ctx, body, plan.reduce_nodes[lv], roots, at, local, split);
     // Tree: partials of work-items lid and lid + w combine, halving w.
-    for (uint32_t r : roots) ctx.code.line("part" + std::to_string(r) + "[lid] = acc" + std::to_string(r) + ";");
+    for (uint32_t r : roots) ctx.code.line("part" + std::to_string(r) + "[lid] = " + acc_name(r) + ";");
+    ctx.code.close();
     ctx.code.line(ctx.d.barrier);
     ctx.code.open("for (int w = " + std::to_string(local / 2) + "; w > 0; w >>= 1)");
     ctx.code.open("if (lid < w)");
@@ -206,15 +293,57 @@ void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local) {
     ctx.code.close();
     ctx.code.line(ctx.d.barrier);
     ctx.code.close();
-    for (uint32_t r : roots)
-      ctx.code.line("acc" + std::to_string(r) + " = " +
-                    (ctx.p.nodes[r].dtype == TG_DTYPE_BOOL ? "(part" + std::to_string(r) + "[0] != 0)" : "part" + std::to_string(r) + "[0]") +
-                    ";");
-    finish_accumulators(ctx, roots);
+    for (uint32_t r : roots) {
+      const tg_kir_node& n = ctx.p.nodes[r];
+      const std::string part0 = "part" + std::to_string(r) + "[0]";
+      ctx.code.line(std::string(acc_type(n.dtype)) + " " + acc_name(r) + " = " +
+                    (n.dtype == TG_DTYPE_BOOL ? "(" + part0 + " != 0)" : part0) + ";");
+    }
+    if (split == 1) finish_accumulators(ctx, roots);
   }
   ctx.code.open("if (lid == 0)");
-  body.emit(plan.output_nodes, at);
+  if (split == 1) {
+    body.emit(plan.output_nodes, at);
+  } else {
+    const ScratchLayout layout = scratch_layout(ctx, plan.reduce_roots[0], split);
+    for (size_t i = 0; i < plan.reduce_roots[0].size(); ++i) {
+      const uint32_t r = plan.reduce_roots[0][i];
+      ctx.code.line(scratch_at(ctx, ctx.p.nodes[r].dtype, layout.offset[i], "grp") + " = " + acc_name(r) + ";");
+    }
+    k.scratch_bytes = layout.bytes;
+  }
   ctx.code.close();
+  ctx.code.close();
+}
+
+// The second kernel of a split: one work-item per output adds its `split` partials in order,
+// then evaluates the outputs.
+void render_split_finish(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t split) {
+  const uint32_t local = std::min<uint32_t>(64, floor_pow2(static_cast<uint64_t>(ctx.info.out_numel)));
+  const uint32_t local3[3] = {local, 1, 1};
+  k.finish_entry = k.entry + "_finish";
+  k.finish_launch.global[0] = round_up(static_cast<uint64_t>(ctx.info.out_numel), local);
+  k.finish_launch.local[0] = local;
+  open_entry(ctx, k.finish_entry, local3, true);
+  // Work-items past the end redo the last output (as render_flat does).
+  ctx.code.line("const tg_i64 gid = min((tg_i64)" + global_id(ctx.d, 0) + ", (tg_i64)" + std::to_string(ctx.info.out_numel - 1) + ");");
+  Coords at;
+  for (auto& c : at.c) c = "0";
+  decompose(ctx, "gid", ctx.out_axes, "c", at);
+  const auto& roots = plan.reduce_roots[0];
+  const ScratchLayout layout = scratch_layout(ctx, roots, split);
+  start_accumulators(ctx, roots);
+  ctx.code.open("for (int g = 0; g < " + std::to_string(split) + "; ++g)");
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const tg_kir_node& n = ctx.p.nodes[roots[i]];
+    std::string v = scratch_at(ctx, n.dtype, layout.offset[i], "gid * " + std::to_string(split) + " + g");
+    if (n.dtype == TG_DTYPE_BOOL) v = "(" + v + " != 0)";
+    ctx.code.line(acc_name(roots[i]) + " = " + reduce_step(ctx.helpers, n.reduce_op, n.dtype, acc_name(roots[i]), v) + ";");
+  }
+  ctx.code.close();
+  finish_accumulators(ctx, roots);
+  Body body(ctx.p, ctx.t, ctx.helpers, ctx.code, ctx.index_type);
+  body.emit(plan.output_nodes, at);
   ctx.code.close();
 }
 
@@ -232,6 +361,18 @@ uint32_t group_size(const Ctx& ctx) {
     if (ctx.p.nodes[i].op == TG_KIR_REDUCE) bytes_per_item += 8;
   while (local > 1 && local * bytes_per_item > ctx.t.local_mem_bytes) local /= 2;
   return local >= 16 ? local : 0;
+}
+
+// Work-groups per output: more than one (a two-pass reduction) when there are too few outputs to
+// give every compute unit several groups, and each work-item still gets a long run of points.
+// Only for one level of REDUCEs (a nested one needs the whole first level before it starts).
+uint32_t split_count(const Ctx& ctx, const Plan& plan, uint32_t local) {
+  if (!ctx.t.two_pass || plan.reduce_roots.size() != 1) return 1;
+  const int64_t want_groups = static_cast<int64_t>(ctx.t.compute_units) * 8;
+  const int64_t by_outputs = want_groups / std::max<int64_t>(ctx.info.out_numel, 1);
+  const int64_t by_length = ctx.red_numel / (static_cast<int64_t>(local) * 64);
+  const int64_t split = std::min<int64_t>({by_outputs, by_length, 4096});
+  return split >= 2 ? static_cast<uint32_t>(split) : 1;
 }
 
 }  // namespace
@@ -269,8 +410,10 @@ Kernel render(const tg_kir_program& program, const Target& target) {
   if (!render_matmul(ctx, k)) {
     const Plan p = plan(program);
     const uint32_t group = group_size(ctx);
-    if (group) render_group(ctx, p, k, group);
+    const uint32_t split = group ? split_count(ctx, p, group) : 1;
+    if (group) render_group(ctx, p, k, group, split);
     else render_flat(ctx, p, k);
+    if (split > 1) render_split_finish(ctx, p, k, split);
   }
   k.source = std::string("// tg.kir program '") + (program.name ? program.name : "") + "', " + k.strategy + "\n" +
              d.header + (k.uses_fp64 ? d.fp64_header : "") + helpers.text() + code.str();

@@ -108,6 +108,23 @@ constexpr uint64_t dtype_size(uint32_t dtype) {
   return 0;
 }
 
+// The items of tg_init_args::options (TG_PLUGIN_OPTIONS_<NAME>: "key=value;key=value"), in order,
+// as {key, value} (value "" where an item has no '='); empty items are skipped.
+inline std::vector<std::pair<std::string, std::string>> option_items(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> items;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    items.emplace_back(item.substr(0, eq), eq == std::string::npos ? "" : item.substr(eq + 1));
+  }
+  return items;
+}
+
 // The host's services as a value: a plugin may keep one (from tg_init_args::host) to log.
 class Host {
  public:

@@ -17,8 +17,8 @@
 // float, rounded to their dtype after every op (so no cl_khr_fp16 or native half is needed);
 // floating-point contraction (a*b+c -> fma) is off, so every op rounds as the reference does.
 // Reductions accumulate in index order, one work-item per output -- bit-identical to the
-// reference -- except the "group" strategy for large reductions, which adds partial sums in a
-// tree (same value up to float rounding order).
+// reference -- except the "group" and "split" strategies for large reductions, which add partial
+// sums in another fixed order (the same value up to float rounding order; the same bits every run).
 //
 // KERNEL ARGUMENTS. One pointer per param, in order: `const` for read params. Where the dialect
 // has offset_args (OpenCL: a cl_mem cannot be offset on the host), one 64-bit unsigned *element*
@@ -79,6 +79,9 @@ struct Target {
   uint32_t max_local_size = 256;    // largest work-group
   uint64_t local_mem_bytes = 16384; // local (shared) memory per work-group
   uint32_t compute_units = 1;
+  // The plugin launches two-kernel reductions (Kernel::finish_entry, with a scratch buffer).
+  // Without it, a long reduction into few outputs runs one work-group per output.
+  bool two_pass = false;
 };
 
 // How the kernel is launched: OpenCL's convention (global = total work-items per dim, a multiple
@@ -95,8 +98,19 @@ struct Kernel {
   std::string entry;     // the entry point's name
   std::string source;    // the whole translation unit
   Launch launch;
-  const char* strategy;  // "elementwise", "reduce-per-item", "reduce-group", "matmul"
+  // "elementwise", "reduce-per-item", "reduce-group", "reduce-split", "matmul"
+  const char* strategy;
   bool uses_fp64 = false;
+  // Two-pass ("reduce-split", only where Target::two_pass): `entry` writes partial results into a
+  // scratch buffer of scratch_bytes, then `finish_entry`, launched over finish_launch right after
+  // it (in order), combines them and writes the outputs. Both entries take the usual arguments
+  // and then one more: the scratch buffer (a byte pointer; on offset_args dialects with no
+  // offset of its own). The plugin owns the scratch buffer, one per compiled kernel: launches of
+  // one kernel must not overlap (an in-order queue or stream). Empty finish_entry: one kernel,
+  // no scratch.
+  std::string finish_entry;
+  Launch finish_launch;
+  uint64_t scratch_bytes = 0;
 };
 
 // Renders a program for a target. Validates it (tg::sdk::check_program) and throws
