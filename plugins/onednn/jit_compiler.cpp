@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "tg/disk_cache.hpp"
 #include "tg/plugin.hpp"
 
 namespace tg::onednn {
@@ -43,10 +44,7 @@ int run(const std::string& command, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) { return tg::sdk::fnv1a(s.data(), s.size(), h); }
 
 bool make_dirs(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {

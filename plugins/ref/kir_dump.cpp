@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "tg/disk_cache.hpp"
 #include "tg/plugin.hpp"
 
 namespace tg::ref {
@@ -43,14 +44,6 @@ class Reader {
   size_t at_ = 0;
 };
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 }  // namespace
 
@@ -120,7 +113,7 @@ void dump_program(const std::string& dir, const tg_kir_program& program) {
   };
   const std::string bytes = serialize_program(program);
   char file[32];
-  std::snprintf(file, sizeof file, "%016llx.kir", static_cast<unsigned long long>(fnv1a(bytes)));
+  std::snprintf(file, sizeof file, "%016llx.kir", static_cast<unsigned long long>(tg::sdk::fnv1a(bytes.data(), bytes.size())));
   const fs::path path = fs::path(dir) / file;
   std::error_code ec;
   if (fs::exists(path, ec)) return;
