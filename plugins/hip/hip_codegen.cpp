@@ -18,6 +18,7 @@ tg::render::Target target_for(const GpuInfo& gpu) {
   t.max_local_size = std::max<uint32_t>(1, gpu.max_threads_per_block);
   t.local_mem_bytes = gpu.shared_mem_per_block;
   t.compute_units = std::max<uint32_t>(1, gpu.compute_units);
+  t.two_pass = true;  // HipDevice::launch runs Kernel::finish_entry after the main kernel
   return t;
 }
 

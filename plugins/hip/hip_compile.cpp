@@ -65,6 +65,12 @@ std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
   // The kernel carries __launch_bounds__ of its work-group size, so the compiler made it fit:
   // no per-kernel work-group limit to check here (unlike OpenCL).
   hip_check(hipModuleGetFunction(&out->function, out->module, k.entry.c_str()), "hipModuleGetFunction " + k.entry);
+  if (!k.finish_entry.empty()) {
+    hip_check(hipModuleGetFunction(&out->finish, out->module, k.finish_entry.c_str()),
+              "hipModuleGetFunction " + k.finish_entry);
+    out->finish_launch = k.finish_launch;
+    out->scratch = alloc(k.scratch_bytes);
+  }
   return out;
 }
 

@@ -75,28 +75,32 @@ void HipDevice::copy(HipBuffer& dst, uint64_t dst_offset, HipBuffer& src, uint64
 }
 
 void HipDevice::launch(HipKernel& k, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers) {
-  const tg::render::Launch& l = k.launch;
-  unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
-  for (uint32_t d = 0; d < l.dims; ++d) {
-    if (l.global[d] == 0) return;  // an empty output: nothing to compute
-    // An AMD dispatch packet counts work-items per dimension in 32 bits.
-    if (l.global[d] > UINT32_MAX)
-      throw Failure(TG_ERR_UNSUPPORTED, "hip: kernel " + k.entry + " needs " + std::to_string(l.global[d]) +
-                                            " work-items in dimension " + std::to_string(d) +
-                                            "; an AMD GPU dispatch allows at most 4294967295");
-    block[d] = l.local[d];
-    grid[d] = static_cast<unsigned>(l.global[d] / l.local[d]);
-  }
-  // HIP dialect: one pointer per param, already offset (no offset arguments).
-  std::vector<void*> pointers(buffers.size()), args(buffers.size());
-  for (size_t q = 0; q < buffers.size(); ++q) {
-    pointers[q] = static_cast<char*>(buffers[q].buffer->ptr) + buffers[q].offset;
-    args[q] = &pointers[q];
-  }
+  for (uint32_t d = 0; d < k.launch.dims; ++d)
+    if (k.launch.global[d] == 0) return;  // an empty output: nothing to compute
+  // HIP dialect: one pointer per param, already offset (no offset arguments), then the scratch
+  // buffer of a two-pass kernel.
+  std::vector<void*> pointers(buffers.size()), args;
+  for (size_t q = 0; q < buffers.size(); ++q) pointers[q] = static_cast<char*>(buffers[q].buffer->ptr) + buffers[q].offset;
+  if (k.scratch) pointers.push_back(k.scratch->ptr);
+  for (void*& p : pointers) args.push_back(&p);
+  auto run = [&](hipFunction_t function, const tg::render::Launch& l, const std::string& name) {
+    unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
+    for (uint32_t d = 0; d < l.dims; ++d) {
+      // An AMD dispatch packet counts work-items per dimension in 32 bits.
+      if (l.global[d] > UINT32_MAX)
+        throw Failure(TG_ERR_UNSUPPORTED, "hip: kernel " + name + " needs " + std::to_string(l.global[d]) +
+                                              " work-items in dimension " + std::to_string(d) +
+                                              "; an AMD GPU dispatch allows at most 4294967295");
+      block[d] = l.local[d];
+      grid[d] = static_cast<unsigned>(l.global[d] / l.local[d]);
+    }
+    hip_check(hipModuleLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, stream_,
+                                    args.empty() ? nullptr : args.data(), nullptr),
+              "hipModuleLaunchKernel of " + name);
+  };
   use();
-  hip_check(hipModuleLaunchKernel(k.function, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, stream_,
-                                  args.empty() ? nullptr : args.data(), nullptr),
-            "hipModuleLaunchKernel of " + k.entry);
+  run(k.function, k.launch, k.entry);
+  if (k.finish) run(k.finish, k.finish_launch, k.entry + "_finish");
 }
 
 void HipDevice::synchronize() {

@@ -29,6 +29,12 @@ struct HipKernel {
   hipModule_t module = nullptr;
   hipFunction_t function = nullptr;
   tg::render::Launch launch;
+  // A two-pass reduction (tg::render::Kernel::finish_entry): the second kernel, launched right
+  // after the first on the same stream, and the scratch buffer between them (launches on one
+  // stream never overlap, so one buffer serves them all).
+  hipFunction_t finish = nullptr;
+  tg::render::Launch finish_launch;
+  std::unique_ptr<HipBuffer> scratch;
   ~HipKernel();
 };
 
