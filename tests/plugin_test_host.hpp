@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../sdk/conformance/program.hpp"  // the conformance suite's program builder
 #include "tg/plugin.h"
 #include "tg/plugin.hpp"  // tg::sdk::dtype_size
 
@@ -111,111 +112,10 @@ class Plugin {
   Status init_status_;
 };
 
-// A tg.kir program under construction. Node methods return the node's index.
-struct Program {
-  std::vector<int64_t> shape;
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
-  std::string name = "test";
-
-  int param(uint32_t dtype, uint32_t access, int64_t numel) {
-    params.push_back(tg_kir_param{dtype, access, numel});
-    return static_cast<int>(params.size()) - 1;
-  }
-  // A view with strides over the program's dims (missing ones are 0) and an optional mask.
-  int view(std::vector<int64_t> strides, int64_t offset = 0, std::vector<int64_t> mask_begin = {},
-           std::vector<int64_t> mask_end = {}) {
-    tg_kir_view v;
-    std::memset(&v, 0, sizeof v);
-    v.offset = offset;
-    for (size_t d = 0; d < strides.size(); ++d) v.strides[d] = strides[d];
-    if (!mask_begin.empty()) {
-      v.has_mask = 1;
-      for (size_t d = 0; d < mask_begin.size(); ++d) {
-        v.mask_begin[d] = mask_begin[d];
-        v.mask_end[d] = mask_end[d];
-      }
-    }
-    views.push_back(v);
-    return static_cast<int>(views.size()) - 1;
-  }
-  // The row-major contiguous view of a tensor of these dims (size-1 dims get stride 0).
-  int contiguous(std::vector<int64_t> dims) {
-    std::vector<int64_t> strides(dims.size());
-    int64_t s = 1;
-    for (size_t d = dims.size(); d-- > 0;) {
-      strides[d] = dims[d] == 1 ? 0 : s;
-      s *= dims[d];
-    }
-    return view(strides);
-  }
-  int node(uint32_t op, uint32_t dtype, std::vector<int> src = {}) {
-    tg_kir_node n;
-    std::memset(&n, 0, sizeof n);
-    n.op = op;
-    n.dtype = dtype;
-    n.src[0] = n.src[1] = n.src[2] = -1;
-    for (size_t k = 0; k < src.size(); ++k) n.src[k] = src[k];
-    n.param = -1;
-    n.view = -1;
-    nodes.push_back(n);
-    return static_cast<int>(nodes.size()) - 1;
-  }
-  int load(int param_index, int view_index) {
-    int i = node(TG_KIR_LOAD, params[param_index].dtype);
-    nodes[i].param = param_index;
-    nodes[i].view = view_index;
-    return i;
-  }
-  int store(int param_index, int view_index, int value) {
-    int i = node(TG_KIR_STORE, nodes[value].dtype, {value});
-    nodes[i].param = param_index;
-    nodes[i].view = view_index;
-    return i;
-  }
-  int iconst(uint32_t dtype, int64_t v, int mask_view = -1) {
-    int i = node(TG_KIR_CONST, dtype);
-    nodes[i].ivalue = v;
-    nodes[i].view = mask_view;
-    return i;
-  }
-  int fconst(uint32_t dtype, double v, int mask_view = -1) {
-    int i = node(TG_KIR_CONST, dtype);
-    nodes[i].fvalue = v;
-    nodes[i].view = mask_view;
-    return i;
-  }
-  int reduce(int32_t reduce_op, int64_t axes, int src) {
-    int i = node(TG_KIR_REDUCE, nodes[src].dtype, {src});
-    nodes[i].reduce_op = reduce_op;
-    nodes[i].ivalue = axes;
-    return i;
-  }
-  int unary(uint32_t op, int a) { return node(op, nodes[a].dtype, {a}); }
-  int binary(uint32_t op, int a, int b) {
-    uint32_t dtype = op == TG_KIR_CMPLT || op == TG_KIR_CMPNE ? uint32_t{TG_DTYPE_BOOL} : nodes[a].dtype;
-    return node(op, dtype, {a, b});
-  }
-  int cast(uint32_t dtype, int a) { return node(TG_KIR_CAST, dtype, {a}); }
-  int where(int c, int a, int b) { return node(TG_KIR_WHERE, nodes[a].dtype, {c, a, b}); }
-
-  tg_kir_program get() const {
-    tg_kir_program p;
-    std::memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
-    p.name = name.c_str();
-    p.ndim = static_cast<uint32_t>(shape.size());
-    for (size_t d = 0; d < shape.size() && d < TG_KIR_MAX_DIMS; ++d) p.shape[d] = shape[d];
-    p.n_nodes = static_cast<uint32_t>(nodes.size());
-    p.nodes = nodes.data();
-    p.n_views = static_cast<uint32_t>(views.size());
-    p.views = views.data();
-    p.n_params = static_cast<uint32_t>(params.size());
-    p.params = params.data();
-    p.hash = 0;
-    return p;
-  }
+// A tg.kir program under construction: the conformance suite's builder (sdk/conformance),
+// named "test".
+struct Program : tg::conformance::Program {
+  Program() { name = "test"; }
 };
 
 // Bytes of a vector of T (for buffers).

@@ -38,6 +38,16 @@ struct Program {
     views.push_back(v);
     return static_cast<int>(views.size()) - 1;
   }
+  // The row-major view of a tensor of these dims; size-1 dims get stride 0, as the core writes them.
+  int contiguous(const std::vector<int64_t>& dims) {
+    std::vector<int64_t> strides(dims.size());
+    int64_t s = 1;
+    for (size_t d = dims.size(); d-- > 0;) {
+      strides[d] = dims[d] == 1 ? 0 : s;
+      s *= dims[d];
+    }
+    return view(strides);
+  }
   int node(uint32_t op, uint32_t dtype, const std::vector<int>& src = {}) {
     tg_kir_node n;
     std::memset(&n, 0, sizeof n);
