@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "runtime/runtime.hpp"
+#include "schedule/liveness.hpp"
 
 namespace tg::detail {
 namespace {
@@ -16,6 +17,7 @@ struct Step {
   std::vector<uint32_t> params;  // graph positions bound to the kernel's params
   std::vector<bool> written;
   uint32_t dst = 0, src = 0;     // COPY: dst; ALIAS: dst takes src's buffer
+  std::vector<uint32_t> release; // positions whose buffers were let go after this step (liveness.hpp)
 };
 
 struct Recording {
@@ -83,6 +85,13 @@ Graph walk(const std::vector<NodePtr>& roots) {
 
 Graph* g_graph = nullptr;          // the graph being recorded
 Recording* g_recording = nullptr;  // its recording
+Liveness* g_liveness = nullptr;    // its buffers' lifetimes
+
+// After a recorded step: let go of what no later step reads, and remember it for replays.
+void recorded(Step&& s) {
+  s.release = g_liveness->release_dead();
+  g_recording->steps.push_back(std::move(s));
+}
 
 std::unordered_map<std::string, Recording>& cache() {
   static auto* c = new std::unordered_map<std::string, Recording>();
@@ -97,7 +106,7 @@ bool position_of(const Node& n, uint32_t* out) {
   return true;
 }
 
-void replay(const Recording& rec, const Graph& g) {
+void replay(const Recording& rec, const Graph& g, const Liveness& live) {
   for (const Step& s : rec.steps) {
     switch (s.kind) {
       case Step::Kind::KERNEL: {
@@ -124,6 +133,8 @@ void replay(const Recording& rec, const Graph& g) {
       }
       case Step::Kind::ALIAS: g.order[s.dst]->buffer = g.order[s.src]->buffer; break;
     }
+    for (uint32_t p : s.release)
+      if (live.releasable(p)) g.order[p]->buffer.reset();
   }
 }
 
@@ -143,7 +154,7 @@ void record_kernel(Device& dev, tg_executable* exe, const std::string& name, con
     if (!position_of(*p, &pos)) return record_uncacheable();
     s.params.push_back(pos);
   }
-  g_recording->steps.push_back(std::move(s));
+  recorded(std::move(s));
 }
 
 void record_copy(const Node& n) {
@@ -151,7 +162,7 @@ void record_copy(const Node& n) {
   Step s;
   s.kind = Step::Kind::COPY;
   if (!position_of(n, &s.dst)) return record_uncacheable();
-  g_recording->steps.push_back(std::move(s));
+  recorded(std::move(s));
 }
 
 void record_alias(const Node& dst, const Node& src) {
@@ -159,7 +170,7 @@ void record_alias(const Node& dst, const Node& src) {
   Step s;
   s.kind = Step::Kind::ALIAS;
   if (!position_of(dst, &s.dst) || !position_of(src, &s.src)) return record_uncacheable();
-  g_recording->steps.push_back(std::move(s));
+  recorded(std::move(s));
 }
 
 void record_uncacheable() {
@@ -171,21 +182,25 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
+  Liveness live(roots, g.order, g.position);
   if (auto it = cache().find(g.key); it != cache().end()) {
-    replay(it->second, g);
+    replay(it->second, g, live);
   } else {
     Recording rec;
     g_graph = &g;
     g_recording = &rec;
+    g_liveness = &live;
     try {
       realize_now();
     } catch (...) {
       g_graph = nullptr;
       g_recording = nullptr;
+      g_liveness = nullptr;
       throw;
     }
     g_graph = nullptr;
     g_recording = nullptr;
+    g_liveness = nullptr;
     if (rec.cacheable) {
       if (cache().size() >= kMaxRecordings) cache().clear();
       cache().emplace(std::move(g.key), std::move(rec));

@@ -1,0 +1,42 @@
+#pragma once
+// Which buffers one realize() may let go before it returns. A training step realizes every
+// gradient at once; without this, each intermediate of the backward pass (the gradient of every
+// activation, the im2col patches' gradient, ...) keeps its buffer until the whole step is done,
+// because the node that consumed it still points at it. Here a buffer is released as soon as the
+// last kernel of this realize that reads it has run, when it is
+//   - computed by this realize (not an input it was given),
+//   - not a root, and
+//   - not reachable from anything outside this graph (a tensor handle, another graph) except
+//     through a DETACH root (whose sources are dropped when realize ends).
+// Releasing is always safe for values: the node keeps its sources, so anyone who needs it later
+// recomputes it (buffers are never written in place). The reachability rule only avoids that
+// recomputation.
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "graph/node.hpp"
+
+namespace tg::detail {
+
+class Liveness {
+ public:
+  // order: the nodes a realize may compute and its realized inputs (the schedule cache's walk);
+  // position: index of each in order.
+  Liveness(const std::vector<NodePtr>& roots, const std::vector<Node*>& order,
+           const std::unordered_map<const Node*, uint32_t>& position);
+  // The position's buffer may be released once nothing pending reads it.
+  bool releasable(uint32_t pos) const { return releasable_[pos] != 0; }
+  // Releases the releasable nodes that are realized and that no kernel still to run reads;
+  // returns their positions (a recording replays them).
+  std::vector<uint32_t> release_dead();
+
+ private:
+  const std::vector<Node*>& order_;
+  const std::unordered_map<const Node*, uint32_t>& position_;
+  std::vector<uint32_t> roots_;     // positions
+  std::vector<char> releasable_;    // per position
+  std::vector<uint32_t> waiting_;   // releasable positions not released yet
+};
+
+}  // namespace tg::detail
