@@ -36,3 +36,16 @@ expect(2 "tg devices: unexpected argument 'stray'\nRun 'tg devices --help'" devi
 # A default device that cannot be had is reported, not fatal: info is how one diagnoses it.
 set(ENV{TG_DEVICE} nosuch)
 expect(0 "default device: +none\n.*nosuch" info)
+
+expect(1 "^tg: error: TG_DEVICE=nosuch: device .nosuch. was not found" bench matmul 64 --repeat 1 --no-torch)
+unset(ENV{TG_DEVICE})
+
+# tg bench: a small run without PyTorch; bad workloads and sizes are usage errors.
+expect(0 "WORKLOAD +TG TIME.*\nmatmul 64 fp32 +[0-9.]+ [um]?s" bench matmul 64 --repeat 1 --no-torch)
+set(ENV{TG_BENCH_PYTHON} /nonexistent/python3)
+expect(0 "PyTorch: not installed.*\nx.sum\\(\\) 4096 " bench reduce 4096 --repeat 1)
+unset(ENV{TG_BENCH_PYTHON})
+expect(2 "tg bench: name a workload" bench)
+expect(2 "tg bench: unknown workload 'bogus'" bench bogus)
+expect(2 "tg bench: size must be a positive integer, got 'abc'" bench matmul abc)
+expect(2 "tg bench: size must be a positive integer, got '0'" bench matmul 0)

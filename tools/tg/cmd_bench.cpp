@@ -11,7 +11,9 @@
 // memory its buffers held (runtime_stats()) rose above what was in use before the runs;
 // PyTorch's is how far the process's peak resident size (ru_maxrss) rose above where it stood
 // after setup.
-// Times are the best of --repeat runs after two warm-up runs, each ending in a synchronize.
+// Times are the best of --repeat runs after two warm-up runs, each ending in a synchronize; tg's
+// runs and PyTorch's (a python3 child, torch_peer.hpp) alternate in blocks of 5, so a machine
+// whose speed drifts from minute to minute slows both alike.
 #include <tg/tg.hpp>
 
 #include <unistd.h>
@@ -24,10 +26,12 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "torch_peer.hpp"
 
 namespace tgtool {
 namespace {
@@ -42,11 +46,13 @@ struct Workload {
   std::string torch_body;      // python: defines f() doing the same work
 };
 
-double best_seconds(const std::function<void()>& f, int repeat) {
-  f();
-  f();
+// The best of `times` runs back to back. The block starts after a 10 ms pause: the peer
+// process's OpenMP threads spin for a while after their own runs, and would otherwise share
+// the cores with these.
+double best_of(const std::function<void()>& f, int times) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
   double best = 1e30;
-  for (int i = 0; i < repeat; ++i) {
+  for (int i = 0; i < times; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -54,57 +60,8 @@ double best_seconds(const std::function<void()>& f, int repeat) {
   return best;
 }
 
-std::string python();
-
-// PyTorch through python3, pinned to 2 threads and OpenBLAS (Debian's python3-torch otherwise
-// uses the reference BLAS). Returns the best time, or a negative value when torch is missing;
-// *peak_bytes: how far the process's peak resident size rose from after setup to the end.
-double torch_seconds(const std::string& body, int repeat, double* peak_bytes, std::string* why_not) {
-  char path[] = "/tmp/tg-bench-XXXXXX.py";
-  const int fd = mkstemps(path, 3);
-  if (fd < 0) {
-    *why_not = "cannot write a temporary script";
-    return -1;
-  }
-  std::ostringstream script;
-  script << "import resource, time, torch\ntorch.set_num_threads(2)\n" << body
-         << "\n_rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n_base = _rss()\n"
-         << "f(); f()\n_best = 1e30\n"
-         << "for _ in range(" << repeat << "):\n"
-         << "    _t = time.perf_counter(); f(); _best = min(_best, time.perf_counter() - _t)\n"
-         << "print('PEAK', _rss() - _base)\nprint('TIME', _best)\n";
-  const std::string text = script.str();
-  const bool wrote = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(fd);
-  double seconds = -1;
-  if (wrote) {
-    const std::string cmd = "env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 " + python() + " " +
-                            std::string(path) + " 2>&1";
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-      std::string out;
-      char buf[512];
-      while (fgets(buf, sizeof buf, p)) out += buf;
-      pclose(p);
-      const size_t at = out.find("TIME ");
-      if (at != std::string::npos) seconds = std::atof(out.c_str() + at + 5);
-      if (const size_t pk = out.find("PEAK "); pk != std::string::npos) *peak_bytes = std::atof(out.c_str() + pk + 5);
-      else *why_not = out.substr(out.size() > 160 ? out.size() - 160 : 0);  // the end: the error
-    }
-  }
-  std::remove(path);
-  return seconds;
-}
-
-// Debian's python3-torch lives under the system python; a python3 earlier in PATH (pyenv, a
-// venv) usually lacks it. TG_BENCH_PYTHON overrides.
-std::string python() {
-  if (const char* p = std::getenv("TG_BENCH_PYTHON"); p && *p) return p;
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-bool torch_installed() {
-  return std::system((python() + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
-}
+// Runs per block when tg and PyTorch alternate.
+constexpr int kBlock = 5;
 
 std::string fmt(double v, const char* unit, int precision = 3) {
   std::ostringstream s;
@@ -258,28 +215,41 @@ int run_bench(const std::vector<std::string>& args) {
   if (todo.empty()) throw UsageError("tg bench: unknown workload '" + which + "'", "tg bench");
 
   const bool torch = !vm.count("no-torch") && torch_installed();
-  std::cout << "device: " << tg::Device::default_device() << "; PyTorch: "
+  const std::string device = tg::Device::default_device();  // before any output: it may fail
+  std::cout << "device: " << device << "; PyTorch: "
             << (vm.count("no-torch") ? "skipped (--no-torch)" : torch ? "python3-torch, 2 threads, OpenBLAS" : "not installed")
             << "; best of " << repeat << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH PEAK MEM", "TORCH/TG"}};
   for (const auto& make : todo) {
     Workload w = make();
+    TorchPeer peer;
+    bool with_torch = torch && peer.start(w.torch_body);
     tg::synchronize();
     tg::reset_runtime_stats();
     const uint64_t before = tg::runtime_stats().bytes_in_use;  // the inputs and the model
-    const double t = best_seconds(w.run, repeat);
+    // Two warm-up runs each, then blocks of kBlock runs alternate between tg and PyTorch: both
+    // see the same minutes, and runs within a block follow each other as in a training loop.
+    best_of(w.run, 2);
+    if (with_torch && peer.run(2) < 0) with_torch = false;
+    double t = 1e30, tt = 1e30;
+    for (int done = 0; done < repeat; done += kBlock) {
+      const int n = std::min(kBlock, repeat - done);
+      t = std::min(t, best_of(w.run, n));
+      if (with_torch) {
+        const double theirs = peer.run(n);
+        if (theirs < 0) with_torch = false;
+        tt = std::min(tt, theirs);
+      }
+    }
     const uint64_t peak = tg::runtime_stats().peak_bytes - before;
     std::vector<std::string> row = {w.label, fmt_time(t), fmt(w.work / t / (w.work == 1 ? 1 : 1e9), w.unit),
                                     fmt(static_cast<double>(peak) / 1e6, "MB")};
-    if (torch) {
-      std::string why;
-      double tpeak = 0;
-      const double tt = torch_seconds(w.torch_body, repeat, &tpeak, &why);
-      if (tt > 0) row.insert(row.end(), {fmt_time(tt), fmt(tpeak / 1e6, "MB"), fmt(tt / t, "", 3)});
-      else {
-        for (char& c : why) c = c == '\n' ? ' ' : c;
-        row.insert(row.end(), {"failed: " + why, "-", "-"});
-      }
+    if (with_torch) {
+      row.insert(row.end(), {fmt_time(tt), fmt(peer.peak_bytes() / 1e6, "MB"), fmt(tt / t, "", 3)});
+    } else if (torch) {
+      std::string why = peer.why();
+      for (char& c : why) c = c == '\n' ? ' ' : c;
+      row.insert(row.end(), {"failed: " + why, "-", "-"});
     } else {
       row.insert(row.end(), {"-", "-", "-"});
     }
