@@ -236,3 +236,38 @@ TEST(Memory, IntermediatesAHandleHoldsStayRealized) {
   EXPECT_TRUE(all_close(held, chain_values(a.to_vector<float>(), 4)));
   EXPECT_TRUE(all_close(r, chain_values(a.to_vector<float>(), 6)));
 }
+
+TEST(Memory, ABackwardAfterARealizedLossDoesNotRecomputeTheForwardPass) {
+  // loss.item() before backward(): the caller holds the loss, so the activations under it stay
+  // realized and the backward pass reads them instead of computing the forward pass again.
+  auto fc1 = std::make_shared<tg::nn::Linear>(32, 64), fc2 = std::make_shared<tg::nn::Linear>(64, 4);
+  std::vector<Tensor> params = fc1->parameters();
+  for (const Tensor& p : fc2->parameters()) params.push_back(p);
+  tg::nn::optim::SGD opt(params, 0.01f);
+  Tensor x = Tensor::rand({16, 32}).requires_grad_(false).realize();
+  auto loss_of = [&] { return (*fc2)((*fc1)(x).relu()).square().mean(); };
+  auto kernels = [](auto&& fn) {
+    tg::synchronize();
+    tg::reset_runtime_stats();
+    fn();
+    tg::synchronize();
+    return tg::runtime_stats().kernels_launched;
+  };
+  for (int step = 0; step < 2; ++step) {  // recorded, then replayed
+    opt.zero_grad();
+    Tensor loss = loss_of();
+    const uint64_t forward = kernels([&] { loss.realize(); });
+    const uint64_t after = kernels([&] {
+      loss.backward();
+      opt.step();
+    });
+    opt.zero_grad();
+    Tensor again = loss_of();
+    const uint64_t together = kernels([&] {
+      again.backward();
+      opt.step();
+    });
+    EXPECT_GT(forward, 0u);
+    EXPECT_LT(after, together) << "step " << step << ": the backward pass ran the forward kernels again";
+  }
+}
