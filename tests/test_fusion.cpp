@@ -211,11 +211,8 @@ TEST(Memory, IntermediatesNobodyHoldsAreReleasedDuringARealize) {
   for (int run = 0; run < 2; ++run) {  // recorded, then replayed from the schedule cache
     Tensor r = kernel_chain(a, 10).detach();
     tg::synchronize();
-    tg::reset_runtime_stats();
     const uint64_t before = tg::runtime_stats().bytes_in_use;
-    r.realize();
-    tg::synchronize();
-    const uint64_t peak = tg::runtime_stats().peak_bytes - before;
+    const uint64_t peak = measure([&] { r.realize(); }).peak_bytes - before;
     EXPECT_LE(peak, 3u * static_cast<uint64_t>(n) * 4) << "run " << run << ": the chain's buffers were all held at once";
     EXPECT_TRUE(all_close(r, want)) << "run " << run;
   }
@@ -246,27 +243,20 @@ TEST(Memory, ABackwardAfterARealizedLossDoesNotRecomputeTheForwardPass) {
   tg::nn::optim::SGD opt(params, 0.01f);
   Tensor x = Tensor::rand({16, 32}).requires_grad_(false).realize();
   auto loss_of = [&] { return (*fc2)((*fc1)(x).relu()).square().mean(); };
-  auto kernels = [](auto&& fn) {
-    tg::synchronize();
-    tg::reset_runtime_stats();
-    fn();
-    tg::synchronize();
-    return tg::runtime_stats().kernels_launched;
-  };
   for (int step = 0; step < 2; ++step) {  // recorded, then replayed
     opt.zero_grad();
     Tensor loss = loss_of();
-    const uint64_t forward = kernels([&] { loss.realize(); });
-    const uint64_t after = kernels([&] {
-      loss.backward();
-      opt.step();
-    });
+    const uint64_t forward = measure([&] { loss.realize(); }).kernels_launched;
+    const uint64_t after = measure([&] {
+                             loss.backward();
+                             opt.step();
+                           }).kernels_launched;
     opt.zero_grad();
     Tensor again = loss_of();
-    const uint64_t together = kernels([&] {
-      again.backward();
-      opt.step();
-    });
+    const uint64_t together = measure([&] {
+                                again.backward();
+                                opt.step();
+                              }).kernels_launched;
     EXPECT_GT(forward, 0u);
     EXPECT_LT(after, together) << "step " << step << ": the backward pass ran the forward kernels again";
   }
