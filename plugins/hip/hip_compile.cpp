@@ -68,6 +68,7 @@ std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
   if (!k.finish_entry.empty()) {
     hip_check(hipModuleGetFunction(&out->finish, out->module, k.finish_entry.c_str()),
               "hipModuleGetFunction " + k.finish_entry);
+    out->finish_entry = k.finish_entry;
     out->finish_launch = k.finish_launch;
     out->scratch = alloc(k.scratch_bytes);
   }

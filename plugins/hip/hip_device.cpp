@@ -100,7 +100,7 @@ void HipDevice::launch(HipKernel& k, const std::vector<tg::sdk::LaunchBuffer<Hip
   };
   use();
   run(k.function, k.launch, k.entry);
-  if (k.finish) run(k.finish, k.finish_launch, k.entry + "_finish");
+  if (k.finish) run(k.finish, k.finish_launch, k.finish_entry);
 }
 
 void HipDevice::synchronize() {

@@ -33,6 +33,7 @@ struct HipKernel {
   // after the first on the same stream, and the scratch buffer between them (launches on one
   // stream never overlap, so one buffer serves them all).
   hipFunction_t finish = nullptr;
+  std::string finish_entry;
   tg::render::Launch finish_launch;
   std::unique_ptr<HipBuffer> scratch;
   ~HipKernel();

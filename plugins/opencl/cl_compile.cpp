@@ -114,6 +114,7 @@ std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
   out->kernel = create_kernel(out->program, k.entry, k.launch, k.strategy);
   if (!k.finish_entry.empty()) {
     out->finish = create_kernel(out->program, k.finish_entry, k.finish_launch, k.strategy);
+    out->finish_entry = k.finish_entry;
     out->finish_launch = k.finish_launch;
     out->scratch = alloc(k.scratch_bytes);
   }

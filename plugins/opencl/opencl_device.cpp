@@ -132,7 +132,7 @@ void OpenclDevice::launch(ClKernel& k, const std::vector<tg::sdk::LaunchBuffer<C
   enqueue(k.kernel, k.launch, k.entry);
   if (k.finish) {
     set_args(k.finish);
-    enqueue(k.finish, k.finish_launch, k.entry + "_finish");
+    enqueue(k.finish, k.finish_launch, k.finish_entry);
   }
 }
 

@@ -29,6 +29,7 @@ struct ClKernel {
   // after the first, and the scratch buffer between them (the queue is in order, so launches of
   // this kernel never overlap and one buffer serves them all).
   cl_kernel finish = nullptr;
+  std::string finish_entry;
   tg::render::Launch finish_launch;
   std::unique_ptr<ClBuffer> scratch;
   ~ClKernel();
