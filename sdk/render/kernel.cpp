@@ -250,8 +250,9 @@ void accumulate_share(Ctx& ctx, Body& body, const std::vector<uint32_t>& nodes, 
 }
 
 // Work-groups of `local` items; `split` of them per output (1: the group writes the output;
-// more: each writes a partial to the scratch buffer and render_split_finish adds them).
-void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local, uint32_t split) {
+// more: each writes a partial to the scratch buffer, at `layout`, and render_split_finish adds
+// them).
+void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local, uint32_t split, const ScratchLayout& layout) {
   const uint32_t local3[3] = {local, 1, 1};
   k.strategy = split > 1 ? "reduce-split" : "reduce-group";
   k.launch.global[0] = ctx.info.out_numel == 0 ? 0 : static_cast<uint64_t>(ctx.info.out_numel) * split * local;
@@ -305,12 +306,10 @@ void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local, uint32_
   if (split == 1) {
     body.emit(plan.output_nodes, at);
   } else {
-    const ScratchLayout layout = scratch_layout(ctx, plan.reduce_roots[0], split);
     for (size_t i = 0; i < plan.reduce_roots[0].size(); ++i) {
       const uint32_t r = plan.reduce_roots[0][i];
       ctx.code.line(scratch_at(ctx, ctx.p.nodes[r].dtype, layout.offset[i], "grp") + " = " + acc_name(r) + ";");
     }
-    k.scratch_bytes = layout.bytes;
   }
   ctx.code.close();
   ctx.code.close();
@@ -318,7 +317,7 @@ void render_group(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t local, uint32_
 
 // The second kernel of a split: one work-item per output adds its `split` partials in order,
 // then evaluates the outputs.
-void render_split_finish(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t split) {
+void render_split_finish(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t split, const ScratchLayout& layout) {
   const uint32_t local = std::min<uint32_t>(64, floor_pow2(static_cast<uint64_t>(ctx.info.out_numel)));
   const uint32_t local3[3] = {local, 1, 1};
   k.finish_entry = k.entry + "_finish";
@@ -331,7 +330,6 @@ void render_split_finish(Ctx& ctx, const Plan& plan, Kernel& k, uint32_t split) 
   for (auto& c : at.c) c = "0";
   decompose(ctx, "gid", ctx.out_axes, "c", at);
   const auto& roots = plan.reduce_roots[0];
-  const ScratchLayout layout = scratch_layout(ctx, roots, split);
   start_accumulators(ctx, roots);
   ctx.code.open("for (int g = 0; g < " + std::to_string(split) + "; ++g)");
   for (size_t i = 0; i < roots.size(); ++i) {
@@ -411,9 +409,12 @@ Kernel render(const tg_kir_program& program, const Target& target) {
     const Plan p = plan(program);
     const uint32_t group = group_size(ctx);
     const uint32_t split = group ? split_count(ctx, p, group) : 1;
-    if (group) render_group(ctx, p, k, group, split);
+    // The partials' places in the scratch buffer: what the two kernels of a split agree on.
+    const ScratchLayout layout = split > 1 ? scratch_layout(ctx, p.reduce_roots[0], split) : ScratchLayout{};
+    k.scratch_bytes = layout.bytes;
+    if (group) render_group(ctx, p, k, group, split, layout);
     else render_flat(ctx, p, k);
-    if (split > 1) render_split_finish(ctx, p, k, split);
+    if (split > 1) render_split_finish(ctx, p, k, split, layout);
   }
   k.source = std::string("// tg.kir program '") + (program.name ? program.name : "") + "', " + k.strategy + "\n" +
              d.header + (k.uses_fp64 ? d.fp64_header : "") + helpers.text() + code.str();
