@@ -16,8 +16,6 @@
 // whose speed drifts from minute to minute slows both alike.
 #include <tg/tg.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

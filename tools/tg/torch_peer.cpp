@@ -1,6 +1,5 @@
 #include "torch_peer.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,6 +1,7 @@
 #include "schedule/replay.hpp"
 
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "runtime/runtime.hpp"
@@ -23,6 +24,7 @@ struct Step {
 struct Recording {
   std::vector<Step> steps;
   bool cacheable = true;
+  bool releases = false;  // some step lets buffers go (then a replay needs this call's Liveness)
 };
 
 // The graph being realized: its unrealized nodes and realized inputs, in a fixed order.
@@ -90,6 +92,7 @@ Liveness* g_liveness = nullptr;    // its buffers' lifetimes
 // After a recorded step: let go of what no later step reads, and remember it for replays.
 void recorded(Step&& s) {
   s.release = g_liveness->release_dead();
+  g_recording->releases |= !s.release.empty();
   g_recording->steps.push_back(std::move(s));
 }
 
@@ -106,7 +109,9 @@ bool position_of(const Node& n, uint32_t* out) {
   return true;
 }
 
-void replay(const Recording& rec, const Graph& g, const Liveness& live) {
+// live: what may be let go this time (the roots' holders can differ from the recorded call's);
+// null when the recording releases nothing.
+void replay(const Recording& rec, const Graph& g, const Liveness* live) {
   for (const Step& s : rec.steps) {
     switch (s.kind) {
       case Step::Kind::KERNEL: {
@@ -134,7 +139,7 @@ void replay(const Recording& rec, const Graph& g, const Liveness& live) {
       case Step::Kind::ALIAS: g.order[s.dst]->buffer = g.order[s.src]->buffer; break;
     }
     for (uint32_t p : s.release)
-      if (live.releasable(p)) g.order[p]->buffer.reset();
+      if (live->releasable(p)) g.order[p]->buffer.reset();
   }
 }
 
@@ -182,11 +187,14 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
-  Liveness live(roots, g.order, g.position);
   if (auto it = cache().find(g.key); it != cache().end()) {
-    replay(it->second, g, live);
+    // Most replays let nothing go (every buffer is held by a tensor): skip the reachability walk.
+    std::optional<Liveness> live;
+    if (it->second.releases) live.emplace(roots, g.order, g.position);
+    replay(it->second, g, live ? &*live : nullptr);
   } else {
     Recording rec;
+    Liveness live(roots, g.order, g.position);
     g_graph = &g;
     g_recording = &rec;
     g_liveness = &live;
