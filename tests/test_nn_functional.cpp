@@ -114,6 +114,61 @@ TEST(Conv2dGrad, Groups) {
              {ramp({1, 4, 4, 3}), ramp({4, 2, 2, 2}, 0.5, 2), ramp({4}, 1, 3)});
 }
 
+// ---------------------------------------------------------------- conv2d in float32
+// A device that declares TG_FAST_CONV (onednn) runs float32 convolutions, forward and both
+// gradients, as its own convolutions; every other case (float64, groups, other devices) takes
+// the im2col path checked above. Both must agree: value and gradients against float64 on the
+// reference device (which compiles nothing, so these cost little on any device).
+
+namespace {
+
+std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+// float32 on the default device, or float64 on ref
+Tensor make(const Input& in, DType dt, bool requires_grad = true) {
+  return Tensor(in.data, tg::Shape(in.shape),
+                TensorOptions{dt, dt == DType::float64 ? std::optional<std::string>("ref") : std::nullopt, requires_grad});
+}
+
+void expect_conv_f32(Dims xs, Dims ws, ConvArgs a) {
+  const Input x = ramp(xs, 0.2, 1), w = ramp(ws, 0.1, 2), b = ramp({ws[0]}, 0.3, 3);
+  std::vector<Tensor> y, g;
+  for (DType dt : {DType::float32, DType::float64}) {
+    Tensor tx = make(x, dt), tw = make(w, dt), tb = make(b, dt);
+    Tensor out = tx.conv2d(tw, tb, tg::IntPair(a.sh, a.sw), tg::IntPair(a.ph, a.pw), tg::IntPair(a.dh, a.dw), a.groups);
+    // a loss whose gradient differs per output element, through a relu as in a network
+    (out.relu() * make(ramp(out.shape().dims(), 0.05, 4), dt, false)).sum().backward();
+    y.push_back(out);
+    for (Tensor* t : {&tx, &tw, &tb}) g.push_back(*t->grad());
+  }
+  EXPECT_TRUE(all_close(y[0], values(y[1]), 1e-4, 1e-4));
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(all_close(g[i], values(g[i + 3]), 1e-4, 1e-4)) << "gradient " << i;
+}
+
+}  // namespace
+
+TEST(Conv2dFloat32, Plain) { expect_conv_f32({2, 3, 7, 6}, {5, 3, 3, 3}, {}); }
+TEST(Conv2dFloat32, ChannelsFillingBlocksOfEight) { expect_conv_f32({2, 16, 9, 8}, {24, 16, 3, 3}, {}); }
+TEST(Conv2dFloat32, OneInputChannel) { expect_conv_f32({3, 1, 10, 9}, {8, 1, 3, 3}, {}); }
+TEST(Conv2dFloat32, StrideAndPadding) { expect_conv_f32({2, 8, 9, 9}, {8, 8, 3, 3}, {2, 2, 1, 1, 1, 1, 1}); }
+TEST(Conv2dFloat32, Dilation) { expect_conv_f32({1, 4, 9, 10}, {3, 4, 3, 3}, {1, 1, 2, 1, 2, 2, 1}); }
+TEST(Conv2dFloat32, StrideEqualToDilation) { expect_conv_f32({2, 3, 11, 10}, {4, 3, 3, 2}, {2, 2, 0, 0, 2, 2, 1}); }
+TEST(Conv2dFloat32, StrideLeavesRowsUnread) { expect_conv_f32({1, 2, 10, 9}, {3, 2, 3, 2}, {3, 2, 0, 0, 1, 1, 1}); }
+TEST(Conv2dFloat32, OneByOneAsymmetric) { expect_conv_f32({2, 5, 6, 7}, {4, 5, 1, 2}, {1, 2, 0, 1, 1, 1, 1}); }
+TEST(Conv2dFloat32, GroupsTakeTheIm2colPath) { expect_conv_f32({2, 4, 6, 6}, {6, 2, 3, 3}, {1, 1, 1, 1, 1, 1, 2}); }
+TEST(Conv2dFloat32, NetworkOfTwoConvolutionsAndPooling) {
+  const Input x = ramp({4, 1, 12, 12}, 0.2, 1), w1 = ramp({8, 1, 3, 3}, 0.3, 2), w2 = ramp({16, 8, 3, 3}, 0.1, 3);
+  std::vector<Tensor> g;
+  for (DType dt : {DType::float32, DType::float64}) {
+    Tensor a = make(w1, dt), b = make(w2, dt);
+    Tensor h = make(x, dt, false).conv2d(a).relu().max_pool2d(2).conv2d(b, std::nullopt, 1, 1).relu();
+    (h * h).mean().backward();
+    g.push_back(*a.grad());
+    g.push_back(*b.grad());
+  }
+  EXPECT_TRUE(all_close(g[0], values(g[2]), 1e-4, 1e-4));
+  EXPECT_TRUE(all_close(g[1], values(g[3]), 1e-4, 1e-4));
+}
+
 // ---------------------------------------------------------------- pooling
 
 TEST(Pool, MaxValues) {

@@ -381,7 +381,7 @@ CSource Gen::run_elementwise() {
     inner *= plan_.size[d];
   }
   const int64_t ksize = n ? plan_.size[k] : 1;
-  const int64_t ch = n ? std::max<int64_t>(1, std::min(ksize, kElementwiseTask / inner)) : 1;
+  const int64_t ch = n && inner > 0 ? std::max<int64_t>(1, std::min(ksize, kElementwiseTask / inner)) : 1;  // (a 0-size dim: no work)
   const int64_t nch = (ksize + ch - 1) / ch;
   int64_t outer = 1;
   for (size_t d = 0; d < k; ++d) outer *= plan_.size[d];

@@ -8,14 +8,6 @@ namespace tg::onednn {
 
 using tg::sdk::Failure;
 
-void throw_dnnl(const char* what, const dnnl::error& e) {
-  const int32_t code = e.status == dnnl_out_of_memory ? TG_ERR_OUT_OF_MEMORY
-                       : e.status == dnnl_unimplemented ? TG_ERR_UNSUPPORTED
-                                                        : TG_ERR_INTERNAL;
-  throw Failure(code, std::string("oneDNN ") + what + " failed: " + e.what() + " (dnnl_status_t " +
-                          std::to_string(static_cast<int>(e.status)) + ")");
-}
-
 namespace {
 dnnl::memory::desc md(const MatmulOperand& o) {
   return dnnl::memory::desc(dnnl::memory::dims(o.dims.begin(), o.dims.end()), dnnl::memory::data_type::f32,
@@ -23,7 +15,8 @@ dnnl::memory::desc md(const MatmulOperand& o) {
 }
 }  // namespace
 
-DnnlMatmul::DnnlMatmul(dnnl::engine& engine, const MatmulMatch& match) : match_(match) {
+DnnlMatmul::DnnlMatmul(dnnl::engine& engine, const MatmulMatch& match)
+    : Primitive(match.out), a_op_(match.a), b_op_(match.b) {
   try {
     const auto a = md(match.a), b = md(match.b), c = md(match.c);
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), engine);
@@ -38,11 +31,11 @@ DnnlMatmul::DnnlMatmul(dnnl::engine& engine, const MatmulMatch& match) : match_(
   }
 }
 
-void DnnlMatmul::run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp) {
+void DnnlMatmul::run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte*) {
   try {
-    a_.set_data_handle(base[match_.a.param] + match_.a.offset * 4);
-    b_.set_data_handle(base[match_.b.param] + match_.b.offset * 4);
-    c_.set_data_handle(match_.direct ? base[match_.c.param] + match_.c.offset * 4 : temp);
+    a_.set_data_handle(base[a_op_.param] + a_op_.offset * 4);
+    b_.set_data_handle(base[b_op_.param] + b_op_.offset * 4);
+    c_.set_data_handle(output(base, temp));
     prim_.execute(stream, {{DNNL_ARG_SRC, a_}, {DNNL_ARG_WEIGHTS, b_}, {DNNL_ARG_DST, c_}});
     stream.wait();
   } catch (const dnnl::error& e) {

@@ -4,28 +4,16 @@
 // by b only (N), or by both or one as a batch axis. This is exactly what the core emits for
 // a.matmul(b): reshape/permute/expand views of the operands over a (..., M, N, K) space.
 //
-// What follows the REDUCE (a STORE, or an elementwise epilogue such as + bias, relu) becomes a
-// second program, the epilogue: the same nodes over the output space, with the REDUCE replaced
-// by a LOAD of the matmul's result (an extra, last param). When the REDUCE goes straight to a
-// STORE, oneDNN writes the output param directly and there is no epilogue.
+// What follows the REDUCE becomes the epilogue (contraction.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "contraction.hpp"
 #include "tg/kir.hpp"
 
 namespace tg::onednn {
-
-// A tg.kir program that owns its arrays.
-struct OwnedProgram {
-  std::string name;
-  tg_kir_program program{};  // points into the vectors below
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
-  void relink();             // points `program` at the vectors again (after a copy or edit)
-};
 
 struct MatmulOperand {
   uint32_t param = 0;
@@ -34,10 +22,8 @@ struct MatmulOperand {
 };
 
 struct MatmulMatch {
-  MatmulOperand a, b, c;  // c.param is the output param when direct, else unused
-  bool direct = false;    // oneDNN writes the program's output param itself
-  int64_t c_numel = 0;    // elements of the intermediate result when !direct
-  std::optional<OwnedProgram> epilogue;
+  MatmulOperand a, b, c;  // c: the result's layout (its param and offset are in `out`)
+  ReduceOutput out;       // where the result goes, and the epilogue
   std::string summary;    // "batch 1, 512x512x512, epilogue" for TG_PLUGIN_DEBUG
 };
 

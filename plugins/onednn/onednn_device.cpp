@@ -9,7 +9,8 @@
 #include <new>
 
 #include "c_codegen.hpp"
-#include "matmul_match.hpp"
+#include "dnnl_conv.hpp"
+#include "dnnl_matmul.hpp"
 
 namespace tg::onednn {
 
@@ -62,7 +63,7 @@ Device::Device(const tg::sdk::Host& host, const Options& options, uint64_t max_a
 void Device::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
-  caps.fast_paths = options_.matmul ? TG_FAST_MATMUL : 0;
+  caps.fast_paths = (options_.matmul ? TG_FAST_MATMUL : 0) | (options_.conv ? TG_FAST_CONV : 0);
   caps.max_alloc = max_alloc_;
 }
 
@@ -133,31 +134,55 @@ void Device::compile_source(Executable& exe) {
   }
 }
 
+// A primitive for the program's REDUCE, or nullptr (with the reason logged) when none fits.
+std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
+  const std::string name = p.name ? p.name : "(unnamed)";
+  std::string why_matmul, why_conv;
+  std::optional<ReduceOutput> out;
+  std::string what, summary;
+  auto exe = std::make_unique<Executable>();
+  exe->name = name;
+  try {
+    if (options_.matmul) {
+      if (std::optional<MatmulMatch> m = match_matmul(p, info, &why_matmul)) {
+        exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m);
+        out = std::move(m->out), what = "matmul", summary = m->summary;
+      }
+    }
+    if (!exe->primitive && options_.conv) {
+      if (std::optional<ConvMatch> m = match_conv(p, info, &why_conv)) {
+        exe->primitive = std::make_unique<DnnlConv>(engine_, *m);
+        out = std::move(m->out), what = "convolution", summary = m->summary;
+      }
+    }
+  } catch (const Failure& f) {
+    if (f.code() != TG_ERR_UNSUPPORTED) throw;
+    debug(name + ": " + f.what() + " -> a generic kernel");
+    return nullptr;
+  }
+  if (!exe->primitive) {
+    if (p.n_nodes > 0)
+      debug(name + ": not a matmul (" + why_matmul + ")" + (options_.conv ? ", not a convolution (" + why_conv + ")" : ""));
+    return nullptr;
+  }
+  // oneDNN's reference implementations are correct but far slower than a generic kernel
+  // (a strided layout its optimized ones do not take): decline them.
+  if (std::string(exe->primitive->impl_name()).rfind("ref", 0) == 0) {
+    debug(name + ": oneDNN has only its reference " + what + " for this layout (" + summary + ") -> a generic kernel");
+    return nullptr;
+  }
+  if (out->epilogue) {
+    out->epilogue->relink();
+    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program));
+  }
+  debug(name + ": oneDNN " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
+  return exe;
+}
+
 std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
   const tg::sdk::ProgramInfo info = tg::sdk::check_program(p);
-  const std::string name = p.name ? p.name : "(unnamed)";
-  if (options_.matmul && info.has_reduce) {
-    std::string why;
-    if (std::optional<MatmulMatch> m = match_matmul(p, info, &why)) {
-      try {
-        auto exe = std::make_unique<Executable>();
-        exe->name = name;
-        exe->matmul = std::make_unique<DnnlMatmul>(engine_, *m);
-        if (m->epilogue) {
-          m->epilogue->relink();
-          const tg::sdk::ProgramInfo einfo = tg::sdk::check_program(m->epilogue->program);
-          exe->epilogue = compile_generic(m->epilogue->program, einfo);
-        }
-        debug(name + ": oneDNN matmul (" + m->summary + "; " + exe->matmul->impl_name() + ")");
-        return exe;
-      } catch (const Failure& f) {
-        if (f.code() != TG_ERR_UNSUPPORTED) throw;
-        debug(name + ": " + f.what() + " -> a generic kernel");
-      }
-    } else if (p.n_nodes > 0) {
-      debug(name + ": not a matmul (" + why + ")");
-    }
-  }
+  if ((options_.matmul || options_.conv) && info.has_reduce)
+    if (auto exe = compile_primitive(p, info)) return exe;
   return compile_generic(p, info);
 }
 
@@ -175,11 +200,18 @@ void Device::run(Executable& exe, std::vector<std::byte*>& base) {
     exe.interp->run(base);
     return;
   }
-  const uint64_t temp_bytes = static_cast<uint64_t>(exe.matmul->temp_numel()) * 4;
+  const uint64_t temp_bytes = static_cast<uint64_t>(exe.primitive->temp_numel()) * 4;
   if (temp_bytes && !exe.temp) exe.temp = alloc(temp_bytes);
-  exe.matmul->run(stream_, base, exe.temp ? exe.temp->data() : nullptr);
+  std::byte* temp = exe.temp ? exe.temp->data() : nullptr;
+  const uint64_t scratch_bytes = exe.primitive->scratch_bytes();
+  if (scratch_bytes > (scratch_ ? scratch_bytes_ : 0)) {  // one scratch for every primitive: they run one at a time
+    scratch_.reset();
+    scratch_ = alloc(scratch_bytes);
+    scratch_bytes_ = scratch_bytes;
+  }
+  exe.primitive->run(stream_, base, temp, scratch_ ? scratch_->data() : nullptr);
   if (!exe.epilogue) return;
-  base.push_back(exe.temp ? exe.temp->data() : exe.matmul->direct_output(base));
+  base.push_back(exe.primitive->result(base, temp));
   run(*exe.epilogue, base);
   base.pop_back();
 }
@@ -207,12 +239,12 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
       o.jit = value[0] - '0';
       continue;
     }
-    if ((key == "matmul" || key == "dump") && (value == "0" || value == "1")) {
-      (key == "matmul" ? o.matmul : o.dump) = value == "1";
+    if ((key == "matmul" || key == "conv" || key == "dump") && (value == "0" || value == "1")) {
+      (key == "matmul" ? o.matmul : key == "conv" ? o.conv : o.dump) = value == "1";
       continue;
     }
     throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
-                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1 and dump=0|1");
+                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, conv=0|1 and dump=0|1");
   }
   (void)host;
   return o;

@@ -1,7 +1,8 @@
 #pragma once
 // The onednn plugin's classes, written against the SDK helper (tg/plugin.hpp): one CPU device
 // whose buffers are host memory. compile() picks, per program, the fastest way that works:
-//   1. a strided batched matmul (matmul_match.hpp) -> a oneDNN matmul primitive, followed by the
+//   1. a strided batched matmul (matmul_match.hpp) -> a oneDNN matmul primitive, a 2-D
+//      convolution (conv_match.hpp) -> a oneDNN convolution primitive, each followed by the
 //      elementwise epilogue (compiled as in 2) when there is one;
 //   2. everything else -> C rendered by c_codegen.hpp, compiled at run time by the system
 //      compiler and cached on disk (jit_compiler.hpp): one pass over memory on every core;
@@ -16,20 +17,21 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "dnnl_matmul.hpp"
+#include "contraction.hpp"
 #include "interpreter.hpp"  // tg::ref::Kernel, the fallback
 #include "jit_compiler.hpp"
 #include "tg/plugin.hpp"
 
 namespace tg::onednn {
 
-// Options from TG_PLUGIN_OPTIONS_ONEDNN ("jit=0;matmul=0").
+// Options from TG_PLUGIN_OPTIONS_ONEDNN ("jit=0;matmul=0;conv=0").
 struct Options {
   // When a generic program is compiled to C (it runs on the interpreter until then):
   //   jit=0 never; jit=1 (default) at once when it is large or already in the disk cache, else
   //   at its kLaunchesBeforeCompile-th launch; jit=2 always at once.
   int jit = 1;
   bool matmul = true;  // matmul=0: do not use oneDNN for matmuls (they run as generic programs)
+  bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
   bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
 };
 
@@ -59,9 +61,9 @@ struct Executable {
   std::string name;
   KernelFn fn = nullptr;                      // a compiled kernel, or
   std::unique_ptr<tg::ref::Kernel> interp;    // the interpreter (until `source` is compiled), or
-  std::unique_ptr<DnnlMatmul> matmul;         // a oneDNN matmul ...
-  std::unique_ptr<Executable> epilogue;       // ... and what follows it (reads `temp` last)
-  std::unique_ptr<HostBuffer> temp;           // the matmul's result when it is not stored directly
+  std::unique_ptr<Primitive> primitive;       // a oneDNN matmul or convolution ...
+  std::unique_ptr<Executable> epilogue;       // ... and what follows it (reads its result last)
+  std::unique_ptr<HostBuffer> temp;           // the primitive's result when it is not stored directly
   std::string source;                         // C to compile later ("" once compiled or never)
   std::string summary;                        // of `source`, for TG_PLUGIN_DEBUG
   int launches = 0;
@@ -83,6 +85,7 @@ class Device {
   void synchronize() {}  // launch runs to completion before it returns
 
  private:
+  std::unique_ptr<Executable> compile_primitive(const tg_kir_program& p, const tg::sdk::ProgramInfo& info);
   std::unique_ptr<Executable> compile_generic(const tg_kir_program& program, const tg::sdk::ProgramInfo& info);
   void run(Executable& exe, std::vector<std::byte*>& base);
   void compile_source(Executable& exe);
@@ -93,6 +96,8 @@ class Device {
   uint64_t max_alloc_;
   JitCompiler& jit();  // made on first use: it runs `cc --version`
   std::unique_ptr<JitCompiler> jit_;
+  std::unique_ptr<HostBuffer> scratch_;  // the primitives' scratch (Primitive::scratch_bytes), grown on demand
+  uint64_t scratch_bytes_ = 0;
   int threads_;
   dnnl::engine engine_;
   dnnl::stream stream_;

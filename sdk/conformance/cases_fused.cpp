@@ -1,5 +1,6 @@
 // Fused programs of the shapes the core's scheduler emits: matmul as REDUCE(SUM) over MUL of
-// two broadcast LOADs (the TG_FAST_MATMUL pattern) with and without an epilogue, reductions of
+// two broadcast LOADs (the TG_FAST_MATMUL pattern) with and without an epilogue, the three
+// TG_FAST_CONV forms (forward, weight gradient, flipped kernel), reductions of
 // broadcast, padded and flipped inputs, nested reductions, several outputs, mixed dtypes, eight
 // dims, and programs without a LOAD.
 #include <functional>
@@ -58,6 +59,38 @@ Program batched_matmul(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
   const int a = read(p, in, rng, dtype, B * M * K, small(dtype)), b = read(p, in, rng, dtype, K * N, small(dtype));
   const int prod = p.binary(TG_KIR_MUL, p.load(a, p.view({M * K, K, 0, 1})), p.load(b, p.view({0, 0, 1, N})));
   p.store(write(p, in, dtype, B * M * N), p.view({M * N, N, 1, 0}), p.reduce(TG_REDUCE_SUM, 0b1000, prod));
+  return p;
+}
+
+// The TG_FAST_CONV form: out[b, o, p, q] = sum over c, r, t of win[b, c, p, q, r, t] * ker[o, c, r, t]
+// over the space (B, O, P, Q, C, R, T), the window a sliding view of x (N, C, H, W) with stride
+// u and dilation v. `as`: "forward" (+ bias, relu), "weight-gradient" (the core's form of a
+// weight gradient: taps and positions trade places, the output stored (O, B, P, Q)) or
+// "flipped" (the input gradient's form: the kernel read backwards over R and T).
+Program conv(uint32_t dtype, std::mt19937_64& rng, Inputs& in, const std::string& as) {
+  const bool wgrad = as == "weight-gradient", flipped = as == "flipped";
+  const int64_t N = 2, C = 3, H = 9, W = 8;
+  const int64_t u0 = wgrad ? 1 : 2, u1 = 1, v0 = 1, v1 = wgrad ? 1 : 2;  // steps of P, Q and of R, T
+  const int64_t R = wgrad ? 7 : 3, T = wgrad ? 7 : 2;                    // taps (positions, for wgrad)
+  const int64_t P = (H - v0 * (R - 1) - 1) / u0 + 1, Q = (W - v1 * (T - 1) - 1) / u1 + 1;
+  const int64_t B = wgrad ? C : N, Cr = wgrad ? N : C, O = 4;           // batch and reduced channels
+  Program p;
+  p.shape = {B, O, P, Q, Cr, R, T};
+  const int x = read(p, in, rng, dtype, N * C * H * W, small(dtype)), k = read(p, in, rng, dtype, O * Cr * R * T, small(dtype));
+  const int64_t sb = wgrad ? H * W : C * H * W, sc = wgrad ? C * H * W : H * W;
+  const int lw = p.load(x, p.view({sb, 0, W * u0, u1, sc, W * v0, v1}));
+  const int lk = flipped ? p.load(k, p.view({0, Cr * R * T, 0, 0, R * T, -T, -1}, R * T - 1))
+             : wgrad ? p.load(k, p.view({0, R * T, 0, 0, O * R * T, T, 1}))  // the output gradient (N, O, R, T)
+                     : p.load(k, p.view({0, Cr * R * T, 0, 0, R * T, T, 1}));
+  int v = p.reduce(TG_REDUCE_SUM, 0b1110000, p.binary(TG_KIR_MUL, lw, lk));
+  if (as == "forward") {
+    const int bias = read(p, in, rng, dtype, O, small(dtype));
+    v = p.binary(TG_KIR_ADD, v, p.load(bias, p.view({0, 1, 0, 0, 0, 0, 0})));
+    v = p.binary(TG_KIR_MAX, v, is_float(dtype) ? p.fconst(dtype, 0) : p.iconst(dtype, 0));
+  }
+  const std::vector<int64_t> out = wgrad ? std::vector<int64_t>{P * Q, B * P * Q, Q, 1, 0, 0, 0}
+                                         : std::vector<int64_t>{O * P * Q, P * Q, Q, 1, 0, 0, 0};
+  p.store(write(p, in, dtype, B * O * P * Q), p.view(out), v);
   return p;
 }
 
@@ -178,6 +211,9 @@ const std::vector<Fused>& fused() {
       {"matmul-epilogue", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return matmul(d, r, in, true, false); }},
       {"matmul-transposed", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return matmul(d, r, in, false, true); }},
       {"matmul-batched", numeric, batched_matmul},
+      {"conv", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return conv(d, r, in, "forward"); }},
+      {"conv-weight-gradient", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return conv(d, r, in, "weight-gradient"); }},
+      {"conv-flipped-kernel", numeric, [](uint32_t d, std::mt19937_64& r, Inputs& in) { return conv(d, r, in, "flipped"); }},
       {"reduce-broadcast", numeric, reduce_broadcast},
       {"reduce-padded-flipped", signed_numeric, reduce_padded_flipped},
       {"nested-reduce", floats, nested_reduce},

@@ -55,6 +55,6 @@ std::vector<EnvVar> env_vars();
 
 const char* version();  // "0.1.0"
 constexpr int abi_major = 1;
-constexpr int abi_minor = 0;
+constexpr int abi_minor = 1;  // 1.1: TG_FAST_CONV
 
 }  // namespace tg

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "graph/conv_graph.hpp"
 #include "schedule/schedule.hpp"
 #include "tensor/impl.hpp"
 #include "tensor/ops.hpp"
@@ -84,6 +85,12 @@ std::vector<NodePtr> gradient_rule(const NodePtr& n, const NodePtr& g) {
       return {pad(g, p)};
     }
     case Op::FLIP: return {flip(g, n->dims)};
+    case Op::WINDOW: {
+      const auto c = static_cast<std::ptrdiff_t>(n->dims.size() / 3);
+      const auto b = n->dims.begin();
+      return {window_backward(g, s[0]->shape, Dims(b, b + c), Dims(b + c, b + 2 * c), Dims(b + 2 * c, b + 3 * c))};
+    }
+    case Op::CONV: return conv2d_backward(*n, g);
     case Op::CONTIGUOUS: return {g};
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these

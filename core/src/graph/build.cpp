@@ -138,6 +138,24 @@ NodePtr flip(const NodePtr& x, const Dims& axes01) {
   return intern(std::move(n));
 }
 
+NodePtr window(const NodePtr& x, const Dims& k, const Dims& s, const Dims& d) {
+  const size_t n = k.size(), lead = x->shape.size() - n;
+  Dims shape(x->shape.begin(), x->shape.begin() + static_cast<std::ptrdiff_t>(lead));
+  for (size_t j = 0; j < n; j++) shape.push_back((x->shape[lead + j] - d[j] * (k[j] - 1) - 1) / s[j] + 1);
+  shape.insert(shape.end(), k.begin(), k.end());
+  Node m = proto(Op::WINDOW, x->dtype, shape, x->device, {x});
+  m.dims = k;
+  m.dims.insert(m.dims.end(), s.begin(), s.end());
+  m.dims.insert(m.dims.end(), d.begin(), d.end());
+  return intern(std::move(m));
+}
+
+NodePtr conv_node(const NodePtr& value, const NodePtr& x, const NodePtr& w, const Dims& s_d) {
+  Node m = proto(Op::CONV, value->dtype, value->shape, value->device, {value, x, w});
+  m.dims = s_d;
+  return intern(std::move(m));
+}
+
 NodePtr contiguous(const NodePtr& x) {
   if (x->op == Op::CONTIGUOUS || x->op == Op::BUFFER) return x;
   return intern(proto(Op::CONTIGUOUS, x->dtype, x->shape, x->device, {x}));

@@ -19,6 +19,10 @@ NodePtr expand(const NodePtr& x, const Dims& shape);
 NodePtr pad(const NodePtr& x, const Ranges& padding);
 NodePtr shrink(const NodePtr& x, const Ranges& ranges);
 NodePtr flip(const NodePtr& x, const Dims& axes01);  // one 0/1 per dim
+// Sliding windows over the last k.size() dims (View::window); k, s, d positive, windows fit.
+NodePtr window(const NodePtr& x, const Dims& k, const Dims& s, const Dims& d);
+// A CONV node (node.hpp): value computes x conv w with stride/dilation s_d = {sh, sw, dh, dw}.
+NodePtr conv_node(const NodePtr& value, const NodePtr& x, const NodePtr& w, const Dims& s_d);
 NodePtr contiguous(const NodePtr& x);
 NodePtr detach(const NodePtr& x);
 NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device);

@@ -39,15 +39,17 @@ const char* op_name(Op op) {
     case Op::PAD: return "PAD";
     case Op::SHRINK: return "SHRINK";
     case Op::FLIP: return "FLIP";
+    case Op::WINDOW: return "WINDOW";
     case Op::CONTIGUOUS: return "CONTIGUOUS";
     case Op::DETACH: return "DETACH";
     case Op::COPY: return "COPY";
+    case Op::CONV: return "CONV";
   }
   return "?";
 }
 
 bool is_elementwise(Op op) { return op >= Op::CAST && op <= Op::WHERE; }
-bool is_movement(Op op) { return op >= Op::RESHAPE && op <= Op::FLIP; }
+bool is_movement(Op op) { return op >= Op::RESHAPE && op <= Op::WINDOW; }
 
 int64_t Node::numel() const {
   int64_t n = 1;

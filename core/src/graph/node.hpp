@@ -28,12 +28,18 @@ enum class Op : uint8_t {
   WHERE,
   // reduce over `axes` (kept as size-1 dims) with `reduce_op`
   REDUCE,
-  // movement: change the view only
-  RESHAPE, PERMUTE, EXPAND, PAD, SHRINK, FLIP,
+  // movement: change the view only. WINDOW turns the last n dims (i...) into sliding windows
+  // (o..., k...) by one strided view: dims = k..., s..., d... (kernel, stride, dilation).
+  RESHAPE, PERMUTE, EXPAND, PAD, SHRINK, FLIP, WINDOW,
   // boundaries
   CONTIGUOUS,  // its own kernel, into fresh contiguous memory
   DETACH,      // the same value; gradients stop here
   COPY,        // the value moved to `device`
+  // A 2-D convolution whose value is src[0] (the windowed contraction that computes it) and
+  // whose gradient is not derived from src[0] but given by the two backward convolutions of
+  // src[1] (the input) and src[2] (the weight); dims = stride h, w, dilation h, w. Lowered as
+  // src[0]: it only tells autograd how to differentiate (graph/conv_graph.hpp).
+  CONV,
 };
 
 enum class ReduceOp : uint8_t { SUM, MAX, PROD };
@@ -52,7 +58,8 @@ struct Node : std::enable_shared_from_this<Node> {
   double fvalue = 0;         // CONST of a float dtype
   int64_t ivalue = 0;        // CONST of an int/bool dtype
   ReduceOp reduce_op = ReduceOp::SUM;
-  Dims dims;                 // REDUCE axes, RESHAPE/EXPAND shape, PERMUTE order, FLIP axes (0/1 each)
+  Dims dims;                 // REDUCE axes, RESHAPE/EXPAND shape, PERMUTE order, FLIP axes (0/1 each),
+                             // WINDOW kernel/stride/dilation, CONV stride/dilation
   Ranges ranges;             // PAD (before, after), SHRINK (begin, end)
   uint64_t unique = 0;       // nonzero: a distinct leaf, never merged with an equal-looking one
 

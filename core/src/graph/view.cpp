@@ -109,6 +109,29 @@ View View::flip(const std::vector<bool>& axes) const {
   return std::move(v).canonical();
 }
 
+std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d) const {
+  const size_t n = k.size(), lead = shape.size() - n;
+  View v;
+  v.offset = offset;
+  for (size_t j = 0; j < lead; j++) {
+    v.shape.push_back(shape[j]);
+    v.strides.push_back(strides[j]);
+    if (!mask.empty()) v.mask.push_back(mask[j]);
+  }
+  for (size_t j = 0; j < n; j++) {
+    if (!mask.empty() && (mask[lead + j].first != 0 || mask[lead + j].second != shape[lead + j])) return std::nullopt;
+    v.shape.push_back((shape[lead + j] - d[j] * (k[j] - 1) - 1) / s[j] + 1);
+    v.strides.push_back(strides[lead + j] * s[j]);
+  }
+  for (size_t j = 0; j < n; j++) {
+    v.shape.push_back(k[j]);
+    v.strides.push_back(strides[lead + j] * d[j]);
+  }
+  if (!mask.empty())
+    for (size_t j = lead; j < v.shape.size(); j++) v.mask.push_back({0, v.shape[j]});
+  return std::move(v).canonical();
+}
+
 // Groups old and new dims into runs of equal element count; each run of old dims must be one
 // contiguous stride chain. Masks survive only where they can be stated on the new dims.
 std::optional<View> View::reshape(const Dims& new_shape) const {

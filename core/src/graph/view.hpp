@@ -31,6 +31,9 @@ struct View {
   View pad(const Ranges& padding) const;
   View shrink(const Ranges& ranges) const;
   View flip(const std::vector<bool>& axes) const;
+  // Sliding windows over the last k.size() dims: (..., i...) -> (..., o..., k...) with
+  // o = (i - d(k-1) - 1) / s + 1; nullopt if those dims are masked (padding must be copied first).
+  std::optional<View> window(const Dims& k, const Dims& s, const Dims& d) const;
 
   bool operator==(const View& o) const {
     return shape == o.shape && strides == o.strides && offset == o.offset && mask == o.mask;

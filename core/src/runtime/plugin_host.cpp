@@ -12,6 +12,9 @@
 #include "runtime/runtime.hpp"
 #include "tg/device.hpp"
 
+static_assert(tg::abi_major == TG_ABI_MAJOR && tg::abi_minor == TG_ABI_MINOR,
+              "tg/device.hpp states the ABI version of tg/plugin.h");
+
 namespace fs = std::filesystem;
 
 namespace tg::detail {

@@ -30,6 +30,11 @@ std::optional<View> apply_movement(const View& v, const Node& m) {
     case Op::PAD: return v.pad(m.ranges);
     case Op::SHRINK: return v.shrink(m.ranges);
     case Op::FLIP: return v.flip(std::vector<bool>(m.dims.begin(), m.dims.end()));
+    case Op::WINDOW: {
+      const auto n = static_cast<std::ptrdiff_t>(m.dims.size() / 3);
+      const auto b = m.dims.begin();
+      return v.window(Dims(b, b + n), Dims(b + n, b + 2 * n), Dims(b + 2 * n, b + 3 * n));
+    }
     default: throw Error("internal error: apply_movement on " + std::string(op_name(m.op)));
   }
 }
@@ -152,7 +157,8 @@ class KernelBuilder {
         l->has_reduce = true;
         return l;
       }
-      case Op::DETACH: return lower(n->src[0]);
+      case Op::DETACH:
+      case Op::CONV: return lower(n->src[0]);
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
@@ -177,7 +183,8 @@ class KernelBuilder {
         }
         break;
       case LNode::Kind::ALU:
-        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || broadcasts(m)) break;
+        // (a window repeats elements like a broadcast: the value is computed once, then viewed)
+        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || broadcasts(m) || m.op == Op::WINDOW) break;
         {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;

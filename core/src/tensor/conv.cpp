@@ -2,6 +2,8 @@
 // so they run on every device and their gradients follow from the ops they are made of.
 #include <numeric>
 
+#include "graph/conv_graph.hpp"
+#include "runtime/runtime.hpp"
 #include "tensor/nn_ops.hpp"
 
 namespace tg {
@@ -151,12 +153,7 @@ Tensor strided_slice(const Tensor& x, int64_t dim, int64_t start, int64_t count,
 Tensor conv_im2col(const Tensor& x, const Tensor& weight, const Dims& s, const Dims& d, int64_t groups) {
   const Dims xs = x.shape().dims(), ws = weight.shape().dims();
   const int64_t bs = xs[0], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
-  for (size_t j = 0; j < 2; j++)
-    if (s[j] <= 0 || d[j] <= 0) throw Error("conv2d: stride and dilation must be positive");
-  const int64_t kext_h = d[0] * (kh - 1) + 1, kext_w = d[1] * (kw - 1) + 1;
-  if (kext_h > xs[2] || kext_w > xs[3])
-    throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
-                pair_str({d[0], d[1]}) + ") is larger than the padded input " + x.shape().to_string());
+  const int64_t kext_h = d[0] * (kh - 1) + 1, kext_w = d[1] * (kw - 1) + 1;  // (checked by conv2d)
   const int64_t oy = ceildiv(xs[2] - kext_h + 1, s[0]), ox = ceildiv(xs[3] - kext_w + 1, s[1]);
   const Tensor xt = x.permute({0, 2, 3, 1});  // (N, H, W, C_in): channels innermost in every patch row
   std::vector<Tensor> taps;
@@ -212,6 +209,23 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
   if (bias && (bias->ndim() != 1 || bias->shape()[0] != cout))
     throw Error("conv2d: bias must have shape (" + std::to_string(cout) + "), got " + bias->shape().to_string());
   Tensor x = detail::pad2d(*this, padding, 0.0f, "conv2d");
+  if (stride.h <= 0 || stride.w <= 0 || dilation.h <= 0 || dilation.w <= 0)
+    throw Error("conv2d: stride and dilation must be positive, got stride " + pair_str(stride) +
+                " and dilation " + pair_str(dilation));
+  if (dilation.h * (kh - 1) + 1 > x.shape()[2] || dilation.w * (kw - 1) + 1 > x.shape()[3])
+    throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
+                pair_str({dilation.h, dilation.w}) + ") is larger than the padded input " + x.shape().to_string());
+  const auto& xn = detail::node_of(x);
+  if (groups == 1 && kh * kw <= kMaxIm2colTaps && xn->dtype == DType::float32 &&
+      weight.dtype() == DType::float32 && (xn->device->caps().fast_paths & TG_FAST_CONV)) {
+    // The device runs convolutions itself (forward and both gradients): the direct form.
+    if (weight.device() != device())
+      throw Error("conv2d: input and weight are on different devices (" + device() + " and " + weight.device() +
+                  "): move one with .to(\"" + device() + "\")");
+    Tensor out = detail::make_result(detail::conv2d_direct(xn, detail::node_of(weight), {stride.h, stride.w},
+                                                           {dilation.h, dilation.w}));
+    return bias ? out + bias->reshape({1, cout, 1, 1}) : out;
+  }
   if (kh * kw > kMaxIm2colTaps) {
     Tensor out = conv_windows(x, weight, {stride.h, stride.w}, {dilation.h, dilation.w}, groups);
     return bias ? out + bias->reshape({1, cout, 1, 1}) : out;

@@ -1,5 +1,5 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.0.
+ * tg/plugin.h -- the tg device plugin ABI, version 1.1 (1.1 added TG_FAST_CONV).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 0
+#define TG_ABI_MINOR 1
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -261,7 +261,19 @@ typedef struct tg_device_props {
 enum {
   /* REDUCE(SUM) over MUL of two LOADs: a strided batched matmul, possibly followed by an
    * elementwise epilogue. Declaring it says the device recognizes and accelerates the pattern. */
-  TG_FAST_MATMUL = 1u << 0
+  TG_FAST_MATMUL = 1u << 0,
+  /* Since 1.1. A 2-D convolution: REDUCE(SUM) of MUL(LOAD win, LOAD ker) over 7 dims
+   * (B, O, P, Q, C, R, T) with dims 4-6 reduced, out[b, o, p, q] = sum over c, r, t of
+   * win[b, c, p, q, r, t] * ker[o, c, r, t]. The window walks every dim but O, and P and R (Q and
+   * T) step through one memory dim: its element is b*sb + c*sc + (p*u + r*v)*sh + (q*u' + t*v')*sw
+   * for positive sb, sc, sh, sw (u: stride, v: dilation); the kernel walks O, C, R and T only.
+   * An elementwise epilogue may follow, as with TG_FAST_MATMUL. To a device that declares the
+   * bit, the core gives float32 convolutions (groups 1) in this form: the forward pass; the
+   * weight gradient (B and C are the input's channels and batch, P and Q the kernel taps, R and
+   * T the output positions: stride and dilation trade places); and for stride 1 the input
+   * gradient (a convolution of the output gradient, zero-padded by the kernel's extent, with
+   * the kernel flipped: its strides over R and T are negative). */
+  TG_FAST_CONV = 1u << 1
 };
 
 typedef struct tg_device_caps {

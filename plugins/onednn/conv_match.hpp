@@ -1,0 +1,33 @@
+#pragma once
+// Recognizes the TG_FAST_CONV form (tg/plugin.h) in a tg.kir program: REDUCE(SUM) of
+// MUL(LOAD win, LOAD ker) over (B, O, P, Q, C, R, T), dims 4-6 reduced, where the window's
+// element is b*sb + c*sc + (p*u + r*v)*sh + (q*u' + t*v')*sw and the kernel walks O, C, R, T.
+// The same form is a forward convolution (R, T the kernel taps) or, read the other way, a
+// weight gradient (P, Q the taps; B, C the input's channels and batch): both compute the same
+// numbers, so the choice is only about speed, and the smaller of the two window pairs is
+// taken as the taps.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "contraction.hpp"
+#include "tg/kir.hpp"
+
+namespace tg::onednn {
+
+struct ConvMatch {
+  enum class Kind { FORWARD, BACKWARD_WEIGHTS } kind = Kind::FORWARD;
+  int64_t B = 1, O = 1, P = 1, Q = 1, C = 1, R = 1, T = 1;  // the program's dims
+  uint32_t win_param = 0, ker_param = 0;
+  int64_t win_offset = 0, ker_offset = 0;      // in elements
+  int64_t sb = 1, sc = 1, sh = 1, sw = 1;       // the window's memory strides
+  int64_t u[2] = {1, 1}, v[2] = {1, 1};         // steps of P, Q and of R, T in units of sh, sw
+  int64_t ker[4] = {};                          // the kernel's strides over O, C, R, T (any sign)
+  ReduceOutput out;                             // strides over B, O, P, Q; the epilogue
+  std::string summary;                          // for TG_PLUGIN_DEBUG
+};
+
+// The match, or nullopt with the reason in *why_not.
+std::optional<ConvMatch> match_conv(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, std::string* why_not);
+
+}  // namespace tg::onednn

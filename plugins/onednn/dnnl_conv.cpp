@@ -1,0 +1,163 @@
+#include "dnnl_conv.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "tg/plugin.hpp"
+
+namespace tg::onednn {
+
+using tg::sdk::Failure;
+using Operand = DnnlConv::Operand;
+
+namespace {
+
+void set(Operand& o, int arg, bool input, std::initializer_list<int64_t> dims, std::initializer_list<int64_t> strides) {
+  o.arg = arg;
+  o.input = input;
+  std::copy(dims.begin(), dims.end(), o.dims);
+  std::copy(strides.begin(), strides.end(), o.strides);
+}
+
+// The operand's memory descriptor: in place, or dense (abcd) when it is copied.
+dnnl::memory::desc describe(Operand& o, bool all_dense) {
+  o.copy = all_dense;
+  for (int i = 0; i < 4; ++i) o.copy |= o.dims[i] > 1 && o.strides[i] <= 0;
+  const dnnl::memory::dims d(o.dims, o.dims + 4);
+  o.dense.assign(o.copy ? static_cast<size_t>(o.dims[0] * o.dims[1] * o.dims[2] * o.dims[3]) : 0, 0.0f);
+  if (o.copy) return dnnl::memory::desc(d, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abcd);
+  std::vector<int64_t> dv(o.dims, o.dims + 4), sv(o.strides, o.strides + 4);
+  fix_unit_strides(dv, sv);
+  return dnnl::memory::desc(d, dnnl::memory::data_type::f32, dnnl::memory::dims(sv.begin(), sv.end()));
+}
+
+// Between the program's memory (strided) and an operand's dense copy.
+template <bool kToDense>
+void copy(const Operand& o, float* mem) {
+  float* dense = const_cast<float*>(o.dense.data());
+  const int64_t* d = o.dims;
+  const int64_t* s = o.strides;
+  for (int64_t a = 0; a < d[0]; ++a)
+    for (int64_t b = 0; b < d[1]; ++b)
+      for (int64_t c = 0; c < d[2]; ++c) {
+        float* m = mem + a * s[0] + b * s[1] + c * s[2];
+        for (int64_t e = 0; e < d[3]; ++e, ++dense) {
+          if constexpr (kToDense) *dense = m[e * s[3]];
+          else m[e * s[3]] = *dense;
+        }
+      }
+}
+
+}  // namespace
+
+DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out), m_(m) {
+  const int64_t H = (m.P - 1) * m.u[0] + (m.R - 1) * m.v[0] + 1, W = (m.Q - 1) * m.u[1] + (m.T - 1) * m.v[1] + 1;
+  const int64_t* o = m.out.strides;
+  const int64_t* k = m.ker;
+  if (m.kind == ConvMatch::Kind::FORWARD) {
+    set(win_, DNNL_ARG_SRC, true, {m.B, m.C, H, W}, {m.sb, m.sc, m.sh, m.sw});
+    set(ker_, DNNL_ARG_WEIGHTS, true, {m.O, m.C, m.R, m.T}, {k[0], k[1], k[2], k[3]});
+    set(out_op_, DNNL_ARG_DST, false, {m.B, m.O, m.P, m.Q}, {o[0], o[1], o[2], o[3]});
+  } else {
+    // The input is (N = C, IC = B, H, W); the output gradient (N = C, O, R, T); the weight
+    // gradient (O, IC = B, P, Q). R, T step by the convolution's stride, P, Q by its dilation.
+    set(win_, DNNL_ARG_SRC, true, {m.C, m.B, H, W}, {m.sc, m.sb, m.sh, m.sw});
+    set(ker_, DNNL_ARG_DIFF_DST, true, {m.C, m.O, m.R, m.T}, {k[1], k[0], k[2], k[3]});
+    set(out_op_, DNNL_ARG_DIFF_WEIGHTS, false, {m.O, m.B, m.P, m.Q}, {o[1], o[0], o[2], o[3]});
+  }
+  // Both channel counts fill an 8-wide block: oneDNN's blocked layouts (see the header).
+  const bool blocked = std::min(m.kind == ConvMatch::Kind::FORWARD ? m.C : m.B, m.O) >= 8;
+  // In place where oneDNN can; if it cannot describe that layout (overlapping windows read as
+  // one tensor) or has only its reference implementation for it, every operand through a dense
+  // copy (a pass over memory; the reference convolution is 100-1000x slower than the others).
+  std::string why;
+  for (bool all_dense : {false, true}) {
+    try {
+      if (build(engine, all_dense, blocked)) return;
+      why = "oneDNN has only its reference convolution for this shape (" + impl_ + ")";
+    } catch (const dnnl::error& e) {
+      why = std::string("oneDNN has no convolution for this shape: ") + e.what();
+    }
+  }
+  throw Failure(TG_ERR_UNSUPPORTED, why);
+}
+
+bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
+  const auto src = describe(win_, all_dense), ker = describe(ker_, all_dense), out = describe(out_op_, all_dense);
+  auto any = [&](const Operand& o) {
+    return blocked ? dnnl::memory::desc(dnnl::memory::dims(o.dims, o.dims + 4), dnnl::memory::data_type::f32,
+                                        dnnl::memory::format_tag::any)
+                   : o.user.get_desc();
+  };
+  win_.user = dnnl::memory(src, engine, DNNL_MEMORY_NONE);
+  ker_.user = dnnl::memory(ker, engine, DNNL_MEMORY_NONE);
+  out_op_.user = dnnl::memory(out, engine, DNNL_MEMORY_NONE);
+  const bool fwd = m_.kind == ConvMatch::Kind::FORWARD;
+  // Forward: stride u, dilation v (oneDNN counts dilation from 0); weight gradient: the reverse.
+  const dnnl::memory::dims strides = fwd ? dnnl::memory::dims{m_.u[0], m_.u[1]} : dnnl::memory::dims{m_.v[0], m_.v[1]};
+  const dnnl::memory::dims dilates = fwd ? dnnl::memory::dims{m_.v[0] - 1, m_.v[1] - 1}
+                                         : dnnl::memory::dims{m_.u[0] - 1, m_.u[1] - 1};
+  const dnnl::memory::dims pad{0, 0};
+  const auto direct = dnnl::algorithm::convolution_direct;
+  dnnl::memory::desc inner[3];  // the primitive's layouts of win_, ker_, out_op_
+  if (fwd) {
+    dnnl::convolution_forward::primitive_desc pd(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, direct, any(win_), any(ker_), any(out_op_),
+                                        strides, dilates, pad, pad),
+        engine);
+    impl_ = pd.impl_info_str();
+    prim_ = dnnl::convolution_forward(pd);
+    inner[0] = pd.src_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.dst_desc();
+  } else {
+    dnnl::convolution_forward::primitive_desc hint(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, any(win_), any(out_op_), any(ker_),
+                                        strides, dilates, pad, pad),
+        engine);
+    dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad, pad),
+        engine, hint);
+    impl_ = pd.impl_info_str();
+    prim_ = dnnl::convolution_backward_weights(pd);
+    inner[0] = pd.src_desc(), inner[1] = pd.diff_dst_desc(), inner[2] = pd.diff_weights_desc();
+  }
+  scratch_bytes_ = 0;
+  Operand* ops[3] = {&win_, &ker_, &out_op_};
+  for (int i = 0; i < 3; ++i) {
+    Operand& o = *ops[i];
+    o.reordered = inner[i] != o.user.get_desc();
+    if (!o.reordered) continue;
+    o.inner = dnnl::memory(inner[i], engine, DNNL_MEMORY_NONE);
+    o.reorder = o.input ? dnnl::reorder(o.user, o.inner) : dnnl::reorder(o.inner, o.user);
+    o.scratch_offset = scratch_bytes_;
+    scratch_bytes_ += (inner[i].get_size() + 63) / 64 * 64;
+  }
+  return impl_.rfind("ref", 0) != 0;
+}
+
+void DnnlConv::run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte* scratch) {
+  float* mem[3] = {reinterpret_cast<float*>(base[m_.win_param]) + m_.win_offset,
+                   reinterpret_cast<float*>(base[m_.ker_param]) + m_.ker_offset, reinterpret_cast<float*>(output(base, temp))};
+  Operand* ops[3] = {&win_, &ker_, &out_op_};
+  try {
+    std::unordered_map<int, dnnl::memory> args;
+    for (int i = 0; i < 3; ++i) {
+      Operand& o = *ops[i];
+      if (o.copy && o.input) copy<true>(o, mem[i]);
+      o.user.set_data_handle(o.copy ? o.dense.data() : mem[i]);
+      if (o.reordered) {
+        o.inner.set_data_handle(scratch + o.scratch_offset);
+        if (o.input) o.reorder.execute(stream, o.user, o.inner);
+      }
+      args[o.arg] = o.reordered ? o.inner : o.user;
+    }
+    prim_.execute(stream, args);
+    if (out_op_.reordered) out_op_.reorder.execute(stream, out_op_.inner, out_op_.user);
+    stream.wait();
+    if (out_op_.copy) copy<false>(out_op_, mem[2]);
+  } catch (const dnnl::error& e) {
+    throw_dnnl("convolution", e);
+  }
+}
+
+}  // namespace tg::onednn
