@@ -23,7 +23,10 @@ NodePtr conv2d_direct(const NodePtr& x, const NodePtr& w, const Dims& s, const D
   return conv_node(value, x, w, {s[0], s[1], d[0], d[1]});
 }
 
-std::vector<NodePtr> conv2d_backward(const Node& conv, const NodePtr& g) {
+std::vector<NodePtr> conv2d_backward(const Node& conv, const NodePtr& g_in) {
+  // Both gradients read g whole, as a LOAD: computed once in its own layout, not once per use
+  // (and not in the permuted layout the weight gradient views it in, which would be a copy).
+  const NodePtr g = contiguous(g_in);
   const NodePtr& x = conv.src[1];
   const NodePtr& w = conv.src[2];
   const Dims s{conv.dims[0], conv.dims[1]}, d{conv.dims[2], conv.dims[3]};
