@@ -67,8 +67,11 @@ std::optional<ConvMatch> match_conv(const tg_kir_program& p, const tg::sdk::Prog
   for (int i = 0; i < 4; ++i) m.ker[i] = k.strides[dims[i]];
   m.out = reduce_output(p, red, info.reduce_axes);
   m.kind = m.R * m.T <= m.P * m.Q ? ConvMatch::Kind::FORWARD : ConvMatch::Kind::BACKWARD_WEIGHTS;
+  const bool flipped = (m.R > 1 || m.T > 1) && (m.R == 1 || m.ker[2] < 0) && (m.T == 1 || m.ker[3] < 0);
+  if (m.kind == ConvMatch::Kind::FORWARD && flipped && m.u[0] == 1 && m.u[1] == 1) m.kind = ConvMatch::Kind::BACKWARD_DATA;
   auto n = [](int64_t v) { return std::to_string(v); };
-  m.summary = std::string(m.kind == ConvMatch::Kind::FORWARD ? "forward" : "weight gradient") + ", window (" + n(m.B) +
+  const char* kinds[] = {"forward", "weight gradient", "input gradient"};
+  m.summary = std::string(kinds[static_cast<int>(m.kind)]) + ", window (" + n(m.B) +
               ", " + n(m.C) + ") x (" + n(m.P) + ", " + n(m.Q) + ") taps (" + n(m.R) + ", " + n(m.T) + "), " + n(m.O) +
               " out" + (m.out.direct ? ", stored directly" : ", into a temp") + (m.out.epilogue ? ", then an epilogue" : "");
   return m;

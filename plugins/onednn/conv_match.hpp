@@ -5,7 +5,11 @@
 // The same form is a forward convolution (R, T the kernel taps) or, read the other way, a
 // weight gradient (P, Q the taps; B, C the input's channels and batch): both compute the same
 // numbers, so the choice is only about speed, and the smaller of the two window pairs is
-// taken as the taps.
+// taken as the taps. A forward convolution with unit position steps whose kernel is read
+// backwards over R and T is exactly oneDNN's input gradient (backward data) of the window's
+// tensor, padded by the taps' extent on both sides: out[p] = sum over r of win[p + r*v] *
+// ker[R-1-r] is diff_src[p] for diff_dst = win, weights ker, padding (R-1)*v. (That is the form
+// the core gives an input gradient in; nothing is assumed about what the window's tensor holds.)
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,7 +20,7 @@
 namespace tg::onednn {
 
 struct ConvMatch {
-  enum class Kind { FORWARD, BACKWARD_WEIGHTS } kind = Kind::FORWARD;
+  enum class Kind { FORWARD, BACKWARD_WEIGHTS, BACKWARD_DATA } kind = Kind::FORWARD;
   int64_t B = 1, O = 1, P = 1, Q = 1, C = 1, R = 1, T = 1;  // the program's dims
   uint32_t win_param = 0, ker_param = 0;
   int64_t win_offset = 0, ker_offset = 0;      // in elements

@@ -55,10 +55,18 @@ DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out),
   const int64_t H = (m.P - 1) * m.u[0] + (m.R - 1) * m.v[0] + 1, W = (m.Q - 1) * m.u[1] + (m.T - 1) * m.v[1] + 1;
   const int64_t* o = m.out.strides;
   const int64_t* k = m.ker;
+  ker_offset_ = m.ker_offset;
   if (m.kind == ConvMatch::Kind::FORWARD) {
     set(win_, DNNL_ARG_SRC, true, {m.B, m.C, H, W}, {m.sb, m.sc, m.sh, m.sw});
     set(ker_, DNNL_ARG_WEIGHTS, true, {m.O, m.C, m.R, m.T}, {k[0], k[1], k[2], k[3]});
     set(out_op_, DNNL_ARG_DST, false, {m.B, m.O, m.P, m.Q}, {o[0], o[1], o[2], o[3]});
+  } else if (m.kind == ConvMatch::Kind::BACKWARD_DATA) {
+    // The window's tensor is the output gradient (N = B, channels C, H, W); the kernel, read
+    // forwards, the weights (C out, O in, R, T); the program's output the input gradient.
+    set(win_, DNNL_ARG_DIFF_DST, true, {m.B, m.C, H, W}, {m.sb, m.sc, m.sh, m.sw});
+    set(ker_, DNNL_ARG_WEIGHTS, true, {m.C, m.O, m.R, m.T}, {k[1], k[0], -k[2], -k[3]});
+    set(out_op_, DNNL_ARG_DIFF_SRC, false, {m.B, m.O, m.P, m.Q}, {o[0], o[1], o[2], o[3]});
+    ker_offset_ += (m.R - 1) * k[2] + (m.T - 1) * k[3];
   } else {
     // The input is (N = C, IC = B, H, W); the output gradient (N = C, O, R, T); the weight
     // gradient (O, IC = B, P, Q). R, T step by the convolution's stride, P, Q by its dilation.
@@ -67,7 +75,7 @@ DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out),
     set(out_op_, DNNL_ARG_DIFF_WEIGHTS, false, {m.O, m.B, m.P, m.Q}, {o[1], o[0], o[2], o[3]});
   }
   // Both channel counts fill an 8-wide block: oneDNN's blocked layouts (see the header).
-  const bool blocked = std::min(m.kind == ConvMatch::Kind::FORWARD ? m.C : m.B, m.O) >= 8;
+  const bool blocked = std::min(m.kind == ConvMatch::Kind::BACKWARD_WEIGHTS ? m.B : m.C, m.O) >= 8;
   // In place where oneDNN can; if it cannot describe that layout (overlapping windows read as
   // one tensor) or has only its reference implementation for it, every operand through a dense
   // copy (a pass over memory; the reference convolution is 100-1000x slower than the others).
@@ -93,15 +101,29 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
   win_.user = dnnl::memory(src, engine, DNNL_MEMORY_NONE);
   ker_.user = dnnl::memory(ker, engine, DNNL_MEMORY_NONE);
   out_op_.user = dnnl::memory(out, engine, DNNL_MEMORY_NONE);
-  const bool fwd = m_.kind == ConvMatch::Kind::FORWARD;
-  // Forward: stride u, dilation v (oneDNN counts dilation from 0); weight gradient: the reverse.
-  const dnnl::memory::dims strides = fwd ? dnnl::memory::dims{m_.u[0], m_.u[1]} : dnnl::memory::dims{m_.v[0], m_.v[1]};
-  const dnnl::memory::dims dilates = fwd ? dnnl::memory::dims{m_.v[0] - 1, m_.v[1] - 1}
-                                         : dnnl::memory::dims{m_.u[0] - 1, m_.u[1] - 1};
-  const dnnl::memory::dims pad{0, 0};
+  const bool wgrad = m_.kind == ConvMatch::Kind::BACKWARD_WEIGHTS;
+  // Forward and input gradient: stride u, dilation v (oneDNN counts dilation from 0); weight
+  // gradient: the reverse. An input gradient pads by the taps' extent (conv_match.hpp).
+  const dnnl::memory::dims strides = wgrad ? dnnl::memory::dims{m_.v[0], m_.v[1]} : dnnl::memory::dims{m_.u[0], m_.u[1]};
+  const dnnl::memory::dims dilates = wgrad ? dnnl::memory::dims{m_.u[0] - 1, m_.u[1] - 1}
+                                           : dnnl::memory::dims{m_.v[0] - 1, m_.v[1] - 1};
+  const dnnl::memory::dims pad = m_.kind == ConvMatch::Kind::BACKWARD_DATA
+                                     ? dnnl::memory::dims{(m_.R - 1) * m_.v[0], (m_.T - 1) * m_.v[1]}
+                                     : dnnl::memory::dims{0, 0};
   const auto direct = dnnl::algorithm::convolution_direct;
   dnnl::memory::desc inner[3];  // the primitive's layouts of win_, ker_, out_op_
-  if (fwd) {
+  if (m_.kind == ConvMatch::Kind::BACKWARD_DATA) {
+    dnnl::convolution_forward::primitive_desc hint(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, any(out_op_), any(ker_), any(win_),
+                                        strides, dilates, pad, pad),
+        engine);
+    dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad, pad),
+        engine, hint);
+    impl_ = pd.impl_info_str();
+    prim_ = dnnl::convolution_backward_data(pd);
+    inner[0] = pd.diff_dst_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.diff_src_desc();
+  } else if (!wgrad) {
     dnnl::convolution_forward::primitive_desc pd(
         dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, direct, any(win_), any(ker_), any(out_op_),
                                         strides, dilates, pad, pad),
@@ -137,7 +159,7 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
 
 void DnnlConv::run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte* scratch) {
   float* mem[3] = {reinterpret_cast<float*>(base[m_.win_param]) + m_.win_offset,
-                   reinterpret_cast<float*>(base[m_.ker_param]) + m_.ker_offset, reinterpret_cast<float*>(output(base, temp))};
+                   reinterpret_cast<float*>(base[m_.ker_param]) + ker_offset_, reinterpret_cast<float*>(output(base, temp))};
   Operand* ops[3] = {&win_, &ker_, &out_op_};
   try {
     std::unordered_map<int, dnnl::memory> args;

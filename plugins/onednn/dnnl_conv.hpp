@@ -1,6 +1,6 @@
 #pragma once
 // One oneDNN convolution primitive for one matched program (conv_match.hpp): a forward
-// convolution, or a weight gradient, run on the launch's buffers.
+// convolution, a weight gradient or an input gradient, run on the launch's buffers.
 //
 // Layouts (measured here, plugins/onednn/README.md): with plain NCHW tensors oneDNN runs its
 // im2col + GEMM convolution; its direct AVX2 kernels want channels in blocks of 8 (nChw8c) and
@@ -43,6 +43,7 @@ class DnnlConv : public Primitive {
   ConvMatch m_;
   Operand win_, ker_, out_op_;
   dnnl::primitive prim_;
+  int64_t ker_offset_ = 0;  // element 0 of the kernel as oneDNN reads it (an input gradient's is flipped back)
   uint64_t scratch_bytes_ = 0;
 };
 

@@ -70,7 +70,7 @@ Program batched_matmul(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
 Program conv(uint32_t dtype, std::mt19937_64& rng, Inputs& in, const std::string& as) {
   const bool wgrad = as == "weight-gradient", flipped = as == "flipped";
   const int64_t N = 2, C = 3, H = 9, W = 8;
-  const int64_t u0 = wgrad ? 1 : 2, u1 = 1, v0 = 1, v1 = wgrad ? 1 : 2;  // steps of P, Q and of R, T
+  const int64_t u0 = wgrad || flipped ? 1 : 2, u1 = 1, v0 = 1, v1 = wgrad ? 1 : 2;  // steps of P, Q and of R, T
   const int64_t R = wgrad ? 7 : 3, T = wgrad ? 7 : 2;                    // taps (positions, for wgrad)
   const int64_t P = (H - v0 * (R - 1) - 1) / u0 + 1, Q = (W - v1 * (T - 1) - 1) / u1 + 1;
   const int64_t B = wgrad ? C : N, Cr = wgrad ? N : C, O = 4;           // batch and reduced channels
