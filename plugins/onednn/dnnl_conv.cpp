@@ -111,37 +111,29 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
                                      ? dnnl::memory::dims{(m_.R - 1) * m_.v[0], (m_.T - 1) * m_.v[1]}
                                      : dnnl::memory::dims{0, 0};
   const auto direct = dnnl::algorithm::convolution_direct;
+  // The forward convolution of (src, weights, dst): the primitive itself, or the hint oneDNN
+  // builds a backward one from.
+  auto forward = [&](dnnl::prop_kind kind, const Operand& src, const Operand& weights, const Operand& dst) {
+    return dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(kind, direct, any(src), any(weights), any(dst), strides, dilates, pad, pad), engine);
+  };
   dnnl::memory::desc inner[3];  // the primitive's layouts of win_, ker_, out_op_
   if (m_.kind == ConvMatch::Kind::BACKWARD_DATA) {
-    dnnl::convolution_forward::primitive_desc hint(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, any(out_op_), any(ker_), any(win_),
-                                        strides, dilates, pad, pad),
-        engine);
     dnnl::convolution_backward_data::primitive_desc pd(
         dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad, pad),
-        engine, hint);
-    impl_ = pd.impl_info_str();
+        engine, forward(dnnl::prop_kind::forward_training, out_op_, ker_, win_));
     prim_ = dnnl::convolution_backward_data(pd);
-    inner[0] = pd.diff_dst_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.diff_src_desc();
-  } else if (!wgrad) {
-    dnnl::convolution_forward::primitive_desc pd(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, direct, any(win_), any(ker_), any(out_op_),
-                                        strides, dilates, pad, pad),
-        engine);
-    impl_ = pd.impl_info_str();
-    prim_ = dnnl::convolution_forward(pd);
-    inner[0] = pd.src_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.dst_desc();
-  } else {
-    dnnl::convolution_forward::primitive_desc hint(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, any(win_), any(out_op_), any(ker_),
-                                        strides, dilates, pad, pad),
-        engine);
+    impl_ = pd.impl_info_str(), inner[0] = pd.diff_dst_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.diff_src_desc();
+  } else if (wgrad) {
     dnnl::convolution_backward_weights::primitive_desc pd(
         dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad, pad),
-        engine, hint);
-    impl_ = pd.impl_info_str();
+        engine, forward(dnnl::prop_kind::forward_training, win_, out_op_, ker_));
     prim_ = dnnl::convolution_backward_weights(pd);
-    inner[0] = pd.src_desc(), inner[1] = pd.diff_dst_desc(), inner[2] = pd.diff_weights_desc();
+    impl_ = pd.impl_info_str(), inner[0] = pd.src_desc(), inner[1] = pd.diff_dst_desc(), inner[2] = pd.diff_weights_desc();
+  } else {
+    auto pd = forward(dnnl::prop_kind::forward_inference, win_, ker_, out_op_);
+    prim_ = dnnl::convolution_forward(pd);
+    impl_ = pd.impl_info_str(), inner[0] = pd.src_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.dst_desc();
   }
   scratch_bytes_ = 0;
   Operand* ops[3] = {&win_, &ker_, &out_op_};
