@@ -284,12 +284,16 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
     return;
   }
   // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
-  // 2. realize those (each its own kernel), depth first. Realizing them may realize more (a
-  //    kernel also stores the reduces it computes), so lower again until nothing is missing.
+  // 2. realize the first of those (its own kernel, depth first) and lower again, until nothing
+  //    is missing. One at a time, because realizing one can make the others unnecessary: a
+  //    value computed inside the kernel may only have been cut off because a reduce under it
+  //    was not realized yet (then lowering again just loads that reduce), and realizing it
+  //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
+  //    pooling, 15 MB of its step's peak).
   KernelBuilder kb;
   LPtr root = kb.lower_root(n);
   while (!kb.deps.empty()) {
-    for (auto& d : kb.deps) realize_one(d, built_kernel);
+    realize_one(kb.deps.front(), built_kernel);
     kb = KernelBuilder();
     root = kb.lower_root(n);
   }
