@@ -204,7 +204,7 @@ void Device::run(Executable& exe, std::vector<std::byte*>& base) {
   if (temp_bytes && !exe.temp) exe.temp = alloc(temp_bytes);
   std::byte* temp = exe.temp ? exe.temp->data() : nullptr;
   const uint64_t scratch_bytes = exe.primitive->scratch_bytes();
-  if (scratch_bytes > (scratch_ ? scratch_bytes_ : 0)) {  // one scratch for every primitive: they run one at a time
+  if (scratch_bytes > scratch_bytes_) {  // one scratch for every primitive: they run one at a time
     scratch_.reset();
     scratch_ = alloc(scratch_bytes);
     scratch_bytes_ = scratch_bytes;

@@ -214,7 +214,7 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
                 " and dilation " + pair_str(dilation));
   if (dilation.h * (kh - 1) + 1 > x.shape()[2] || dilation.w * (kw - 1) + 1 > x.shape()[3])
     throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
-                pair_str({dilation.h, dilation.w}) + ") is larger than the padded input " + x.shape().to_string());
+                pair_str(dilation) + ") is larger than the padded input " + x.shape().to_string());
   const auto& xn = detail::node_of(x);
   if (groups == 1 && kh * kw <= kMaxIm2colTaps && xn->dtype == DType::float32 &&
       weight.dtype() == DType::float32 && (xn->device->caps().fast_paths & TG_FAST_CONV)) {
