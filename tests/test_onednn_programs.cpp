@@ -107,6 +107,48 @@ TEST(OnednnPrograms, LargeReductionsMatchRef) {
   for (const auto& [name, f] : cases) EXPECT_TRUE(same_values(f(x.dnnl), f(x.ref), 1e-4, 1e-4)) << name;
 }
 
+// A short innermost reduced dim under other reduced dims (a bias gradient: the sum over batch,
+// 11, 11) takes one accumulator per position of that dim; a masked (padded) view, MAX, integer
+// and float16 sums on that path, and the sliding-window pooling forms beside it.
+TEST(OnednnPrograms, ShortInnermostReductionsUnderOtherReducedDimsMatchRef) {
+  auto x = random_pair({6, 8, 11, 11}, 11);
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> cases = {
+      {"sum over batch and space", [](const Tensor& t) { return t.sum({0, 2, 3}); }},
+      {"sum of relu over batch and space", [](const Tensor& t) { return (t + 0.25f).relu().sum({0, 2, 3}); }},
+      {"max over batch and space", [](const Tensor& t) { return t.max({0, 2, 3}); }},
+      {"sum of a padded view", [](const Tensor& t) { return t.pad({{0, 0}, {0, 0}, {0, 1}, {0, 1}}).sum({0, 2, 3}); }},
+      {"sum of int32", [](const Tensor& t) { return (t * 1000.0f).cast(DType::int32).sum({0, 2, 3}); }},
+      {"sum of float16", [](const Tensor& t) { return t.cast(DType::float16).sum({0, 2, 3}).cast(DType::float32); }},
+      {"sum over rows of 4", [](const Tensor& t) { return t.reshape({6, 8, 121}).shrink({{0, 6}, {0, 8}, {0, 120}}).reshape({6, 8, 30, 4}).sum({0, 2, 3}); }},
+      {"max pool 2", [](const Tensor& t) { return t.max_pool2d(2); }},
+      {"max pool gradient's tie count", [](const Tensor& t) {
+         Tensor m = t.max_pool2d(2);
+         return (t.shrink({{0, 6}, {0, 8}, {0, 10}, {0, 10}}).reshape({6, 8, 5, 2, 5, 2}) ==
+                 m.reshape({6, 8, 5, 1, 5, 1}))
+             .cast(DType::float32)
+             .sum({3, 5});
+       }},
+  };
+  for (const auto& [name, f] : cases) EXPECT_TRUE(same_values(f(x.dnnl), f(x.ref), 1e-5, 1e-5)) << name;
+}
+
+// Small integers and bools cast to floats (through int32 in the generated C): exact.
+TEST(OnednnPrograms, SmallIntegerAndBoolToFloatCastsAreExact) {
+  std::vector<int32_t> xi(4096);
+  for (size_t i = 0; i < xi.size(); ++i) xi[i] = static_cast<int32_t>((i * 7919) % 70001) - 35000;
+  auto run = [&](const char* dev) {
+    Tensor x(xi, tg::Shape({64, 64}), tgtest::on(dev));
+    std::vector<Tensor> out;
+    for (DType from : {DType::bool_, DType::int8, DType::uint8, DType::int16})
+      for (DType to : {DType::float16, DType::float32, DType::float64})
+        out.push_back(x.cast(from).cast(to).cast(DType::float64));
+    out.push_back((x > 0).cast(DType::float32) * x.cast(DType::float32));  // a mask times a value
+    return out;
+  };
+  std::vector<Tensor> got = run("onednn"), want = run("ref");
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 0, 0)) << "case " << i;
+}
+
 TEST(OnednnPrograms, IntegerBoolAndNarrowFloatProgramsMatchRef) {
   std::vector<int32_t> xi(300), yi(300);
   for (int i = 0; i < 300; ++i) {

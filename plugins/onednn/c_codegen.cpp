@@ -184,6 +184,9 @@ class Gen {
   std::string alu(uint32_t i) const;
   std::string cast(uint32_t to, uint32_t from, const std::string& a) const;
   void emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stores);
+  // Evaluates the reduces' sources in context c (emit_nodes) and adds each into its
+  // accumulator, named prefix + k + suffix ("l7[j]", "a7[i3 - lo]").
+  void accumulate(const std::vector<uint32_t>& reds, const Ctx& c, const std::string& prefix, const std::string& suffix);
   std::vector<uint32_t> phase_reduces(int phase) const;
   int phase_of(uint32_t i) const { return depth_[i]; }
   std::vector<int> depth_;
@@ -215,7 +218,12 @@ std::string Gen::cast(uint32_t to, uint32_t from, const std::string& a) const {
     if (from == TG_DTYPE_FLOAT64 && is_narrow(to))  // one rounding from double
       return to == TG_DTYPE_FLOAT16 ? "tg_half_to_float(tg_double_to_half(" + a + "))"
                                     : "tg_bfloat16_to_float(tg_double_to_bfloat16(" + a + "))";
-    return rnd(to, "(" + vt(to) + ")(" + a + ")");  // ints go through float for narrow dtypes
+    // 8- and 16-bit integers widen to int32 first (exact): GCC 12 vectorizes int32 -> float
+    // but not uint8 -> float, and a bool cast to float (a max-pool gradient's tie mask) would
+    // keep the whole loop scalar (2-3x slower).
+    const bool small_int = from == TG_DTYPE_BOOL || from == TG_DTYPE_INT8 || from == TG_DTYPE_UINT8 || from == TG_DTYPE_INT16;
+    const std::string w = small_int ? "(int32_t)(" + a + ")" : a;
+    return rnd(to, "(" + vt(to) + ")(" + w + ")");  // ints go through float for narrow dtypes
   }
   if (is_f(from)) return vt(to) + "_f2i((double)(" + a + "))";
   return "(" + vt(to) + ")(" + a + ")";
@@ -518,6 +526,15 @@ CSource Gen::run() {
   return src;
 }
 
+void Gen::accumulate(const std::vector<uint32_t>& reds, const Ctx& c, const std::string& prefix, const std::string& suffix) {
+  emit_nodes(reds, c, false);
+  for (uint32_t k : reds) {
+    const tg_kir_node& nd = p_.nodes[k];
+    const std::string acc = prefix + std::to_string(k) + suffix;
+    line(acc + " = " + reduce_step(nd.reduce_op, nd.dtype, acc, v(nd.src[0])) + ";");
+  }
+}
+
 // Reduce phase, innermost dim an output dim: per chunk of outputs an accumulator array, the
 // reduce loops outside, the chunk loop inside (vectorizes across outputs; sums stay in index
 // order, exactly as the ref plugin).
@@ -537,14 +554,7 @@ void Gen::emit_phase_outputs_inner(int phase, bool split) {
          (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
   }
   open("for (int64_t " + I(cd) + " = lo; " + I(cd) + " < hi; " + I(cd) + "++)");
-  std::vector<uint32_t> srcs;
-  for (uint32_t k : reds) srcs.push_back(k);
-  emit_nodes(srcs, Ctx{true, true}, false);
-  for (uint32_t k : reds) {
-    const tg_kir_node& nd = p_.nodes[k];
-    const std::string a = "a" + std::to_string(k) + "[" + I(cd) + " - lo]";
-    line(a + " = " + reduce_step(nd.reduce_op, nd.dtype, a, v(nd.src[0])) + ";");
-  }
+  accumulate(reds, Ctx{true, true}, "a", "[" + I(cd) + " - lo]");
   close();
   for (size_t d = 0; d < plan_.size.size(); ++d)
     if (plan_.reduced[d]) close();
@@ -570,9 +580,17 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
                               I(static_cast<size_t>(chunk_dim_)) + " < hi; " + I(static_cast<size_t>(chunk_dim_)) + "++)");
     else open("");
   }
-  // A short innermost reduction (a 2x2 pooling window) gets no lanes: initializing and folding
-  // them would cost more than the few values they add.
-  const int lanes = n > 0 && plan_.size[n - 1] >= 2 * kLanes ? kLanes : 1;
+  // Lanes: independent accumulators, so the adds do not wait on each other and the loop
+  // vectorizes. A long innermost dim gets kLanes, each taking every kLanes-th element. A short
+  // one under other reduced dims (a bias gradient's sum over (batch, 11, 11)) gets one lane per
+  // position of that dim: the whole dim is one vector step. A short reduction alone (a 2x2
+  // pooling window) gets none: initializing and folding them would cost more than the few
+  // values they add.
+  const int64_t last_size = n > 0 ? plan_.size[n - 1] : 1;
+  const bool long_last = last_size >= 2 * kLanes;
+  const bool position_lanes = !long_last && n > 0 && plan_.reduced[n - 1] && last_size >= 4 &&
+                              plan_.red_numel / last_size >= 4;
+  const int64_t lanes = long_last ? kLanes : position_lanes ? last_size : 1;
   const std::string L = std::to_string(lanes);
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
@@ -593,7 +611,14 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
     open("for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
          (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
   }
-  if (n > 0 && lanes > 1) {
+  if (position_lanes) {
+    const size_t last = n - 1;
+    open("for (int64_t " + I(last) + " = 0; " + I(last) + " < " + L + "; " + I(last) + "++)");
+    accumulate(reds, Ctx{true, false}, "l", "[" + I(last) + "]");
+    close();
+    for (size_t d = 0; d + 1 < n; ++d)
+      if (plan_.reduced[d]) close();
+  } else if (n > 0 && lanes > 1) {
     const size_t last = n - 1;
     const bool is_r0 = static_cast<int>(last) == r0;
     const std::string end = is_r0 ? "rhi" : std::to_string(plan_.size[last]);
@@ -601,12 +626,7 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
     open("for (; ib + " + L + " <= " + end + "; ib += " + L + ")");
     open("for (int j = 0; j < " + L + "; j++)");
     line("const int64_t " + I(last) + " = ib + j;");
-    emit_nodes(reds, Ctx{true, false}, false);
-    for (uint32_t k : reds) {
-      const tg_kir_node& nd = p_.nodes[k];
-      const std::string l = "l" + std::to_string(k) + "[j]";
-      line(l + " = " + reduce_step(nd.reduce_op, nd.dtype, l, v(nd.src[0])) + ";");
-    }
+    accumulate(reds, Ctx{true, false}, "l", "[j]");
     close();
     close();
     open("for (; ib < " + end + "; ib++)");
@@ -619,15 +639,12 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   } else {
     open("");
   }
-  emit_nodes(reds, Ctx{true, false}, false);
-  for (uint32_t k : reds) {
-    const tg_kir_node& nd = p_.nodes[k];
-    const std::string l = "l" + std::to_string(k) + "[0]";
-    line(l + " = " + reduce_step(nd.reduce_op, nd.dtype, l, v(nd.src[0])) + ";");
+  if (!position_lanes) {
+    accumulate(reds, Ctx{true, false}, "l", "[0]");
+    close();
+    for (size_t d = 0; d + 1 < n; ++d)
+      if (plan_.reduced[d]) close();
   }
-  close();
-  for (size_t d = 0; d + 1 < n; ++d)
-    if (plan_.reduced[d]) close();
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
     const std::string a = "a" + std::to_string(k);
