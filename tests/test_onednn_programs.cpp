@@ -132,6 +132,22 @@ TEST(OnednnPrograms, ShortInnermostReductionsUnderOtherReducedDimsMatchRef) {
   for (const auto& [name, f] : cases) EXPECT_TRUE(same_values(f(x.dnnl), f(x.ref), 1e-5, 1e-5)) << name;
 }
 
+// Buffers of 2 MiB and more are placed on a huge-page boundary inside a larger mapping: every
+// byte of sizes around that boundary is written, computed on and read back.
+TEST(OnednnPrograms, BuffersAroundTheHugePageSizeHoldEveryElement) {
+  for (int64_t n : {(int64_t{1} << 19) - 1, int64_t{1} << 19, (int64_t{1} << 19) + 1, 3 * (int64_t{1} << 19) + 7}) {
+    std::vector<float> data(static_cast<size_t>(n));
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i % 1000003);
+    Tensor x(data, tg::Shape({n}), tgtest::on("onednn"));
+    std::vector<float> got = (x + 1.0f).to_vector<float>(), back = x.to_vector<float>();
+    ASSERT_EQ(got.size(), data.size());
+    for (size_t i = 0; i < data.size(); ++i) {
+      ASSERT_EQ(got[i], data[i] + 1.0f) << "element " << i << " of " << n;
+      ASSERT_EQ(back[i], data[i]) << "element " << i << " of " << n;
+    }
+  }
+}
+
 // Small integers and bools cast to floats (through int32 in the generated C): exact.
 TEST(OnednnPrograms, SmallIntegerAndBoolToFloatCastsAreExact) {
   std::vector<int32_t> xi(4096);
