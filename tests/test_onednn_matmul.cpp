@@ -68,6 +68,19 @@ TEST(OnednnMatmul, OperandsThatAreViewsWithOffsetsMatchRef) {
   EXPECT_TRUE(same_values(ga.flip({0}).matmul(gb.flip({1})), ra.flip({0}).matmul(rb.flip({1}))));
 }
 
+TEST(OnednnMatmul, LargeBatchedAndTransposedResultsMatchRef) {
+  // K in several blocks, M and N past a tile, a batch of small GEMMs (run side by side), a result
+  // stored transposed, and a broadcast batch operand.
+  auto a = random_pair({300, 520}, 51), b = random_pair({520, 70}, 52);
+  EXPECT_TRUE(same_values(a.dnnl.matmul(b.dnnl), a.ref.matmul(b.ref), 1e-4, 1e-4));
+  EXPECT_TRUE(same_values(a.dnnl.matmul(b.dnnl).T().contiguous(), a.ref.matmul(b.ref).T().contiguous(), 1e-4, 1e-4));
+  auto x = random_pair({12, 20, 30}, 53), y = random_pair({12, 30, 40}, 54), w = random_pair({30, 40}, 55);
+  EXPECT_TRUE(same_values(x.dnnl.matmul(y.dnnl), x.ref.matmul(y.ref)));
+  EXPECT_TRUE(same_values(x.dnnl.matmul(w.dnnl), x.ref.matmul(w.ref)));
+  EXPECT_TRUE(same_values(x.dnnl.matmul(y.dnnl).permute({0, 2, 1}).contiguous(),
+                          x.ref.matmul(y.ref).permute({0, 2, 1}).contiguous()));
+}
+
 TEST(OnednnMatmul, NonFloat32MatmulsMatchRef) {
   std::vector<int32_t> x(6 * 4), y(4 * 5);
   for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int32_t>(i % 7) - 3;

@@ -11,6 +11,7 @@
 #include "c_codegen.hpp"
 #include "dnnl_conv.hpp"
 #include "dnnl_matmul.hpp"
+#include "packed_matmul.hpp"
 
 namespace tg::onednn {
 
@@ -105,6 +106,17 @@ void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_
   std::memcpy(dst.data() + dst_offset, src.data() + src_offset, nbytes);
 }
 
+// oneDNN's SGEMM is the default: measured here it is as fast as tg's or faster (a Xeon with
+// AVX-512, 1024^3: 281-306 vs 233-259 GFLOP/s; capped at AVX2: tg/raw-oneDNN time 0.97 with
+// oneDNN's, 1.00 with tg's; 128^3 to 512^3 oneDNN by 7-15%). gemm=avx2|avx512 is there for the
+// CPUs where oneDNN's trails: on an AMD Zen 3 it ran 2-7% behind OpenBLAS's, which tg's matches
+// on Intel.
+GemmIsa Device::gemm_isa() const {
+  if (options_.gemm == "avx512") return GemmIsa::avx512;
+  if (options_.gemm == "avx2") return GemmIsa::avx2;
+  return GemmIsa::none;
+}
+
 JitCompiler& Device::jit() {
   if (!jit_) {
     jit_ = std::make_unique<JitCompiler>();
@@ -161,7 +173,10 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   try {
     if (options_.matmul) {
       if (std::optional<MatmulMatch> m = match_matmul(p, info, &why_matmul)) {
-        exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m);
+        if (const GemmIsa isa = gemm_isa(); isa != GemmIsa::none)
+          exe->primitive = std::make_unique<PackedMatmul>(*m, isa, threads_);
+        else
+          exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m);
         out = std::move(m->out), what = "matmul", summary = m->summary;
       }
     }
@@ -191,7 +206,7 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
     out->epilogue->relink();
     exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program));
   }
-  debug(name + ": oneDNN " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
+  debug(name + ": " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
   return exe;
 }
 
@@ -255,12 +270,22 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
       o.jit = value[0] - '0';
       continue;
     }
+    if (key == "gemm" && (value == "onednn" || value == "avx2" || value == "avx512")) {
+      const GemmIsa best = gemm_best_isa();
+      if ((value == "avx512" && best != GemmIsa::avx512) || (value == "avx2" && best == GemmIsa::none))
+        throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: gemm=" + value + " in TG_PLUGIN_OPTIONS_ONEDNN, but this CPU runs " +
+                                                   (best == GemmIsa::none ? std::string("neither AVX2 + FMA nor AVX-512")
+                                                                          : "at most " + std::string(gemm_isa_name(best))) +
+                                                   "; use gemm=onednn or a narrower one");
+      o.gemm = value;
+      continue;
+    }
     if ((key == "matmul" || key == "conv" || key == "dump") && (value == "0" || value == "1")) {
       (key == "matmul" ? o.matmul : key == "conv" ? o.conv : o.dump) = value == "1";
       continue;
     }
     throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
-                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, conv=0|1 and dump=0|1");
+                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1 and dump=0|1");
   }
   (void)host;
   return o;

@@ -18,6 +18,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "contraction.hpp"
+#include "gemm.hpp"
 #include "interpreter.hpp"  // tg::ref::Kernel, the fallback
 #include "jit_compiler.hpp"
 #include "tg/plugin.hpp"
@@ -30,7 +31,10 @@ struct Options {
   //   jit=0 never; jit=1 (default) at once when it is large or already in the disk cache, else
   //   at its kLaunchesBeforeCompile-th launch; jit=2 always at once.
   int jit = 1;
-  bool matmul = true;  // matmul=0: do not use oneDNN for matmuls (they run as generic programs)
+  bool matmul = true;  // matmul=0: no matmul fast path (matmuls run as generic programs)
+  // Which GEMM runs the matmuls: gemm=onednn (default) oneDNN's matmul primitive; gemm=avx2 or
+  // gemm=avx512 tg's own (gemm.hpp) with that microkernel. See Device::gemm_isa for why.
+  std::string gemm = "onednn";
   bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
   bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
 };
@@ -90,6 +94,7 @@ class Device {
   void run(Executable& exe, std::vector<std::byte*>& base);
   void compile_source(Executable& exe);
   void debug(const std::string& line) const { host_.log(TG_LOG_DEBUG, "onednn: " + line); }
+  GemmIsa gemm_isa() const;  // tg's GEMM for matmuls, or none for oneDNN's
 
   tg::sdk::Host host_;
   Options options_;

@@ -1,0 +1,321 @@
+#include "gemm.hpp"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <cstring>
+
+namespace tg::onednn {
+
+namespace {
+
+// ---- blocking -----------------------------------------------------------------------------------
+// The loops are BLIS's: jc over N in NC columns (B's block lives in L3), pc over K in KC steps,
+// ic over M in MC rows (A's block lives in L2), then jr/ir over NR x MR tiles, where a KC x NR
+// sliver of B stays in L1 while the MR x KC slivers of A stream past it.
+
+struct Blocking {
+  int mr, nr;        // the microkernel's tile
+  int64_t mc, kc, nc;
+};
+
+// One microkernel call: the MR x NR tile at c (row stride ldc, unit column stride) becomes
+// (accumulate ? tile : 0) + a * b, where a is an MR x kc sliver packed k-major and b a kc x NR one.
+using Microkernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+
+// ---- microkernels -------------------------------------------------------------------------------
+// Every accumulator is a register: MR rows x NR/width vectors. Per k, NR/width loads of B and MR
+// broadcasts of A feed MR * NR/width FMAs, so the FMA ports, not the loads, set the pace. C's
+// tile is prefetched first: its rows are a row stride apart and miss the caches at every call.
+// The two are written out, not one template: a target attribute cannot vary per instantiation,
+// and an always-inline intrinsic cannot be called from a function compiled without its target.
+
+#define TG_AVX512 __attribute__((target("avx512f,fma")))
+#define TG_AVX2 __attribute__((target("avx2,fma")))
+
+constexpr int kMr512 = 14, kNr512 = 32;
+TG_AVX512 void microkernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  __m512 lo[kMr512], hi[kMr512];
+#pragma GCC unroll 14
+  for (int i = 0; i < kMr512; ++i) {
+    lo[i] = hi[i] = _mm512_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < kMr512; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+    }
+    a += kMr512;
+    b += kNr512;
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < kMr512; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm512_add_ps(lo[i], _mm512_loadu_ps(row));
+      hi[i] = _mm512_add_ps(hi[i], _mm512_loadu_ps(row + 16));
+    }
+    _mm512_storeu_ps(row, lo[i]);
+    _mm512_storeu_ps(row + 16, hi[i]);
+  }
+}
+
+constexpr int kMr256 = 6, kNr256 = 16;
+TG_AVX2 void microkernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  __m256 lo[kMr256], hi[kMr256];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMr256; ++i) {
+    lo[i] = hi[i] = _mm256_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMr256; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+    }
+    a += kMr256;
+    b += kNr256;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kMr256; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(row));
+      hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, lo[i]);
+    _mm256_storeu_ps(row + 8, hi[i]);
+  }
+}
+
+struct Isa {
+  Microkernel kernel = nullptr;
+  Blocking blocking{};
+};
+
+// MC and KC were swept at 1024^3 on 2 threads (a Xeon, 48 KiB L1, 2 MiB L2): KC = 256 keeps B's
+// sliver (256 x NR floats: 16 or 32 KiB) in L1; 384 and more spilled it (-20%). MC = 72 (AVX2)
+// and 84 (AVX-512) beat 144-168 by 2-4%; NC = 4096 is one block for most N.
+Isa isa_for(GemmIsa isa) {
+  switch (isa) {
+    case GemmIsa::avx512: return {microkernel_avx512, {kMr512, kNr512, 14 * 6, 256, 4096}};
+    case GemmIsa::avx2: return {microkernel_avx2, {kMr256, kNr256, 6 * 12, 256, 4096}};
+    case GemmIsa::none: break;
+  }
+  return {};
+}
+
+// ---- packing ------------------------------------------------------------------------------------
+
+// Rows [i0, i0 + rows) x k [p0, p0 + kc) of A into MR-row slivers, k-major, zero-padded to MR.
+void pack_a(const GemmOperands& g, int mr, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
+  for (int64_t s = 0; s < rows; s += mr) {
+    const int64_t h = std::min<int64_t>(mr, rows - s);
+    const float* src = g.a + (i0 + s) * g.a_rs + p0 * g.a_cs;
+    if (g.a_cs == 1) {  // rows of A are contiguous: read along k, write with stride mr
+      for (int64_t r = 0; r < h; ++r) {
+        const float* row = src + r * g.a_rs;
+        for (int64_t p = 0; p < kc; ++p) out[p * mr + r] = row[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t r = 0; r < h; ++r) out[p * mr + r] = src[r * g.a_rs + p * g.a_cs];
+    }
+    for (int64_t r = h; r < mr; ++r)
+      for (int64_t p = 0; p < kc; ++p) out[p * mr + r] = 0.0f;
+    out += kc * mr;
+  }
+}
+
+// kc rows of NR contiguous floats, `stride` apart, into one dense block. NR is a constant so the
+// copy is a few vector moves, not a memcpy call per row (that call was 30% of a 128 x 128 x 784 GEMM).
+template <int NR>
+void copy_rows(const float* src, int64_t stride, int64_t kc, float* out) {
+  for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * NR, src + p * stride, sizeof(float) * NR);
+}
+
+// NR-column sliver `s` (columns j0 + s*nr ...) x k [p0, p0 + kc) of B, k-major, zero-padded.
+void pack_b_sliver(const GemmOperands& g, int nr, int64_t j0, int64_t cols, int64_t p0, int64_t kc, float* out) {
+  const float* src = g.b + p0 * g.b_rs + j0 * g.b_cs;
+  if (g.b_cs == 1 && cols == nr) {  // rows of B are contiguous: nr floats per k
+    if (nr == kNr512) return copy_rows<kNr512>(src, g.b_rs, kc, out);
+    if (nr == kNr256) return copy_rows<kNr256>(src, g.b_rs, kc, out);
+    for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * nr, src + p * g.b_rs, sizeof(float) * static_cast<size_t>(nr));
+    return;
+  }
+  if (g.b_rs == 1) {  // B is transposed: read along k
+    for (int64_t j = 0; j < cols; ++j) {
+      const float* col = src + j * g.b_cs;
+      for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = col[p];
+    }
+  } else {
+    for (int64_t p = 0; p < kc; ++p)
+      for (int64_t j = 0; j < cols; ++j) out[p * nr + j] = src[p * g.b_rs + j * g.b_cs];
+  }
+  for (int64_t p = 0; p < kc; ++p)
+    for (int64_t j = cols; j < nr; ++j) out[p * nr + j] = 0.0f;
+}
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// The scratch: B's packed block (shared) at the front, then each thread's packed A block, each
+// no bigger than this GEMM needs.
+struct ScratchLayout {
+  uint64_t b_floats, a_floats;
+};
+ScratchLayout layout(const Blocking& bl, int64_t m, int64_t n, int64_t k) {
+  const int64_t kc = std::min(bl.kc, std::max<int64_t>(k, 1));
+  return {static_cast<uint64_t>(kc * round_up(std::min(bl.nc, std::max<int64_t>(n, 1)), bl.nr)),
+          static_cast<uint64_t>(kc * round_up(std::min(bl.mc, std::max<int64_t>(m, 1)), bl.mr))};
+}
+
+// The tile at rows [i, i + h) x cols [j, j + w) of C from packed slivers: straight into C when
+// it is whole and C's rows are contiguous, else through a local tile.
+void tile(const Isa& x, const GemmOperands& g, int64_t kc, const float* ap, const float* bp, int64_t i, int64_t j,
+          int64_t h, int64_t w, bool accumulate) {
+  const int mr = x.blocking.mr, nr = x.blocking.nr;
+  if (h == mr && w == nr && g.c_cs == 1) {
+    x.kernel(kc, ap, bp, g.c + i * g.c_rs + j, g.c_rs, accumulate);
+    return;
+  }
+  alignas(64) float local[16 * 32];
+  x.kernel(kc, ap, bp, local, nr, false);
+  for (int64_t r = 0; r < h; ++r) {
+    float* row = g.c + (i + r) * g.c_rs + j * g.c_cs;
+    const float* l = local + r * nr;
+    if (accumulate)
+      for (int64_t q = 0; q < w; ++q) row[q * g.c_cs] += l[q];
+    else
+      for (int64_t q = 0; q < w; ++q) row[q * g.c_cs] = l[q];
+  }
+}
+
+// How `threads` threads split C's grid of tiles: tm row groups x tn column groups, the split
+// with the fewest tiles for the busiest thread (ties go to splitting rows: B stays shared).
+struct Split {
+  int tm = 1, tn = 1;
+};
+Split split(int threads, int64_t mtiles, int64_t ntiles) {
+  Split best;
+  int64_t best_load = INT64_MAX;
+  for (int tm = threads; tm >= 1; --tm) {
+    if (threads % tm) continue;
+    const int tn = threads / tm;
+    const int64_t load = ((mtiles + tm - 1) / tm) * ((ntiles + tn - 1) / tn);
+    if (load < best_load) best_load = load, best = {tm, tn};
+  }
+  return best;
+}
+
+// [begin, end) of `parts` near-equal parts of `count` units, for part `t`.
+void share(int64_t count, int parts, int t, int64_t* begin, int64_t* end) {
+  *begin = count * t / parts;
+  *end = count * (t + 1) / parts;
+}
+
+}  // namespace
+
+GemmIsa gemm_best_isa() {
+  __builtin_cpu_init();
+  GemmIsa cpu = GemmIsa::none;
+  if (__builtin_cpu_supports("avx512f")) cpu = GemmIsa::avx512;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cpu = GemmIsa::avx2;
+  // oneDNN's ISA cap caps this GEMM too, so one variable makes the whole device act as an older
+  // CPU would: AVX2* -> avx2; SSE41 or AVX -> none; AVX512*, AMX*, ALL or unset -> no cap.
+  if (const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA"); cap && *cap) {
+    std::string v(cap);
+    for (char& ch : v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (v.rfind("AVX2", 0) == 0) cpu = std::min(cpu, GemmIsa::avx2);
+    else if (v == "SSE41" || v == "AVX") cpu = GemmIsa::none;
+  }
+  return cpu;
+}
+
+const char* gemm_isa_name(GemmIsa isa) {
+  return isa == GemmIsa::avx512 ? "avx512" : isa == GemmIsa::avx2 ? "avx2" : "none";
+}
+
+uint64_t gemm_scratch_bytes(GemmIsa isa, int64_t m, int64_t n, int64_t k, int threads) {
+  if (isa == GemmIsa::none) return 0;
+  const ScratchLayout l = layout(isa_for(isa).blocking, m, n, k);
+  return (l.b_floats + l.a_floats * static_cast<uint64_t>(std::max(threads, 1))) * sizeof(float);
+}
+
+void sgemm(const GemmOperands& g, GemmIsa isa, int threads, void* scratch) {
+  const Isa x = isa_for(isa);
+  const Blocking& bl = x.blocking;
+  if (g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0) {
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) g.c[i * g.c_rs + j * g.c_cs] = 0.0f;
+    return;
+  }
+  const ScratchLayout l = layout(bl, g.m, g.n, g.k);
+  float* const b_block = static_cast<float*>(scratch);
+  const int64_t mtiles = (g.m + bl.mr - 1) / bl.mr;
+  const int64_t ntiles = (g.n + bl.nr - 1) / bl.nr;
+  // Each thread wants a few tiles per k block (even a 128 x 10 x 128 GEMM runs faster on two).
+  const int nthreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, mtiles * ntiles / 4)));
+  // K in equal blocks of at most KC: 784 runs as 4 x 196, not 3 x 256 + 16 (a thin last block
+  // would load and store every C tile for 16 multiply-adds).
+  const int64_t kblocks = (g.k + bl.kc - 1) / bl.kc;
+  const int64_t kstep = (g.k + kblocks - 1) / kblocks;
+  const Split sp = split(nthreads, mtiles, ntiles);
+
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int t = omp_get_thread_num();
+    float* const a_block = b_block + l.b_floats + l.a_floats * static_cast<uint64_t>(t);
+    int64_t mt0, mt1, nt0, nt1;  // this thread's tiles
+    share(mtiles, sp.tm, t / sp.tn, &mt0, &mt1);
+    share(ntiles, sp.tn, t % sp.tn, &nt0, &nt1);
+    const int64_t i_begin = mt0 * bl.mr, i_end = std::min(g.m, mt1 * bl.mr);
+    for (int64_t jc = 0; jc < g.n; jc += bl.nc) {
+      const int64_t nc = std::min(bl.nc, g.n - jc);
+      const int64_t slivers = (nc + bl.nr - 1) / bl.nr;
+      const int64_t jc_tile = jc / bl.nr;
+      // This thread's columns inside the block, in slivers.
+      const int64_t s_begin = std::clamp(nt0 - jc_tile, int64_t{0}, slivers);
+      const int64_t s_end = std::clamp(nt1 - jc_tile, int64_t{0}, slivers);
+      for (int64_t pc = 0; pc < g.k; pc += kstep) {
+        const int64_t kc = std::min(kstep, g.k - pc);
+        // Everyone packs a share of B's block, then waits for the whole of it.
+#pragma omp barrier
+        int64_t p_begin, p_end;
+        share(slivers, nthreads, t, &p_begin, &p_end);
+        for (int64_t s = p_begin; s < p_end; ++s)
+          pack_b_sliver(g, bl.nr, jc + s * bl.nr, std::min<int64_t>(bl.nr, nc - s * bl.nr), pc, kc,
+                        b_block + s * kc * bl.nr);
+#pragma omp barrier
+        if (i_begin >= i_end || s_begin >= s_end) continue;
+        for (int64_t ic = i_begin; ic < i_end; ic += bl.mc) {
+          const int64_t mc = std::min(bl.mc, i_end - ic);
+          pack_a(g, bl.mr, ic, mc, pc, kc, a_block);
+          for (int64_t s = s_begin; s < s_end; ++s) {
+            const int64_t j = jc + s * bl.nr, w = std::min<int64_t>(bl.nr, g.n - j);
+            const float* bp = b_block + s * kc * bl.nr;
+            for (int64_t ir = 0; ir < mc; ir += bl.mr)
+              tile(x, g, kc, a_block + ir * kc, bp, ic + ir, j, std::min<int64_t>(bl.mr, mc - ir), w, pc > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace tg::onednn
