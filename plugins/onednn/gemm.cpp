@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <string>
 #include <cstring>
+#include <string>
 
 namespace tg::onednn {
 

@@ -106,17 +106,6 @@ void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_
   std::memcpy(dst.data() + dst_offset, src.data() + src_offset, nbytes);
 }
 
-// oneDNN's SGEMM is the default: measured here it is as fast as tg's or faster (a Xeon with
-// AVX-512, 1024^3: 281-306 vs 233-259 GFLOP/s; capped at AVX2: tg/raw-oneDNN time 0.97 with
-// oneDNN's, 1.00 with tg's; 128^3 to 512^3 oneDNN by 7-15%). gemm=avx2|avx512 is there for the
-// CPUs where oneDNN's trails: on an AMD Zen 3 it ran 2-7% behind OpenBLAS's, which tg's matches
-// on Intel.
-GemmIsa Device::gemm_isa() const {
-  if (options_.gemm == "avx512") return GemmIsa::avx512;
-  if (options_.gemm == "avx2") return GemmIsa::avx2;
-  return GemmIsa::none;
-}
-
 JitCompiler& Device::jit() {
   if (!jit_) {
     jit_ = std::make_unique<JitCompiler>();
@@ -173,8 +162,8 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   try {
     if (options_.matmul) {
       if (std::optional<MatmulMatch> m = match_matmul(p, info, &why_matmul)) {
-        if (const GemmIsa isa = gemm_isa(); isa != GemmIsa::none)
-          exe->primitive = std::make_unique<PackedMatmul>(*m, isa, threads_);
+        if (options_.gemm != GemmIsa::none)
+          exe->primitive = std::make_unique<PackedMatmul>(*m, options_.gemm, threads_);
         else
           exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m);
         out = std::move(m->out), what = "matmul", summary = m->summary;
@@ -277,7 +266,7 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
                                                    (best == GemmIsa::none ? std::string("neither AVX2 + FMA nor AVX-512")
                                                                           : "at most " + std::string(gemm_isa_name(best))) +
                                                    "; use gemm=onednn or a narrower one");
-      o.gemm = value;
+      o.gemm = value == "avx512" ? GemmIsa::avx512 : value == "avx2" ? GemmIsa::avx2 : GemmIsa::none;
       continue;
     }
     if ((key == "matmul" || key == "conv" || key == "dump") && (value == "0" || value == "1")) {

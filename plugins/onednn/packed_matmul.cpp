@@ -29,7 +29,7 @@ PackedMatmul::PackedMatmul(const MatmulMatch& match, GemmIsa isa, int threads)
     : Primitive(match.out), a_(match.a), b_(match.b), c_(match.c), isa_(isa), threads_(std::max(threads, 1)) {
   for (size_t d = 0; d + 2 < c_.dims.size(); ++d) batch_ *= c_.dims[d];
   // One GEMM per thread when the batch has an entry for every thread and each GEMM is too small
-  // to split well (fewer than ~64 of the microkernel's tiles).
+  // to split well (under 64 AVX-512 tiles of output, 28672 elements).
   const int64_t m = rows(c_), n = cols(c_);
   if (batch_ >= threads_ && m * n < 64 * 14 * 32) batch_threads_ = threads_;
   impl_ = std::string("tg gemm:") + gemm_isa_name(isa_);
