@@ -53,4 +53,42 @@ TEST(OnednnConv, GradientsWithOneInputChannel) { expect_gradients_match({1, 8, 1
 TEST(OnednnConv, GradientsWithChannelBlocks) { expect_gradients_match({8, 16, 16, 14, 1, 1, 1}); }
 TEST(OnednnConv, GradientsWithStrideAndDilation) { expect_gradients_match({3, 8, 8, 17, {2, 1}, 1, {1, 2}}); }
 
+// The weight gradient of a convolution with few input channels runs on tg's direct kernel
+// (direct_conv.hpp; the ctest OnednnConv.OnTheDirectKernel checks that it is chosen): tap rows
+// per task, slices of the batch summed afterwards, vector tails, and the strided readings it
+// leaves to oneDNN, each against ref.
+struct WeightGradCase {
+  std::vector<int64_t> x, w;
+  tg::IntPair stride, dilation;
+};
+
+void expect_weight_gradient_matches(const WeightGradCase& c) {
+  std::vector<Tensor> grads;
+  for (const char* device : {"onednn", "ref"}) {
+    Tensor x(tgtest::random_floats(static_cast<size_t>(tgtest::numel_of(c.x)), 1), tg::Shape(c.x), tgtest::on(device));
+    Tensor w(tgtest::random_floats(static_cast<size_t>(tgtest::numel_of(c.w)), 2), tg::Shape(c.w),
+             tg::TensorOptions{std::nullopt, device, true});
+    Tensor y = x.conv2d(w, std::nullopt, c.stride, 0, c.dilation);
+    Tensor g(tgtest::random_floats(static_cast<size_t>(y.numel()), 3), y.shape(), tgtest::on(device));
+    (y * g).sum().backward();
+    grads.push_back(w.grad().value());
+  }
+  EXPECT_TRUE(same_values(grads[0], grads[1], 1e-3, 1e-4));
+}
+
+TEST(OnednnConv, WeightGradientWithFewInputChannels) {
+  const std::vector<WeightGradCase> cases = {
+      {{2, 1, 12, 19}, {2, 1, 3, 3}, 1, 1},     // 2 outputs channels: the batch in slices, a tail of 1
+      {{3, 3, 20, 20}, {8, 3, 5, 5}, 1, 1},     // 5x5 taps, one row per task, no tail
+      {{4, 2, 11, 35}, {4, 2, 3, 7}, 1, 1},     // 7 taps in a row
+      {{2, 1, 9, 9}, {3, 1, 2, 2}, 1, 1},       // exactly one vector per row
+      {{2, 3, 13, 30}, {8, 3, 3, 3}, {2, 1}, {1, 2}},  // strided rows, dilated columns
+      {{2, 1, 12, 40}, {4, 1, 3, 3}, {1, 2}, 1},  // strided columns: oneDNN's, not the direct kernel's
+  };
+  for (const WeightGradCase& c : cases) {
+    SCOPED_TRACE("x " + tg::Shape(c.x).to_string() + ", w " + tg::Shape(c.w).to_string());
+    expect_weight_gradient_matches(c);
+  }
+}
+
 }  // namespace

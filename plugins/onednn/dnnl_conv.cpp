@@ -51,6 +51,10 @@ void copy(const Operand& o, float* mem) {
 
 }  // namespace
 
+bool DnnlConv::blocked(const ConvMatch& m) {
+  return std::min(m.kind == ConvMatch::Kind::BACKWARD_WEIGHTS ? m.B : m.C, m.O) >= 8;
+}
+
 DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out), m_(m) {
   const int64_t H = (m.P - 1) * m.u[0] + (m.R - 1) * m.v[0] + 1, W = (m.Q - 1) * m.u[1] + (m.T - 1) * m.v[1] + 1;
   const int64_t* o = m.out.strides;
@@ -74,8 +78,7 @@ DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out),
     set(ker_, DNNL_ARG_DIFF_DST, true, {m.C, m.O, m.R, m.T}, {k[1], k[0], k[2], k[3]});
     set(out_op_, DNNL_ARG_DIFF_WEIGHTS, false, {m.O, m.B, m.P, m.Q}, {o[1], o[0], o[2], o[3]});
   }
-  // Both channel counts fill an 8-wide block: oneDNN's blocked layouts (see the header).
-  const bool blocked = std::min(m.kind == ConvMatch::Kind::BACKWARD_WEIGHTS ? m.B : m.C, m.O) >= 8;
+  const bool blocked = DnnlConv::blocked(m);
   // In place where oneDNN can; if it cannot describe that layout (overlapping windows read as
   // one tensor) or has only its reference implementation for it, every operand through a dense
   // copy (a pass over memory; the reference convolution is 100-1000x slower than the others).

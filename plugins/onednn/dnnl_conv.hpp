@@ -22,6 +22,9 @@ class DnnlConv : public Primitive {
   DnnlConv(dnnl::engine& engine, const ConvMatch& match);
   void run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte* scratch) override;
   uint64_t scratch_bytes() const override { return scratch_bytes_; }
+  // Whether both channel counts fill an 8-wide block, so that oneDNN's direct kernels run it on
+  // channel-blocked layouts (else its im2col + GEMM runs, on NCHW).
+  static bool blocked(const ConvMatch& m);
 
   // One tensor of the primitive: its 4 dims in the order oneDNN wants and its strides in the
   // program's memory (`user`), the dense copy it goes through when oneDNN cannot read that

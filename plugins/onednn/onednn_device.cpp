@@ -9,6 +9,7 @@
 #include <new>
 
 #include "c_codegen.hpp"
+#include "direct_conv.hpp"
 #include "dnnl_conv.hpp"
 #include "dnnl_matmul.hpp"
 #include "packed_matmul.hpp"
@@ -151,6 +152,23 @@ void Device::compile_source(Executable& exe) {
   }
 }
 
+// oneDNN's convolution, or tg's direct kernel for the few-taps form oneDNN would run as im2col
+// + GEMM (direct_conv.hpp: 2-4x faster for a first layer's weight gradient).
+std::unique_ptr<Primitive> Device::make_conv(const ConvMatch& m) {
+  std::string why_not = "oneDNN runs it on channel-blocked layouts";
+  if (!DnnlConv::blocked(m) && options_.jit != 0 && jit().available() && DirectConv::fits(m, &why_not)) {
+    if (options_.dump) debug("direct convolution: C source\n" + DirectConv::render(m, threads_));
+    try {
+      return std::make_unique<DirectConv>(m, jit(), threads_);
+    } catch (const Failure& f) {
+      if (f.code() != TG_ERR_UNSUPPORTED) throw;
+      why_not = f.what();
+    }
+  }
+  if (options_.dump) debug("not the direct convolution: " + why_not);
+  return std::make_unique<DnnlConv>(engine_, m);
+}
+
 // A primitive for the program's REDUCE, or nullptr (with the reason logged) when none fits.
 std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
   const std::string name = p.name ? p.name : "(unnamed)";
@@ -171,7 +189,7 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
     }
     if (!exe->primitive && options_.conv) {
       if (std::optional<ConvMatch> m = match_conv(p, info, &why_conv)) {
-        exe->primitive = std::make_unique<DnnlConv>(engine_, *m);
+        exe->primitive = make_conv(*m);
         out = std::move(m->out), what = "convolution", summary = m->summary;
       }
     }

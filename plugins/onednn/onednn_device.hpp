@@ -18,6 +18,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "contraction.hpp"
+#include "conv_match.hpp"
 #include "gemm.hpp"
 #include "interpreter.hpp"  // tg::ref::Kernel, the fallback
 #include "jit_compiler.hpp"
@@ -95,6 +96,7 @@ class Device {
 
  private:
   std::unique_ptr<Executable> compile_primitive(const tg_kir_program& p, const tg::sdk::ProgramInfo& info);
+  std::unique_ptr<Primitive> make_conv(const ConvMatch& m);
   std::unique_ptr<Executable> compile_generic(const tg_kir_program& program, const tg::sdk::ProgramInfo& info);
   void run(Executable& exe, std::vector<std::byte*>& base);
   void compile_source(Executable& exe);
