@@ -3,6 +3,8 @@
 // masks, every dtype family, and sizes large enough to take the parallel and split-reduce paths.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <functional>
 #include <random>
 #include <string>
@@ -189,6 +191,22 @@ TEST(OnednnPrograms, IntegerBoolAndNarrowFloatProgramsMatchRef) {
   };
   std::vector<Tensor> got = run("onednn"), want = run("ref");
   for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 1e-6, 0)) << "case " << i;
+}
+
+// max propagates NaN wherever it sits in the window, in tiny unrolled reductions (a 2x2 pool),
+// long ones, and elementwise; -inf and ties are ordinary values.
+TEST(OnednnPrograms, MaxPropagatesNaNLikeRef) {
+  std::vector<float> data = tgtest::random_floats(2 * 3 * 8 * 8, 7);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (size_t i : {0u, 9u, 18u, 27u, 100u, 201u, 383u}) data[i] = nan;  // each corner of some 2x2 window
+  for (size_t i : {40u, 41u, 48u, 49u}) data[i] = -inf;                 // a whole window of -inf
+  data[60] = data[61] = 0.5f;                                           // a tie
+  auto run = [&](const char* dev) {
+    Tensor x(data, tg::Shape({2, 3, 8, 8}), tgtest::on(dev));
+    return std::vector<Tensor>{x.max_pool2d(2), x.relu().max_pool2d(2), x.max(3), x.max(), x.maximum(x.flip({3}))};
+  };
+  std::vector<Tensor> got = run("onednn"), want = run("ref");
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 0, 0)) << "case " << i;
 }
 
 TEST(OnednnPrograms, StreamingElementwiseChainMatchesRef) {

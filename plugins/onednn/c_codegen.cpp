@@ -23,8 +23,10 @@ using tg::sdk::Failure;
 constexpr const char* kHelpers = R"C(
 #define TG_RH(x) tg_half_to_float(tg_float_to_half(x))
 #define TG_RB(x) tg_bfloat16_to_float(tg_float_to_bfloat16(x))
-static inline float tg_maxf(float a, float b) { return (a < b || b != b) ? b : a; }
-static inline double tg_maxd(double a, double b) { return (a < b || b != b) ? b : a; }
+/* NaN-propagating max. The isnan test first: GCC if-converts this form (a 2x2 max pool of a
+ * relu runs ~1.4x faster than with `a < b || b != b`, which it leaves as branches). */
+static inline float tg_maxf(float a, float b) { return __builtin_isnan(b) ? b : (a < b ? b : a); }
+static inline double tg_maxd(double a, double b) { return __builtin_isnan(b) ? b : (a < b ? b : a); }
 #define TG_INT(T, U, BITS, MIN, MAX)                                                           \
   static inline T T##_idiv(T a, T b) { return b == 0 ? 0 : (b == (T)-1 && (T)-1 < 0) ? (T)(0u - (U)a) : (T)(a / b); } \
   static inline T T##_mod(T a, T b) { return (b == 0 || (b == (T)-1 && (T)-1 < 0)) ? 0 : (T)(a % b); }              \
@@ -355,6 +357,7 @@ void Gen::emit_output(const Ctx& c) {
 }
 
 constexpr int kLanes = 32;  // independent accumulators of a reduction along the innermost dim
+constexpr int64_t kUnrollReduceUpTo = 16;  // reductions of at most this many values are unrolled whole
 
 // The file's head and the kernel's opening: includes, helpers, the typed buffer pointers.
 void Gen::emit_prologue() {
@@ -605,10 +608,14 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   int r0 = -1;
   for (size_t d = 0; d < n; ++d)
     if (plan_.reduced[d]) { r0 = static_cast<int>(d); break; }
+  // A tiny reduction (a pooling window) is unrolled whole: its loops would otherwise cost more
+  // than the few values they visit, and keep the loop over outputs around them scalar.
+  const bool unroll = lanes == 1 && plan_.red_numel <= kUnrollReduceUpTo;
+  const std::string pragma = unroll ? "_Pragma(\"GCC unroll " + std::to_string(kUnrollReduceUpTo) + "\") " : "";
   for (size_t d = 0; d + 1 < n; ++d) {
     if (!plan_.reduced[d]) continue;
     const bool is_r0 = static_cast<int>(d) == r0;
-    open("for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
+    open(pragma + "for (int64_t " + I(d) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(d) + " < " +
          (is_r0 ? "rhi" : std::to_string(plan_.size[d])) + "; " + I(d) + "++)");
   }
   if (position_lanes) {
@@ -634,7 +641,7 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   } else if (n > 0) {
     const size_t last = n - 1;
     const bool is_r0 = static_cast<int>(last) == r0;
-    open("for (int64_t " + I(last) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(last) + " < " +
+    open(pragma + "for (int64_t " + I(last) + " = " + (is_r0 ? "rlo" : "0") + "; " + I(last) + " < " +
          (is_r0 ? "rhi" : std::to_string(plan_.size[last])) + "; " + I(last) + "++)");
   } else {
     open("");
