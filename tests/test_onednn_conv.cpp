@@ -91,4 +91,30 @@ TEST(OnednnConv, WeightGradientWithFewInputChannels) {
   }
 }
 
+// The forward pass of a convolution with few input channels runs on tg's direct kernel too (the
+// ctest OnednnConv.OnTheDirectKernelForward checks that it is chosen): rows that are one vector,
+// rows whose last vector overlaps the one before, strided and dilated windows, a fused bias and
+// relu after it, and more taps than it takes (oneDNN's).
+TEST(OnednnConv, ForwardWithFewInputChannels) {
+  const std::vector<WeightGradCase> cases = {
+      {{2, 1, 10, 10}, {4, 1, 3, 3}, 1, 1},         // rows of exactly 8
+      {{3, 2, 9, 30}, {5, 2, 3, 3}, 1, 1},          // 28 = 3 vectors and an overlapping one
+      {{2, 3, 13, 30}, {8, 3, 3, 3}, {2, 1}, {1, 2}},  // strided rows, dilated columns, 27 taps
+      {{2, 3, 12, 20}, {4, 3, 5, 5}, 1, 1},         // 75 taps: oneDNN's
+  };
+  for (const WeightGradCase& c : cases) {
+    SCOPED_TRACE("x " + tg::Shape(c.x).to_string() + ", w " + tg::Shape(c.w).to_string());
+    std::vector<Tensor> ys;
+    for (const char* device : {"onednn", "ref"}) {
+      Tensor x(tgtest::random_floats(static_cast<size_t>(tgtest::numel_of(c.x)), 1), tg::Shape(c.x), tgtest::on(device));
+      Tensor w(tgtest::random_floats(static_cast<size_t>(tgtest::numel_of(c.w)), 2), tg::Shape(c.w), tgtest::on(device));
+      Tensor b(tgtest::random_floats(static_cast<size_t>(c.w[0]), 3), tg::Shape({c.w[0]}), tgtest::on(device));
+      ys.push_back(x.conv2d(w, std::nullopt, c.stride, 0, c.dilation).realize());
+      ys.push_back(x.conv2d(w, b, c.stride, 0, c.dilation).relu().realize());
+    }
+    EXPECT_TRUE(same_values(ys[0], ys[2], 1e-4, 1e-5)) << "without a bias";
+    EXPECT_TRUE(same_values(ys[1], ys[3], 1e-4, 1e-5)) << "with a bias and relu";
+  }
+}
+
 }  // namespace

@@ -44,10 +44,10 @@ std::string fill(std::string text, const std::map<std::string, int64_t>& values)
   return text;
 }
 
-// The kernel. bufs[0]: element 0 of the output; bufs[1]: of the window; bufs[2]: of the kernel.
-// Products are summed with fused multiply-adds (this kernel's own choice: its sums have no
-// elementwise twin whose rounding they must match, and the loads bound it either way).
-constexpr const char* kSource = R"(/* tg direct convolution: few taps, long reductions */
+// What both kernels open with. bufs[0]: element 0 of the output; bufs[1]: of the window;
+// bufs[2]: of the kernel. Products are summed with fused multiply-adds (these kernels' own
+// choice: their sums have no elementwise twin whose rounding they must match).
+constexpr const char* kPrologue = R"(
 #pragma GCC optimize("fp-contract=fast")
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,7 +58,10 @@ int tg_kernel(char* const* bufs) {
   float* restrict out = (float*)bufs[0];
   const float* restrict win = (const float*)bufs[1];
   const float* restrict ker = (const float*)bufs[2];
-  const int64_t blocks = @P@ / @PG@, tasks = @B@ * @O@ * blocks * @S@;
+)";
+
+// The few-taps form (the header has the loop nest).
+constexpr const char* kSource = R"(  const int64_t blocks = @P@ / @PG@, tasks = @B@ * @O@ * blocks * @S@;
   float* restrict part = @S@ > 1 ? (float*)malloc(sizeof(float) * tasks * @PG@ * @Q@) : 0;
   if (@S@ > 1 && !part) return 1;
   #pragma omp parallel for schedule(static)
@@ -110,32 +113,72 @@ int tg_kernel(char* const* bufs) {
 }
 )";
 
+// The forward form: per task a row (b, p) of the output; per 8 outputs along q the window's
+// vectors for every tap (c, r, t) are loaded once and reused by every output channel. The last
+// vector of a row starts at Q - 8 and overlaps the one before: the outputs it writes twice get
+// the same values, so no scalar tail is needed.
+constexpr const char* kForwardSource = R"(  #pragma omp parallel for schedule(static)
+  for (int64_t task = 0; task < @B@ * @P@; task++) {
+    const int64_t b = task / @P@, p = task % @P@;
+    for (int64_t q0 = 0; q0 < @Q@; q0 += 8) {
+      const int64_t q = q0 + 8 <= @Q@ ? q0 : @Q@ - 8;
+      vf x[@C@][@R@][@T@];
+      for (int c = 0; c < @C@; c++)
+        for (int r = 0; r < @R@; r++)
+          for (int t = 0; t < @T@; t++)
+            x[c][r][t] = *(const vfu*)(win + b * @WB@ + c * @WC@ + p * @WP@ + r * @WR@ + t * @WT@ + q);
+      for (int64_t o = 0; o < @O@; o++) {
+        vf acc = (vf){0};
+        for (int c = 0; c < @C@; c++)
+          for (int r = 0; r < @R@; r++)
+            for (int t = 0; t < @T@; t++) acc += ker[o * @KO@ + c * @KC@ + r * @KR@ + t * @KT@] * x[c][r][t];
+        *(vfu*)(out + b * @OB@ + o * @OO@ + p * @OP@ + q) = acc;
+      }
+    }
+  }
+  return 0;
+}
+)";
+
+constexpr int64_t kMaxForwardTaps = 27;  // window vectors per output vector (3 channels of 3x3)
+
 }  // namespace
 
-bool DirectConv::fits(const ConvMatch& m, std::string* why_not) {
+DirectConv::Form DirectConv::form(const ConvMatch& m, std::string* why_not) {
   const Strides w = window_strides(m);
-  if (m.kind != ConvMatch::Kind::BACKWARD_WEIGHTS) *why_not = "its outputs are not the few taps (a weight gradient)";
-  else if (m.T < kLanes) *why_not = "the innermost reduced dim is shorter than a vector";
-  else if (w.wt != 1 || m.ker[3] != 1) *why_not = "the innermost reduced dim is not contiguous in both operands";
-  else if (m.Q > kMaxAccumulators) *why_not = "a row of taps does not fit the accumulators";
-  else return true;
-  return false;
+  if (m.kind == ConvMatch::Kind::BACKWARD_WEIGHTS) {
+    if (m.T < kLanes) *why_not = "the innermost reduced dim is shorter than a vector";
+    else if (w.wt != 1 || m.ker[3] != 1) *why_not = "the innermost reduced dim is not contiguous in both operands";
+    else if (m.Q > kMaxAccumulators) *why_not = "a row of taps does not fit the accumulators";
+    else return Form::few_taps;
+  } else {
+    if (m.Q < kLanes) *why_not = "the output rows are shorter than a vector";
+    else if (w.wq != 1 || m.out.strides[3] != 1) *why_not = "the output rows are not contiguous in the window and the output";
+    else if (m.C * m.R * m.T > kMaxForwardTaps) *why_not = "too many taps per output for the direct kernel";
+    else return Form::few_channels;
+  }
+  return Form::none;
 }
 
 std::string DirectConv::render(const ConvMatch& m, int threads) {
   const Strides w = window_strides(m);
   const int64_t* o = m.out.strides;
-  return fill(kSource, {{"B", m.B},     {"O", m.O},     {"P", m.P},     {"Q", m.Q},     {"C", m.C},
+  std::string why_not;
+  const bool forward = form(m, &why_not) == Form::few_channels;
+  return fill(std::string("/* tg direct convolution: ") + (forward ? "few input channels */" : "few taps */") + kPrologue +
+                  (forward ? kForwardSource : kSource),
+              {{"B", m.B},     {"O", m.O},     {"P", m.P},     {"Q", m.Q},     {"C", m.C},
                         {"R", m.R},     {"T", m.T},     {"PG", rows_per_task(m)},       {"S", slices(m, threads)},
-                        {"WB", w.wb},   {"WC", w.wc},   {"WP", w.wp},   {"WQ", w.wq},   {"WR", w.wr},
-                        {"KO", m.ker[0]}, {"KC", m.ker[1]}, {"KR", m.ker[2]},
+                        {"WB", w.wb},   {"WC", w.wc},   {"WP", w.wp},   {"WQ", w.wq},   {"WR", w.wr},   {"WT", w.wt},
+                        {"KO", m.ker[0]}, {"KC", m.ker[1]}, {"KR", m.ker[2]}, {"KT", m.ker[3]},
                         {"OB", o[0]},   {"OO", o[1]},   {"OP", o[2]},   {"OQ", o[3]}});
 }
 
 DirectConv::DirectConv(const ConvMatch& m, JitCompiler& jit, int threads) : Primitive(m.out), m_(m) {
   bool cached = false;
   fn_ = jit.get(render(m, threads), &cached);
-  impl_ = "tg direct (few taps)";
+  std::string why_not;
+  impl_ = form(m, &why_not) == Form::few_taps ? "tg direct (few taps)" : "tg direct (few input channels)";
 }
 
 void DirectConv::run(dnnl::stream&, const std::vector<std::byte*>& base, std::byte* temp, std::byte*) {

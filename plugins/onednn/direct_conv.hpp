@@ -1,16 +1,19 @@
 #pragma once
-// tg's own kernel for a convolution-form program (conv_match.hpp) whose outputs are a few taps,
-// each a long reduction: the weight gradient of a convolution with few input channels, such as
-// the first layer of an image CNN (1 or 3 channels). oneDNN runs those as im2col + GEMM at 15-25
-// GFLOP/s (its direct kernels want channels in blocks of 8, dnnl_conv.hpp); this one is C
-// compiled at run time for the exact shape (jit_compiler.hpp):
+// tg's own kernels for the convolution-form programs (conv_match.hpp) of a convolution with
+// few input channels, such as the first layer of an image CNN (1 or 3 channels), which oneDNN
+// runs as im2col + GEMM at 15-40 GFLOP/s (its direct kernels want channels in blocks of 8,
+// dnnl_conv.hpp). Each is C compiled at run time for the exact shape (jit_compiler.hpp):
 //
-//   per task (b, o, a block of tap rows, a slice of C):
+//   few taps (a weight gradient: each output a long reduction), per task (b, o, a block of tap
+//   rows, a slice of C):
 //     for c, r:  for t in vectors of 8:  acc[p][q] += ker[o, c, r, t..] * win[b, c, p, q, r, t..]
+//   The 8-wide accumulators of the block's taps stay in registers; both operands are read
+//   along t. Slices of C are summed afterwards in a fixed order.
 //
-// The 8-wide accumulators of the block's taps stay in registers; both operands are read along t
-// (contiguous in both). Slices of C are summed afterwards in a fixed order, so a result never
-// depends on the thread count's timing.
+//   few input channels (a forward pass: each output a short reduction), per task a row (b, p):
+//     for q in vectors of 8:  x[c][r][t] = win[b, c, p, q.., r, t] for every tap, then
+//                             for o:  out[b, o, p, q..] = sum over taps of ker[o, c, r, t] * x[c][r][t]
+//   The window is read once per row and reused by every output channel.
 #include <string>
 
 #include "contraction.hpp"
@@ -21,8 +24,11 @@ namespace tg::onednn {
 
 class DirectConv : public Primitive {
  public:
-  // Whether this kernel takes the match; if not, *why_not says why.
-  static bool fits(const ConvMatch& m, std::string* why_not);
+  enum class Form { none, few_taps, few_channels };
+  // Which kernel takes the match (its shape decides; which convolutions should use one is the
+  // caller's choice); none with the reason in *why_not.
+  static Form form(const ConvMatch& m, std::string* why_not);
+  static bool fits(const ConvMatch& m, std::string* why_not) { return form(m, why_not) != Form::none; }
   // Compiles the kernel (or loads it from the disk cache). Throws tg::sdk::Failure
   // (TG_ERR_UNSUPPORTED) when the compiler fails.
   DirectConv(const ConvMatch& match, JitCompiler& jit, int threads);

@@ -152,8 +152,8 @@ void Device::compile_source(Executable& exe) {
   }
 }
 
-// oneDNN's convolution, or tg's direct kernel for the few-taps form oneDNN would run as im2col
-// + GEMM (direct_conv.hpp: 2-4x faster for a first layer's weight gradient).
+// oneDNN's convolution, or tg's direct kernels for the few-channel ones oneDNN would run as im2col
+// + GEMM (direct_conv.hpp: 2-3x faster for the first layer of the mnist CNN).
 std::unique_ptr<Primitive> Device::make_conv(const ConvMatch& m) {
   std::string why_not = "oneDNN runs it on channel-blocked layouts";
   if (!DnnlConv::blocked(m) && options_.jit != 0 && jit().available() && DirectConv::fits(m, &why_not)) {
