@@ -1,5 +1,6 @@
 #include "direct_conv.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "tg/plugin.hpp"
@@ -8,7 +9,7 @@ namespace tg::onednn {
 
 namespace {
 
-constexpr int64_t kLanes = 8;  // kSource's vectors (32 bytes): 16 lanes lose more to the tail than they gain
+constexpr int64_t kLanes = 8;  // the kernels' vectors (32 bytes): 16 lanes lose more to row tails than they gain
 constexpr int64_t kMaxAccumulators = 12;  // taps per task: with the operand vectors, 16 registers
 
 // The window's strides per program dim (conv_match.hpp splits them into steps).
@@ -165,13 +166,13 @@ std::string DirectConv::render(const ConvMatch& m, int threads) {
   const int64_t* o = m.out.strides;
   std::string why_not;
   const bool forward = form(m, &why_not) == Form::few_channels;
-  return fill(std::string("/* tg direct convolution: ") + (forward ? "few input channels */" : "few taps */") + kPrologue +
-                  (forward ? kForwardSource : kSource),
-              {{"B", m.B},     {"O", m.O},     {"P", m.P},     {"Q", m.Q},     {"C", m.C},
-                        {"R", m.R},     {"T", m.T},     {"PG", rows_per_task(m)},       {"S", slices(m, threads)},
-                        {"WB", w.wb},   {"WC", w.wc},   {"WP", w.wp},   {"WQ", w.wq},   {"WR", w.wr},   {"WT", w.wt},
-                        {"KO", m.ker[0]}, {"KC", m.ker[1]}, {"KR", m.ker[2]}, {"KT", m.ker[3]},
-                        {"OB", o[0]},   {"OO", o[1]},   {"OP", o[2]},   {"OQ", o[3]}});
+  const std::string head = std::string("/* tg direct convolution: ") + (forward ? "few input channels */" : "few taps */");
+  return fill(head + kPrologue + (forward ? kForwardSource : kSource),
+              {{"B", m.B}, {"O", m.O}, {"P", m.P}, {"Q", m.Q}, {"C", m.C}, {"R", m.R}, {"T", m.T},
+               {"PG", rows_per_task(m)}, {"S", slices(m, threads)},
+               {"WB", w.wb}, {"WC", w.wc}, {"WP", w.wp}, {"WQ", w.wq}, {"WR", w.wr}, {"WT", w.wt},
+               {"KO", m.ker[0]}, {"KC", m.ker[1]}, {"KR", m.ker[2]}, {"KT", m.ker[3]},
+               {"OB", o[0]}, {"OO", o[1]}, {"OP", o[2]}, {"OQ", o[3]}});
 }
 
 DirectConv::DirectConv(const ConvMatch& m, JitCompiler& jit, int threads) : Primitive(m.out), m_(m) {
