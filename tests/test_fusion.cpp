@@ -261,3 +261,63 @@ TEST(Memory, ABackwardAfterARealizedLossDoesNotRecomputeTheForwardPass) {
     EXPECT_LT(after, together) << "step " << step << ": the backward pass ran the forward kernels again";
   }
 }
+
+TEST(Fusion, AnOptimizerStepIsOneKernelPerParameter) {
+  // The step realizes the gradients, the optimizer's state and the parameters together. The new
+  // moments (and a gradient computed elementwise or by a reduce) are other roots of that realize,
+  // computed inside the parameter's update: its kernel stores them too, instead of each being a
+  // kernel, and a pass over memory, of its own. Adam's other two kernels advance b1^t and b2^t.
+  const int64_t n = 1000, rows = 8;
+  Tensor w = realized({n}), c = realized({n}, 0.3f);
+  Tensor b = realized({n}, 0.1f), x = realized({rows, n}, -0.2f);  // b's gradient sums over rows
+  const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  tg::nn::optim::Adam opt({w, b}, static_cast<float>(lr));
+  std::vector<double> cv = c.to_vector<double>(), xv = x.to_vector<double>();
+  std::vector<std::vector<double>> want = {w.to_vector<double>(), b.to_vector<double>()};
+  std::vector<std::vector<double>> m(2, std::vector<double>(n, 0.0)), v = m;
+  for (int step = 1; step <= 3; ++step) {  // recorded, then replayed
+    opt.zero_grad();
+    Tensor loss = (c * w * w).sum() + w.sum() + (x + b).square().sum();
+    loss.backward();  // gradients 2 c w + 1 (elementwise) and sum over rows of 2 (x + b): not realized yet
+    const uint64_t kernels = measure([&] { opt.step(); }).kernels_launched;
+    EXPECT_EQ(kernels, 4u) << "step " << step;
+    for (size_t k = 0; k < 2; ++k) {
+      for (int64_t i = 0; i < n; ++i) {
+        double g = 0;
+        if (k == 0) g = 2 * cv[i] * want[0][i] + 1;
+        else
+          for (int64_t r = 0; r < rows; ++r) g += 2 * (xv[r * n + i] + want[1][i]);
+        m[k][i] = b1 * m[k][i] + (1 - b1) * g;
+        v[k][i] = b2 * v[k][i] + (1 - b2) * g * g;
+        const double m_hat = m[k][i] / (1 - std::pow(b1, step)), v_hat = v[k][i] / (1 - std::pow(b2, step));
+        want[k][i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+      }
+    }
+    EXPECT_TRUE(all_close(w, want[0])) << "step " << step;
+    EXPECT_TRUE(all_close(b, want[1])) << "step " << step;
+    EXPECT_TRUE(w.grad().has_value() && w.grad()->is_realized()) << "step " << step;
+    EXPECT_TRUE(b.grad().has_value() && b.grad()->is_realized()) << "step " << step;
+  }
+}
+
+TEST(Fusion, AnSgdMomentumStepIsOneKernel) {
+  // The momentum buffer and the gradient are stored by the parameter's kernel.
+  const int64_t n = 1000;
+  Tensor p = realized({n}), c = realized({n}, 0.3f);
+  const double lr = 0.05, mu = 0.9;
+  tg::nn::optim::SGD opt({p}, static_cast<float>(lr), static_cast<float>(mu));
+  std::vector<double> want = p.to_vector<double>(), buf(n, 0.0), cv = c.to_vector<double>();
+  for (int step = 1; step <= 3; ++step) {
+    opt.zero_grad();
+    Tensor loss = (c * p * p).sum();
+    loss.backward();
+    const uint64_t kernels = measure([&] { opt.step(); }).kernels_launched;
+    EXPECT_EQ(kernels, step == 1 ? 2u : 1u) << "step " << step;  // step 1 also zeroes the buffer
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = 2 * cv[i] * want[i];
+      buf[i] = step == 1 ? g : mu * buf[i] + g;
+      want[i] -= lr * buf[i];
+    }
+    EXPECT_TRUE(all_close(p, want)) << "step " << step;
+  }
+}

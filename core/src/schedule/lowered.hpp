@@ -42,7 +42,10 @@ struct ReduceSig {
 // nodes it reads, then every unrealized reduce of the kernel, which is stored as a second output
 // so that later kernels load it instead of computing it again — except a reduce whose value
 // is the output itself (out is a reshape of it): it goes to `same_as_out` to share out's buffer.
+// `also_store`: other nodes the kernel computes over the same space (lowered), stored as
+// further outputs.
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* params, std::vector<NodePtr>* same_as_out);
+                  const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
+                  std::vector<NodePtr>* same_as_out);
 
 }  // namespace tg::detail

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/env.hpp"
 #include "runtime/plugin_host.hpp"
@@ -59,18 +60,47 @@ bool squeeze_only(const Dims& from, const Node& m) {
 
 bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
 
+// Lowered nodes in the subtree under l, at most `limit` + 1 counted.
+int subtree_size(const LNode& l, int limit) {
+  int n = 1;
+  for (auto& c : l.src) {
+    if (n > limit) break;
+    n += subtree_size(*c, limit - n);
+  }
+  return n;
+}
+
+// A broadcast value that is one element computed elementwise from loads and constants (Adam's
+// bias correction 1 / (1 - b1^t)) is computed again at every element of the kernel that
+// broadcasts it rather than realized as a kernel of its own: a few ops on values the whole
+// loop shares (a C compiler hoists them out of it), against a launch and a buffer.
+constexpr int kRecomputedScalarOps = 16;
+bool recomputable_scalar(const LNode& s) {
+  for (int64_t d : s.shape)
+    if (d != 1) return false;
+  return !s.has_reduce && subtree_size(s, kRecomputedScalarOps) <= kRecomputedScalarOps;
+}
+
 // Lowers the graph under one kernel root.
 class KernelBuilder {
  public:
+  // pending: the other roots of this realize() call; one this kernel computes along the way
+  // (an optimizer's new moment under the new parameter) is stored by it too (`also_store`).
+  explicit KernelBuilder(const std::unordered_set<const Node*>* pending = nullptr) : pending_(pending) {}
+
   std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
   std::optional<ReduceSig> reduce;
+  std::vector<std::pair<NodePtr, LPtr>> also_store;
 
   LPtr lower_root(const NodePtr& n) {
+    root_shape_ = n->shape;
     if (n->op == Op::CONTIGUOUS || n->op == Op::DETACH) return lower(n->src[0]);
     return lower(n);
   }
 
  private:
+  const std::unordered_set<const Node*>* pending_;
+  Dims root_shape_;
   bool inside_reduce_ = false;                       // lowering a reduce's source
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
@@ -79,13 +109,14 @@ class KernelBuilder {
   // the kernel's reduce and dependencies as they were, and drops the caches.
   struct Checkpoint {
     std::optional<ReduceSig> reduce;
-    size_t deps;
+    size_t deps, also_store;
   };
-  Checkpoint checkpoint() const { return {reduce, deps.size()}; }
+  Checkpoint checkpoint() const { return {reduce, deps.size(), also_store.size()}; }
   // (inside_reduce_ needs no saving: a checkpoint never spans the start of a reduce's source)
   void rollback(const Checkpoint& cp) {
     reduce = cp.reduce;
     deps.resize(cp.deps);
+    also_store.resize(cp.also_store);
     memo_[0].clear();
     memo_[1].clear();
     pushed_.clear();
@@ -157,7 +188,20 @@ class KernelBuilder {
         l->has_reduce = true;
         return l;
       }
-      case Op::DETACH:
+      case Op::DETACH: {
+        LPtr l = lower(n->src[0]);
+        // Another root of this realize, computed here over the root's own space (outside any
+        // reduce's source): store it too, so it needs no kernel, and no pass over memory, of its
+        // own. An optimizer's new moments and an elementwise gradient, under the new parameter;
+        // a bias gradient's sum over the batch, too: a reduce kernel evaluates it at the output
+        // indices like the root. (l is in n's own index space, which is the root's when the
+        // shapes match, however the root views n. A plain load stays a view of its memory, as
+        // it would be realized alone.)
+        if (pending_ && pending_->count(n.get()) && !inside_reduce_ && l->kind == LNode::Kind::ALU &&
+            n->shape == root_shape_)
+          also_store.emplace_back(n, l);
+        return l;
+      }
       case Op::CONV: return lower(n->src[0]);
       case Op::CONTIGUOUS:
       case Op::COPY:
@@ -184,7 +228,9 @@ class KernelBuilder {
         break;
       case LNode::Kind::ALU:
         // (a window repeats elements like a broadcast: the value is computed once, then viewed)
-        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || broadcasts(m) || m.op == Op::WINDOW) break;
+        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || m.op == Op::WINDOW ||
+            (broadcasts(m) && !recomputable_scalar(*s)))
+          break;
         {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;
@@ -275,7 +321,7 @@ void realize_copy(Node& n) {
   n.buffer = buf;
 }
 
-void realize_one(const NodePtr& n, bool& built_kernel) {
+void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr) {
   if (n->realized()) return;
   if (n->op == Op::COPY) {
     realize_one(n->src[0], built_kernel);
@@ -290,11 +336,11 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
   //    was not realized yet (then lowering again just loads that reduce), and realizing it
   //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
   //    pooling, 15 MB of its step's peak).
-  KernelBuilder kb;
+  KernelBuilder kb(pending);
   LPtr root = kb.lower_root(n);
   while (!kb.deps.empty()) {
     realize_one(kb.deps.front(), built_kernel);
-    kb = KernelBuilder();
+    kb = KernelBuilder(pending);
     root = kb.lower_root(n);
   }
   // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
@@ -305,7 +351,7 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
   } else {
     // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
     std::vector<NodePtr> params, same_as_out;
-    KirProgram prog = to_kir(root, n, kb.reduce, &params, &same_as_out);
+    KirProgram prog = to_kir(root, n, kb.reduce, kb.also_store, &params, &same_as_out);
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
     for (size_t i = 0; i < params.size(); i++)
       if (prog.params[i].access == TG_PARAM_WRITE)
@@ -324,7 +370,14 @@ void realize_one(const NodePtr& n, bool& built_kernel) {
 void realize(const std::vector<NodePtr>& roots) {
   realize_with_cache(roots, [&] {
     bool built = false;
-    for (auto& r : roots) realize_one(r, built);
+    // Last root first: a root computed under a later one (an optimizer's moments, under the
+    // parameters listed after them) is then stored by that root's kernel.
+    std::unordered_set<const Node*> pending;
+    for (auto& r : roots) pending.insert(r.get());
+    for (auto it = roots.rbegin(); it != roots.rend(); ++it) {
+      pending.erase(it->get());
+      realize_one(*it, built, &pending);
+    }
     if (built) stats().schedules++;
   });
 }

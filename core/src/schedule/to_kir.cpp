@@ -191,7 +191,8 @@ class Emitter {
 }  // namespace
 
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
-                  std::vector<NodePtr>* params, std::vector<NodePtr>* same_as_out) {
+                  const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
+                  std::vector<NodePtr>* same_as_out) {
   KirProgram p;
   p.shape = reduce ? reduce->input_shape : out->shape;
   if (p.shape.size() > TG_KIR_MAX_DIMS)
@@ -225,6 +226,8 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
     }
     stores.push_back(store(node, id));
   }
+  for (auto& [node, l] : also_store)
+    if (!node->realized() && node != out) stores.push_back(store(node, e.emit(l)));
   p.nodes.insert(p.nodes.end(), stores.begin(), stores.end());
   // A readable name: E (elementwise) or R (reduce), then the iteration shape.
   p.name = reduce ? "R" : "E";
