@@ -1,7 +1,7 @@
 #include "graph/node.hpp"
 
 #include <cstring>
-#include <unordered_map>
+#include <vector>
 
 #include "runtime/runtime.hpp"
 
@@ -59,9 +59,60 @@ int64_t Node::numel() const {
 
 namespace {
 
-// The hash-consing table: hash -> live nodes with that hash.
-std::unordered_multimap<size_t, std::weak_ptr<Node>>& table() {
-  static auto* t = new std::unordered_multimap<size_t, std::weak_ptr<Node>>();  // lives until exit
+// The hash-consing table: every live shareable node, found by its hash and structure. Open
+// addressing over raw pointers: a node takes itself out in its destructor (before its sources
+// go), so no entry outlives its node, and a lookup or an insert allocates nothing. A training
+// step creates and frees hundreds of nodes (the MLP step ~400); a std::unordered_multimap of
+// weak_ptrs, a heap node per entry, cost it 10-15 us more.
+class InternTable {
+ public:
+  // The live node with n's hash and structure, or null.
+  template <typename Same>
+  Node* find(size_t hash, const Same& same) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = hash & mask(); slots_[i] != nullptr; i = (i + 1) & mask())
+      if (slots_[i] != tomb() && slots_[i]->hash == hash && same(*slots_[i])) return slots_[i];
+    return nullptr;
+  }
+  void insert(Node* n) {
+    if ((used_ + 1) * 4 > slots_.size() * 3) rebuild();
+    size_t i = n->hash & mask();
+    while (slots_[i] != nullptr && slots_[i] != tomb()) i = (i + 1) & mask();
+    if (slots_[i] == nullptr) used_++;
+    slots_[i] = n;
+    live_++;
+  }
+  void erase(const Node* n) {
+    if (slots_.empty()) return;
+    for (size_t i = n->hash & mask(); slots_[i] != nullptr; i = (i + 1) & mask())
+      if (slots_[i] == n) {
+        slots_[i] = tomb();
+        live_--;
+        return;
+      }
+  }
+
+ private:
+  std::vector<Node*> slots_;  // null: never used; tomb(): a removed entry (probes go on past it)
+  size_t used_ = 0;           // slots not null (live + tombs)
+  size_t live_ = 0;
+  size_t mask() const { return slots_.size() - 1; }
+  static Node* tomb() { return reinterpret_cast<Node*>(alignof(Node)); }
+  // Twice the live entries' room (at least 1024 slots), tombs dropped.
+  void rebuild() {
+    size_t size = 1024;
+    while (size * 3 < (live_ + 1) * 8) size *= 2;
+    std::vector<Node*> old;
+    old.swap(slots_);
+    slots_.assign(size, nullptr);
+    used_ = live_ = 0;
+    for (Node* n : old)
+      if (n != nullptr && n != tomb()) insert(n);
+  }
+};
+
+InternTable& table() {
+  static auto* t = new InternTable();  // lives until exit
   return *t;
 }
 
@@ -83,7 +134,7 @@ size_t hash_of(const Node& n) {
   for (int64_t d : n.dims) mix(h, static_cast<uint64_t>(d) + 1);
   for (auto& [a, b] : n.ranges) mix(h, static_cast<uint64_t>(a) * 31 + static_cast<uint64_t>(b));
   mix(h, n.unique);
-  return h;
+  return h != 0 ? h : 1;  // 0 marks a node that is not in the table
 }
 
 bool same(const Node& a, const Node& b) {
@@ -106,24 +157,14 @@ NodePtr intern(Node&& proto) {
   bool shareable = proto.unique == 0 && proto.op != Op::BUFFER && proto.op != Op::DETACH;
   if (!shareable) return std::make_shared<Node>(std::move(proto));
   proto.hash = hash_of(proto);
-  auto range = table().equal_range(proto.hash);
-  for (auto it = range.first; it != range.second; ++it)
-    if (NodePtr n = it->second.lock(); n && same(*n, proto)) return n;
+  if (Node* n = table().find(proto.hash, [&](const Node& n) { return same(n, proto); })) return n->shared_from_this();
   auto n = std::make_shared<Node>(std::move(proto));
-  table().emplace(n->hash, n);
+  table().insert(n.get());
   return n;
 }
 
 Node::~Node() {
-  if (hash == 0) return;
-  auto range = table().equal_range(hash);
-  for (auto it = range.first; it != range.second; ++it) {
-    if (it->second.expired() && it->second.lock() == nullptr) {
-      // An expired entry with our hash: ours (we are being destroyed) or another dead one.
-      table().erase(it);
-      return;
-    }
-  }
+  if (hash != 0) table().erase(this);
 }
 
 }  // namespace tg::detail
