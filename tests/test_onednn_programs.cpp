@@ -8,6 +8,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "onednn_test_util.hpp"
@@ -132,6 +133,34 @@ TEST(OnednnPrograms, ShortInnermostReductionsUnderOtherReducedDimsMatchRef) {
        }},
   };
   for (const auto& [name, f] : cases) EXPECT_TRUE(same_values(f(x.dnnl), f(x.ref), 1e-5, 1e-5)) << name;
+}
+
+// Reductions whose tasks would each be one short row of outputs: a task takes whole runs of the
+// output dims outside that row (c_codegen.cpp, group_from_), on both paths (outputs innermost,
+// reduction innermost), across a reduced dim between the grouped ones, with two phases, and
+// with integer and float16 accumulators.
+TEST(OnednnPrograms, ReductionsOverShortRowsTakeSeveralRowsPerTaskAndMatchRef) {
+  // A per-channel bias (as after a convolution) or a transposed view keeps the outer dims from
+  // merging into one, as in the mnist CNN's pooling.
+  auto x = random_pair({64, 4, 26, 26}, 13);
+  auto y = random_pair({20, 64, 4, 12}, 17);
+  auto z = random_pair({64, 4, 8, 6}, 19);
+  auto bias = random_pair({4}, 23);
+  using F = std::function<Tensor(const Tensor&, const Tensor&)>;
+  const std::vector<std::tuple<const char*, const tgtest::Pair*, F>> cases = {
+      {"max pool 2 of relu(x + bias)", &x,
+       [](const Tensor& t, const Tensor& b) { return (t + b.reshape({1, 4, 1, 1})).relu().max_pool2d(2); }},
+      {"avg pool 2 of x + bias", &x, [](const Tensor& t, const Tensor& b) { return (t + b.reshape({1, 4, 1, 1})).avg_pool2d(2); }},
+      {"sum over a middle dim, outputs innermost", &y, [](const Tensor& t, const Tensor&) { return t.permute({1, 0, 2, 3}).sum(2); }},
+      {"int32 max over a middle dim", &y,
+       [](const Tensor& t, const Tensor&) { return (t.permute({1, 0, 2, 3}) * 1000.0f).cast(DType::int32).max(2); }},
+      {"float16 sum over a middle dim", &y,
+       [](const Tensor& t, const Tensor&) { return t.permute({1, 0, 2, 3}).cast(DType::float16).sum(2).cast(DType::float32); }},
+      {"softmax over rows of 6", &z, [](const Tensor& t, const Tensor& b) { return (t + b.reshape({1, 4, 1, 1})).softmax(-1); }},
+      {"sum over rows of 6", &z, [](const Tensor& t, const Tensor& b) { return (t + b.reshape({1, 4, 1, 1})).sum(-1); }},
+  };
+  for (const auto& [name, in, f] : cases)
+    EXPECT_TRUE(same_values(f(in->dnnl, bias.dnnl), f(in->ref, bias.ref), 1e-5, 1e-5)) << name;
 }
 
 // Buffers of 2 MiB and more are placed on a huge-page boundary inside a larger mapping: every
