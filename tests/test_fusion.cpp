@@ -321,3 +321,32 @@ TEST(Fusion, AnSgdMomentumStepIsOneKernel) {
     EXPECT_TRUE(all_close(p, want)) << "step " << step;
   }
 }
+
+TEST(Memory, ARealizedResultNoGradientFlowsThroughLetsItsHistoryGo) {
+  // x = (x * c).realize() in a loop: each result is realized and nothing needs a gradient
+  // through it, so it keeps its value, not the earlier x it was computed from. Memory stays at
+  // a few buffers instead of one per iteration.
+  const int64_t n = int64_t{1} << 16;
+  Tensor x = realized({n});
+  x.requires_grad_(false);
+  std::vector<double> want = x.to_vector<double>();
+  const uint64_t before = tg::runtime_stats().bytes_in_use;
+  for (int i = 0; i < 50; ++i) {
+    x = (x * 1.01f + 0.5f).realize();
+    for (double& w : want) w = static_cast<double>(static_cast<float>(static_cast<float>(w) * 1.01f) + 0.5f);
+  }
+  tg::synchronize();
+  EXPECT_LE(tg::runtime_stats().bytes_in_use, before + 2u * static_cast<uint64_t>(n) * 4)
+      << "every earlier x is still held";
+  EXPECT_TRUE(all_close(x, want));
+}
+
+TEST(Memory, ARealizedResultAGradientFlowsThroughKeepsItsHistory) {
+  // w gets gradients: y = (w * 3).realize() keeps the graph to w, so backward still reaches it.
+  Tensor w = realized({8});
+  Tensor y = (w * 3.0f).realize();
+  EXPECT_TRUE(y.requires_grad());
+  y.sum().backward();
+  ASSERT_TRUE(w.grad().has_value());
+  EXPECT_TRUE(all_close(*w.grad(), std::vector<double>(8, 3.0)));
+}

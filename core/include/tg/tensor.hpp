@@ -137,6 +137,9 @@ class Tensor {
   bool defined() const { return impl_ != nullptr; }
 
   // ---- out ----
+  // Computes the value now. A result no gradient can flow through (no live leaf tensor that gets
+  // gradients is under it) then keeps only its value, so `x = (x * 0.99f).realize()` in a loop
+  // holds one x, not every earlier one; a result that needs its graph for backward() keeps it.
   Tensor& realize();
   const Tensor& realize() const;
   template <typename T>

@@ -65,6 +65,9 @@ struct Node : std::enable_shared_from_this<Node> {
 
   // realization (the only mutable state)
   std::shared_ptr<Buffer> buffer;
+  // Live leaf tensor handles on this node that backward() gives gradients (kept by the tensor
+  // layer, tensor/impl.hpp): a graph with none below a node needs no history there.
+  uint32_t grad_leaves = 0;
 
   size_t hash = 0;
   ~Node();

@@ -16,6 +16,24 @@ struct TensorImpl {
   std::optional<bool> requires_grad;  // unset: a leaf still gets gradients (tinygrad's rule)
   bool leaf = false;                  // made from data or a creator, not by an op
   int grad_accumulations = 0;         // backward passes added onto `grad` since it was set
+
+  // backward() gives this handle a gradient: a float leaf not set to requires_grad(false).
+  bool gets_grad() const { return leaf && requires_grad.value_or(true) && node && is_float(node->dtype); }
+  // Changes node, leaf or requires_grad through `change`, keeping Node::grad_leaves counted.
+  template <typename F>
+  void update(F&& change) {
+    const bool before = gets_grad();
+    NodePtr old = node;
+    change();
+    if (before) old->grad_leaves--;
+    if (gets_grad()) node->grad_leaves++;
+  }
+  TensorImpl() = default;
+  TensorImpl(const TensorImpl&) = delete;  // the count is per handle
+  TensorImpl& operator=(const TensorImpl&) = delete;
+  ~TensorImpl() {
+    if (gets_grad()) node->grad_leaves--;
+  }
 };
 
 struct TensorAccess {
@@ -24,6 +42,10 @@ struct TensorAccess {
 
 // Every live TensorImpl, so backward() can find the leaves in a graph.
 std::vector<std::shared_ptr<TensorImpl>> live_tensors();
+
+// Whether a live leaf handle that gets gradients sits at root or below it (not through DETACH):
+// then backward() from root reaches it.
+bool grad_flows_to_leaf(const Node& root);
 
 // A new leaf handle (creators) or op-result handle on node n.
 Tensor make_leaf(NodePtr n, const TensorOptions& opts);

@@ -88,9 +88,25 @@ std::shared_ptr<Device> device_for(const TensorOptions& opts) {
 Tensor make_leaf(NodePtr n, const TensorOptions& opts) {
   Tensor t(std::move(n));
   TensorImpl& impl = TensorAccess::impl(t);
-  impl.leaf = true;
-  impl.requires_grad = opts.requires_grad;
+  impl.update([&] {
+    impl.leaf = true;
+    impl.requires_grad = opts.requires_grad;
+  });
   return t;
+}
+
+bool grad_flows_to_leaf(const Node& root) {
+  std::unordered_set<const Node*> seen;
+  std::vector<const Node*> stack{&root};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!seen.insert(n).second) continue;
+    if (n->grad_leaves > 0) return true;
+    if (n->op == Op::DETACH) continue;
+    for (auto& s : n->src) stack.push_back(s.get());
+  }
+  return false;
 }
 
 Tensor make_result(NodePtr n) {
@@ -121,27 +137,29 @@ bool Tensor::requires_grad() const {
   detail::node_of(*this);
   if (impl_->requires_grad) return *impl_->requires_grad;
   if (impl_->leaf) return is_float(dtype());
-  // A result requires a gradient when a leaf it depends on (not through detach) does.
-  std::unordered_set<const detail::Node*> seen;
-  std::vector<const detail::Node*> stack{impl_->node.get()};
-  while (!stack.empty()) {
-    const detail::Node* n = stack.back();
-    stack.pop_back();
-    if (!seen.insert(n).second || n->op == detail::Op::DETACH) continue;
-    for (auto& s : n->src) stack.push_back(s.get());
-  }
-  for (auto& t : detail::live_tensors())
-    if (t->leaf && t->requires_grad.value_or(true) && is_float(t->node->dtype) && seen.count(t->node.get())) return true;
-  return false;
+  return detail::grad_flows_to_leaf(*impl_->node);
 }
 bool Tensor::is_realized() const { return detail::node_of(*this)->realized(); }
 
+namespace {
+// A realized result that no gradient can flow through (no live leaf under it gets one) keeps
+// its value but lets its history go, as a realized DETACH does: `x = (x * 0.99f).realize()` in a
+// loop would otherwise hold every earlier x, a chain of buffers as long as the loop.
+void let_history_go(const detail::TensorImpl& impl) {
+  detail::Node& n = *impl.node;
+  if (!n.realized() || n.src.empty() || impl.leaf || impl.requires_grad.value_or(false)) return;
+  if (!detail::grad_flows_to_leaf(n)) n.src.clear();
+}
+}  // namespace
+
 Tensor& Tensor::realize() {
   detail::realize(detail::node_of(*this));
+  let_history_go(*impl_);
   return *this;
 }
 const Tensor& Tensor::realize() const {
   detail::realize(detail::node_of(*this));
+  let_history_go(*impl_);
   return *this;
 }
 
@@ -184,7 +202,7 @@ Tensor& Tensor::assign(const Tensor& other) {
                 dtype_name(theirs->dtype) + " (cast the value first)");
   detail::NodePtr v = theirs;
   if (v->device != mine->device) v = detail::copy_to(v, mine->device);
-  impl_->node = detail::detach(v);  // the new value, without the history that produced it
+  impl_->update([&] { impl_->node = detail::detach(v); });  // the new value, without the history that produced it
   return *this;
 }
 
@@ -198,7 +216,7 @@ void Tensor::set_grad(std::optional<Tensor> g) {
 }
 Tensor& Tensor::requires_grad_(bool requires) {
   detail::node_of(*this);
-  impl_->requires_grad = requires;
+  impl_->update([&] { impl_->requires_grad = requires; });
   return *this;
 }
 
