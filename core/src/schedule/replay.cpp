@@ -50,6 +50,7 @@ class KeyWords {
     return std::string(reinterpret_cast<const char*>(words_.data()), words_.size() * sizeof(uint64_t));
   }
   void reserve(size_t n) { words_.reserve(n); }
+  size_t size() const { return words_.size(); }
 
  private:
   std::vector<uint64_t> words_;
@@ -73,7 +74,6 @@ Graph walk(const std::vector<NodePtr>& roots) {
     auto [it, fresh] = g.position.try_emplace(n, UINT32_MAX);  // UINT32_MAX: in progress
     if (fresh) stack.push_back({n, 0, &it->second});
   };
-  size_t words = 0;
   for (auto& r : roots) {
     visit(r.get());
     while (!stack.empty()) {
@@ -92,7 +92,6 @@ Graph walk(const std::vector<NodePtr>& roots) {
       key.put(n->device.get());
       key.put(n->shape.size());
       for (int64_t d : n->shape) key.put(d);
-      words += 5 + n->shape.size();
       if (!n->realized()) {
         key.put(n->src.size());
         for (auto& s : n->src) key.put(g.position.at(s.get()));
@@ -103,7 +102,6 @@ Graph walk(const std::vector<NodePtr>& roots) {
         for (int64_t d : n->dims) key.put(d);
         key.put(n->ranges.size());
         for (auto& [a, b] : n->ranges) key.put(a), key.put(b);
-        words += 6 + n->src.size() + n->dims.size() + 2 * n->ranges.size();
       }
       stack.pop_back();
     }
@@ -111,7 +109,7 @@ Graph walk(const std::vector<NodePtr>& roots) {
   key.put(roots.size());
   for (auto& r : roots) key.put(g.position.at(r.get()));
   last_nodes = g.order.size();
-  last_words = words + 1 + roots.size();
+  last_words = key.size();
   g.key = key.str();
   return g;
 }

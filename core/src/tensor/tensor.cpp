@@ -145,21 +145,20 @@ namespace {
 // A realized result that no gradient can flow through (no live leaf under it gets one) keeps
 // its value but lets its history go, as a realized DETACH does: `x = (x * 0.99f).realize()` in a
 // loop would otherwise hold every earlier x, a chain of buffers as long as the loop.
-void let_history_go(const detail::TensorImpl& impl) {
-  detail::Node& n = *impl.node;
-  if (!n.realized() || n.src.empty() || impl.leaf || impl.requires_grad.value_or(false)) return;
-  if (!detail::grad_flows_to_leaf(n)) n.src.clear();
+void let_history_go(const Tensor& t) {
+  detail::Node& n = *detail::node_of(t);
+  if (n.realized() && !n.src.empty() && !detail::TensorAccess::impl(t).leaf && !t.requires_grad()) n.src.clear();
 }
 }  // namespace
 
 Tensor& Tensor::realize() {
   detail::realize(detail::node_of(*this));
-  let_history_go(*impl_);
+  let_history_go(*this);
   return *this;
 }
 const Tensor& Tensor::realize() const {
   detail::realize(detail::node_of(*this));
-  let_history_go(*impl_);
+  let_history_go(*this);
   return *this;
 }
 
