@@ -341,6 +341,26 @@ TEST(Memory, ARealizedResultNoGradientFlowsThroughLetsItsHistoryGo) {
   EXPECT_TRUE(all_close(x, want));
 }
 
+TEST(Memory, AResultWhoseHistoryWasLetGoStillTakesEveryView) {
+  // A matmul's result is a reshape of its reduction; once realized without a gradient to give,
+  // that reshape has no source left, and views of it are views of its own buffer.
+  Tensor a = realized({3, 4});
+  Tensor b = realized({4, 5});
+  a.requires_grad_(false);
+  b.requires_grad_(false);
+  std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>(), want(15, 0.0);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 5; ++j)
+      for (int k = 0; k < 4; ++k) want[i * 5 + j] += av[i * 4 + k] * bv[k * 5 + j];
+  Tensor out = a.matmul(b).realize();
+  EXPECT_TRUE(all_close(out.reshape({-1}), want));
+  EXPECT_TRUE(all_close(out.reshape({-1}).reshape({5, 3}).reshape({15}), want));
+  EXPECT_NEAR(out.reshape({-1})[7].item<float>(), want[7], 1e-4);
+  std::vector<double> col(3);
+  for (int i = 0; i < 3; ++i) col[i] = want[i * 5 + 2];
+  EXPECT_TRUE(all_close(out.permute({1, 0})[2], col));
+}
+
 TEST(Memory, ARealizedResultAGradientFlowsThroughKeepsItsHistory) {
   // w gets gradients: y = (w * 3).realize() keeps the graph to w, so backward still reaches it.
   Tensor w = realized({8});

@@ -79,7 +79,9 @@ NodePtr reduce(const NodePtr& x, ReduceOp op, Dims axes) {
 
 NodePtr reshape(const NodePtr& x, const Dims& shape) {
   if (x->shape == shape) return x;
-  if (x->op == Op::RESHAPE) return reshape(x->src[0], shape);  // reshape(reshape(x)) = reshape(x)
+  // reshape(reshape(x)) = reshape(x); a realized reshape whose history was let go
+  // (Tensor::realize) has no x left and is a buffer of its own.
+  if (x->op == Op::RESHAPE && !x->src.empty()) return reshape(x->src[0], shape);
   Node n = proto(Op::RESHAPE, x->dtype, shape, x->device, {x});
   n.dims = shape;
   return intern(std::move(n));
