@@ -2,6 +2,7 @@
 // elementwise epilogue) against the ref plugin, through the public API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -79,6 +80,42 @@ TEST(OnednnMatmul, LargeBatchedAndTransposedResultsMatchRef) {
   EXPECT_TRUE(same_values(x.dnnl.matmul(w.dnnl), x.ref.matmul(w.ref)));
   EXPECT_TRUE(same_values(x.dnnl.matmul(y.dnnl).permute({0, 2, 1}).contiguous(),
                           x.ref.matmul(y.ref).permute({0, 2, 1}).contiguous()));
+}
+
+TEST(OnednnMatmul, LargeMatmulsRunInRowBandsAndMatchAClosedForm) {
+  // >= 1e9 flops: one oneDNN GEMM per thread, each on a band of rows (an odd count: uneven
+  // bands). A is rank one with small integers, so every sum is exact in any order and the
+  // result is known in closed form without a reference matmul: C[i][j] = u[i] * s[j].
+  const int64_t m = 515, k = 977, n = 1000;
+  std::vector<float> a(m * k), at(k * m), b(k * n), bias(n);
+  std::vector<double> u(m), s(n, 0.0);
+  for (int64_t i = 0; i < m; ++i) u[i] = static_cast<double>(i % 13) - 6;
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t i = 0; i < m; ++i) a[i * k + p] = at[p * m + i] = static_cast<float>(u[i] * (((7 * p) % 11) - 5));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) {
+      b[p * n + j] = static_cast<float>(((p + 3 * j) % 9) - 4);
+      s[j] += (((7 * p) % 11) - 5) * static_cast<double>(b[p * n + j]);
+    }
+  for (int64_t j = 0; j < n; ++j) bias[j] = static_cast<float>(j % 3) - 1;
+  const auto on = tgtest::on("onednn");
+  Tensor ta(a, tg::Shape({m, k}), on), tat(at, tg::Shape({k, m}), on), tb(b, tg::Shape({k, n}), on);
+  Tensor tbias(bias, tg::Shape({n}), on);
+  auto check = [&](const Tensor& got, bool epilogue, const char* what) {
+    const std::vector<float> v = got.to_vector<float>();
+    ASSERT_EQ(v.size(), static_cast<size_t>(m * n)) << what;
+    int64_t wrong = 0, first = -1;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double want = u[i] * s[j];
+        if (epilogue) want = std::max(want + bias[j], 0.0);
+        if (v[i * n + j] != static_cast<float>(want) && wrong++ == 0) first = i * n + j;
+      }
+    EXPECT_EQ(wrong, 0) << what << ": first wrong at row " << first / n << ", column " << first % n;
+  };
+  check(ta.matmul(tb), false, "A @ B");
+  check((ta.matmul(tb) + tbias).relu(), true, "relu(A @ B + bias)");
+  check(tat.T().matmul(tb), false, "A^T stored @ B");
 }
 
 TEST(OnednnMatmul, NonFloat32MatmulsMatchRef) {

@@ -183,7 +183,7 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
         if (options_.gemm != GemmIsa::none)
           exe->primitive = std::make_unique<PackedMatmul>(*m, options_.gemm, threads_);
         else
-          exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m);
+          exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m, threads_);
         out = std::move(m->out), what = "matmul", summary = m->summary;
       }
     }
