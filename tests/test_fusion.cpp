@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "tg_test_util.hpp"
 
@@ -45,6 +46,59 @@ TEST(Fusion, ElementwiseIntoReduceIsOneKernel) {
   double want = 0;
   for (float x : a.to_vector<float>()) want += std::max(0.0, 2.0 * x + 1);
   EXPECT_TRUE(all_close(out, {want}));
+}
+
+TEST(Fusion, APadOfAComputedValueIsComputedInThePaddedKernel) {
+  // The padding of relu(a) * 2 needs no copy of it: one kernel computes the padded sum.
+  Tensor a = realized({3, 5});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = ((a.relu() * 2).pad({{1, 1}, {2, 0}}) + 1).realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  const std::vector<float> av = a.to_vector<float>();
+  std::vector<double> want(5 * 7, 1.0);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 5; ++j) want[(i + 1) * 7 + j + 2] = 2.0 * std::max(0.0f, av[i * 5 + j]) + 1;
+  EXPECT_TRUE(all_close(out, want));
+}
+
+TEST(Fusion, APaddedValueIsZeroInThePaddingWhateverItComputesFromZeros) {
+  // log(|a| + 0.5) - log(0.5) computed at a padded index reads |0|: the padding still holds 0,
+  // not -inf or NaN, and so does what is computed from it after.
+  Tensor a = realized({4, 3});
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = ((a.abs() + 0.5f).log().pad({{0, 2}, {1, 1}}) * 3).reciprocal().realize(); });
+  EXPECT_EQ(s.kernels_launched, 1u);
+  const std::vector<float> av = a.to_vector<float>();
+  std::vector<double> want(6 * 5, std::numeric_limits<double>::infinity());  // 1 / (0 * 3)
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 3; ++j) want[i * 5 + j + 1] = 1 / (3 * std::log(std::abs(av[i * 3 + j]) + 0.5));
+  EXPECT_TRUE(all_close(out, want));
+}
+
+TEST(Fusion, APaddedConvolutionOfARelusOutputRunsNoKernelForTheRelu) {
+  // The convolution's padded copy of its input computes the relu itself: as many kernels as
+  // the convolution of a realized input takes (2 where the device runs convolutions).
+  Tensor x = realized({2, 3, 6, 5}, -0.3f), w = realized({4, 3, 3, 3}, 0.1f);
+  Tensor relu = x.relu().realize();
+  const uint64_t conv_alone = measure([&] { relu.conv2d(w, std::nullopt, 1, 1).realize(); }).kernels_launched;
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = x.relu().conv2d(w, std::nullopt, 1, 1).realize(); });
+  EXPECT_EQ(s.kernels_launched, conv_alone) << "the relu ran as a kernel of its own";
+  const std::vector<float> xv = x.to_vector<float>(), wv = w.to_vector<float>();
+  std::vector<double> want(2 * 4 * 6 * 5, 0.0);
+  for (int b = 0; b < 2; ++b)
+    for (int o = 0; o < 4; ++o)
+      for (int h = 0; h < 6; ++h)
+        for (int v = 0; v < 5; ++v)
+          for (int c = 0; c < 3; ++c)
+            for (int r = 0; r < 3; ++r)
+              for (int t = 0; t < 3; ++t) {
+                const int y = h + r - 1, z = v + t - 1;
+                if (y < 0 || y >= 6 || z < 0 || z >= 5) continue;
+                want[((b * 4 + o) * 6 + h) * 5 + v] +=
+                    std::max(0.0f, xv[((b * 3 + c) * 6 + y) * 5 + z]) * static_cast<double>(wv[((o * 3 + c) * 3 + r) * 3 + t]);
+              }
+  EXPECT_TRUE(all_close(out, want));
 }
 
 TEST(Fusion, TenOpElementwiseChainIsOneKernel) {

@@ -3,9 +3,14 @@
 //  - elementwise ops after a reduce fuse into the reduce's kernel;
 //  - movement ops fold into the views of the kernel's loads; they are pushed through
 //    elementwise ops down to the leaves;
+//  - a pad of a computed value is the value computed at the padded indices from padded
+//    loads, kept where the index is inside the pad's source and 0 elsewhere (a WHERE on a
+//    masked constant): relu(x).pad(...) is one kernel, not a relu and then a copy, and so is
+//    whatever follows (a relu before a padded convolution's copy of its input);
 //  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
-//    different shape, a reduce of a reduce, a pad or a broadcasting expand of a computed value,
-//    a movement of a reduced value, a reshape no single view can express, CONTIGUOUS and COPY.
+//    different shape, a reduce of a reduce, a window or a broadcasting expand of a computed
+//    value, a movement of a reduced value, a reshape no single view can express, CONTIGUOUS and
+//    COPY.
 #include "schedule/schedule.hpp"
 
 #include <iostream>
@@ -228,9 +233,13 @@ class KernelBuilder {
         break;
       case LNode::Kind::ALU:
         // (a window repeats elements like a broadcast: the value is computed once, then viewed)
-        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::PAD || m.op == Op::WINDOW ||
+        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::WINDOW ||
             (broadcasts(m) && !recomputable_scalar(*s)))
           break;
+        if (m.op == Op::PAD) {
+          out = pad_computed(s, m);
+          break;
+        }
         {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;
@@ -253,6 +262,36 @@ class KernelBuilder {
     }
     if (out) pushed_[key] = *out;
     return out;
+  }
+
+  // The computed value s padded by m (s has no reduce): s computed at the padded indices from
+  // its sources padded alike (loads read 0 there), then WHERE(inside, that, 0), `inside` a
+  // constant true through the pad's mask. The sources' values outside are never used, so
+  // whatever s computes from zeros there (1/0, log 0) is harmless.
+  std::optional<LPtr> pad_computed(const LPtr& s, const Node& m) {
+    auto computed = std::make_shared<LNode>(*s);
+    computed->shape = m.shape;
+    computed->src.clear();
+    for (auto& c : s->src) {
+      auto pc = push(c, m);
+      if (!pc) return std::nullopt;
+      computed->src.push_back(*pc);
+    }
+    auto inside = new_lnode(LNode::Kind::CONST);
+    inside->dtype = DType::bool_;
+    inside->shape = m.shape;
+    inside->ivalue = 1;
+    inside->view = View::contiguous(s->shape).pad(m.ranges);
+    auto zero = new_lnode(LNode::Kind::CONST);
+    zero->dtype = s->dtype;
+    zero->shape = m.shape;
+    zero->view = View::contiguous(m.shape);
+    auto l = new_lnode(LNode::Kind::ALU);
+    l->op = Op::WHERE;
+    l->dtype = s->dtype;
+    l->shape = m.shape;
+    l->src = {inside, computed, zero};
+    return l;
   }
 };
 
