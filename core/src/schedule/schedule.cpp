@@ -236,21 +236,7 @@ class KernelBuilder {
         if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::WINDOW ||
             (broadcasts(m) && !recomputable_scalar(*s)))
           break;
-        if (m.op == Op::PAD) {
-          out = pad_computed(s, m);
-          break;
-        }
-        {
-          auto l = std::make_shared<LNode>(*s);
-          l->shape = m.shape;
-          l->src.clear();
-          for (auto& c : s->src) {
-            auto pc = push(c, m);
-            if (!pc) return std::nullopt;
-            l->src.push_back(*pc);
-          }
-          out = l;
-        }
+        out = m.op == Op::PAD ? pad_computed(s, m) : with_sources_moved(s, m);
         break;
       case LNode::Kind::REDUCE:
         if (squeeze_only(s->shape, m)) {  // the reduced value with size-1 dims added or dropped
@@ -269,14 +255,8 @@ class KernelBuilder {
   // constant true through the pad's mask. The sources' values outside are never used, so
   // whatever s computes from zeros there (1/0, log 0) is harmless.
   std::optional<LPtr> pad_computed(const LPtr& s, const Node& m) {
-    auto computed = std::make_shared<LNode>(*s);
-    computed->shape = m.shape;
-    computed->src.clear();
-    for (auto& c : s->src) {
-      auto pc = push(c, m);
-      if (!pc) return std::nullopt;
-      computed->src.push_back(*pc);
-    }
+    std::optional<LPtr> computed = with_sources_moved(s, m);
+    if (!computed) return std::nullopt;
     auto inside = new_lnode(LNode::Kind::CONST);
     inside->dtype = DType::bool_;
     inside->shape = m.shape;
@@ -290,7 +270,20 @@ class KernelBuilder {
     l->op = Op::WHERE;
     l->dtype = s->dtype;
     l->shape = m.shape;
-    l->src = {inside, computed, zero};
+    l->src = {inside, *computed, zero};
+    return l;
+  }
+
+  // The elementwise s computed over m's space: each source seen through m.
+  std::optional<LPtr> with_sources_moved(const LPtr& s, const Node& m) {
+    auto l = std::make_shared<LNode>(*s);
+    l->shape = m.shape;
+    l->src.clear();
+    for (auto& c : s->src) {
+      auto pc = push(c, m);
+      if (!pc) return std::nullopt;
+      l->src.push_back(*pc);
+    }
     return l;
   }
 };
