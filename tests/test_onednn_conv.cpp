@@ -3,6 +3,8 @@
 // im2col + matmul, through the public API.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "onednn_test_util.hpp"
 
 namespace {
@@ -20,6 +22,40 @@ TEST(OnednnConv, ForwardWithBiasAndReluIsOneKernel) {
   Tensor y = x.dnnl.conv2d(w.dnnl, b.dnnl).relu().realize();
   EXPECT_EQ(tg::runtime_stats().kernels_launched, 1u);
   EXPECT_TRUE(same_values(y, x.ref.conv2d(w.ref, b.ref).relu()));
+}
+
+// A padded convolution reads its input in place: the window's LOAD is masked (tg.kir linear
+// masks) and oneDNN pads, so the forward pass with bias and relu stays one kernel (ref copies
+// the padding first), for a realized input and for one computed just before (realized
+// unpadded, then read padded).
+TEST(OnednnConv, PaddedConvolutionsReadTheirInputInPlace) {
+  struct Case {
+    std::vector<int64_t> x, w;
+    tg::IntPair stride, padding, dilation;
+  };
+  const Case cases[] = {{{2, 8, 10, 9}, {16, 8, 3, 3}, 1, 1, 1},       {{2, 8, 11, 12}, {8, 8, 3, 2}, 2, {2, 0}, 1},
+                        {{3, 3, 9, 10}, {8, 3, 3, 3}, 1, {1, 3}, {2, 1}}, {{2, 16, 7, 7}, {8, 16, 5, 5}, 1, 2, 1},
+                        {{2, 1, 12, 11}, {4, 1, 3, 3}, {1, 2}, 1, 1}};
+  uint32_t seed = 70;
+  for (const Case& c : cases) {
+    auto x = random_pair(c.x, seed++), w = random_pair(c.w, seed++), b = random_pair({c.w[0]}, seed++);
+    x.dnnl.realize(), w.dnnl.realize(), b.dnnl.realize();
+    tg::synchronize();
+    tg::reset_runtime_stats();
+    Tensor y = x.dnnl.conv2d(w.dnnl, b.dnnl, c.stride, c.padding, c.dilation).relu().realize();
+    tg::synchronize();
+    const std::string what = tg::Shape(c.x).to_string() + " * " + tg::Shape(c.w).to_string();
+    EXPECT_EQ(tg::runtime_stats().kernels_launched, 1u) << what << ": the padding was copied first";
+    EXPECT_TRUE(same_values(y, x.ref.conv2d(w.ref, b.ref, c.stride, c.padding, c.dilation).relu(), 1e-4, 1e-5)) << what;
+    Tensor z = (x.dnnl * 2).conv2d(w.dnnl, std::nullopt, c.stride, c.padding, c.dilation);
+    EXPECT_TRUE(same_values(z, (x.ref * 2).conv2d(w.ref, std::nullopt, c.stride, c.padding, c.dilation), 1e-4, 1e-5))
+        << what << ", a computed input";
+    // float64 is im2col + matmul, both compiled C: the patches are gathered through the padding.
+    auto f64 = [&](const Tensor& t) { return t.cast(tg::DType::float64); };
+    EXPECT_TRUE(same_values(f64(x.dnnl).conv2d(f64(w.dnnl), std::nullopt, c.stride, c.padding, c.dilation),
+                            f64(x.ref).conv2d(f64(w.ref), std::nullopt, c.stride, c.padding, c.dilation), 1e-12, 1e-12))
+        << what << ", float64";
+  }
 }
 
 struct Net {

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-
-#include <functional>
 #include <random>
 #include <string>
 #include <tuple>

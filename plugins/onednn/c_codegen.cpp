@@ -181,6 +181,13 @@ class Gen {
       if (!e.empty()) e += " && ";
       e += "(" + I(d) + " >= " + std::to_string(b) + " && " + I(d) + " < " + std::to_string(en) + ")";
     }
+    for (const PlanLinear& m : v.linear) {  // (a reduced dim's index is 0 at output indices)
+      std::string sum = "INT64_C(0)";
+      for (size_t d = 0; d < plan_.size.size(); ++d)
+        if (m.coeffs[d] != 0 && (c.full || !plan_.reduced[d])) sum += " + INT64_C(" + std::to_string(m.coeffs[d]) + ") * " + I(d);
+      if (!e.empty()) e += " && ";
+      e += "(" + sum + " >= INT64_C(" + std::to_string(m.begin) + ") && " + sum + " < INT64_C(" + std::to_string(m.end) + "))";
+    }
     return e;
   }
   std::string v(int32_t i) const { return "v" + std::to_string(i); }

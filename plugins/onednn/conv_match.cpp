@@ -63,6 +63,27 @@ std::optional<ConvMatch> match_conv(const tg_kir_program& p, const tg::sdk::Prog
   m.sc = m.C > 1 ? w.strides[C_] : 1;
   split(m.P, w.strides[P_], m.R, w.strides[R_], &m.sh, &m.u[0], &m.v[0]);
   split(m.Q, w.strides[Q_], m.T, w.strides[T_], &m.sw, &m.u[1], &m.v[1]);
+  m.extent[0] = m.reach(0);
+  m.extent[1] = m.reach(1);
+  if (!info.linear[lk->view].empty()) return no("the kernel is padded (linear mask)");
+  bool seen[2] = {false, false};
+  for (const tg_kir_linear_mask& lm : info.linear[lw->view]) {
+    // Which pair it weighs, and by what factor f of (u, v): f * (p*u + r*v) in [begin, end).
+    const int i = (lm.coeffs[Q_] != 0 || lm.coeffs[T_] != 0) ? 1 : 0;
+    const int pos = i ? Q_ : P_, tap = i ? T_ : R_;
+    for (int d = 0; d < 7; ++d)
+      if (d != pos && d != tap && lm.coeffs[d] != 0) return no("the window has a linear mask that is not padding");
+    const bool walks_tap = p.shape[tap] > 1, walks_pos = p.shape[pos] > 1;  // (a size-1 dim's index is 0)
+    const int64_t f = walks_tap ? lm.coeffs[tap] / m.v[i] : walks_pos ? lm.coeffs[pos] / m.u[i] : 0;
+    if (f <= 0 || (walks_pos && lm.coeffs[pos] != f * m.u[i]) || (walks_tap && lm.coeffs[tap] != f * m.v[i]) || seen[i])
+      return no("the window has a linear mask that is not padding");
+    seen[i] = true;
+    auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+    const int64_t lo = ceil_div(lm.begin, f), hi = ceil_div(lm.end, f);
+    if (lo < 0 || hi <= lo) return no("the window's padding is not in front of its tensor");
+    m.pad[i] = lo;
+    m.extent[i] = hi - lo;
+  }
   const int dims[4] = {O_, C_, R_, T_};
   for (int i = 0; i < 4; ++i) m.ker[i] = k.strides[dims[i]];
   m.out = reduce_output(p, red, info.reduce_axes);
@@ -73,7 +94,8 @@ std::optional<ConvMatch> match_conv(const tg_kir_program& p, const tg::sdk::Prog
   const char* kinds[] = {"forward", "weight gradient", "input gradient"};
   m.summary = std::string(kinds[static_cast<int>(m.kind)]) + ", window (" + n(m.B) +
               ", " + n(m.C) + ") x (" + n(m.P) + ", " + n(m.Q) + ") taps (" + n(m.R) + ", " + n(m.T) + "), " + n(m.O) +
-              " out" + (m.out.direct ? ", stored directly" : ", into a temp") + (m.out.epilogue ? ", then an epilogue" : "");
+              " out" + (m.padded() ? ", padded (" + n(m.pad[0]) + ", " + n(m.pad[1]) + ") in place" : "") +
+              (m.out.direct ? ", stored directly" : ", into a temp") + (m.out.epilogue ? ", then an epilogue" : "");
   return m;
 }
 

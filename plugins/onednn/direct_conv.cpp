@@ -147,6 +147,10 @@ constexpr int64_t kMaxForwardTaps = 27;  // window vectors per output vector (3 
 
 DirectConv::Form DirectConv::form(const ConvMatch& m, std::string* why_not) {
   const Strides w = window_strides(m);
+  if (m.padded()) {
+    *why_not = "its window is padded in place (oneDNN takes the padding)";
+    return Form::none;
+  }
   if (m.kind == ConvMatch::Kind::BACKWARD_WEIGHTS) {
     if (m.T < kLanes) *why_not = "the innermost reduced dim is shorter than a vector";
     else if (w.wt != 1 || m.ker[3] != 1) *why_not = "the innermost reduced dim is not contiguous in both operands";

@@ -56,7 +56,28 @@ bool DnnlConv::blocked(const ConvMatch& m) {
 }
 
 DnnlConv::DnnlConv(dnnl::engine& engine, const ConvMatch& m) : Primitive(m.out), m_(m) {
-  const int64_t H = (m.P - 1) * m.u[0] + (m.R - 1) * m.v[0] + 1, W = (m.Q - 1) * m.u[1] + (m.T - 1) * m.v[1] + 1;
+  // The window's tensor: its real rows (after the zero rows it is padded by in place), and the
+  // padding each side the primitive adds (conv_match.hpp). Rows the window never reaches are
+  // left out rather than padded negatively.
+  int64_t extent[2], lo[2], hi[2];
+  for (int i = 0; i < 2; ++i) {
+    const int64_t taps = ((i ? m.T : m.R) - 1) * m.v[i], positions = i ? m.Q : m.P;
+    extent[i] = m.extent[i];
+    if (m.kind == ConvMatch::Kind::BACKWARD_DATA) {
+      lo[i] = taps - m.pad[i];
+      hi[i] = extent[i] - positions - lo[i] + taps;
+    } else {
+      lo[i] = m.pad[i];
+      hi[i] = m.reach(i) - extent[i] - lo[i];
+      if (hi[i] < 0) extent[i] += hi[i], hi[i] = 0;
+    }
+    if (lo[i] < 0 || hi[i] < 0 || extent[i] <= 0)
+      throw Failure(TG_ERR_UNSUPPORTED, "the window's padding does not fit a oneDNN convolution");
+  }
+  pad_l_ = {lo[0], lo[1]};
+  pad_r_ = {hi[0], hi[1]};
+  const int64_t H = extent[0], W = extent[1];
+  win_offset_ = m.win_offset + m.pad[0] * m.sh + m.pad[1] * m.sw;
   const int64_t* o = m.out.strides;
   const int64_t* k = m.ker;
   ker_offset_ = m.ker_offset;
@@ -106,30 +127,29 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
   out_op_.user = dnnl::memory(out, engine, DNNL_MEMORY_NONE);
   const bool wgrad = m_.kind == ConvMatch::Kind::BACKWARD_WEIGHTS;
   // Forward and input gradient: stride u, dilation v (oneDNN counts dilation from 0); weight
-  // gradient: the reverse. An input gradient pads by the taps' extent (conv_match.hpp).
+  // gradient: the reverse. The padding each side is the constructor's.
   const dnnl::memory::dims strides = wgrad ? dnnl::memory::dims{m_.v[0], m_.v[1]} : dnnl::memory::dims{m_.u[0], m_.u[1]};
   const dnnl::memory::dims dilates = wgrad ? dnnl::memory::dims{m_.u[0] - 1, m_.u[1] - 1}
                                            : dnnl::memory::dims{m_.v[0] - 1, m_.v[1] - 1};
-  const dnnl::memory::dims pad = m_.kind == ConvMatch::Kind::BACKWARD_DATA
-                                     ? dnnl::memory::dims{(m_.R - 1) * m_.v[0], (m_.T - 1) * m_.v[1]}
-                                     : dnnl::memory::dims{0, 0};
+  const dnnl::memory::dims& pad = pad_l_;
+  const dnnl::memory::dims& pad_r = pad_r_;
   const auto direct = dnnl::algorithm::convolution_direct;
   // The forward convolution of (src, weights, dst): the primitive itself, or the hint oneDNN
   // builds a backward one from.
   auto forward = [&](dnnl::prop_kind kind, const Operand& src, const Operand& weights, const Operand& dst) {
     return dnnl::convolution_forward::primitive_desc(
-        dnnl::convolution_forward::desc(kind, direct, any(src), any(weights), any(dst), strides, dilates, pad, pad), engine);
+        dnnl::convolution_forward::desc(kind, direct, any(src), any(weights), any(dst), strides, dilates, pad, pad_r), engine);
   };
   dnnl::memory::desc inner[3];  // the primitive's layouts of win_, ker_, out_op_
   if (m_.kind == ConvMatch::Kind::BACKWARD_DATA) {
     dnnl::convolution_backward_data::primitive_desc pd(
-        dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad, pad),
+        dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad, pad_r),
         engine, forward(dnnl::prop_kind::forward_training, out_op_, ker_, win_));
     prim_ = dnnl::convolution_backward_data(pd);
     impl_ = pd.impl_info_str(), inner[0] = pd.diff_dst_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.diff_src_desc();
   } else if (wgrad) {
     dnnl::convolution_backward_weights::primitive_desc pd(
-        dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad, pad),
+        dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad, pad_r),
         engine, forward(dnnl::prop_kind::forward_training, win_, out_op_, ker_));
     prim_ = dnnl::convolution_backward_weights(pd);
     impl_ = pd.impl_info_str(), inner[0] = pd.src_desc(), inner[1] = pd.diff_dst_desc(), inner[2] = pd.diff_weights_desc();
@@ -153,7 +173,7 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
 }
 
 void DnnlConv::run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte* scratch) {
-  float* mem[3] = {reinterpret_cast<float*>(base[m_.win_param]) + m_.win_offset,
+  float* mem[3] = {reinterpret_cast<float*>(base[m_.win_param]) + win_offset_,
                    reinterpret_cast<float*>(base[m_.ker_param]) + ker_offset_, reinterpret_cast<float*>(output(base, temp))};
   Operand* ops[3] = {&win_, &ker_, &out_op_};
   try {

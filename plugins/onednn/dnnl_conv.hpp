@@ -46,6 +46,8 @@ class DnnlConv : public Primitive {
   ConvMatch m_;
   Operand win_, ker_, out_op_;
   dnnl::primitive prim_;
+  int64_t win_offset_ = 0;  // element 0 of the window's tensor (after the rows it is padded by in place)
+  dnnl::memory::dims pad_l_, pad_r_;  // the padding the primitive adds before and after H, W
   int64_t ker_offset_ = 0;  // element 0 of the kernel as oneDNN reads it (an input gradient's is flipped back)
   uint64_t scratch_bytes_ = 0;
 };

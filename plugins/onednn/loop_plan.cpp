@@ -24,14 +24,22 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
     int64_t size;
     bool reduced;
     std::vector<int64_t> stride, begin, end;  // per view
+    std::vector<std::vector<int64_t>> coeff;  // per view, per linear mask of it
   };
   std::vector<Dim> dims;
   LoopPlan plan;
   plan.views.resize(nv);
-  for (uint32_t v = 0; v < nv; ++v) plan.views[v].offset = p.views[v].offset;
+  for (uint32_t v = 0; v < nv; ++v) {
+    plan.views[v].offset = p.views[v].offset;
+    for (const tg_kir_linear_mask& m : info.linear[v]) plan.views[v].linear.push_back({{}, m.begin, m.end});
+  }
   for (uint32_t d = 0; d < p.ndim; ++d) {
     const bool red = (info.reduce_axes >> d) & 1u;
-    Dim dim{p.shape[d], red, {}, {}, {}};
+    Dim dim{p.shape[d], red, {}, {}, {}, {}};
+    for (uint32_t v = 0; v < nv; ++v) {
+      dim.coeff.emplace_back();
+      for (const tg_kir_linear_mask& m : info.linear[v]) dim.coeff.back().push_back(m.coeffs[d]);
+    }
     for (uint32_t v = 0; v < nv; ++v) {
       const tg_kir_view& kv = p.views[v];
       int64_t b = 0, e = p.shape[d];
@@ -62,6 +70,9 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
       // A view used only at output indices never walks reduced dims: their strides do not matter.
       else if (dim.reduced && !full[v]) continue;
       else if (o.stride[v] != dim.stride[v] * dim.size) can = false;
+      // The merged index is i_o * size + i_d: a linear mask must weigh the two alike.
+      for (size_t k = 0; can && k < dim.coeff[v].size(); ++k)
+        if (o.coeff[v][k] != dim.coeff[v][k] * dim.size) can = false;
     }
     if (!can) {
       merged.push_back(std::move(dim));
@@ -73,8 +84,10 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
       o.stride[v] = dim.stride[v];
       o.begin[v] = 0;
       o.end[v] = o.size;
+      o.coeff[v] = dim.coeff[v];
     }
   }
+  for (PlanView& pv : plan.views) pv.masked = pv.masked || !pv.linear.empty();
   for (const Dim& dim : merged) {
     plan.size.push_back(dim.size);
     plan.reduced.push_back(dim.reduced);
@@ -85,6 +98,7 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
       pv.begin.push_back(dim.begin[v]);
       pv.end.push_back(dim.end[v]);
       if (dim.begin[v] != 0 || dim.end[v] != dim.size) pv.masked = true;
+      for (size_t k = 0; k < pv.linear.size(); ++k) pv.linear[k].coeffs.push_back(dim.coeff[v][k]);
     }
   }
   return plan;

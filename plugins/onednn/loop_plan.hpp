@@ -10,8 +10,15 @@
 
 namespace tg::onednn {
 
+// A linear mask (tg_kir_linear_mask) over the plan dims: begin <= sum_d coeffs[d] * i_d < end.
+struct PlanLinear {
+  std::vector<int64_t> coeffs;  // per plan dim
+  int64_t begin = 0, end = 0;
+};
+
 struct PlanView {
   int64_t offset = 0;
+  std::vector<PlanLinear> linear;
   std::vector<int64_t> strides;  // per plan dim
   std::vector<int64_t> begin, end;  // valid range per plan dim (begin 0, end size: no mask there)
   bool masked = false;           // some dim has a real mask

@@ -13,6 +13,7 @@ std::optional<MatmulMatch> match_matmul(const tg_kir_program& p, const tg::sdk::
   const std::optional<Contraction> c = find_contraction(p, why_not);
   if (!c) return std::nullopt;
   const int32_t red = c->red;
+  if (!info.linear[c->a->view].empty() || !info.linear[c->b->view].empty()) return no("an operand is padded (linear mask)");
   if (__builtin_popcount(info.reduce_axes) != 1) return no("reduces more than one axis");
   const uint32_t kx = static_cast<uint32_t>(__builtin_ctz(info.reduce_axes));
   const tg_kir_node& la = *c->a;

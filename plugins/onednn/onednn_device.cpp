@@ -82,6 +82,7 @@ void Device::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
   caps.fast_paths = (options_.matmul ? TG_FAST_MATMUL : 0) | (options_.conv ? TG_FAST_CONV : 0);
+  caps.kir_features = TG_KIR_LINEAR_MASKS;
   caps.max_alloc = max_alloc_;
 }
 
@@ -211,14 +212,14 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   }
   if (out->epilogue) {
     out->epilogue->relink();
-    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program));
+    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program, true));
   }
   debug(name + ": " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
   return exe;
 }
 
 std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
-  const tg::sdk::ProgramInfo info = tg::sdk::check_program(p);
+  const tg::sdk::ProgramInfo info = tg::sdk::check_program(p, true);
   if ((options_.matmul || options_.conv) && info.has_reduce)
     if (auto exe = compile_primitive(p, info)) return exe;
   return compile_generic(p, info);

@@ -38,7 +38,9 @@ bool step(const std::vector<uint32_t>& axes, const int64_t* shape, int64_t* coor
 
 }  // namespace
 
-Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p)) {
+// Linear masks are read (the core's fallback for programs a device declined may have them),
+// though the plugin does not declare them: its own programs copy padding, a second opinion.
+Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p, true)) {
   name_ = p.name ? p.name : "";
   ndim_ = p.ndim;
   std::copy(p.shape, p.shape + p.ndim, shape_);
@@ -195,11 +197,17 @@ void Kernel::eval_nodes(Scratch& s, const std::vector<uint32_t>& nodes, size_t n
   }
 }
 
-bool Kernel::in_mask(const tg_kir_view& v, const Scratch& s, size_t lane) const {
-  if (!v.has_mask) return true;
-  for (uint32_t d = 0; d < ndim_; ++d) {
-    const int64_t c = s.coords[d * kLanes + lane];
-    if (c < v.mask_begin[d] || c >= v.mask_end[d]) return false;
+bool Kernel::in_mask(int32_t view, const Scratch& s, size_t lane) const {
+  const tg_kir_view& v = views_[view];
+  if (v.has_mask)
+    for (uint32_t d = 0; d < ndim_; ++d) {
+      const int64_t c = s.coords[d * kLanes + lane];
+      if (c < v.mask_begin[d] || c >= v.mask_end[d]) return false;
+    }
+  for (const tg_kir_linear_mask& m : info_.linear[static_cast<size_t>(view)]) {
+    int64_t x = 0;
+    for (uint32_t d = 0; d < ndim_; ++d) x += m.coeffs[d] * s.coords[d * kLanes + lane];
+    if (x < m.begin || x >= m.end) return false;
   }
   return true;
 }
@@ -219,7 +227,7 @@ void Kernel::load(Scratch& s, uint32_t i, size_t n) const {
   Column& out = s.cols[i];
   const bool f = is_float(node.dtype);
   for (size_t l = 0; l < n; ++l) {
-    const bool valid = in_mask(v, s, l);  // outside the mask: 0, and memory is not touched
+    const bool valid = in_mask(node.view, s, l);  // outside the mask: 0, and memory is not touched
     const std::byte* p = valid ? base + element(v, s, l) * size : nullptr;
     if (f) out.f[l] = valid ? read_float(node.dtype, p) : 0.0;
     else out.u[l] = valid ? read_int(node.dtype, p) : 0;
@@ -232,9 +240,8 @@ void Kernel::constant(Scratch& s, uint32_t i, size_t n) const {
   const bool f = is_float(node.dtype);
   const double fv = f ? round_to(node.dtype, node.fvalue) : 0.0;
   const uint64_t uv = f ? 0 : wrap(node.dtype, as_bits(node.ivalue));
-  const tg_kir_view* mask = node.view >= 0 ? &views_[node.view] : nullptr;
   for (size_t l = 0; l < n; ++l) {
-    const bool valid = !mask || in_mask(*mask, s, l);
+    const bool valid = node.view < 0 || in_mask(node.view, s, l);
     if (f) out.f[l] = valid ? fv : 0.0;
     else out.u[l] = valid ? uv : 0;
   }

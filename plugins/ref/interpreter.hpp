@@ -47,7 +47,7 @@ class Kernel {
   void load(Scratch& s, uint32_t i, size_t n) const;
   void constant(Scratch& s, uint32_t i, size_t n) const;
   void store(Scratch& s, uint32_t i, size_t n) const;
-  bool in_mask(const tg_kir_view& v, const Scratch& s, size_t lane) const;
+  bool in_mask(int32_t view, const Scratch& s, size_t lane) const;  // the view's box and linear masks
   int64_t element(const tg_kir_view& v, const Scratch& s, size_t lane) const;
 
   std::string name_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plugin_file.hpp"
@@ -38,7 +39,8 @@ inline Outcome check(std::string why) { return why.empty() ? pass() : fail(std::
 
 class Context {
  public:
-  Context(const PluginFile& file, Level level, uint64_t seed) : file_(file), level_(level), seed_(seed) {}
+  Context(const PluginFile& file, Level level, uint64_t seed, std::string options = "")
+      : file_(file), level_(level), seed_(seed), options_(std::move(options)) {}
   const PluginFile& file() const { return file_; }
   const tg_plugin_api* api() const { return file_.api; }
   Level level() const { return level_; }
@@ -54,6 +56,7 @@ class Context {
   const PluginFile& file_;
   Level level_;
   uint64_t seed_;
+  std::string options_;  // the plugin's options for the shared session
   std::unique_ptr<Session> session_;
 };
 

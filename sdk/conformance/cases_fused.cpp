@@ -94,6 +94,31 @@ Program conv(uint32_t dtype, std::mt19937_64& rng, Inputs& in, const std::string
   return p;
 }
 
+#if TG_ABI_MINOR >= 2
+// The TG_FAST_CONV form over a zero-padded x (N, C, H, W) read in place: the window's view
+// starts before x and linear masks keep its padded rows and columns at 0 (TG_KIR_LINEAR_MASKS).
+// "forward": stride (2, 1), dilation (1, 2), padding (1, 2); "flipped": the input gradient's
+// form, stride 1, the kernel read backwards, padding by the taps' extent (2, 2).
+Program conv_padded(uint32_t dtype, std::mt19937_64& rng, Inputs& in, const std::string& as) {
+  const bool flipped = as == "flipped";
+  const int64_t N = 2, C = 3, H = 6, W = 5, O = 4, R = 3, T = flipped ? 3 : 2;
+  const int64_t u0 = flipped ? 1 : 2, u1 = 1, v0 = 1, v1 = flipped ? 1 : 2;
+  const int64_t pt = flipped ? 2 : 1, pl = flipped ? 2 : 2;  // padding before; as much after
+  const int64_t P = (H + 2 * pt - v0 * (R - 1) - 1) / u0 + 1, Q = (W + 2 * pl - v1 * (T - 1) - 1) / u1 + 1;
+  Program p;
+  p.shape = {N, O, P, Q, C, R, T};
+  const int x = read(p, in, rng, dtype, N * C * H * W, small(dtype)), k = read(p, in, rng, dtype, O * C * R * T, small(dtype));
+  const int win = p.view({C * H * W, 0, W * u0, u1, H * W, W * v0, v1}, -pt * W - pl);
+  p.linear(win, {0, 0, u0, 0, 0, v0, 0}, pt, pt + H);
+  p.linear(win, {0, 0, 0, u1, 0, 0, v1}, pl, pl + W);
+  const int lk = flipped ? p.load(k, p.view({0, C * R * T, 0, 0, R * T, -T, -1}, R * T - 1))
+                         : p.load(k, p.view({0, C * R * T, 0, 0, R * T, T, 1}));
+  const int v = p.reduce(TG_REDUCE_SUM, 0b1110000, p.binary(TG_KIR_MUL, p.load(x, win), lk));
+  p.store(write(p, in, dtype, N * O * P * Q), p.view({O * P * Q, P * Q, Q, 1, 0, 0, 0}), v);
+  return p;
+}
+#endif
+
 // sum over an expanded axis: out[i] = sum_j x[i] (the input's stride on j is 0).
 Program reduce_broadcast(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
   Program p;
@@ -245,6 +270,25 @@ void add_view_cases(std::vector<Case>& cases) {
                        "", ""});
     }
   }
+#if TG_ABI_MINOR >= 2
+  // Only for plugins that declare linear masks: the core gives them to no other.
+  for (const char* as : {"forward", "flipped"}) {
+    for (uint32_t dtype : {uint32_t{TG_DTYPE_FLOAT32}, uint32_t{TG_DTYPE_INT32}, uint32_t{TG_DTYPE_FLOAT64}}) {
+      const std::string name = std::string("fused/conv-padded-") + as + "/" + dtype_str(dtype);
+      cases.push_back({name, dtype == TG_DTYPE_FLOAT64 ? Level::Standard : Level::Quick, Needs::Device,
+                       [as = std::string(as), dtype, name](Context& ctx) {
+                         if (!(ctx.session().caps().kir_features & TG_KIR_LINEAR_MASKS))
+                           return pass("the plugin does not declare TG_KIR_LINEAR_MASKS");
+                         std::mt19937_64 rng = ctx.rng_for(name);
+                         Inputs in;
+                         Program p = conv_padded(dtype, rng, in, as);
+                         p.name = name;
+                         return run_and_compare(ctx.session(), p, in);
+                       },
+                       "", ""});
+    }
+  }
+#endif
 }
 
 }  // namespace tg::conformance

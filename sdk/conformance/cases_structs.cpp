@@ -3,6 +3,7 @@
 // struct_size. The same structs larger than today's, with poison in the tail: it must ignore the
 // tail. Out-structs (props, caps) smaller than today's with poison after, or at the page end:
 // filled only up to the caller's struct_size; larger ones: filled to at least the 1.0 size.
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -16,6 +17,16 @@ namespace {
 
 constexpr unsigned char kPoison = 0xCB;
 constexpr size_t kTail = 64;
+
+// The 1.0 size of each struct that grew since (its first field past 1.0 is where 1.0 ended).
+template <class T>
+constexpr size_t size_1_0() { return sizeof(T); }
+#if TG_ABI_MINOR >= 2
+template <>
+constexpr size_t size_1_0<tg_kir_program>() { return offsetof(tg_kir_program, n_linear_masks); }
+template <>
+constexpr size_t size_1_0<tg_device_caps>() { return offsetof(tg_device_caps, kir_features); }
+#endif
 
 // A struct of type T with struct_size = sizeof(T) + kTail, the tail full of poison.
 template <class T>
@@ -121,7 +132,9 @@ Outcome program_exact(Context& ctx) {
   Session& s = ctx.session();
   const Program p = small_program(s, in, rng);
   GuardedBlock block;
-  const tg_kir_program* prog = block.place(p.get(), sizeof(tg_kir_program));
+  tg_kir_program v10 = p.get();
+  v10.struct_size = size_1_0<tg_kir_program>();
+  const tg_kir_program* prog = block.place(v10, size_1_0<tg_kir_program>());
   return check(compile_and_launch(s, p, prog, [](tg_launch_args& a) { return &a; }));
 }
 
@@ -178,23 +191,24 @@ std::string out_smaller(size_t caller, const char* what, Fill fill) {
 // An out-struct of the 1.0 size at the end of a page, then a larger one: filled to 1.0 at least.
 template <class T, class Fill>
 std::string out_exact_and_larger(const char* what, Fill fill) {
+  constexpr size_t v10 = size_1_0<T>();
   GuardedBlock block;
   T zero;
   std::memset(&zero, 0, sizeof zero);
-  zero.struct_size = sizeof(T);
-  T* exact = block.place(zero, sizeof(T));
+  zero.struct_size = v10;
+  T* exact = block.place(zero, v10);
   Status s = fill(exact);
   if (!s.ok()) return std::string(what) + " at the 1.0 size: " + s.str();
-  if (exact->struct_size != sizeof(T))
+  if (exact->struct_size != v10)
     return std::string(what) + " at the 1.0 size set struct_size to " + std::to_string(exact->struct_size);
   Larger<T> larger(zero);
   s = fill(&larger.value);
   if (!s.ok()) return std::string(what) + " with a larger struct_size: " + s.str();
-  if (larger.value.struct_size < sizeof(T) || larger.value.struct_size > sizeof(T) + kTail)
+  if (larger.value.struct_size < v10 || larger.value.struct_size > sizeof(T) + kTail)
     return std::string(what) + " with struct_size " + std::to_string(sizeof(T) + kTail) + " set it to " +
            std::to_string(larger.value.struct_size) + "; expected between the 1.0 size and the caller's";
   if (std::memcmp(reinterpret_cast<const char*>(exact) + sizeof(size_t), reinterpret_cast<const char*>(&larger.value) + sizeof(size_t),
-                  sizeof(T) - sizeof(size_t)) != 0)
+                  v10 - sizeof(size_t)) != 0)
     return std::string(what) + " filled the 1.0 fields differently for a larger struct_size";
   return "";
 }

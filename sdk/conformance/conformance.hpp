@@ -24,6 +24,7 @@ struct Options {
   bool list = false;                 // print the selected cases' names instead of running them
   int timeout_s = 300;               // per case; a case that takes longer fails
   uint64_t seed = 0;                 // changes every random input and random program
+  std::string plugin_options;        // tg_init_args.options of the cases' sessions ("key=value;...")
 };
 
 // Runs the suite. Returns 0 if every selected case passed, 1 if any failed, 2 if the options

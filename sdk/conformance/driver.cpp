@@ -100,7 +100,7 @@ void write_all(int fd, const std::string& s) {
 [[noreturn]] void child(const Options& o, Level level, const std::vector<const Case*>& cases, size_t first, int fd) {
   PluginFile file = PluginFile::load(o.plugin_path);
   {
-    Context ctx(file, level, o.seed);
+    Context ctx(file, level, o.seed, o.plugin_options);
     for (size_t i = first; i < cases.size(); ++i) {
       if (cases[i]->needs == Needs::Pristine && i != first) {
         write_all(fd, "X " + std::to_string(i) + "\n");
@@ -228,7 +228,7 @@ void run_forked(const Options& o, Level level, const std::vector<const Case*>& c
 void run_in_process(const Options& o, Level level, const std::vector<const Case*>& cases, std::vector<Result>& results,
                     std::ostream& out) {
   PluginFile file = PluginFile::load(o.plugin_path);
-  Context ctx(file, level, o.seed);
+  Context ctx(file, level, o.seed, o.plugin_options);
   for (size_t i = 0; i < cases.size(); ++i) {
     results[i].ran = true;
     results[i].outcome = run_one(*cases[i], ctx);

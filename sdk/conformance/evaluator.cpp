@@ -324,9 +324,17 @@ class Evaluator {
   size_t ndim() const { return p_.shape.size(); }
 
   bool in_mask(const tg_kir_view& v, const int64_t* idx) const {
-    if (!v.has_mask) return true;
-    for (size_t d = 0; d < ndim(); ++d)
-      if (idx[d] < v.mask_begin[d] || idx[d] >= v.mask_end[d]) return false;
+    if (v.has_mask)
+      for (size_t d = 0; d < ndim(); ++d)
+        if (idx[d] < v.mask_begin[d] || idx[d] >= v.mask_end[d]) return false;
+#if TG_ABI_MINOR >= 2
+    for (const tg_kir_linear_mask& m : p_.linear_masks) {
+      if (&p_.views[static_cast<size_t>(m.view)] != &v) continue;
+      int64_t x = 0;
+      for (size_t d = 0; d < ndim(); ++d) x += m.coeffs[d] * idx[d];
+      if (x < m.begin || x >= m.end) return false;
+    }
+#endif
     return true;
   }
   int64_t element(const tg_kir_node& n, const int64_t* idx) const {

@@ -16,6 +16,20 @@ struct Program {
   std::vector<tg_kir_node> nodes;
   std::vector<tg_kir_view> views;
   std::vector<tg_kir_param> params;
+#if TG_ABI_MINOR >= 2
+  std::vector<tg_kir_linear_mask> linear_masks;  // (a program with any is only for plugins that declare them)
+
+  // A linear mask on `view`: valid only where begin <= sum_d coeffs[d] * i_d < end.
+  void linear(int view_index, const std::vector<int64_t>& coeffs, int64_t begin, int64_t end) {
+    tg_kir_linear_mask m;
+    std::memset(&m, 0, sizeof m);
+    m.view = view_index;
+    m.begin = begin;
+    m.end = end;
+    for (size_t d = 0; d < coeffs.size() && d < TG_KIR_MAX_DIMS; ++d) m.coeffs[d] = coeffs[d];
+    linear_masks.push_back(m);
+  }
+#endif
 
   int param(uint32_t dtype, uint32_t access, int64_t numel) {
     params.push_back(tg_kir_param{dtype, access, numel});
@@ -115,6 +129,10 @@ struct Program {
     p.n_params = static_cast<uint32_t>(params.size());
     p.params = params.data();
     p.hash = 0;
+#if TG_ABI_MINOR >= 2
+    p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
+    p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
+#endif
     return p;
   }
 };

@@ -20,9 +20,9 @@ Status initialize(const tg_plugin_api* api, const std::string& path, tg_plugin**
   return take(api->initialize(&args, out));
 }
 
-Session::Session(const tg_plugin_api* api, const std::string& path) : api_(api) {
+Session::Session(const tg_plugin_api* api, const std::string& path, const std::string& options) : api_(api) {
   if (!api_) throw SessionError("the plugin gave no table for ABI 1 (tg_plugin_get_api returned NULL)");
-  Status s = initialize(api_, path, &plugin_);
+  Status s = initialize(api_, path, &plugin_, options.c_str());
   if (!s.ok()) throw SessionError("initialize: " + s.str());
   if (!plugin_) throw SessionError("initialize succeeded but gave no plugin handle");
   s = take(api_->device_count(plugin_, &count_));
@@ -56,7 +56,7 @@ Session::~Session() {
 }
 
 Session& Context::session() {
-  if (!session_) session_ = std::make_unique<Session>(file_.api, file_.path);
+  if (!session_) session_ = std::make_unique<Session>(file_.api, file_.path, options_);
   return *session_;
 }
 

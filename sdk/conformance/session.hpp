@@ -19,7 +19,7 @@ class SessionError : public std::runtime_error {
 class Session {
  public:
   // Throws SessionError when a step fails or breaks the ABI's rules.
-  Session(const tg_plugin_api* api, const std::string& path);
+  Session(const tg_plugin_api* api, const std::string& path, const std::string& options = "");
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -68,7 +68,10 @@ int run_conformance(const std::vector<std::string>& args) {
       ("verbose,v", po::bool_switch(&o.verbose), "Print every case and the plugin's log lines.")
       ("no-fork", po::bool_switch(), "Run the cases in this process (for a debugger); a crash then ends the run.")
       ("timeout", po::value<int>(&o.timeout_s)->default_value(300), "Seconds a case may take before it fails.")
-      ("seed", po::value<uint64_t>(&o.seed)->default_value(0), "Changes every random input and random program.");
+      ("seed", po::value<uint64_t>(&o.seed)->default_value(0), "Changes every random input and random program.")
+      ("options", po::value<std::string>(&o.plugin_options),
+       "The plugin's options (\"key=value;...\", as TG_PLUGIN_OPTIONS_<NAME> gives them to tg), e.g. \"jit=2\" "
+       "for the onednn plugin to compile every program instead of interpreting its first launch.");
   po::variables_map vm;
   if (!parse_args(command("conformance"), "conformance (--plugin FILE | --device NAME) [options]", options, args, vm)) {
     std::cout << "\n" << tg::conformance::describe();

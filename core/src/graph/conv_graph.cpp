@@ -42,10 +42,11 @@ std::vector<NodePtr> conv2d_backward(const Node& conv, const NodePtr& g_in) {
   NodePtr dx;
   if (s[0] == 1 && s[1] == 1) {
     // dx[n, c, h, w] = sum over o, r, t of g[n, o, h - r*d, w - t*d] * w[o, c, r, t]: a stride-1
-    // convolution of g, zero-padded by the kernel's extent (copied: a window cannot view
-    // padding), with the kernel flipped and its channels swapped. Rows of x no window read get 0.
+    // convolution of g, zero-padded by the kernel's extent, with the kernel flipped and its
+    // channels swapped. Rows of x no window read get 0. (The scheduler views the padding in
+    // place where the device takes linear masks, and copies it first elsewhere.)
     const int64_t ph = (k[0] - 1) * d[0], pw = (k[1] - 1) * d[1];
-    NodePtr gp = contiguous(pad(g, {{0, 0}, {0, 0}, {ph, ph}, {pw, pw}}));
+    NodePtr gp = pad(g, {{0, 0}, {0, 0}, {ph, ph}, {pw, pw}});
     NodePtr wf = permute(flip(w, {0, 0, 1, 1}), {1, 0, 2, 3});  // (C, O, KH, KW)
     dx = contract(window(gp, k, {1, 1}, d), wf);                // (N, C, used h, used w)
   } else {

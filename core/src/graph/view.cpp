@@ -12,10 +12,19 @@ Dims View::contiguous_strides(const Dims& shape) {
   return st;
 }
 
-View View::contiguous(const Dims& shape) { return View{shape, contiguous_strides(shape), 0, {}}; }
+View View::contiguous(const Dims& shape) { return View{shape, contiguous_strides(shape), 0, {}, {}}; }
 
 bool View::is_contiguous() const {
-  return offset == 0 && mask.empty() && strides == contiguous_strides(shape);
+  return offset == 0 && mask.empty() && linear.empty() && strides == contiguous_strides(shape);
+}
+
+void View::move_linear(const Dims& shift, const std::vector<bool>& negate) {
+  for (LinearMask& m : linear)
+    for (size_t d = 0; d < m.coeffs.size(); d++) {
+      m.begin -= m.coeffs[d] * shift[d];
+      m.end -= m.coeffs[d] * shift[d];
+      if (!negate.empty() && negate[d]) m.coeffs[d] = -m.coeffs[d];
+    }
 }
 
 bool View::all_invalid() const {
@@ -46,6 +55,24 @@ View View::canonical() && {
     }
   }
   if (full) mask.clear();
+  // A size-1 dim's index is 0: its coefficient does not matter. A linear mask that holds over
+  // the whole (box-masked) index range is dropped.
+  for (size_t i = 0; i < linear.size();) {
+    LinearMask& m = linear[i];
+    int64_t lo = 0, hi = 0;  // the extremes of sum_d coeffs[d] * i_d
+    bool empty = false;
+    for (size_t d = 0; d < shape.size(); d++) {
+      if (shape[d] == 1) m.coeffs[d] = 0;
+      const int64_t b = mask.empty() ? 0 : mask[d].first, e = mask.empty() ? shape[d] : mask[d].second;
+      if (b >= e) empty = true;
+      const int64_t c = m.coeffs[d];
+      if (empty || c == 0) continue;
+      lo += c > 0 ? c * b : c * (e - 1);
+      hi += c > 0 ? c * (e - 1) : c * b;
+    }
+    if (!empty && m.begin <= lo && hi < m.end) linear.erase(linear.begin() + static_cast<std::ptrdiff_t>(i));
+    else ++i;
+  }
   return std::move(*this);
 }
 
@@ -57,6 +84,11 @@ View View::permute(const Dims& order) const {
     if (!mask.empty()) v.mask.push_back(mask[o]);
   }
   v.offset = offset;
+  for (const LinearMask& m : linear) {
+    LinearMask p{{}, m.begin, m.end};
+    for (int64_t o : order) p.coeffs.push_back(m.coeffs[o]);
+    v.linear.push_back(p);
+  }
   return std::move(v).canonical();
 }
 
@@ -84,6 +116,9 @@ View View::pad(const Ranges& padding) const {
     v.shape[d] = shape[d] + before + after;
     v.mask[d] = {v.mask[d].first + before, v.mask[d].second + before};
   }
+  Dims shift;
+  for (auto& p : padding) shift.push_back(-p.first);
+  v.move_linear(shift);
   return std::move(v).canonical();
 }
 
@@ -95,6 +130,9 @@ View View::shrink(const Ranges& ranges) const {
     v.shape[d] = e - b;
     if (!v.mask.empty()) v.mask[d] = {v.mask[d].first - b, v.mask[d].second - b};
   }
+  Dims shift;
+  for (auto& r : ranges) shift.push_back(r.first);
+  v.move_linear(shift);
   return std::move(v).canonical();
 }
 
@@ -106,10 +144,19 @@ View View::flip(const std::vector<bool>& axes) const {
     v.strides[d] = -strides[d];
     if (!v.mask.empty()) v.mask[d] = {shape[d] - mask[d].second, shape[d] - mask[d].first};
   }
+  // The old index is shape - 1 - the new one.
+  Dims shift;
+  std::vector<bool> negate;
+  for (size_t d = 0; d < shape.size(); d++) {
+    const bool f = axes[d] && shape[d] != 0;
+    shift.push_back(f ? shape[d] - 1 : 0);
+    negate.push_back(f);
+  }
+  v.move_linear(shift, negate);
   return std::move(v).canonical();
 }
 
-std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d) const {
+std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d, bool linear_masks) const {
   const size_t n = k.size(), lead = shape.size() - n;
   View v;
   v.offset = offset;
@@ -119,7 +166,6 @@ std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d) co
     if (!mask.empty()) v.mask.push_back(mask[j]);
   }
   for (size_t j = 0; j < n; j++) {
-    if (!mask.empty() && (mask[lead + j].first != 0 || mask[lead + j].second != shape[lead + j])) return std::nullopt;
     v.shape.push_back((shape[lead + j] - d[j] * (k[j] - 1) - 1) / s[j] + 1);
     v.strides.push_back(strides[lead + j] * s[j]);
   }
@@ -127,8 +173,28 @@ std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d) co
     v.shape.push_back(k[j]);
     v.strides.push_back(strides[lead + j] * d[j]);
   }
-  if (!mask.empty())
+  // Window dim j's old index is o_j * s_j + k_j * d_j: a condition on it is a linear one.
+  auto windowed = [&](const Dims& old_coeffs) {
+    Dims c(old_coeffs.begin(), old_coeffs.begin() + static_cast<std::ptrdiff_t>(lead));
+    for (size_t j = 0; j < n; j++) c.push_back(old_coeffs[lead + j] * s[j]);
+    for (size_t j = 0; j < n; j++) c.push_back(old_coeffs[lead + j] * d[j]);
+    return c;
+  };
+  for (const LinearMask& m : linear) {
+    if (!linear_masks) return std::nullopt;
+    v.linear.push_back({windowed(m.coeffs), m.begin, m.end});
+  }
+  if (!mask.empty()) {
+    for (size_t j = 0; j < n; j++) {
+      const auto [b, e] = mask[lead + j];
+      if (b == 0 && e == shape[lead + j]) continue;
+      if (!linear_masks) return std::nullopt;
+      Dims unit(shape.size(), 0);
+      unit[lead + j] = 1;
+      v.linear.push_back({windowed(unit), b, e});
+    }
     for (size_t j = lead; j < v.shape.size(); j++) v.mask.push_back({0, v.shape[j]});
+  }
   return std::move(v).canonical();
 }
 
@@ -136,7 +202,7 @@ std::optional<View> View::window(const Dims& k, const Dims& s, const Dims& d) co
 // contiguous stride chain. Masks survive only where they can be stated on the new dims.
 std::optional<View> View::reshape(const Dims& new_shape) const {
   if (shape == new_shape) return *this;
-  View out{new_shape, Dims(new_shape.size(), 0), offset, {}};
+  View out{new_shape, Dims(new_shape.size(), 0), offset, {}, {}};
   int64_t n = numel();
   if (n == 0) return std::move(out).canonical();
   if (all_invalid()) {
@@ -152,6 +218,7 @@ std::optional<View> View::reshape(const Dims& new_shape) const {
   Ranges new_mask(new_shape.size());
   for (size_t d = 0; d < new_shape.size(); d++) new_mask[d] = {0, new_shape[d]};
   bool masked = false;
+  std::vector<std::pair<size_t, size_t>> one_to_one;  // (old dim, new dim) of 1:1 runs
   size_t oi = 0, ni = 0;
   while (oi < od.size() && ni < nd.size()) {
     size_t oj = oi + 1, nj = ni + 1;
@@ -172,6 +239,12 @@ std::optional<View> View::reshape(const Dims& new_shape) const {
       out.strides[nd[k]] = st;
       st *= new_shape[nd[k]];
     }
+    // A linear mask survives a run that maps one old dim to one new dim (a size-1 dim added
+    // or dropped beside it); a run that merges or splits a dim it weighs is not one view.
+    for (const LinearMask& m : linear)
+      for (size_t k = oi; k < oj; k++)
+        if (m.coeffs[od[k]] != 0 && (oj - oi != 1 || nj - ni != 1)) return std::nullopt;
+    if (oj - oi == 1 && nj - ni == 1) one_to_one.emplace_back(od[oi], nd[ni]);
     if (!mask.empty()) {
       // Which old dims of this run are restricted?
       std::vector<size_t> restricted;
@@ -198,6 +271,11 @@ std::optional<View> View::reshape(const Dims& new_shape) const {
     ni = nj;
   }
   if (masked) out.mask = new_mask;
+  for (const LinearMask& m : linear) {
+    LinearMask nm{Dims(new_shape.size(), 0), m.begin, m.end};
+    for (auto [o, n] : one_to_one) nm.coeffs[n] = m.coeffs[o];
+    out.linear.push_back(nm);
+  }
   return std::move(out).canonical();
 }
 

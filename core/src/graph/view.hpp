@@ -13,11 +13,20 @@ namespace tg::detail {
 using Dims = std::vector<int64_t>;
 using Ranges = std::vector<std::pair<int64_t, int64_t>>;
 
+// Valid only where begin <= sum_d coeffs[d] * i_d < end: a window over a zero-padded dim,
+// whose padded row is position * stride + tap * dilation (tg.kir's tg_kir_linear_mask).
+struct LinearMask {
+  Dims coeffs;  // one per dim
+  int64_t begin = 0, end = 0;
+  bool operator==(const LinearMask& o) const { return coeffs == o.coeffs && begin == o.begin && end == o.end; }
+};
+
 struct View {
   Dims shape;
   Dims strides;
   int64_t offset = 0;
   Ranges mask;  // empty: every element valid; else one [begin, end) per dim
+  std::vector<LinearMask> linear;  // further conditions, all of which must hold
 
   static View contiguous(const Dims& shape);
   static Dims contiguous_strides(const Dims& shape);
@@ -32,15 +41,19 @@ struct View {
   View shrink(const Ranges& ranges) const;
   View flip(const std::vector<bool>& axes) const;
   // Sliding windows over the last k.size() dims: (..., i...) -> (..., o..., k...) with
-  // o = (i - d(k-1) - 1) / s + 1; nullopt if those dims are masked (padding must be copied first).
-  std::optional<View> window(const Dims& k, const Dims& s, const Dims& d) const;
+  // o = (i - d(k-1) - 1) / s + 1. Where those dims are masked (padded) the mask becomes linear
+  // masks on (o, k) if `linear_masks` allows, else nullopt (the padding must be copied first).
+  std::optional<View> window(const Dims& k, const Dims& s, const Dims& d, bool linear_masks = false) const;
 
   bool operator==(const View& o) const {
-    return shape == o.shape && strides == o.strides && offset == o.offset && mask == o.mask;
+    return shape == o.shape && strides == o.strides && offset == o.offset && mask == o.mask && linear == o.linear;
   }
 
  private:
   View canonical() &&;  // size-1 dims get stride 0; a mask covering everything is dropped
+  // Each linear mask's bound moved by sum_d coeffs[d] * shift[d] (the old index is the new
+  // one plus shift), and coeffs[d] negated where `negate`.
+  void move_linear(const Dims& shift, const std::vector<bool>& negate = {});
 };
 
 }  // namespace tg::detail

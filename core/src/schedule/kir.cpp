@@ -20,6 +20,11 @@ const std::string& KirProgram::key() const {
     append(key_, nodes.data(), nodes.size());
     append(key_, views.data(), views.size());
     append(key_, params.data(), params.size());
+    if (!linear_masks.empty()) {  // (keys of programs without them stay as they were)
+      const uint64_t n = linear_masks.size();
+      append(key_, &n, 1);
+      append(key_, linear_masks.data(), linear_masks.size());
+    }
   }
   return key_;
 }
@@ -43,6 +48,8 @@ tg_kir_program KirProgram::abi() const {
   p.n_params = static_cast<uint32_t>(params.size());
   p.params = params.data();
   p.hash = hash();
+  p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
+  p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
   return p;
 }
 
@@ -67,6 +74,12 @@ std::string KirProgram::dump() const {
       if (v.has_mask) {
         os << " mask";
         for (size_t d = 0; d < shape.size(); d++) os << " [" << v.mask_begin[d] << "," << v.mask_end[d] << ")";
+      }
+      for (const tg_kir_linear_mask& m : linear_masks) {
+        if (m.view != n.view) continue;
+        os << " linear " << m.begin << " <=";
+        for (size_t d = 0; d < shape.size(); d++) os << " " << m.coeffs[d];
+        os << " < " << m.end;
       }
       os << ")";
     }

@@ -14,6 +14,7 @@ struct KirProgram {
   std::vector<tg_kir_node> nodes;
   std::vector<tg_kir_view> views;
   std::vector<tg_kir_param> params;
+  std::vector<tg_kir_linear_mask> linear_masks;  // only for devices that declare TG_KIR_LINEAR_MASKS
 
   // The bytes that identify the program (the compile cache key) and their stable hash.
   const std::string& key() const;

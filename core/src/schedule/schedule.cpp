@@ -28,7 +28,8 @@
 namespace tg::detail {
 namespace {
 
-std::optional<View> apply_movement(const View& v, const Node& m) {
+// linear_masks: the kernel's device takes tg_kir_linear_masks (a window of padding in place).
+std::optional<View> apply_movement(const View& v, const Node& m, bool linear_masks) {
   switch (m.op) {
     case Op::RESHAPE: return v.reshape(m.dims);
     case Op::PERMUTE: return v.permute(m.dims);
@@ -39,7 +40,7 @@ std::optional<View> apply_movement(const View& v, const Node& m) {
     case Op::WINDOW: {
       const auto n = static_cast<std::ptrdiff_t>(m.dims.size() / 3);
       const auto b = m.dims.begin();
-      return v.window(Dims(b, b + n), Dims(b + n, b + 2 * n), Dims(b + 2 * n, b + 3 * n));
+      return v.window(Dims(b, b + n), Dims(b + n, b + 2 * n), Dims(b + 2 * n, b + 3 * n), linear_masks);
     }
     default: throw Error("internal error: apply_movement on " + std::string(op_name(m.op)));
   }
@@ -91,7 +92,8 @@ class KernelBuilder {
  public:
   // pending: the other roots of this realize() call; one this kernel computes along the way
   // (an optimizer's new moment under the new parameter) is stored by it too (`also_store`).
-  explicit KernelBuilder(const std::unordered_set<const Node*>* pending = nullptr) : pending_(pending) {}
+  KernelBuilder(bool linear_masks, const std::unordered_set<const Node*>* pending)
+      : pending_(pending), linear_masks_(linear_masks) {}
 
   std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
   std::optional<ReduceSig> reduce;
@@ -105,6 +107,7 @@ class KernelBuilder {
 
  private:
   const std::unordered_set<const Node*>* pending_;
+  bool linear_masks_;
   Dims root_shape_;
   bool inside_reduce_ = false;                       // lowering a reduce's source
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
@@ -163,7 +166,15 @@ class KernelBuilder {
       LPtr s = lower(n->src[0]);
       if (auto p = push(s, *n)) return *p;
       rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
-      return *push(boundary(n->src[0]), *n);  // a view of contiguous memory always works
+      const NodePtr& src = n->src[0];
+      if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !src->realized()) {
+        // A window of a padded computed value (a padded convolution of a relu): the value is
+        // realized unpadded and the window views its padding in place.
+        if (auto p = push(boundary(src->src[0]), *src))
+          if (auto q = push(*p, *n)) return *q;
+        rollback(cp);
+      }
+      return *push(boundary(src), *n);  // a view of contiguous memory always works
     }
     switch (n->op) {
       case Op::CONST: {
@@ -224,7 +235,7 @@ class KernelBuilder {
     switch (s->kind) {
       case LNode::Kind::LOAD:
       case LNode::Kind::CONST:
-        if (auto v = apply_movement(s->view, m)) {
+        if (auto v = apply_movement(s->view, m, linear_masks_)) {
           auto l = std::make_shared<LNode>(*s);
           l->view = *v;
           l->shape = m.shape;
@@ -368,11 +379,12 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
   //    was not realized yet (then lowering again just loads that reduce), and realizing it
   //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
   //    pooling, 15 MB of its step's peak).
-  KernelBuilder kb(pending);
+  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
+  KernelBuilder kb(linear_masks, pending);
   LPtr root = kb.lower_root(n);
   while (!kb.deps.empty()) {
     realize_one(kb.deps.front(), built_kernel);
-    kb = KernelBuilder(pending);
+    kb = KernelBuilder(linear_masks, pending);
     root = kb.lower_root(n);
   }
   // 3. a plain view of memory that is already laid out as n needs: share it, no kernel

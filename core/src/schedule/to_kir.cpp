@@ -93,10 +93,23 @@ class Emitter {
         k.mask_end[d] = bcast ? full_[d] : v.mask[d].second;
       }
     }
+    std::vector<tg_kir_linear_mask> linear;
+    for (const LinearMask& m : v.linear) {
+      tg_kir_linear_mask l{};
+      l.begin = m.begin;
+      l.end = m.end;
+      for (size_t d = 0; d < full_.size(); d++) l.coeffs[d] = v.shape[d] == 1 ? 0 : m.coeffs[d];
+      linear.push_back(l);
+    }
     std::string key(reinterpret_cast<const char*>(&k), sizeof k);
+    key.append(reinterpret_cast<const char*>(linear.data()), linear.size() * sizeof(tg_kir_linear_mask));
     if (auto it = views_.find(key); it != views_.end()) return it->second;
     int32_t id = static_cast<int32_t>(p_.views.size());
     p_.views.push_back(k);
+    for (tg_kir_linear_mask& l : linear) {
+      l.view = id;
+      p_.linear_masks.push_back(l);
+    }
     views_[key] = id;
     return id;
   }
@@ -143,6 +156,7 @@ class Emitter {
         v.shape.push_back(1);
         v.strides.push_back(0);
         if (!v.mask.empty()) v.mask.push_back({0, 1});
+        for (LinearMask& m : v.linear) m.coeffs.push_back(0);
       }
       return v;
     };
@@ -157,7 +171,7 @@ class Emitter {
         return add(n);
       }
       case LNode::Kind::CONST: {
-        if (l.view.mask.empty()) return constant(l.dtype, l.fvalue, l.ivalue);
+        if (l.view.mask.empty() && l.view.linear.empty()) return constant(l.dtype, l.fvalue, l.ivalue);
         bool valid;
         int32_t vid = view(full_view(l.view), &valid);
         if (!valid) return constant(l.dtype, 0, 0);

@@ -15,6 +15,7 @@
 // index memory without further checks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -122,7 +123,30 @@ struct ProgramInfo {
   int64_t numel = 1;           // elements of the iteration space `shape`
   int64_t out_numel = 1;       // elements of the output space (reduced axes have size 1)
   std::vector<uint8_t> space;  // per node: kSpaceOutput | kSpaceFull
+#if TG_ABI_MINOR >= 2
+  // Per view: its linear masks (tg_kir_linear_mask; only where the plugin reads them, see
+  // check_program), each a condition on the index that must hold besides the box mask.
+  std::vector<std::vector<tg_kir_linear_mask>> linear;
+#endif
 };
+
+#if TG_ABI_MINOR >= 2
+// The program's linear masks: none from a core older than ABI 1.2 (its struct ends before them).
+inline uint32_t linear_mask_count(const tg_kir_program& p) {
+  const size_t end = offsetof(tg_kir_program, linear_masks) + sizeof(p.linear_masks);
+  return p.struct_size >= end ? p.n_linear_masks : 0;
+}
+
+// Whether index i (ndim coordinates) satisfies every linear mask in `masks`.
+inline bool linear_masks_hold(const std::vector<tg_kir_linear_mask>& masks, const int64_t* i, uint32_t ndim) {
+  for (const tg_kir_linear_mask& m : masks) {
+    int64_t v = 0;
+    for (uint32_t d = 0; d < ndim; ++d) v += m.coeffs[d] * i[d];
+    if (v < m.begin || v >= m.end) return false;
+  }
+  return true;
+}
+#endif
 
 namespace detail {
 
@@ -148,12 +172,42 @@ inline std::string dname(uint32_t dtype) {
 
 // The element range [lo, hi] a LOAD or STORE view reaches, checked against the param's numel.
 // `full`: over all of `shape`; else over the output space.
+// A LOAD's linear mask whose coefficients are its strides over one common factor S (a window
+// of a padded memory dim: S is that dim's stride) bounds those dims' part of the element
+// index to S * [begin, end - 1]; those dims then count that range instead of their own.
 inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, uint32_t i, bool full) {
   const tg_kir_node& n = p.nodes[i];
   const tg_kir_view& v = p.views[n.view];
   const bool masked = n.op == TG_KIR_LOAD && v.has_mask;
   int64_t lo = v.offset, hi = v.offset;
+  uint32_t grouped = 0;  // dims a linear mask bounds
+#if TG_ABI_MINOR >= 2
+  if (n.op == TG_KIR_LOAD) {
+    for (const tg_kir_linear_mask& m : info.linear[static_cast<size_t>(n.view)]) {
+      int64_t factor = 0;
+      bool proportional = true;
+      for (uint32_t d = 0; d < p.ndim && proportional; ++d) {
+        if (m.coeffs[d] == 0) continue;
+        if ((grouped >> d) & 1u) proportional = false;
+        else if (v.strides[d] % m.coeffs[d] != 0) proportional = false;
+        else if (factor == 0) factor = v.strides[d] / m.coeffs[d];
+        else proportional = factor == v.strides[d] / m.coeffs[d];
+      }
+      if (!proportional || factor == 0 || m.begin >= m.end) continue;
+      int64_t a, b;
+      if (__builtin_mul_overflow(factor, m.begin, &a) || __builtin_mul_overflow(factor, m.end - 1, &b) ||
+          __builtin_add_overflow(lo, a < b ? a : b, &lo) || __builtin_add_overflow(hi, a < b ? b : a, &hi))
+        kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": the element index of view ",
+                 std::to_string(n.view), " overflows int64");
+      for (uint32_t d = 0; d < p.ndim; ++d)
+        if (m.coeffs[d] != 0) grouped |= 1u << d;
+    }
+  }
+#else
+  (void)info;
+#endif
   for (uint32_t d = 0; d < p.ndim; ++d) {
+    if ((grouped >> d) & 1u) continue;
     // In the output space a reduced axis has the one index 0 (even if shape[d] is 0).
     int64_t first = 0, last = (!full && ((info.reduce_axes >> d) & 1u)) ? 0 : p.shape[d] - 1;
     if (masked) {
@@ -256,12 +310,34 @@ inline void mark_spaces(const tg_kir_program& p, ProgramInfo& info) {
 }  // namespace detail
 
 // Validates a program (see the top of this file); returns what an evaluator needs to know.
-inline ProgramInfo check_program(const tg_kir_program& p) {
+// `reads_linear_masks`: the plugin interprets tg_kir_linear_masks (it declares
+// TG_KIR_LINEAR_MASKS, or is the core's fallback); a program with any is UNSUPPORTED otherwise.
+inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_masks = false) {
   using detail::kir_fail;
   using detail::node_label;
   using std::to_string;
   const std::string prog = "tg.kir program '" + std::string(p.name ? p.name : "(unnamed)") + "'";
   ProgramInfo info;
+#if TG_ABI_MINOR >= 2
+  info.linear.resize(p.n_views);
+  const uint32_t n_linear = linear_mask_count(p);
+  if (n_linear && !reads_linear_masks)
+    kir_fail(TG_ERR_UNSUPPORTED, prog, " has linear masks (TG_KIR_LINEAR_MASKS), which this plugin does not read");
+  for (uint32_t k = 0; k < n_linear; ++k) {
+    const tg_kir_linear_mask& m = p.linear_masks[k];
+    if (m.view < 0 || static_cast<uint32_t>(m.view) >= p.n_views)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": linear mask ", to_string(k), " names view ", to_string(m.view),
+               ", out of range (", to_string(p.n_views), " views)");
+    if (m.reserved != 0) kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": linear mask ", to_string(k), " has reserved != 0");
+    for (uint32_t d = p.ndim; d < TG_KIR_MAX_DIMS; ++d)
+      if (m.coeffs[d] != 0)
+        kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": linear mask ", to_string(k), " weighs dim ", to_string(d),
+                 ", past ndim ", to_string(p.ndim));
+    info.linear[static_cast<size_t>(m.view)].push_back(m);
+  }
+#else
+  (void)reads_linear_masks;
+#endif
 
   if (p.ndim > TG_KIR_MAX_DIMS)
     kir_fail(TG_ERR_UNSUPPORTED, prog, " has ", to_string(p.ndim), " dims; at most ",

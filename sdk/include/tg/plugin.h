@@ -1,5 +1,5 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.1 (1.1 added TG_FAST_CONV).
+ * tg/plugin.h -- the tg device plugin ABI, version 1.2 (1.1 added TG_FAST_CONV, 1.2 linear masks).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 1
+#define TG_ABI_MINOR 2
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -225,6 +225,19 @@ typedef struct tg_kir_param {
                       inside [0, numel) */
 } tg_kir_param;
 
+/* Since 1.2, FROZEN. A validity condition on a linear function of the index, for devices that
+ * declare TG_KIR_LINEAR_MASKS: a LOAD or CONST through view `view` is 0 (as outside a box mask)
+ * unless begin <= sum_d coeffs[d] * i_d < end. A view may have several (all must hold) besides
+ * its box mask. This is how a sliding window over a zero-padded tensor looks without a padded
+ * copy: with output position p and tap r walking one memory dim, the padded row p*stride +
+ * r*dilation must lie inside the tensor's rows, which no box mask over p and r can say. */
+typedef struct tg_kir_linear_mask {
+  int32_t view;                      /* index into views */
+  uint32_t reserved;                 /* 0 */
+  int64_t begin, end;
+  int64_t coeffs[TG_KIR_MAX_DIMS];   /* per program dim; 0 beyond ndim */
+} tg_kir_linear_mask;
+
 typedef struct tg_kir_program {
   size_t struct_size;
   const char* name;     /* a readable kernel name for logs and profilers (may be NULL) */
@@ -237,6 +250,10 @@ typedef struct tg_kir_program {
   uint32_t n_params;
   const tg_kir_param* params;
   uint64_t hash; /* a hash of the program's content, stable across runs (for disk caches) */
+  /* Since 1.2. Only a device that declares TG_KIR_LINEAR_MASKS gets any (else 0 and NULL); a
+   * reader checks struct_size before reading these (a 1.1 core's program ends before them). */
+  uint32_t n_linear_masks;
+  const tg_kir_linear_mask* linear_masks;
 } tg_kir_program;
 /* The program and its arrays are owned by the core and valid only during program_compile:
  * a plugin that needs them later copies them. */
@@ -276,12 +293,23 @@ enum {
   TG_FAST_CONV = 1u << 1
 };
 
+/* Since 1.2. Program features beyond ABI 1.0's (bits of tg_device_caps.kir_features). The core
+ * uses a feature only in programs for devices that declare its bit. */
+enum {
+  /* tg_kir_program.linear_masks (tg_kir_linear_mask). The core then views a window of a
+   * zero-padded tensor (a convolution's padding, the input gradient's padded output gradient)
+   * in place, instead of copying the padding first; with TG_FAST_CONV, such a program keeps the
+   * convolution form with the window's LOAD masked. */
+  TG_KIR_LINEAR_MASKS = 1u << 0
+};
+
 typedef struct tg_device_caps {
   size_t struct_size;
   uint64_t dtypes;       /* bit TG_DTYPE_x set when programs may use dtype x */
   uint64_t ops;          /* bit TG_KIR_x set when programs may use op x */
   uint64_t fast_paths;   /* TG_FAST_* bits */
   uint64_t max_alloc;    /* largest single buffer in bytes; 0 if unknown */
+  uint64_t kir_features; /* since 1.2: TG_KIR_* feature bits (TG_KIR_LINEAR_MASKS); default 0 */
 } tg_device_caps;
 
 /* ---- initialization and launching -------------------------------------------------------- */
