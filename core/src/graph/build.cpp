@@ -45,6 +45,12 @@ NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std:
   return intern(std::move(n));
 }
 
+NodePtr value_of(const NodePtr& x) {
+  Node n = proto(Op::BUFFER, x->dtype, x->shape, x->device);
+  n.buffer = x->buffer;
+  return intern(std::move(n));
+}
+
 NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src) {
   require(is_elementwise(op) && !src.empty(), "alu() needs an elementwise op and sources");
   for (auto& s : src) {
@@ -79,9 +85,7 @@ NodePtr reduce(const NodePtr& x, ReduceOp op, Dims axes) {
 
 NodePtr reshape(const NodePtr& x, const Dims& shape) {
   if (x->shape == shape) return x;
-  // reshape(reshape(x)) = reshape(x); a realized reshape whose history was let go
-  // (Tensor::realize) has no x left and is a buffer of its own.
-  if (x->op == Op::RESHAPE && !x->src.empty()) return reshape(x->src[0], shape);
+  if (x->op == Op::RESHAPE) return reshape(x->src[0], shape);  // reshape(reshape(x)) = reshape(x)
   Node n = proto(Op::RESHAPE, x->dtype, shape, x->device, {x});
   n.dims = shape;
   return intern(std::move(n));

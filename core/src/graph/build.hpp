@@ -9,6 +9,8 @@ namespace tg::detail {
 NodePtr const_node(double value, DType dtype, const std::shared_ptr<Device>& device, bool unique = false);
 // Data copied to a new device buffer (n elements of dtype at data).
 NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std::shared_ptr<Device>& device);
+// A BUFFER node sharing realized x's buffer: its value without the graph that computed it.
+NodePtr value_of(const NodePtr& x);
 // An elementwise op; sources must share shape and device. dtype is the result's.
 NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src);
 NodePtr cast(const NodePtr& x, DType dtype);

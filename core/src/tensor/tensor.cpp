@@ -143,11 +143,15 @@ bool Tensor::is_realized() const { return detail::node_of(*this)->realized(); }
 
 namespace {
 // A realized result that no gradient can flow through (no live leaf under it gets one) keeps
-// its value but lets its history go, as a realized DETACH does: `x = (x * 0.99f).realize()` in a
-// loop would otherwise hold every earlier x, a chain of buffers as long as the loop.
+// its value but lets its history go: `x = (x * 0.99f).realize()` in a loop would otherwise hold
+// every earlier x, a chain of buffers as long as the loop. The handle moves to a node of the
+// value alone; the graph's node keeps its sources (other handles may share it, and builders
+// fold through a node's sources by its op).
 void let_history_go(const Tensor& t) {
-  detail::Node& n = *detail::node_of(t);
-  if (n.realized() && !n.src.empty() && !detail::TensorAccess::impl(t).leaf && !t.requires_grad()) n.src.clear();
+  detail::TensorImpl& impl = detail::TensorAccess::impl(t);
+  const detail::NodePtr n = detail::node_of(t);
+  if (!n->realized() || n->src.empty() || impl.leaf || t.requires_grad()) return;
+  impl.update([&] { impl.node = detail::value_of(n); });
 }
 }  // namespace
 
