@@ -131,25 +131,23 @@ bool DnnlConv::build(dnnl::engine& engine, bool all_dense, bool blocked) {
   const dnnl::memory::dims strides = wgrad ? dnnl::memory::dims{m_.v[0], m_.v[1]} : dnnl::memory::dims{m_.u[0], m_.u[1]};
   const dnnl::memory::dims dilates = wgrad ? dnnl::memory::dims{m_.u[0] - 1, m_.u[1] - 1}
                                            : dnnl::memory::dims{m_.v[0] - 1, m_.v[1] - 1};
-  const dnnl::memory::dims& pad = pad_l_;
-  const dnnl::memory::dims& pad_r = pad_r_;
   const auto direct = dnnl::algorithm::convolution_direct;
   // The forward convolution of (src, weights, dst): the primitive itself, or the hint oneDNN
   // builds a backward one from.
   auto forward = [&](dnnl::prop_kind kind, const Operand& src, const Operand& weights, const Operand& dst) {
     return dnnl::convolution_forward::primitive_desc(
-        dnnl::convolution_forward::desc(kind, direct, any(src), any(weights), any(dst), strides, dilates, pad, pad_r), engine);
+        dnnl::convolution_forward::desc(kind, direct, any(src), any(weights), any(dst), strides, dilates, pad_l_, pad_r_), engine);
   };
   dnnl::memory::desc inner[3];  // the primitive's layouts of win_, ker_, out_op_
   if (m_.kind == ConvMatch::Kind::BACKWARD_DATA) {
     dnnl::convolution_backward_data::primitive_desc pd(
-        dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad, pad_r),
+        dnnl::convolution_backward_data::desc(direct, any(out_op_), any(ker_), any(win_), strides, dilates, pad_l_, pad_r_),
         engine, forward(dnnl::prop_kind::forward_training, out_op_, ker_, win_));
     prim_ = dnnl::convolution_backward_data(pd);
     impl_ = pd.impl_info_str(), inner[0] = pd.diff_dst_desc(), inner[1] = pd.weights_desc(), inner[2] = pd.diff_src_desc();
   } else if (wgrad) {
     dnnl::convolution_backward_weights::primitive_desc pd(
-        dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad, pad_r),
+        dnnl::convolution_backward_weights::desc(direct, any(win_), any(out_op_), any(ker_), strides, dilates, pad_l_, pad_r_),
         engine, forward(dnnl::prop_kind::forward_training, win_, out_op_, ker_));
     prim_ = dnnl::convolution_backward_weights(pd);
     impl_ = pd.impl_info_str(), inner[0] = pd.src_desc(), inner[1] = pd.diff_dst_desc(), inner[2] = pd.diff_weights_desc();

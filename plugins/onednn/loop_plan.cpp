@@ -39,8 +39,6 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
     for (uint32_t v = 0; v < nv; ++v) {
       dim.coeff.emplace_back();
       for (const tg_kir_linear_mask& m : info.linear[v]) dim.coeff.back().push_back(m.coeffs[d]);
-    }
-    for (uint32_t v = 0; v < nv; ++v) {
       const tg_kir_view& kv = p.views[v];
       int64_t b = 0, e = p.shape[d];
       if (kv.has_mask) {

@@ -103,7 +103,7 @@ Program conv_padded(uint32_t dtype, std::mt19937_64& rng, Inputs& in, const std:
   const bool flipped = as == "flipped";
   const int64_t N = 2, C = 3, H = 6, W = 5, O = 4, R = 3, T = flipped ? 3 : 2;
   const int64_t u0 = flipped ? 1 : 2, u1 = 1, v0 = 1, v1 = flipped ? 1 : 2;
-  const int64_t pt = flipped ? 2 : 1, pl = flipped ? 2 : 2;  // padding before; as much after
+  const int64_t pt = flipped ? 2 : 1, pl = 2;  // padding before; as much after
   const int64_t P = (H + 2 * pt - v0 * (R - 1) - 1) / u0 + 1, Q = (W + 2 * pl - v1 * (T - 1) - 1) / u1 + 1;
   Program p;
   p.shape = {N, O, P, Q, C, R, T};

@@ -323,13 +323,14 @@ class Evaluator {
 
   size_t ndim() const { return p_.shape.size(); }
 
-  bool in_mask(const tg_kir_view& v, const int64_t* idx) const {
+  bool in_mask(int32_t view, const int64_t* idx) const {
+    const tg_kir_view& v = p_.views[static_cast<size_t>(view)];
     if (v.has_mask)
       for (size_t d = 0; d < ndim(); ++d)
         if (idx[d] < v.mask_begin[d] || idx[d] >= v.mask_end[d]) return false;
 #if TG_ABI_MINOR >= 2
     for (const tg_kir_linear_mask& m : p_.linear_masks) {
-      if (&p_.views[static_cast<size_t>(m.view)] != &v) continue;
+      if (m.view != view) continue;
       int64_t x = 0;
       for (size_t d = 0; d < ndim(); ++d) x += m.coeffs[d] * idx[d];
       if (x < m.begin || x >= m.end) return false;
@@ -357,14 +358,14 @@ class Evaluator {
       Value& out = vals_[static_cast<size_t>(i)];
       if (n.op == TG_KIR_LOAD) {
         out = Value{};
-        if (!in_mask(p_.views[static_cast<size_t>(n.view)], idx)) continue;
+        if (!in_mask(n.view, idx)) continue;
         const uint64_t size = dtype_bytes(n.dtype);
         const std::byte* at = in_[static_cast<size_t>(n.param)].data() + element(n, idx) * static_cast<int64_t>(size);
         if (is_float(n.dtype)) out.f = decode_float(n.dtype, at);
         else out.i = decode_int(n.dtype, at);
       } else if (n.op == TG_KIR_CONST) {
         out = Value{};
-        if (n.view >= 0 && !in_mask(p_.views[static_cast<size_t>(n.view)], idx)) continue;
+        if (n.view >= 0 && !in_mask(n.view, idx)) continue;
         if (is_float(n.dtype)) {
           const ld c = static_cast<ld>(n.fvalue);
           out = of_float(n.dtype, c, round_to(n.dtype, c) == c ? 0 : rounding(n.dtype, c, 1));

@@ -136,16 +136,6 @@ inline uint32_t linear_mask_count(const tg_kir_program& p) {
   const size_t end = offsetof(tg_kir_program, linear_masks) + sizeof(p.linear_masks);
   return p.struct_size >= end ? p.n_linear_masks : 0;
 }
-
-// Whether index i (ndim coordinates) satisfies every linear mask in `masks`.
-inline bool linear_masks_hold(const std::vector<tg_kir_linear_mask>& masks, const int64_t* i, uint32_t ndim) {
-  for (const tg_kir_linear_mask& m : masks) {
-    int64_t v = 0;
-    for (uint32_t d = 0; d < ndim; ++d) v += m.coeffs[d] * i[d];
-    if (v < m.begin || v >= m.end) return false;
-  }
-  return true;
-}
 #endif
 
 namespace detail {
