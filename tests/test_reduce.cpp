@@ -303,6 +303,45 @@ TEST(Cumsum, IntAndLong) {
   EXPECT_TRUE(all_close(Tensor::arange(100, tg::TensorOptions{DType::float32}).cumsum(), want));
 }
 
+// Rows longer than one block (32) are summed in blocks, with the blocks' own prefix sums one
+// level up (twice for 5000: 157 blocks, then 5). Small integers keep every sum exact in float32,
+// so any wrong block offset or dropped tail shows as an inequality.
+TEST(Cumsum, LongRowsInBlocksMatchARunningSum) {
+  for (int64_t n : {31, 32, 33, 64, 1000, 5000}) {
+    std::vector<float> data(static_cast<size_t>(2 * n));
+    for (size_t k = 0; k < data.size(); ++k) data[k] = static_cast<float>((k * 7 + 3) % 5) - 1.f;
+    Tensor t(data, tg::Shape({2, n}));
+    std::vector<float> want(data.size()), want0(data.size());
+    for (size_t r = 0; r < 2; ++r) {
+      float s = 0;
+      for (size_t k = 0; k < static_cast<size_t>(n); ++k) want[r * n + k] = s += data[r * n + k];
+    }
+    EXPECT_EQ(t.cumsum(1).to_vector<float>(), want) << "n = " << n;
+    // Along axis 0 of the transposed data: the same sums, transposed.
+    Tensor tt = t.transpose(0, 1).contiguous().realize();
+    EXPECT_EQ(tt.cumsum(0).transpose(0, 1).contiguous().to_vector<float>(), want) << "n = " << n;
+  }
+  std::vector<int32_t> ints(3000);
+  for (size_t k = 0; k < ints.size(); ++k) ints[k] = static_cast<int32_t>(k % 11) - 5;
+  std::vector<int32_t> want(ints.size());
+  int32_t s = 0;
+  for (size_t k = 0; k < ints.size(); ++k) want[k] = s += ints[k];
+  EXPECT_EQ(Tensor(ints, tg::Shape({3000})).cumsum().to_vector<int32_t>(), want);
+}
+
+// The gradient of sum(w * cumsum(x)) is w's reverse running sum, through the blocks too.
+TEST(Cumsum, GradientOfALongRowIsTheReverseRunningSum) {
+  const int64_t n = 200;
+  std::vector<float> w(n);
+  for (int64_t k = 0; k < n; ++k) w[static_cast<size_t>(k)] = static_cast<float>(k % 3);
+  Tensor x = Tensor::zeros({n}).requires_grad_(true);
+  (x.cumsum() * Tensor(w, tg::Shape({n}))).sum().backward();
+  std::vector<float> want(n);
+  float s = 0;
+  for (int64_t k = n; k-- > 0;) want[static_cast<size_t>(k)] = s += w[static_cast<size_t>(k)];
+  EXPECT_EQ(x.grad()->to_vector<float>(), want);
+}
+
 // ---------------------------------------------------------------- reductions of computed values
 
 TEST(ReduceComputed, ReduceOfElementwiseAndBack) {
