@@ -6,6 +6,8 @@
 //   cache directory: $TG_CACHE_DIR, else $XDG_CACHE_HOME/tg, else ~/.cache/tg (created on use);
 //                    where none can be made, objects go to a private temporary directory.
 //   compiler:        $TG_CC, else `cc`. Without one, available() is false and says why.
+//   vector math:     exp2, log2 and sin from glibc's libmvec where it has them (x86-64, glibc
+//                    2.35+), so loops calling them vectorize; else the scalar libm calls.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,7 +20,8 @@ using KernelFn = int (*)(char* const*);
 
 class JitCompiler {
  public:
-  JitCompiler();
+  // vector_math: use libmvec where this machine has it (TG_PLUGIN_OPTIONS_ONEDNN=vecmath=0: never).
+  explicit JitCompiler(bool vector_math = true);
   ~JitCompiler();
   JitCompiler(const JitCompiler&) = delete;
   JitCompiler& operator=(const JitCompiler&) = delete;
@@ -28,6 +31,9 @@ class JitCompiler {
   const std::string& why_not() const { return why_not_; }
   const std::string& compiler_version() const { return version_; }
   const std::string& cache_dir() const { return cache_dir_; }
+  // Whether kernels are built with TG_VECTOR_MATH and libmvec; if not, why not.
+  bool vector_math() const { return vector_math_; }
+  const std::string& vector_math_why_not() const { return vector_math_why_not_; }
 
   // The kernel compiled from `source` (from the disk cache when it is there). Throws
   // tg::sdk::Failure(TG_ERR_UNSUPPORTED) with the compiler's output when compiling fails.
@@ -40,8 +46,8 @@ class JitCompiler {
   std::string compile_to(const std::string& source, const std::string& so_path);
   std::string so_path(const std::string& source) const;
 
-  bool available_ = false;
-  std::string why_not_, cc_, version_, flags_, cache_dir_;
+  bool available_ = false, vector_math_ = false;
+  std::string why_not_, vector_math_why_not_, cc_, version_, flags_, cache_dir_;
   std::mutex mutex_;
   std::unordered_map<std::string, void*> loaded_;  // .so path -> dlopen handle (kept until exit)
 };

@@ -110,9 +110,10 @@ void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_
 
 JitCompiler& Device::jit() {
   if (!jit_) {
-    jit_ = std::make_unique<JitCompiler>();
+    jit_ = std::make_unique<JitCompiler>(options_.vecmath);
     if (jit_->available())
-      debug("kernels compile with " + jit_->compiler_version() + ", cached in " + jit_->cache_dir());
+      debug("kernels compile with " + jit_->compiler_version() + ", cached in " + jit_->cache_dir() + "; exp2, log2, sin " +
+            (jit_->vector_math() ? std::string("from libmvec") : "scalar: " + jit_->vector_math_why_not()));
     else
       debug(jit_->why_not() + "; every program but matmuls runs on the slow interpreter");
   }
@@ -288,12 +289,12 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
       o.gemm = value == "avx512" ? GemmIsa::avx512 : value == "avx2" ? GemmIsa::avx2 : GemmIsa::none;
       continue;
     }
-    if ((key == "matmul" || key == "conv" || key == "dump") && (value == "0" || value == "1")) {
-      (key == "matmul" ? o.matmul : key == "conv" ? o.conv : o.dump) = value == "1";
+    if ((key == "matmul" || key == "conv" || key == "dump" || key == "vecmath") && (value == "0" || value == "1")) {
+      (key == "matmul" ? o.matmul : key == "conv" ? o.conv : key == "dump" ? o.dump : o.vecmath) = value == "1";
       continue;
     }
     throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
-                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1 and dump=0|1");
+                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1, vecmath=0|1 and dump=0|1");
   }
   (void)host;
   return o;

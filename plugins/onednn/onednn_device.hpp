@@ -43,6 +43,7 @@ struct Options {
   GemmIsa gemm = GemmIsa::none;
   bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
   bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
+  bool vecmath = true; // vecmath=0: exp2, log2 and sin as scalar libm calls even where libmvec has vector ones
 };
 
 // Programs whose iteration space has at least this many points are compiled at once: the
