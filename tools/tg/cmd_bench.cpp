@@ -7,6 +7,7 @@
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
 //   tg bench all              each of the above at its default size
+//   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
 // Peak memory is what the work needs beyond its inputs and model: tg's is how far the device
 // memory its buffers held (runtime_stats()) rose above what was in use before the runs;
 // PyTorch's is how far the process's peak resident size (ru_maxrss) rose above where it stood
@@ -174,6 +175,62 @@ Workload mlp(int64_t batch) {
   return w;
 }
 
+// One op on one realized random float tensor: tg's call and PyTorch's expression of the same
+// (on `x`). Rate: bytes read and written once each.
+Workload one_op(const std::string& label, const std::vector<int64_t>& shape, std::function<Tensor(const Tensor&)> op,
+                const std::string& torch_expr) {
+  Tensor x = Tensor::rand(tg::Shape(shape)).realize();
+  Tensor out = op(x).realize();
+  tg::synchronize();
+  Workload w;
+  w.label = label;
+  w.work = 4.0 * static_cast<double>(x.numel()) + static_cast<double>(out.numel() * tg::dtype_size(out.dtype()));
+  w.unit = "GB/s";
+  w.run = [x, op] { op(x).realize(); tg::synchronize(); };
+  std::string dims;
+  for (int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  w.torch_body = "import torch.nn.functional as F\nx = torch.rand(" + dims + ")\ndef f(): " + torch_expr + "\n";
+  return w;
+}
+
+// `tg bench ops`: ops a model is made of beyond the matmuls and convolutions, at sizes where
+// their speed shows.
+std::vector<std::function<Workload()>> ops_workloads() {
+  return {
+      [] { return one_op("x.exp() 16777216", {int64_t{1} << 24}, [](const Tensor& x) { return x.exp(); }, "x.exp()"); },
+      [] {
+        return one_op("x.gelu() 16777216", {int64_t{1} << 24}, [](const Tensor& x) { return x.gelu(); },
+                      "F.gelu(x, approximate='tanh')");
+      },
+      [] {
+        return one_op("softmax(-1) (4096, 1024)", {4096, 1024}, [](const Tensor& x) { return x.softmax(-1); }, "x.softmax(-1)");
+      },
+      [] {
+        return one_op("layernorm(-1) (4096, 1024)", {4096, 1024}, [](const Tensor& x) { return x.layernorm(-1, 1e-5f); },
+                      "F.layer_norm(x, (1024,), eps=1e-5)");
+      },
+      [] {
+        return one_op("log_softmax(-1) (1024, 1000)", {1024, 1000}, [](const Tensor& x) { return x.log_softmax(-1); },
+                      "x.log_softmax(-1)");
+      },
+      [] {
+        return one_op("x.T.contiguous() (4096, 4096)", {4096, 4096}, [](const Tensor& x) { return x.transpose(0, 1).contiguous(); },
+                      "x.t().contiguous()");
+      },
+      [] {
+        return one_op("permute NHWC->NCHW (128, 26, 26, 32)", {128, 26, 26, 32},
+                      [](const Tensor& x) { return x.permute({0, 3, 1, 2}).contiguous(); }, "x.permute(0, 3, 1, 2).contiguous()");
+      },
+      [] { return one_op("x.sum(0) (4096, 4096)", {4096, 4096}, [](const Tensor& x) { return x.sum(0); }, "x.sum(0)"); },
+      [] { return one_op("x.argmax(1) (4096, 1024)", {4096, 1024}, [](const Tensor& x) { return x.argmax(1); }, "x.argmax(1)"); },
+      [] { return one_op("x.cumsum(1) (4096, 1024)", {4096, 1024}, [](const Tensor& x) { return x.cumsum(1); }, "x.cumsum(1)"); },
+      [] {
+        return one_op("max_pool2d(2) (64, 64, 32, 32)", {64, 64, 32, 32}, [](const Tensor& x) { return x.max_pool2d(2); },
+                      "F.max_pool2d(x, 2)");
+      },
+  };
+}
+
 }  // namespace
 
 int run_bench(const std::vector<std::string>& args) {
@@ -181,7 +238,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all | ops> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -198,7 +255,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn or all", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, all or ops", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
 
@@ -210,6 +267,10 @@ int run_bench(const std::vector<std::string>& args) {
   if (which == "conv" || which == "all") todo.push_back([&] { return conv(size && which != "all" ? size : 128); });
   if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
   if (which == "cnn" || which == "all") todo.push_back([&] { return cnn(size && which != "all" ? size : 128); });
+  if (which == "ops") {
+    if (size) throw UsageError("tg bench ops: takes no size", "tg bench");
+    todo = ops_workloads();
+  }
   if (todo.empty()) throw UsageError("tg bench: unknown workload '" + which + "'", "tg bench");
 
   const bool torch = !vm.count("no-torch") && torch_installed();
