@@ -131,6 +131,37 @@ TEST(Fusion, ReduceThenElementwiseIsOneKernel) {
   EXPECT_TRUE(all_close(out, want));
 }
 
+// A reduce inside another reduce's source over the same axes nests in its kernel: the
+// variance (its mean, then the sum of squared deviations) is one kernel, and so is the
+// log-sum-exp; over another axis it stays two.
+TEST(Fusion, NestedReducesOverTheSameAxesAreOneKernel) {
+  Tensor a = realized({5, 9});
+  const std::vector<float> v = a.to_vector<float>();
+  Tensor var, lse, cross;
+  EXPECT_EQ(measure([&] { var = a.var(1).realize(); }).kernels_launched, 1u);
+  EXPECT_EQ(measure([&] { lse = a.logsumexp(1).realize(); }).kernels_launched, 1u);
+  EXPECT_EQ(measure([&] { cross = (a - a.mean(0, true)).square().sum(1).realize(); }).kernels_launched, 2u);
+  std::vector<double> want_var, want_lse, want_cross, col_mean(9, 0.0);
+  for (int j = 0; j < 9; ++j) {
+    for (int i = 0; i < 5; ++i) col_mean[j] += v[i * 9 + j] / 5.0;
+  }
+  for (int i = 0; i < 5; ++i) {
+    double mean = 0, mx = -1e30, e = 0, ss = 0, c = 0;
+    for (int j = 0; j < 9; ++j) mean += v[i * 9 + j] / 9.0, mx = std::max(mx, double(v[i * 9 + j]));
+    for (int j = 0; j < 9; ++j) {
+      ss += (v[i * 9 + j] - mean) * (v[i * 9 + j] - mean);
+      e += std::exp(v[i * 9 + j] - mx);
+      c += (v[i * 9 + j] - col_mean[j]) * (v[i * 9 + j] - col_mean[j]);
+    }
+    want_var.push_back(ss / 8.0);
+    want_lse.push_back(std::log(e) + mx);
+    want_cross.push_back(c);
+  }
+  EXPECT_TRUE(all_close(var, want_var));
+  EXPECT_TRUE(all_close(lse, want_lse));
+  EXPECT_TRUE(all_close(cross, want_cross));
+}
+
 TEST(Fusion, SoftmaxIsAtMostThreeKernels) {
   Tensor a = realized({4, 8});
   Tensor out;

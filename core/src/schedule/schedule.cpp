@@ -7,12 +7,16 @@
 //    loads, kept where the index is inside the pad's source and 0 elsewhere (a WHERE on a
 //    masked constant): relu(x).pad(...) is one kernel, not a relu and then a copy, and so is
 //    whatever follows (a relu before a padded convolution's copy of its input);
+//  - a reduce inside another reduce's source, over the same axes of the same shape, nests: the
+//    kernel computes it first and spreads it back over the reduced axes (softmax's max inside
+//    its sum of exponentials, layernorm's mean inside its sum of squared deviations: one pass);
 //  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
-//    different shape, a reduce of a reduce, a window or a broadcasting expand of a computed
-//    value, a movement of a reduced value, a reshape no single view can express, CONTIGUOUS and
-//    COPY.
+//    different shape, a window or a broadcasting expand of a computed value, a movement of a
+//    reduced value (but the spread of a nested one), a reshape no single view can express,
+//    CONTIGUOUS and COPY.
 #include "schedule/schedule.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <unordered_map>
@@ -65,6 +69,18 @@ bool squeeze_only(const Dims& from, const Node& m) {
 }
 
 bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
+
+// Whether m broadcasts a value of shape `from` in the output space of reduce `sig` back over
+// exactly the reduced axes, to the shape of the reduce's source (x - x.max(axis, true) inside
+// another reduce over that axis).
+bool spreads_over_reduced_axes(const Dims& from, const Node& m, const ReduceSig& sig) {
+  if (m.op != Op::EXPAND || m.shape != sig.input_shape || from.size() != m.shape.size()) return false;
+  for (size_t d = 0; d < m.shape.size(); ++d) {
+    const bool reduced = std::find(sig.axes.begin(), sig.axes.end(), static_cast<int64_t>(d)) != sig.axes.end();
+    if (reduced ? from[d] != 1 : from[d] != m.shape[d]) return false;
+  }
+  return true;
+}
 
 // Lowered nodes in the subtree under l, at most `limit` + 1 counted.
 int subtree_size(const LNode& l, int limit) {
@@ -186,14 +202,17 @@ class KernelBuilder {
         return l;
       }
       case Op::REDUCE: {
-        // A reduce inside another reduce's source is its own kernel (and so is a second reduce
-        // of a different shape).
+        // A second reduce of a different shape is its own kernel. One over the same axes of
+        // the same shape nests: inside the other's source it is computed first, in the same
+        // kernel (tg.kir lets a REDUCE's source hold REDUCEs of the same axes): softmax's max
+        // and its sum of exponentials, layernorm's mean and its sum of squared deviations.
         ReduceSig sig{n->src[0]->shape, n->dims};
-        if (inside_reduce_ || (reduce && !(*reduce == sig))) return boundary(n);
+        if (reduce && !(*reduce == sig)) return boundary(n);
         reduce = sig;
+        const bool outer = inside_reduce_;
         inside_reduce_ = true;
         LPtr s = lower(n->src[0]);
-        inside_reduce_ = false;
+        inside_reduce_ = outer;
         auto l = new_lnode(LNode::Kind::REDUCE);
         l->dtype = n->dtype;
         l->shape = n->shape;
@@ -243,6 +262,12 @@ class KernelBuilder {
         }
         break;
       case LNode::Kind::ALU:
+        // A value computed from a nested reduce, spread back over the outer reduce's source
+        // (softmax's x - max inside its sum): its sources spread alike, the reduce as it is.
+        if (s->has_reduce && inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce)) {
+          out = with_sources_moved(s, m);
+          break;
+        }
         // (a window repeats elements like a broadcast: the value is computed once, then viewed)
         if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::WINDOW ||
             (broadcasts(m) && !recomputable_scalar(*s)))
@@ -254,6 +279,8 @@ class KernelBuilder {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;
           out = l;
+        } else if (inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce)) {
+          out = s;  // a tg.kir REDUCE already has its value at every index of the reduced axes
         }
         break;
     }
@@ -364,6 +391,31 @@ void realize_copy(Node& n) {
   n.buffer = buf;
 }
 
+// Which of a kernel's missing inputs to realize first: one that computes another on the way,
+// if any (softmax's sum of exponentials holds its max: realized first, its kernel computes the
+// max too, as a nested reduce, and stores it, instead of a pass over x for the max alone); else
+// the first. The walk stops at realized nodes and after kMaxWalk nodes per input.
+constexpr int kMaxWalk = 256;
+const NodePtr& first_to_realize(const std::vector<NodePtr>& deps) {
+  if (deps.size() < 2) return deps.front();
+  std::unordered_set<const Node*> wanted;
+  for (const NodePtr& d : deps) wanted.insert(d.get());
+  for (const NodePtr& d : deps) {
+    std::vector<const Node*> stack;
+    std::unordered_set<const Node*> seen{d.get()};
+    for (const NodePtr& s : d->src) stack.push_back(s.get());
+    int walked = 0;
+    while (!stack.empty() && walked++ < kMaxWalk) {
+      const Node* x = stack.back();
+      stack.pop_back();
+      if (!seen.insert(x).second || x->realized()) continue;
+      if (wanted.count(x)) return d;
+      for (const NodePtr& s : x->src) stack.push_back(s.get());
+    }
+  }
+  return deps.front();
+}
+
 void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr) {
   if (n->realized()) return;
   if (n->op == Op::COPY) {
@@ -383,7 +435,7 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
   KernelBuilder kb(linear_masks, pending);
   LPtr root = kb.lower_root(n);
   while (!kb.deps.empty()) {
-    realize_one(kb.deps.front(), built_kernel);
+    realize_one(first_to_realize(kb.deps), built_kernel);
     kb = KernelBuilder(linear_masks, pending);
     root = kb.lower_root(n);
   }
