@@ -123,27 +123,16 @@ Tensor cumsum_triangle(const Tensor& x, int64_t n) {
 Tensor cumsum_last(const Tensor& x) {
   const int64_t n = x.shape().back();
   if (n <= kCumsumBlock) return cumsum_triangle(x, n);
-  const int64_t blocks = (n + kCumsumBlock - 1) / kCumsumBlock, padded = blocks * kCumsumBlock;
+  const int64_t blocks = (n + kCumsumBlock - 1) / kCumsumBlock;
   std::vector<std::pair<int64_t, int64_t>> pad(static_cast<size_t>(x.ndim()), {0, 0});
-  pad.back() = {0, padded - n};
-  std::vector<int64_t> split = x.shape().dims();
-  split.back() = blocks;
-  split.push_back(kCumsumBlock);
-  Tensor xb = x.pad(pad).reshape(Shape(split));                   // (..., blocks, B)
-  Tensor within = cumsum_triangle(xb, kCumsumBlock);         // (..., blocks, B)
-  Tensor totals = cumsum_last(xb.sum(-1));                   // (..., blocks): through block k
+  pad.back() = {0, blocks * kCumsumBlock - n};
+  Tensor xb = x.pad(pad).unflatten(-1, {blocks, kCumsumBlock});  // (..., blocks, B)
+  Tensor within = cumsum_triangle(xb, kCumsumBlock);              // (..., blocks, B)
+  Tensor totals = cumsum_last(xb.sum(-1));                        // (..., blocks): through block k
   // Shifted one block along: the sum of every block before block k (0 before the first).
-  std::vector<std::pair<int64_t, int64_t>> ahead(static_cast<size_t>(totals.ndim()), {0, 0}), keep;
-  ahead.back() = {1, 0};
-  const Shape totals_shape = totals.shape();  // (a temporary's dims would dangle in the loop)
-  for (int64_t d : totals_shape.dims()) keep.push_back({0, d});
-  Tensor before = totals.pad(ahead).shrink(keep);
-  std::vector<int64_t> row = x.shape().dims();
-  row.back() = padded;
-  std::vector<std::pair<int64_t, int64_t>> first_n;
-  for (int64_t d : row) first_n.push_back({0, d});
-  first_n.back() = {0, n};
-  return (within + before.unsqueeze(-1)).reshape(Shape(row)).shrink(first_n);
+  pad.back() = {1, 0};
+  Tensor before = totals.pad(pad).slice(-1, 0, blocks);
+  return (within + before.unsqueeze(-1)).flatten(-2).slice(-1, 0, n);
 }
 
 }  // namespace
