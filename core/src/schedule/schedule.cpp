@@ -251,6 +251,9 @@ class KernelBuilder {
     auto key = std::make_pair(s.get(), &m);
     if (auto it = pushed_.find(key); it != pushed_.end()) return it->second;
     std::optional<LPtr> out;
+    // A nested reduce's value (or one computed from it) spread back over the outer reduce's
+    // source: softmax's x - max inside its sum.
+    const bool spread = s->has_reduce && inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce);
     switch (s->kind) {
       case LNode::Kind::LOAD:
       case LNode::Kind::CONST:
@@ -262,9 +265,7 @@ class KernelBuilder {
         }
         break;
       case LNode::Kind::ALU:
-        // A value computed from a nested reduce, spread back over the outer reduce's source
-        // (softmax's x - max inside its sum): its sources spread alike, the reduce as it is.
-        if (s->has_reduce && inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce)) {
+        if (spread) {  // its sources spread alike, the reduce as it is
           out = with_sources_moved(s, m);
           break;
         }
@@ -279,7 +280,7 @@ class KernelBuilder {
           auto l = std::make_shared<LNode>(*s);
           l->shape = m.shape;
           out = l;
-        } else if (inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce)) {
+        } else if (spread) {
           out = s;  // a tg.kir REDUCE already has its value at every index of the reduced axes
         }
         break;
