@@ -3,10 +3,10 @@
 //   void tg_kernel(char* const* bufs);   // bufs[q]: element 0 of param q
 // that runs the whole program on every core with OpenMP.
 //
-// This is the onednn plugin's own generator, kept to this file and c_codegen.cpp: the shared
-// renderer (sdk/render) did not yet have a C dialect when this plugin was written. It differs in
-// what matters on a CPU: loops over merged dims (loop_plan.hpp) instead of one thread per output,
-// reduce accumulators that vectorize, and a split of large reductions across threads.
+// This is the onednn plugin's own generator (c_codegen.cpp, c_codegen_reduce.cpp, c_gen.hpp):
+// the shared renderer (sdk/render) did not yet have a C dialect when this plugin was written. It
+// differs in what matters on a CPU: loops over merged dims (loop_plan.hpp) instead of one thread
+// per output, reduce accumulators that vectorize, and a split of large reductions across threads.
 #include <string>
 
 #include "tg/kir.hpp"
