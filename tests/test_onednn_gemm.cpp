@@ -103,14 +103,19 @@ TEST(OnednnGemm, TransposedBroadcastAndPaddedLayoutsMatchATripleLoop) {
   const Layout layouts[] = {{true, false, false, false, 0}, {false, true, false, false, 0},
                             {false, false, true, false, 0}, {true, true, true, false, 3},
                             {false, false, false, true, 0}, {false, false, false, false, 5}};
+  // 45 x 50 x 300: partial tiles and slivers, K in two blocks of 150 (not a multiple of 8: the
+  // vector packing's tails); 64 x 4200 x 40: N past one column block, split between threads.
+  const int64_t shapes[][3] = {{45, 50, 300}, {64, 4200, 40}};
   uint32_t seed = 100;
   for (GemmIsa isa : isas())
-    for (int threads : {1, 2})
-      for (size_t l = 0; l < std::size(layouts); ++l) {
-        Buffers x = make(45, 50, 300, layouts[l], seed++);
-        run(x, isa, threads);
-        EXPECT_TRUE(matches_loop(x)) << "layout " << l << ", " << name(isa, threads);
-      }
+    for (int threads : {1, 2, 3})
+      for (const auto& s : shapes)
+        for (size_t l = 0; l < std::size(layouts); ++l) {
+          Buffers x = make(s[0], s[1], s[2], layouts[l], seed++);
+          run(x, isa, threads);
+          EXPECT_TRUE(matches_loop(x)) << s[0] << " x " << s[1] << " x " << s[2] << ", layout " << l << ", "
+                                       << name(isa, threads);
+        }
 }
 
 TEST(OnednnGemm, EmptyKGivesZerosAndEmptyMOrNTouchesNothing) {

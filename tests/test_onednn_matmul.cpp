@@ -82,9 +82,10 @@ TEST(OnednnMatmul, LargeBatchedAndTransposedResultsMatchRef) {
                           x.ref.matmul(y.ref).permute({0, 2, 1}).contiguous()));
 }
 
-TEST(OnednnMatmul, LargeMatmulsRunInRowBandsAndMatchAClosedForm) {
-  // >= 1e9 flops: one oneDNN GEMM per thread, each on a band of rows (an odd count: uneven
-  // bands). A is rank one with small integers, so every sum is exact in any order and the
+TEST(OnednnMatmul, LargeMatmulsMatchAClosedForm) {
+  // >= 1e9 flops: on oneDNN's GEMM one primitive per thread, each on a band of rows (an odd
+  // count: uneven bands); on tg's (the default where AVX2 is the widest) partial tiles and
+  // K blocks on every thread (CMakeLists.txt runs it both ways). A is rank one with small integers, so every sum is exact in any order and the
   // result is known in closed form without a reference matmul: C[i][j] = u[i] * s[j].
   const int64_t m = 515, k = 977, n = 1000;
   std::vector<float> a(m * k), at(k * m), b(k * n), bias(n);

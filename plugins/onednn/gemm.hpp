@@ -1,10 +1,10 @@
 #pragma once
 // tg's own float32 GEMM for the CPU: C = A * B (or C += A * B) on strided operands, the way
 // BLIS builds one -- A and B are packed into cache-sized panels and a register-blocked
-// microkernel (AVX-512: 14 x 32, AVX2 + FMA: 6 x 16) does the multiply-adds. It is the onednn
-// device's matmul with gemm=avx2|avx512 (oneDNN's stays the default); its AVX2 kernel runs at
-// 95% of the FMA peak, level with OpenBLAS's, for CPUs where oneDNN 2.6's SGEMM trails that.
-// The plugin's README has the measurements.
+// microkernel (AVX-512: 14 x 32, AVX2 + FMA: 6 x 16) does the multiply-adds. The onednn device
+// runs its large matmuls on it where AVX2 is the CPU's widest (there it beats oneDNN 2.6's SGEMM
+// and OpenBLAS's by a few percent at 1024^3), and every matmul with gemm=avx2|avx512. The
+// plugin's README has the measurements.
 //
 // Any strides, including 0 (a broadcast) and transposed views: packing absorbs them, so the
 // caller never copies an operand into a dense layout first.

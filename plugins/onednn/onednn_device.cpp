@@ -171,6 +171,19 @@ std::unique_ptr<Primitive> Device::make_conv(const ConvMatch& m) {
   return std::make_unique<DnnlConv>(engine_, m);
 }
 
+namespace {
+// The GEMM a matched matmul runs on (Options::gemm): GemmIsa::none is oneDNN's.
+GemmIsa gemm_for(const Options& o, const MatmulMatch& m) {
+  if (!o.gemm_auto || o.gemm == GemmIsa::none) return o.gemm;
+  const auto& c = m.c.dims;
+  double batch = 1;
+  for (size_t d = 0; d + 2 < c.size(); ++d) batch *= static_cast<double>(c[d]);
+  const double flop = 2.0 * static_cast<double>(c[c.size() - 2]) * static_cast<double>(c.back()) *
+                      static_cast<double>(m.a.dims.back());
+  return batch == 1 && flop >= kTgGemmFromFlop ? o.gemm : GemmIsa::none;
+}
+}  // namespace
+
 // A primitive for the program's REDUCE, or nullptr (with the reason logged) when none fits.
 std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
   const std::string name = p.name ? p.name : "(unnamed)";
@@ -182,8 +195,8 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   try {
     if (options_.matmul) {
       if (std::optional<MatmulMatch> m = match_matmul(p, info, &why_matmul)) {
-        if (options_.gemm != GemmIsa::none)
-          exe->primitive = std::make_unique<PackedMatmul>(*m, options_.gemm, threads_);
+        if (const GemmIsa isa = gemm_for(options_, *m); isa != GemmIsa::none)
+          exe->primitive = std::make_unique<PackedMatmul>(*m, isa, threads_);
         else
           exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m, threads_);
         out = std::move(m->out), what = "matmul", summary = m->summary;
@@ -287,6 +300,7 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
                                                                           : "at most " + std::string(gemm_isa_name(best))) +
                                                    "; use gemm=onednn or a narrower one");
       o.gemm = value == "avx512" ? GemmIsa::avx512 : value == "avx2" ? GemmIsa::avx2 : GemmIsa::none;
+      o.gemm_auto = false;
       continue;
     }
     if ((key == "matmul" || key == "conv" || key == "dump" || key == "vecmath") && (value == "0" || value == "1")) {
@@ -296,6 +310,8 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
     throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
                                                "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1, vecmath=0|1 and dump=0|1");
   }
+  // Unset: tg's AVX2 GEMM for the large matmuls where the CPU's widest is AVX2 (gemm_for).
+  if (o.gemm_auto) o.gemm = gemm_best_isa() == GemmIsa::avx2 ? GemmIsa::avx2 : GemmIsa::none;
   (void)host;
   return o;
 }

@@ -33,18 +33,24 @@ struct Options {
   //   at its kLaunchesBeforeCompile-th launch; jit=2 always at once.
   int jit = 1;
   bool matmul = true;  // matmul=0: no matmul fast path (matmuls run as generic programs)
-  // Which GEMM runs the matmuls: gemm=onednn (default, `none` here) oneDNN's matmul primitive;
-  // gemm=avx2 or gemm=avx512 tg's own (gemm.hpp) with that microkernel.
-  //
-  // oneDNN's is the default: measured, it is as fast as tg's or faster (a Xeon with AVX-512,
-  // 1024^3: 281-306 vs 233-259 GFLOP/s; capped at AVX2: tg/raw-oneDNN time 0.97 with oneDNN's,
-  // 1.00 with tg's; 128^3 to 512^3 oneDNN by 7-15%). tg's is there for the CPUs where oneDNN's
-  // trails: on an AMD Zen 3 it ran 2-7% behind OpenBLAS's, which tg's matches on Intel.
+  // Which GEMM runs the matmuls: gemm=onednn oneDNN's matmul primitive (`none` here); gemm=avx2
+  // or gemm=avx512 tg's own (gemm.hpp) with that microkernel, for every matmul. Unset
+  // (`gemm_auto`): where the CPU's widest is AVX2, tg's avx2 for unbatched matmuls of at least
+  // kTgGemmFromFlop and oneDNN's for the rest; with AVX-512, oneDNN's for all. Measured on a
+  // Zen 2 (2 threads, best of 400, warm caches): tg's ahead at 256^3 (210 vs 227 us), 512^3
+  // (1.53 vs 1.69 ms), 1024^3 (12.6 vs 12.9; through tg 12.3-12.7 vs 12.9-13.3 ms against
+  // oneDNN's row bands), 256 x 1024 x 1024 (3.3 vs 8.7 ms); oneDNN's ahead on the MLP's
+  // 128 x 128 x 784 (155 vs 172 us) and 128 x 784 x 128 (150 vs 217 us). On a Xeon with AVX-512
+  // oneDNN's AVX-512 SGEMM beat tg's (1024^3: 281-306 vs 256-260 GFLOP/s).
+  bool gemm_auto = true;
   GemmIsa gemm = GemmIsa::none;
   bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
   bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
   bool vecmath = true; // vecmath=0: exp2, log2 and sin as scalar libm calls even where libmvec has vector ones
 };
+
+// Unbatched matmuls of at least this many flops run on tg's GEMM when gemm is unset (Options).
+constexpr double kTgGemmFromFlop = 1.0e8;
 
 // Programs whose iteration space has at least this many points are compiled at once: the
 // interpreter (~40 M points/s) would cost more than the compiler.
