@@ -118,6 +118,21 @@ TEST(OnednnGemm, TransposedBroadcastAndPaddedLayoutsMatchATripleLoop) {
         }
 }
 
+TEST(OnednnGemm, ThreadsSplittingColumnsAcrossColumnBlocksDoNotRace) {
+  if (isas().empty()) GTEST_SKIP() << "this CPU has neither AVX2 + FMA nor AVX-512: tg's GEMM cannot run here";
+  // N spans three 4096-column blocks and the threads split C by columns, so a packed B sliver's
+  // place belongs to one thread in one block and to another in the next. Repeated: a thread
+  // that packs the next block early only sometimes overwrites one still being read.
+  uint32_t seed = 300;
+  for (GemmIsa isa : isas())
+    for (int threads : {2, 3})
+      for (int rep = 0; rep < 30; ++rep) {
+        Buffers x = make(12, 2 * 4096 + 100, 24, {true, rep % 2 == 1, false, false, 0}, seed++);
+        run(x, isa, threads);
+        ASSERT_TRUE(matches_loop(x)) << name(isa, threads) << ", run " << rep;
+      }
+}
+
 TEST(OnednnGemm, EmptyKGivesZerosAndEmptyMOrNTouchesNothing) {
   if (isas().empty()) GTEST_SKIP() << "this CPU has neither AVX2 + FMA nor AVX-512: tg's GEMM cannot run here";
   for (GemmIsa isa : isas()) {

@@ -35,13 +35,13 @@ struct Options {
   bool matmul = true;  // matmul=0: no matmul fast path (matmuls run as generic programs)
   // Which GEMM runs the matmuls: gemm=onednn oneDNN's matmul primitive (`none` here); gemm=avx2
   // or gemm=avx512 tg's own (gemm.hpp) with that microkernel, for every matmul. Unset
-  // (`gemm_auto`): where the CPU's widest is AVX2, tg's avx2 for unbatched matmuls of at least
-  // kTgGemmFromFlop and oneDNN's for the rest; with AVX-512, oneDNN's for all. Measured on a
-  // Zen 2 (2 threads, best of 400, warm caches): tg's ahead at 256^3 (210 vs 227 us), 512^3
-  // (1.53 vs 1.69 ms), 1024^3 (12.6 vs 12.9; through tg 12.3-12.7 vs 12.9-13.3 ms against
-  // oneDNN's row bands), 256 x 1024 x 1024 (3.3 vs 8.7 ms); oneDNN's ahead on the MLP's
-  // 128 x 128 x 784 (155 vs 172 us) and 128 x 784 x 128 (150 vs 217 us). On a Xeon with AVX-512
-  // oneDNN's AVX-512 SGEMM beat tg's (1024^3: 281-306 vs 256-260 GFLOP/s).
+  // (`gemm_auto`): where the CPU's widest is AVX2, tg's avx2 for the unbatched matmuls that are
+  // large and not thin (kTgGemmFromFlop, kTgGemmMin), oneDNN's for the rest; with AVX-512,
+  // oneDNN's for all. Measured on a Zen 2 (2 threads, warm caches, tg's / oneDNN's): 512^3
+  // 1.53 / 1.69 ms, 1024^3 12.6 / 12.9 ms (through tg 12.3-12.7 against 12.9-13.3 ms on
+  // oneDNN's row bands), 256 x 1024 x 1024 3.3 / 8.7 ms; but the MLP's 128 x 128 x 784 172 /
+  // 155 us and 128 x 784 x 128 217 / 150 us. On a Xeon oneDNN's AVX-512 SGEMM beat tg's
+  // (1024^3: 281-306 against 256-260 GFLOP/s).
   bool gemm_auto = true;
   GemmIsa gemm = GemmIsa::none;
   bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
@@ -49,8 +49,15 @@ struct Options {
   bool vecmath = true; // vecmath=0: exp2, log2 and sin as scalar libm calls even where libmvec has vector ones
 };
 
-// Unbatched matmuls of at least this many flops run on tg's GEMM when gemm is unset (Options).
+// Unbatched matmuls of at least this many flops, rows, columns and K run on tg's GEMM when gemm
+// is unset (Options). Thin ones stay on oneDNN's, measured on the Zen 2 (tg's / oneDNN's, best
+// of 30): one column 37.5 / 8.8 ms (8192 x 1 x 8192), one row 23.3 / 9.4 ms, 64 columns 3.8 /
+// 3.3 ms (2048 x 64 x 2048), K = 8 7.3 / 3.9 ms (4096 x 4096 x 8), K = 64 14.8 / 12.7 ms. tg
+// packs A and B into panels, which costs a pass over an operand that a thin matmul reads once.
 constexpr double kTgGemmFromFlop = 1.0e8;
+constexpr struct {
+  int64_t rows, cols, k;
+} kTgGemmMin{32, 256, 128};
 
 // Programs whose iteration space has at least this many points are compiled at once: the
 // interpreter (~40 M points/s) would cost more than the compiler.
