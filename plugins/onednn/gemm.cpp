@@ -234,9 +234,10 @@ void pack_b_sliver(const GemmOperands& g, int nr, int64_t j0, int64_t cols, int6
 // cache line per row and page (3.5% of a one-thread 1024^3 GEMM on a Zen 2, against 1.7%).
 void pack_b_block(const GemmOperands& g, int nr, int64_t j0, int64_t nc, int64_t s_begin, int64_t s_end, int64_t p0,
                   int64_t kc, float* block) {
-  int64_t whole_end = s_end;  // slivers that are all inside B: whole NR-wide rows
-  if (g.b_cs != 1 || (nr != kNr256 && nr != kNr512)) whole_end = s_begin;
-  else whole_end = std::min(s_end, nc / nr);
+  // Slivers [s_begin, whole_end) are whole NR-wide pieces of contiguous rows; the rest (past
+  // B's last column, or any other layout) go sliver by sliver.
+  const bool contiguous_rows = g.b_cs == 1 && (nr == kNr256 || nr == kNr512);
+  const int64_t whole_end = contiguous_rows ? std::clamp(nc / nr, s_begin, s_end) : s_begin;
   if (whole_end > s_begin) {
     for (int64_t p = 0; p < kc; ++p) {
       const float* row = g.b + (p0 + p) * g.b_rs + j0;
@@ -248,7 +249,7 @@ void pack_b_block(const GemmOperands& g, int nr, int64_t j0, int64_t nc, int64_t
           std::memcpy(block + (s * kc + p) * kNr512, row + s * kNr512, sizeof(float) * kNr512);
     }
   }
-  for (int64_t s = std::max(whole_end, s_begin); s < s_end; ++s)
+  for (int64_t s = whole_end; s < s_end; ++s)
     pack_b_sliver(g, nr, j0 + s * nr, std::min<int64_t>(nr, nc - s * nr), p0, kc, block + s * kc * nr);
 }
 
