@@ -236,6 +236,28 @@ TEST(OnednnPrograms, MaxPropagatesNaNLikeRef) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 0, 0)) << "case " << i;
 }
 
+TEST(OnednnPrograms, WheresSharingAConditionMatchRefBitForBit) {
+  // Several WHEREs of one condition are rendered as bit-mask selects (c_codegen.cpp): the chosen
+  // value must come through with its bits, NaN payloads, infinities and signed zeros included,
+  // in float32 and float64, and next to a lone WHERE rendered as ?:.
+  std::vector<float> data = tgtest::random_floats(3 * 5 * 7 * 4, 11);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  data[3] = nan, data[10] = -nan, data[17] = inf, data[24] = -inf, data[31] = -0.0f, data[38] = 0.0f;
+  for (DType dt : {DType::float32, DType::float64}) {
+    auto run = [&](const char* dev) {
+      Tensor x = Tensor(data, tg::Shape({3, 5, 7, 4}), tgtest::on(dev)).cast(dt);
+      Tensor y = x.flip({3}) * -1.0f;
+      Tensor c = x > y;
+      Tensor shared = tg::where(c, x, -0.0f) + tg::where(c, y * 2.0f, x) * tg::where(c, 1.0f, y);
+      Tensor lone = tg::where(x < 0.25f, y, x);
+      return std::vector<Tensor>{shared, lone, tg::where(c, x, y).sum(2)};
+    };
+    std::vector<Tensor> got = run("onednn"), want = run("ref");
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_TRUE(same_values(got[i], want[i], 0, 0)) << "case " << i << ", " << tg::dtype_name(dt);
+  }
+}
+
 TEST(OnednnPrograms, StreamingElementwiseChainMatchesRef) {
   auto x = random_pair({1 << 20}, 3);
   auto f = [](const Tensor& t) { return ((t * 2.0f + 1.0f).relu() * t + 0.5f); };

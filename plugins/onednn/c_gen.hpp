@@ -27,7 +27,11 @@ struct Ctx {
 class Gen {
  public:
   Gen(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads)
-      : p_(p), info_(info), plan_(plan_loops(p, info)), threads_(threads < 1 ? 1 : threads) {}
+      : p_(p), info_(info), plan_(plan_loops(p, info)), threads_(threads < 1 ? 1 : threads),
+        where_uses_(p.n_nodes, 0) {
+    for (uint32_t i = 0; i < p.n_nodes; ++i)
+      if (p.nodes[i].op == TG_KIR_WHERE && p.nodes[i].src[0] >= 0) ++where_uses_[static_cast<size_t>(p.nodes[i].src[0])];
+  }
 
   CSource run();
 
@@ -36,6 +40,7 @@ class Gen {
   const tg::sdk::ProgramInfo& info_;
   LoopPlan plan_;
   int threads_;
+  std::vector<int> where_uses_;  // per node: how many WHEREs take it as their condition
   std::string out_;
   int indent_ = 0;
   int chunk_dim_ = -1;  // the plan dim split into chunks of CH (-1: no output dims)
