@@ -162,6 +162,56 @@ TEST(Fusion, NestedReducesOverTheSameAxesAreOneKernel) {
   EXPECT_TRUE(all_close(cross, want_cross));
 }
 
+TEST(Fusion, AReshapeThatMergesABroadcastRunsInTheSplitSpace) {
+  // (a * 2) repeated along a new last axis and merged into the rows, plus b: no single view of
+  // the repeated value is (6, 10), so the kernel runs over (6, 5, 2) instead, where it is one,
+  // and the repeat is never a tensor of its own: a * 2, then the sum (it was three kernels,
+  // with the repeated (6, 5, 2) tensor realized in between).
+  Tensor a = realized({6, 5}), b = realized({6, 10}, 0.3f);
+  Tensor out;
+  tg::RuntimeStats s = measure([&] { out = ((a * 2).reshape({6, 5, 1}).expand({6, 5, 2}).reshape({6, 10}) + b).realize(); });
+  EXPECT_EQ(s.kernels_launched, 2u);
+  EXPECT_EQ(out.shape(), tg::Shape({6, 10}));
+  const std::vector<float> av = a.to_vector<float>(), bv = b.to_vector<float>();
+  std::vector<double> want;
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 10; ++j) want.push_back(2.0 * av[i * 5 + j / 2] + bv[i * 10 + j]);
+  EXPECT_TRUE(all_close(out, want));
+}
+
+TEST(Fusion, APoolingGradientFusesWithTheReluGradientBeforeIt) {
+  // relu then a 2x2 max pool: the pool's gradient is (.., 2, 2)-shaped, reshaped to the relu's
+  // shape; the relu's gradient runs in that split space, in the pool gradient's kernel.
+  std::vector<float> xv;
+  for (int i = 0; i < 2 * 3 * 4 * 6; ++i) xv.push_back(static_cast<float>((i * 37) % 101) / 50.0f - 1.0f);
+  tg::TensorOptions grad;
+  grad.requires_grad = true;
+  Tensor x(xv, tg::Shape({2, 3, 4, 6}), grad);
+  Tensor w = realized({2, 3, 2, 3});
+  Tensor loss = (x.relu().max_pool2d(2) * w).sum();
+  loss.realize();
+  tg::RuntimeStats s = measure([&] { loss.backward(); x.grad()->realize(); });
+  const std::vector<float> g = x.grad()->to_vector<float>(), wv = w.to_vector<float>();
+  for (int n = 0; n < 2 * 3; ++n)
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 6; ++j) {
+        // the window's maximum of relu(x) (values are distinct where positive)
+        const int pi = i / 2, pj = j / 2;
+        float best = -1;
+        int at = -1;
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj) {
+            const int k = n * 24 + (pi * 2 + di) * 6 + pj * 2 + dj;
+            const float r = std::max(0.0f, xv[k]);
+            if (r > best) best = r, at = k;
+          }
+        const int k = n * 24 + i * 6 + j;
+        const double want = (k == at && xv[k] > 0) ? wv[n * 6 + pi * 3 + pj] : 0.0;
+        EXPECT_NEAR(g[k], want, 1e-6) << "x.grad at " << k;
+      }
+  EXPECT_LE(s.kernels_launched, 5u);
+}
+
 TEST(Fusion, SoftmaxIsAtMostThreeKernels) {
   Tensor a = realized({4, 8});
   Tensor out;

@@ -10,6 +10,9 @@
 //  - a reduce inside another reduce's source, over the same axes of the same shape, nests: the
 //    kernel computes it first and spreads it back over the reduced axes (softmax's max inside
 //    its sum of exponentials, layernorm's mean inside its sum of squared deviations: one pass);
+//  - an elementwise kernel whose value passes through a reshape that merges dims (a pooling
+//    gradient's (13, 2) -> 26) runs in the finer space that splits them, when the merged value
+//    could not be viewed otherwise: the value is then computed in the kernel, not realized;
 //  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
 //    different shape, a window or a broadcasting expand of a computed value, a movement of a
 //    reduced value (but the spread of a nested one), a reshape no single view can express,
@@ -19,6 +22,9 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -103,13 +109,38 @@ bool recomputable_scalar(const LNode& s) {
   return !s.has_reduce && subtree_size(s, kRecomputedScalarOps) <= kRecomputedScalarOps;
 }
 
+// The coarsest shape whose consecutive dims multiply to both a's and b's dims (a and b split
+// alike: (26, 26) and (13, 2, 13, 2) give (13, 2, 13, 2)), or nullopt when none exists or a
+// dim is 0 or 1.
+std::optional<Dims> common_split(const Dims& a, const Dims& b) {
+  for (const Dims* s : {&a, &b})
+    for (int64_t d : *s)
+      if (d <= 1) return std::nullopt;
+  Dims f;
+  size_t i = 0, j = 0;
+  int64_t ra = a.empty() ? 1 : a[0], rb = b.empty() ? 1 : b[0];  // what is left of a[i], b[j]
+  while (i < a.size() && j < b.size()) {
+    const int64_t g = std::min(ra, rb);
+    if (ra % g || rb % g) return std::nullopt;
+    f.push_back(g);
+    ra /= g;
+    rb /= g;
+    if (ra == 1 && ++i < a.size()) ra = a[i];
+    if (rb == 1 && ++j < b.size()) rb = b[j];
+  }
+  if (i != a.size() || j != b.size()) return std::nullopt;
+  return f;
+}
+
 // Lowers the graph under one kernel root.
 class KernelBuilder {
  public:
   // pending: the other roots of this realize() call; one this kernel computes along the way
   // (an optimizer's new moment under the new parameter) is stored by it too (`also_store`).
-  KernelBuilder(bool linear_masks, const std::unordered_set<const Node*>* pending)
-      : pending_(pending), linear_masks_(linear_masks) {}
+  // space: lower an elementwise root in this split of its shape instead (lower_in); then the
+  // result is nullptr when that cannot be done.
+  KernelBuilder(bool linear_masks, const std::unordered_set<const Node*>* pending, Dims space = {})
+      : pending_(pending), linear_masks_(linear_masks), space_(std::move(space)) {}
 
   std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
   std::optional<ReduceSig> reduce;
@@ -117,8 +148,10 @@ class KernelBuilder {
 
   LPtr lower_root(const NodePtr& n) {
     root_shape_ = n->shape;
-    if (n->op == Op::CONTIGUOUS || n->op == Op::DETACH) return lower(n->src[0]);
-    return lower(n);
+    const NodePtr& value = n->op == Op::CONTIGUOUS || n->op == Op::DETACH ? n->src[0] : n;
+    if (space_.empty()) return lower(value);
+    std::optional<LPtr> l = lower_in(value, space_);
+    return l && !reduce && !(*l)->has_reduce ? *l : nullptr;
   }
 
  private:
@@ -128,6 +161,9 @@ class KernelBuilder {
   bool inside_reduce_ = false;                       // lowering a reduce's source
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
+  Dims space_;                                        // the split space lower_in works in
+  std::unordered_map<const Node*, std::optional<LPtr>> in_space_;
+  std::vector<std::unique_ptr<Node>> splits_;         // the reshapes into space_ it pushes
 
   // Lowering a subgraph may be abandoned (it becomes its own kernel); a checkpoint restores
   // the kernel's reduce and dependencies as they were, and drops the caches.
@@ -243,6 +279,41 @@ class KernelBuilder {
       case Op::BUFFER: return boundary(n);
       default: throw Error("internal error: cannot lower " + std::string(op_name(n->op)));
     }
+  }
+
+  // n's value over `space`, a split of n's dims: elementwise ops are computed there directly; a
+  // reshape whose source's dims `space` splits too is passed through (it only merged dims that
+  // `space` keeps apart, which no single view of a broadcast value may be able to do); anything
+  // else is lowered as usual and then split. nullopt when a split is not expressible.
+  std::optional<LPtr> lower_in(const NodePtr& n, const Dims& space) {
+    if (n->shape == space) return lower(n);
+    if (auto it = in_space_.find(n.get()); it != in_space_.end()) return it->second;
+    std::optional<LPtr> out;
+    if (!n->realized() && is_elementwise(n->op)) {
+      auto l = new_lnode(LNode::Kind::ALU);
+      l->op = n->op;
+      l->dtype = n->dtype;
+      l->shape = space;
+      bool ok = true;
+      for (auto& c : n->src) {
+        std::optional<LPtr> lc = c->shape == n->shape ? lower_in(c, space) : std::nullopt;
+        if (!(ok = lc.has_value())) break;
+        l->src.push_back(*lc);
+        l->has_reduce |= (*lc)->has_reduce;
+      }
+      if (ok) out = l;
+    } else if (!n->realized() && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
+      out = lower_in(n->src[0], space);
+    } else {
+      auto m = std::make_unique<Node>();
+      m->op = Op::RESHAPE;
+      m->dtype = n->dtype;
+      m->shape = m->dims = space;
+      out = push(lower(n), *m);
+      splits_.push_back(std::move(m));
+    }
+    in_space_[n.get()] = out;
+    return out;
   }
 
   // The lowered node `s` seen through movement `m`, or nullopt when that is not expressible
@@ -417,6 +488,64 @@ const NodePtr& first_to_realize(const std::vector<NodePtr>& deps) {
   return deps.front();
 }
 
+// A split of n's shape for its kernel to run in: from the first reshape under n, through
+// unrealized elementwise ops, whose source's dims and n's have a common split finer than n's
+// (a pooling gradient in (13, 2, 13, 2) reshaped to (26, 26) under the relu's gradient).
+std::optional<Dims> finer_space(const NodePtr& n) {
+  std::vector<const Node*> stack{n->op == Op::CONTIGUOUS || n->op == Op::DETACH ? n->src[0].get() : n.get()};
+  std::unordered_set<const Node*> seen;
+  for (int walked = 0; !stack.empty() && walked < kMaxWalk; ++walked) {
+    const Node* x = stack.back();
+    stack.pop_back();
+    if (!seen.insert(x).second || x->realized()) continue;
+    if (x->op == Op::RESHAPE) {
+      std::optional<Dims> f = common_split(n->shape, x->src[0]->shape);
+      if (f && *f != n->shape && f->size() <= TG_KIR_MAX_DIMS) return f;
+    } else if (is_elementwise(x->op)) {
+      for (const NodePtr& c : x->src) stack.push_back(c.get());
+    }
+  }
+  return std::nullopt;
+}
+
+// Whether lowering in a finer space (deps `fine`) beats the plain lowering (deps `plain`): it
+// computes a value the plain one would realize, and realizes only values the plain one's
+// would realize on the way (under one of them).
+bool finer_is_better(const std::vector<NodePtr>& plain, const std::vector<NodePtr>& fine) {
+  std::unordered_set<const Node*> in_fine;
+  for (const NodePtr& d : fine) in_fine.insert(d.get());
+  bool saves = false;
+  for (const NodePtr& d : plain) saves |= !in_fine.count(d.get());
+  if (!saves) return false;
+  std::unordered_set<const Node*> under_plain;
+  std::vector<const Node*> stack;
+  for (const NodePtr& d : plain) stack.push_back(d.get());
+  for (int walked = 0; !stack.empty() && walked < kMaxWalk * 4; ++walked) {
+    const Node* x = stack.back();
+    stack.pop_back();
+    if (!under_plain.insert(x).second || x->realized()) continue;
+    for (const NodePtr& c : x->src) stack.push_back(c.get());
+  }
+  for (const NodePtr& d : fine)
+    if (!under_plain.count(d.get())) return false;
+  return true;
+}
+
+// The kernel under n, lowered: in n's own space, or in a finer one where that computes more of
+// n in this kernel (finer_space, finer_is_better). In a finer space the kernel stores nothing
+// else (no also_store: those values are in n's space).
+std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
+                                            const std::unordered_set<const Node*>* pending) {
+  KernelBuilder kb(linear_masks, pending);
+  LPtr root = kb.lower_root(n);
+  if (kb.deps.empty() || kb.reduce) return {std::move(kb), root};
+  if (std::optional<Dims> space = finer_space(n)) {
+    KernelBuilder fine(linear_masks, nullptr, *space);
+    if (LPtr r = fine.lower_root(n); r && finer_is_better(kb.deps, fine.deps)) return {std::move(fine), r};
+  }
+  return {std::move(kb), root};
+}
+
 void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr) {
   if (n->realized()) return;
   if (n->op == Op::COPY) {
@@ -433,12 +562,10 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
   //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
   //    pooling, 15 MB of its step's peak).
   const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
-  KernelBuilder kb(linear_masks, pending);
-  LPtr root = kb.lower_root(n);
+  auto [kb, root] = lower_kernel(n, linear_masks, pending);
   while (!kb.deps.empty()) {
     realize_one(first_to_realize(kb.deps), built_kernel);
-    kb = KernelBuilder(linear_masks, pending);
-    root = kb.lower_root(n);
+    std::tie(kb, root) = lower_kernel(n, linear_masks, pending);
   }
   // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
   if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&

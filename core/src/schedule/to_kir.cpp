@@ -208,7 +208,9 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
                   std::vector<NodePtr>* same_as_out) {
   KirProgram p;
-  p.shape = reduce ? reduce->input_shape : out->shape;
+  // An elementwise kernel runs over its root's space: out's shape, or a split of it (its
+  // stores see out's contiguous memory in that split).
+  p.shape = reduce ? reduce->input_shape : root->shape;
   if (p.shape.size() > TG_KIR_MAX_DIMS)
     throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
                 std::to_string(p.shape.size()) + " dims): reshape to fewer dims first");
