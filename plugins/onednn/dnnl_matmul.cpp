@@ -28,13 +28,8 @@ MatmulOperand with_rows(MatmulOperand o, int64_t rows) {
 // How many row bands a matmul runs as: one per thread when it is unbatched and large enough
 // that a band (at least 128 rows) is worth a GEMM of its own (measured, see the header).
 int64_t band_count(const MatmulMatch& m, int threads) {
-  const auto& a = m.a.dims;
-  const auto& b = m.b.dims;
-  int64_t batch = 1;
-  for (size_t d = 0; d + 2 < m.c.dims.size(); ++d) batch *= m.c.dims[d];
-  const int64_t rows = a[a.size() - 2], k = a.back(), cols = b.back();
-  const double flop = 2.0 * static_cast<double>(rows) * static_cast<double>(k) * static_cast<double>(cols);
-  if (threads < 2 || batch != 1 || flop < 1.0e9 || rows < 128 * threads) return 1;
+  const MatmulMatch::Sizes s = m.sizes();
+  if (threads < 2 || s.batch != 1 || s.flop() < 1.0e9 || s.m < 128 * threads) return 1;
   return threads;
 }
 

@@ -25,6 +25,18 @@ struct MatmulMatch {
   MatmulOperand a, b, c;  // c: the result's layout (its param and offset are in `out`)
   ReduceOutput out;       // where the result goes, and the epilogue
   std::string summary;    // "batch 1, 512x512x512, epilogue" for TG_PLUGIN_DEBUG
+
+  // The product's sizes: batch entries (the result's batch dims multiplied), and each entry's
+  // M x N result over K.
+  struct Sizes {
+    int64_t batch, m, n, k;
+    double flop() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k); }
+  };
+  Sizes sizes() const {
+    Sizes s{1, c.dims[c.dims.size() - 2], c.dims.back(), a.dims.back()};
+    for (size_t d = 0; d + 2 < c.dims.size(); ++d) s.batch *= c.dims[d];
+    return s;
+  }
 };
 
 // The match, or nullopt with the reason in *why_not.

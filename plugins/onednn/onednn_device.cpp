@@ -175,13 +175,9 @@ namespace {
 // The GEMM a matched matmul runs on (Options::gemm): GemmIsa::none is oneDNN's.
 GemmIsa gemm_for(const Options& o, const MatmulMatch& m) {
   if (!o.gemm_auto || o.gemm == GemmIsa::none) return o.gemm;
-  const auto& c = m.c.dims;
-  int64_t batch = 1;
-  for (size_t d = 0; d + 2 < c.size(); ++d) batch *= c[d];
-  const int64_t rows = c[c.size() - 2], cols = c.back(), k = m.a.dims.back();
-  const double flop = 2.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(k);
-  const bool large = flop >= kTgGemmFromFlop && rows >= kTgGemmMin.rows && cols >= kTgGemmMin.cols && k >= kTgGemmMin.k;
-  return batch == 1 && large ? o.gemm : GemmIsa::none;
+  const MatmulMatch::Sizes s = m.sizes();
+  const bool large = s.flop() >= kTgGemmFromFlop && s.m >= kTgGemmMin.rows && s.n >= kTgGemmMin.cols && s.k >= kTgGemmMin.k;
+  return s.batch == 1 && large ? o.gemm : GemmIsa::none;
 }
 }  // namespace
 
