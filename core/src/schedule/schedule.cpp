@@ -132,6 +132,11 @@ std::optional<Dims> common_split(const Dims& a, const Dims& b) {
   return f;
 }
 
+// The node a kernel rooted at n computes: n, or what a CONTIGUOUS or DETACH of it holds.
+const NodePtr& kernel_value(const NodePtr& n) {
+  return n->op == Op::CONTIGUOUS || n->op == Op::DETACH ? n->src[0] : n;
+}
+
 // Lowers the graph under one kernel root.
 class KernelBuilder {
  public:
@@ -148,9 +153,9 @@ class KernelBuilder {
 
   LPtr lower_root(const NodePtr& n) {
     root_shape_ = n->shape;
-    const NodePtr& value = n->op == Op::CONTIGUOUS || n->op == Op::DETACH ? n->src[0] : n;
+    const NodePtr& value = kernel_value(n);
     if (space_.empty()) return lower(value);
-    std::optional<LPtr> l = lower_in(value, space_);
+    std::optional<LPtr> l = lower_in(value);
     return l && !reduce && !(*l)->has_reduce ? *l : nullptr;
   }
 
@@ -281,11 +286,12 @@ class KernelBuilder {
     }
   }
 
-  // n's value over `space`, a split of n's dims: elementwise ops are computed there directly; a
-  // reshape whose source's dims `space` splits too is passed through (it only merged dims that
-  // `space` keeps apart, which no single view of a broadcast value may be able to do); anything
+  // n's value over space_, a split of n's dims: elementwise ops are computed there directly; a
+  // reshape whose source's dims space_ splits too is passed through (it only merged dims that
+  // space_ keeps apart, which no single view of a broadcast value may be able to do); anything
   // else is lowered as usual and then split. nullopt when a split is not expressible.
-  std::optional<LPtr> lower_in(const NodePtr& n, const Dims& space) {
+  std::optional<LPtr> lower_in(const NodePtr& n) {
+    const Dims& space = space_;
     if (n->shape == space) return lower(n);
     if (auto it = in_space_.find(n.get()); it != in_space_.end()) return it->second;
     std::optional<LPtr> out;
@@ -296,14 +302,14 @@ class KernelBuilder {
       l->shape = space;
       bool ok = true;
       for (auto& c : n->src) {
-        std::optional<LPtr> lc = c->shape == n->shape ? lower_in(c, space) : std::nullopt;
+        std::optional<LPtr> lc = c->shape == n->shape ? lower_in(c) : std::nullopt;
         if (!(ok = lc.has_value())) break;
         l->src.push_back(*lc);
         l->has_reduce |= (*lc)->has_reduce;
       }
       if (ok) out = l;
     } else if (!n->realized() && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
-      out = lower_in(n->src[0], space);
+      out = lower_in(n->src[0]);
     } else {
       auto m = std::make_unique<Node>();
       m->op = Op::RESHAPE;
@@ -492,7 +498,7 @@ const NodePtr& first_to_realize(const std::vector<NodePtr>& deps) {
 // unrealized elementwise ops, whose source's dims and n's have a common split finer than n's
 // (a pooling gradient in (13, 2, 13, 2) reshaped to (26, 26) under the relu's gradient).
 std::optional<Dims> finer_space(const NodePtr& n) {
-  std::vector<const Node*> stack{n->op == Op::CONTIGUOUS || n->op == Op::DETACH ? n->src[0].get() : n.get()};
+  std::vector<const Node*> stack{kernel_value(n).get()};
   std::unordered_set<const Node*> seen;
   for (int walked = 0; !stack.empty() && walked < kMaxWalk; ++walked) {
     const Node* x = stack.back();
