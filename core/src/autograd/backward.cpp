@@ -2,10 +2,9 @@
 // gradient_rule (tinygrad's gradient.py); backward() walks the graph once, in reverse
 // topological order, and adds gradient nodes to the same lazy graph.
 #include <cmath>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "graph/conv_graph.hpp"
+#include "graph/node_index.hpp"
 #include "schedule/schedule.hpp"
 #include "tensor/impl.hpp"
 #include "tensor/ops.hpp"
@@ -101,64 +100,64 @@ std::vector<NodePtr> gradient_rule(const NodePtr& n, const NodePtr& g) {
   return std::vector<NodePtr>(s.size(), nullptr);
 }
 
-// Nodes reachable from root (not through DETACH), sources before users.
-std::vector<NodePtr> toposort(const NodePtr& root) {
+// Nodes reachable from root (not through DETACH), sources before users, and each one's place
+// in that order.
+struct Topo {
   std::vector<NodePtr> order;
-  std::unordered_set<const Node*> seen;
+  NodeIndex position;
+};
+Topo toposort(const NodePtr& root) {
+  Topo t;
   std::vector<std::pair<NodePtr, size_t>> stack{{root, 0}};
-  seen.insert(root.get());
+  t.position.try_emplace(root.get(), UINT32_MAX);  // UINT32_MAX: not placed yet
   while (!stack.empty()) {
     auto& [n, i] = stack.back();
     if (n->op != Op::DETACH && i < n->src.size()) {
       NodePtr s = n->src[i++];
-      if (seen.insert(s.get()).second) stack.push_back({s, 0});
+      if (t.position.try_emplace(s.get(), UINT32_MAX).second) stack.push_back({s, 0});
       continue;
     }
-    order.push_back(n);
+    t.position.set(n.get(), static_cast<uint32_t>(t.order.size()));
+    t.order.push_back(n);
     stack.pop_back();
   }
-  return order;
+  return t;
 }
 
 }  // namespace
 
 void run_backward(const NodePtr& root, const NodePtr& seed) {
-  std::vector<NodePtr> order = toposort(root);
-  std::unordered_set<const Node*> in_graph;
-  for (auto& n : order) in_graph.insert(n.get());
+  const Topo topo = toposort(root);
+  const std::vector<NodePtr>& order = topo.order;
+  auto at = [&](const Node* n) { return topo.position.at(n); };
   // The leaves that get gradients: live leaf tensors in this graph not set to false.
   std::vector<std::shared_ptr<TensorImpl>> targets;
-  std::unordered_set<const Node*> wanted;
+  std::vector<char> needs(order.size(), 0);  // per position: a target is at or below it
   for (auto& t : live_tensors())
-    if (t->leaf && t->requires_grad.value_or(true) && in_graph.count(t->node.get()) && is_float(t->node->dtype)) {
-      targets.push_back(t);
-      wanted.insert(t->node.get());
-    }
-  // A node needs a gradient if a target is at or below it.
-  std::unordered_set<const Node*> needs;
-  for (auto& n : order) {
-    bool need = wanted.count(n.get()) > 0;
-    if (n->op != Op::DETACH)
-      for (auto& s : n->src) need |= needs.count(s.get()) > 0;
-    if (need) needs.insert(n.get());
-  }
-  std::unordered_map<const Node*, NodePtr> grads{{root.get(), seed}};
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    const NodePtr& n = *it;
-    auto g = grads.find(n.get());
-    if (g == grads.end() || n->src.empty() || !needs.count(n.get())) continue;
-    std::vector<NodePtr> sg = gradient_rule(n, g->second);
+    if (t->leaf && t->requires_grad.value_or(true) && is_float(t->node->dtype))
+      if (const uint32_t* p = topo.position.find(t->node.get())) {
+        targets.push_back(t);
+        needs[*p] = 1;
+      }
+  for (size_t p = 0; p < order.size(); p++)
+    if (order[p]->op != Op::DETACH)
+      for (auto& s : order[p]->src) needs[p] |= needs[at(s.get())];
+  std::vector<NodePtr> grads(order.size());  // per position
+  grads[at(root.get())] = seed;
+  for (size_t p = order.size(); p-- > 0;) {
+    const NodePtr& n = order[p];
+    if (!grads[p] || n->src.empty() || !needs[p]) continue;
+    std::vector<NodePtr> sg = gradient_rule(n, grads[p]);
     for (size_t i = 0; i < n->src.size(); i++) {
-      const NodePtr& s = n->src[i];
-      if (!sg[i] || !needs.count(s.get())) continue;
-      auto [slot, fresh] = grads.try_emplace(s.get(), sg[i]);
-      if (!fresh) slot->second = add(slot->second, sg[i]);
+      const uint32_t sp = at(n->src[i].get());
+      if (!sg[i] || !needs[sp]) continue;
+      grads[sp] = grads[sp] ? add(grads[sp], sg[i]) : sg[i];
     }
   }
   for (auto& t : targets) {
-    auto g = grads.find(t->node.get());
-    if (g == grads.end()) continue;
-    Tensor gt(cast(g->second, t->node->dtype));
+    const NodePtr& g = grads[at(t->node.get())];
+    if (!g) continue;
+    Tensor gt(cast(g, t->node->dtype));
     if (t->grad) {  // accumulate lazily; every 16th time realize, so the chain stays short
       gt = Tensor(add(node_of(*t->grad), node_of(gt)));
       // Realized as a detached value: the graphs (and activations) behind the sum are let go.

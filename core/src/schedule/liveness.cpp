@@ -3,7 +3,7 @@
 namespace tg::detail {
 
 Liveness::Liveness(const std::vector<NodePtr>& roots, const std::vector<Node*>& order,
-                   const std::unordered_map<const Node*, uint32_t>& position)
+                   const NodeIndex& position)
     : order_(order), position_(position), releasable_(order.size(), 0) {
   const size_t n = order.size();
   // References each node gets from inside the graph (its users here, the roots list); a node

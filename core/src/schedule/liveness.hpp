@@ -12,10 +12,10 @@
 // recomputes it (buffers are never written in place). The reachability rule only avoids that
 // recomputation.
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "graph/node.hpp"
+#include "graph/node_index.hpp"
 
 namespace tg::detail {
 
@@ -24,7 +24,7 @@ class Liveness {
   // order: the nodes a realize may compute and its realized inputs (the schedule cache's walk);
   // position: index of each in order.
   Liveness(const std::vector<NodePtr>& roots, const std::vector<Node*>& order,
-           const std::unordered_map<const Node*, uint32_t>& position);
+           const NodeIndex& position);
   // The position's buffer may be released once nothing pending reads it.
   bool releasable(uint32_t pos) const { return releasable_[pos] != 0; }
   // Releases the releasable nodes that are realized and that no kernel still to run reads;
@@ -33,7 +33,7 @@ class Liveness {
 
  private:
   const std::vector<Node*>& order_;
-  const std::unordered_map<const Node*, uint32_t>& position_;
+  const NodeIndex& position_;
   std::vector<uint32_t> roots_;     // positions
   std::vector<char> releasable_;    // per position
   std::vector<uint32_t> waiting_;   // releasable positions not released yet

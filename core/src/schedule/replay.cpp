@@ -4,6 +4,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "graph/node_index.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/liveness.hpp"
 
@@ -30,7 +31,7 @@ struct Recording {
 // The graph being realized: its unrealized nodes and realized inputs, in a fixed order.
 struct Graph {
   std::vector<Node*> order;
-  std::unordered_map<const Node*, uint32_t> position;
+  NodeIndex position;
   std::string key;
 };
 
@@ -67,12 +68,10 @@ Graph walk(const std::vector<NodePtr>& roots) {
   struct Frame {
     Node* n;
     size_t next_src;
-    uint32_t* position;  // n's entry in g.position (references into an unordered_map stay valid)
   };
   std::vector<Frame> stack;
   auto visit = [&](Node* n) {
-    auto [it, fresh] = g.position.try_emplace(n, UINT32_MAX);  // UINT32_MAX: in progress
-    if (fresh) stack.push_back({n, 0, &it->second});
+    if (g.position.try_emplace(n, UINT32_MAX).second) stack.push_back({n, 0});  // UINT32_MAX: in progress
   };
   for (auto& r : roots) {
     visit(r.get());
@@ -83,7 +82,7 @@ Graph walk(const std::vector<NodePtr>& roots) {
         visit(n->src[f.next_src++].get());
         continue;
       }
-      *f.position = static_cast<uint32_t>(g.order.size());
+      g.position.set(n, static_cast<uint32_t>(g.order.size()));
       g.order.push_back(n);
       // The node's structure: realized nodes are inputs (only their type matters).
       key.put(n->realized());
@@ -132,9 +131,9 @@ std::unordered_map<std::string, Recording>& cache() {
 constexpr size_t kMaxRecordings = 512;
 
 bool position_of(const Node& n, uint32_t* out) {
-  auto it = g_graph->position.find(&n);
-  if (it == g_graph->position.end()) return false;
-  *out = it->second;
+  const uint32_t* p = g_graph->position.find(&n);
+  if (p == nullptr) return false;
+  *out = *p;
   return true;
 }
 
