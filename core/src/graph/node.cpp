@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/recycling_allocator.hpp"
 #include "runtime/runtime.hpp"
 
 namespace tg::detail {
@@ -155,10 +156,10 @@ uint64_t next_unique_id() {
 
 NodePtr intern(Node&& proto) {
   bool shareable = proto.unique == 0 && proto.op != Op::BUFFER && proto.op != Op::DETACH;
-  if (!shareable) return std::make_shared<Node>(std::move(proto));
+  if (!shareable) return std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
   proto.hash = hash_of(proto);
   if (Node* n = table().find(proto.hash, [&](const Node& n) { return same(n, proto); })) return n->shared_from_this();
-  auto n = std::make_shared<Node>(std::move(proto));
+  auto n = std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
   table().insert(n.get());
   return n;
 }
