@@ -27,7 +27,7 @@ NodePtr eq(const NodePtr& a, const NodePtr& b) {
 }
 
 // Gradients of n's sources given the gradient g of n (nullptr: none for that source).
-std::vector<NodePtr> gradient_rule(const NodePtr& n, const NodePtr& g) {
+Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
   const auto& s = n->src;
   switch (n->op) {
     case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
@@ -95,9 +95,9 @@ std::vector<NodePtr> gradient_rule(const NodePtr& n, const NodePtr& g) {
     // no gradient flows through these
     case Op::TRUNC: case Op::CMPLT: case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR:
     case Op::XOR: case Op::SHL: case Op::SHR: case Op::DETACH: case Op::BUFFER: case Op::CONST:
-      return std::vector<NodePtr>(s.size(), nullptr);
+      return Sources(s.size(), nullptr);
   }
-  return std::vector<NodePtr>(s.size(), nullptr);
+  return Sources(s.size(), nullptr);
 }
 
 // Nodes reachable from root (not through DETACH), sources before users, and each one's place
@@ -147,7 +147,7 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
   for (size_t p = order.size(); p-- > 0;) {
     const NodePtr& n = order[p];
     if (!grads[p] || n->src.empty() || !needs[p]) continue;
-    std::vector<NodePtr> sg = gradient_rule(n, grads[p]);
+    Sources sg = gradient_rule(n, grads[p]);
     for (size_t i = 0; i < n->src.size(); i++) {
       const uint32_t sp = at(n->src[i].get());
       if (!sg[i] || !needs[sp]) continue;

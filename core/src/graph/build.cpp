@@ -8,7 +8,7 @@
 namespace tg::detail {
 namespace {
 
-Node proto(Op op, DType dtype, Dims shape, std::shared_ptr<Device> device, std::vector<NodePtr> src = {}) {
+Node proto(Op op, DType dtype, Dims shape, std::shared_ptr<Device> device, Sources src = {}) {
   Node n;
   n.op = op;
   n.dtype = dtype;
@@ -51,7 +51,7 @@ NodePtr value_of(const NodePtr& x) {
   return intern(std::move(n));
 }
 
-NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src) {
+NodePtr alu(Op op, DType dtype, Sources src) {
   require(is_elementwise(op) && !src.empty(), "alu() needs an elementwise op and sources");
   for (auto& s : src) {
     require(s->shape == src[0]->shape, "alu() sources differ in shape");

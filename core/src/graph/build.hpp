@@ -12,7 +12,7 @@ NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std:
 // A BUFFER node sharing realized x's buffer: its value without the graph that computed it.
 NodePtr value_of(const NodePtr& x);
 // An elementwise op; sources must share shape and device. dtype is the result's.
-NodePtr alu(Op op, DType dtype, std::vector<NodePtr> src);
+NodePtr alu(Op op, DType dtype, Sources src);
 NodePtr cast(const NodePtr& x, DType dtype);
 NodePtr reduce(const NodePtr& x, ReduceOp op, Dims axes);  // axes sorted, kept as size 1
 NodePtr reshape(const NodePtr& x, const Dims& shape);

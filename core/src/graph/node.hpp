@@ -17,6 +17,8 @@ class Device;
 struct Buffer;
 struct Node;
 using NodePtr = std::shared_ptr<Node>;
+// A node's sources: one to three for every op.
+using Sources = SmallVector<NodePtr, 3>;
 
 enum class Op : uint8_t {
   // leaves
@@ -53,7 +55,7 @@ struct Node : std::enable_shared_from_this<Node> {
   DType dtype;
   Dims shape;
   std::shared_ptr<Device> device;
-  std::vector<NodePtr> src;
+  Sources src;
   // arguments, by op
   double fvalue = 0;         // CONST of a float dtype
   int64_t ivalue = 0;        // CONST of an int/bool dtype

@@ -8,9 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include "base/small_vector.hpp"
+
 namespace tg::detail {
 
-using Dims = std::vector<int64_t>;
+// A shape, strides or an op's integer arguments: rarely more than six values.
+using Dims = SmallVector<int64_t, 6>;
 using Ranges = std::vector<std::pair<int64_t, int64_t>>;
 
 // Valid only where begin <= sum_d coeffs[d] * i_d < end: a window over a zero-padded dim,

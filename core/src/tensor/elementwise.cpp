@@ -67,7 +67,7 @@ Tensor binary(Op op, const Tensor& a, Scalar b, const char* what, bool scalar_fi
   NodePtr c = const_like(x, b.value, d);
   NodePtr xc = cast(x, d);
   (void)what;
-  return make_result(alu(op, result_dtype(op, d), scalar_first ? std::vector<NodePtr>{c, xc} : std::vector<NodePtr>{xc, c}));
+  return make_result(alu(op, result_dtype(op, d), scalar_first ? Sources{c, xc} : Sources{xc, c}));
 }
 
 Tensor unary(Op op, const Tensor& x) {
