@@ -84,6 +84,10 @@ TEST(SmallVector, InsertingOrAssigningPartOfItselfCopiesFirst) {
   EXPECT_EQ(as_vector(v), (std::vector<int64_t>{2, 3, 4}));
   v.insert(v.begin(), v.back());
   EXPECT_EQ(as_vector(v), (std::vector<int64_t>{4, 2, 3, 4}));
+  v.assign(v.rbegin(), v.rend());  // its own elements, through another kind of iterator
+  EXPECT_EQ(as_vector(v), (std::vector<int64_t>{4, 3, 2, 4}));
+  v.insert(v.begin() + 1, v.rbegin(), v.rend());
+  EXPECT_EQ(as_vector(v), (std::vector<int64_t>{4, 4, 2, 3, 4, 3, 2, 4}));
 }
 
 TEST(SmallVector, ConvertsToAndFromStdVectorAndCompares) {

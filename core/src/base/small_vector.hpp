@@ -69,13 +69,13 @@ class SmallVector {
 
   template <typename It, IfIterator<It> = 0>
   void assign(It first, It last) {
-    if (points_inside(first)) {  // assigning part of itself
-      SmallVector copy(first, last);
-      *this = std::move(copy);
+    if (!may_alias(first)) {
+      clear();
+      append(first, last);
       return;
     }
-    clear();
-    append(first, last);
+    SmallVector copy(first, last);  // the range may be part of this vector
+    *this = std::move(copy);
   }
   void assign(size_t n, const T& v) {
     const T copy = v;
@@ -173,7 +173,7 @@ class SmallVector {
   template <typename It, IfIterator<It> = 0>
   iterator insert(const_iterator pos, It first, It last) {
     const size_t at = static_cast<size_t>(pos - data_);
-    if (points_inside(first)) {  // inserting part of itself
+    if (may_alias(first)) {  // the range may be part of this vector
       SmallVector copy(first, last);
       return insert(data_ + at, copy.begin(), copy.end());
     }
@@ -212,13 +212,18 @@ class SmallVector {
   T* inline_data() noexcept { return reinterpret_cast<T*>(inline_); }
   bool on_heap() const noexcept { return data_ != reinterpret_cast<const T*>(inline_); }
 
+  // Whether a range starting at `it` could be this vector's own elements: a pointer is checked;
+  // any other iterator but another container's or an input stream's is assumed to (a reverse
+  // iterator over this vector, say).
   template <typename It>
-  bool points_inside(const It& it) const {
+  bool may_alias(const It& it) const {
     if constexpr (std::is_pointer_v<It>) {
       const T* p = it;
       return p >= data_ && p < data_ + size_;
     } else {
-      return false;
+      return !std::is_same_v<It, typename std::vector<T>::iterator> &&
+             !std::is_same_v<It, typename std::vector<T>::const_iterator> &&
+             std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>;
     }
   }
   template <typename It>
