@@ -181,6 +181,16 @@ TEST(Autograd, DetachStopsGradient) {
   EXPECT_TRUE(all_close(*x.grad(), {1, 2, 3}));
 }
 
+TEST(Autograd, ALeafAssignedButNotYetRealizedGetsItsGradient) {
+  // w's node is now an unrealized DETACH of w * 2: the gradient stops there, w still gets one.
+  Tensor w({1.f, 2.f, 3.f});
+  w.assign(w * 2);
+  (w * 3).sum().backward();
+  ASSERT_TRUE(w.grad().has_value());
+  EXPECT_TRUE(all_close(*w.grad(), {3, 3, 3}));
+  EXPECT_TRUE(all_close(w, {2, 4, 6}));
+}
+
 TEST(Autograd, NoGradGuard) {
   Tensor x = Tensor({1.f, 2.f}, TensorOptions{std::nullopt, std::nullopt, true});
   EXPECT_TRUE(tg::grad_enabled());

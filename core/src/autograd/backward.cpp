@@ -149,8 +149,9 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
     if (!grads[p] || n->src.empty() || !needs[p]) continue;
     Sources sg = gradient_rule(n, grads[p]);
     for (size_t i = 0; i < n->src.size(); i++) {
+      if (!sg[i]) continue;  // (a DETACH's sources, never walked, get none)
       const uint32_t sp = at(n->src[i].get());
-      if (!sg[i] || !needs[sp]) continue;
+      if (!needs[sp]) continue;
       grads[sp] = grads[sp] ? add(grads[sp], sg[i]) : sg[i];
     }
   }
