@@ -51,8 +51,19 @@ class RecyclingAllocator {
   };
   static_assert(sizeof(T) >= sizeof(Free), "a recycled block holds the free list's link");
   static constexpr size_t kAlign = alignof(T) > alignof(Free) ? alignof(T) : alignof(Free);
-  // Up to this many free blocks (about 1 MB for graph nodes); the rest go back.
+  // Up to this many free blocks (about 1 MB for graph nodes); the rest go back. None under
+  // AddressSanitizer, so that a use of a freed node is still reported.
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+  static constexpr size_t kKeep = 0;
+#elif defined(__has_feature)  // Clang
+#if __has_feature(address_sanitizer)
+  static constexpr size_t kKeep = 0;
+#else
   static constexpr size_t kKeep = 4096;
+#endif
+#else
+  static constexpr size_t kKeep = 4096;
+#endif
   struct List {
     Free* head = nullptr;
     size_t count = 0;
