@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -62,13 +63,22 @@ double best_of(const std::function<void()>& f, int times) {
 // Runs per block when tg and PyTorch alternate.
 constexpr int kBlock = 5;
 
+// `precision` significant digits, and never an exponent: 1.08e+03 steps/s reads as 1080.
 std::string fmt(double v, const char* unit, int precision = 3) {
   std::ostringstream s;
-  s.precision(precision);
-  s << v << (*unit ? " " : "") << unit;
+  if (std::fabs(v) >= 1000) {
+    s << std::llround(v);
+  } else {
+    s.precision(precision);
+    s << v;
+  }
+  s << (*unit ? " " : "") << unit;
   return s.str();
 }
 std::string fmt_time(double s) { return s < 1e-3 ? fmt(s * 1e6, "us") : fmt(s * 1e3, "ms"); }
+std::string fmt_bytes(double b) {
+  return b < 1e3 ? fmt(b, "B") : b < 1e6 ? fmt(b / 1e3, "kB") : fmt(b / 1e6, "MB");
+}
 
 Workload matmul(int64_t n) {
   Tensor a = Tensor::rand({n, n}).realize(), b = Tensor::rand({n, n}).realize();
@@ -302,9 +312,9 @@ int run_bench(const std::vector<std::string>& args) {
     }
     const uint64_t peak = tg::runtime_stats().peak_bytes - before;
     std::vector<std::string> row = {w.label, fmt_time(t), fmt(w.work / t / (w.work == 1 ? 1 : 1e9), w.unit),
-                                    fmt(static_cast<double>(peak) / 1e6, "MB")};
+                                    fmt_bytes(static_cast<double>(peak))};
     if (with_torch) {
-      row.insert(row.end(), {fmt_time(tt), fmt(peer.peak_bytes() / 1e6, "MB"), fmt(tt / t, "", 3)});
+      row.insert(row.end(), {fmt_time(tt), fmt_bytes(peer.peak_bytes()), fmt(tt / t, "", 3)});
     } else if (torch) {
       std::string why = peer.why();
       for (char& c : why) c = c == '\n' ? ' ' : c;
