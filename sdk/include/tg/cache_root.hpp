@@ -264,11 +264,25 @@ class CacheRoot {
     return (hex(0, 32) && ext(32)) || (hex(0, 16) && (f == f.substr(0, 16) + ".bin" || f == f.substr(0, 16) + ".co"));
   }
 
-  // Removes the least recently modified cache files (in every plugin's subfolder) until they
-  // total at most max_bytes(). Best effort: files that vanish or resist are skipped.
-  void evict() const {
+  // Called after a file of `added` bytes is stored: keeps the cache at most max_bytes(). Only the
+  // first call and calls that would pass the cap scan the folders (other processes' stores are
+  // seen at the next scan), so a process storing thousands of kernels does not stat the cache
+  // thousands of times.
+  void stored(uint64_t added) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (scanned_ && known_bytes_ + added <= max_bytes_) {
+      known_bytes_ += added;
+      return;
+    }
+    known_bytes_ = evict();
+    scanned_ = true;
+  }
+
+  // Removes the least recently modified cache files (in every plugin's folder) until they total
+  // at most max_bytes(); returns what is left. Best effort: files that vanish or resist are skipped.
+  uint64_t evict() const {
     namespace fs = std::filesystem;
-    if (!usable()) return;
+    if (!usable()) return 0;
     struct Entry {
       fs::file_time_type time;
       uint64_t size;
@@ -296,13 +310,14 @@ class CacheRoot {
       std::error_code de;
       if (it->is_directory(de) && !it->is_symlink(de)) collect(it->path(), false);
     }
-    if (total <= max_bytes_) return;
+    if (total <= max_bytes_) return total;
     std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) { return a.time < b.time; });
     for (const Entry& f : files) {
       if (total <= max_bytes_) break;
       std::error_code re;
       if (fs::remove(f.path, re)) total -= f.size;
     }
+    return total;
   }
 
  private:
@@ -342,6 +357,9 @@ class CacheRoot {
   std::string dir_, folder_, why_not_;
   bool shared_ = false;
   std::vector<unsigned char> key_;
+  mutable std::mutex mutex_;  // for what stored() knows
+  mutable bool scanned_ = false;
+  mutable uint64_t known_bytes_ = 0;
 };
 
 }  // namespace tg::sdk

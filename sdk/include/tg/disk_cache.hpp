@@ -154,7 +154,7 @@ class DiskCache {
       unlink(tmp.c_str());
       return why;
     }
-    root_->evict();
+    root_->stored(file.size());
     return "";
   }
 
