@@ -219,6 +219,25 @@ TEST(CacheRoot, RefusesRootsOthersCouldWrite) {
   }
 }
 
+// A private directory is removed at exit by the process that made it, not by a forked child
+// (a data loader, a shell-out) whose exit would pull it from under its parent.
+TEST(CacheRoot, AForkedChildLeavesItsParentsPrivateDirectory) {
+  const std::string dir = fresh_path("fork");
+  ScopedEnv env("TG_CACHE_DIR", dir);
+  CacheRoot::from_environment("unit");
+  chmod(dir.c_str(), 0777);
+  testing::internal::CaptureStderr();
+  auto root = CacheRoot::from_environment("unit");
+  testing::internal::GetCapturedStderr();
+  ASSERT_FALSE(root->shared());
+  const pid_t child = fork();
+  if (child == 0) std::exit(0);  // runs the exit handlers, as any child's exit does
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(fs::exists(root->folder())) << "the child's exit removed " << root->dir();
+  fs::remove_all(dir);
+}
+
 // ---- the files: keyed names and digests ----------------------------------------------------------
 
 class DiskCacheFiles : public ::testing::Test {

@@ -75,7 +75,7 @@ namespace cache_detail {
 // own copy: the SDK's symbols are not exported).
 struct PrivateDirs {
   std::mutex mutex;
-  std::vector<std::string> dirs;
+  std::vector<std::pair<std::string, pid_t>> dirs;  // and the process that made it
 };
 inline PrivateDirs& private_dirs() {
   static auto* p = new PrivateDirs();  // never destroyed: the exit handler below still reads it
@@ -84,9 +84,10 @@ inline PrivateDirs& private_dirs() {
 inline void remove_private_dirs_at_exit() {
   PrivateDirs& p = private_dirs();
   std::lock_guard<std::mutex> lock(p.mutex);
-  for (const std::string& d : p.dirs) {
+  for (const auto& [dir, owner] : p.dirs) {
+    if (owner != getpid()) continue;  // a forked child's exit leaves its parent's directory alone
     std::error_code ec;
-    std::filesystem::remove_all(d, ec);
+    std::filesystem::remove_all(dir, ec);
   }
   p.dirs.clear();
 }
@@ -95,12 +96,12 @@ inline void remember_private_dir(const std::string& dir) {
   std::lock_guard<std::mutex> lock(p.mutex);
   static bool registered = (std::atexit(remove_private_dirs_at_exit), true);
   (void)registered;
-  p.dirs.push_back(dir);
+  p.dirs.push_back({dir, getpid()});
 }
 inline void forget_private_dir(const std::string& dir) {
   PrivateDirs& p = private_dirs();
   std::lock_guard<std::mutex> lock(p.mutex);
-  p.dirs.erase(std::remove(p.dirs.begin(), p.dirs.end(), dir), p.dirs.end());
+  p.dirs.erase(std::remove_if(p.dirs.begin(), p.dirs.end(), [&](const auto& d) { return d.first == dir; }), p.dirs.end());
 }
 
 inline std::string octal_mode(mode_t m) {
@@ -216,7 +217,7 @@ class CacheRoot {
     return r;
   }
   ~CacheRoot() {
-    if (!shared_ && !dir_.empty()) {
+    if (!shared_ && !dir_.empty() && owner_ == getpid()) {
       std::error_code ec;
       std::filesystem::remove_all(dir_, ec);
       cache_detail::forget_private_dir(dir_);
@@ -357,6 +358,7 @@ class CacheRoot {
   std::string dir_, folder_, why_not_;
   bool shared_ = false;
   std::vector<unsigned char> key_;
+  pid_t owner_ = getpid();  // the process that may remove the private directory
   mutable std::mutex mutex_;  // for what stored() knows
   mutable bool scanned_ = false;
   mutable uint64_t known_bytes_ = 0;
