@@ -371,6 +371,14 @@ TEST(CacheEviction, LeastRecentlyUsedGoFirstUnderTgCacheMax) {
   write_file(dir + "/unit/notes.txt", std::string(5000, 'n'));
   write_file(dir + "/precious", std::string(5000, 'p'));
   fs::last_write_time(dir + "/unit/notes.txt", now - std::chrono::hours(100));
+  // A crashed process's temporaries go once they are an hour old; fresh ones (a store under
+  // way in another process) stay.
+  const std::string stale = cache.path_of("k0") + ".tmp.123.abcd", fresh = cache.path_of("k1") + ".tmp.124.abcd";
+  write_file(stale, "half");
+  write_file(fresh, "half");
+  write_file(dir + "/unit/load.125.abcd.so", "half");
+  fs::last_write_time(stale, now - std::chrono::hours(2));
+  fs::last_write_time(dir + "/unit/load.125.abcd.so", now - std::chrono::hours(2));
   // A hit makes k0 the most recently used.
   ASSERT_TRUE(cache.load("k0", nullptr));
   ASSERT_EQ(cache.store("k3", kb), "");  // 4000 bytes > 3K: one goes, and it is k1
@@ -381,6 +389,9 @@ TEST(CacheEviction, LeastRecentlyUsedGoFirstUnderTgCacheMax) {
   EXPECT_TRUE(fs::exists(dir + "/unit/notes.txt"));
   EXPECT_TRUE(fs::exists(dir + "/precious"));
   EXPECT_TRUE(fs::exists(dir + "/cache-key"));
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(dir + "/unit/load.125.abcd.so"));
+  EXPECT_TRUE(fs::exists(fresh));
   fs::remove_all(dir);
 }
 

@@ -290,6 +290,7 @@ TEST(DeviceSelection, AnUnloadablePluginShadowingABetterOneIsNamed) {
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_THAT(c.output, HasSubstr("[tg] warning: TG_DEVICE=(unset): skipping plugin badoption (" +
                                   (dir / "libtg-badoption.so").string() + "): the loader could not open it"));
+  EXPECT_THAT(c.output, HasSubstr("(it hides " + select_plugin("badoption") + ")"));
   fs::remove_all(dir);
 }
 

@@ -56,7 +56,9 @@ LoadedPlugin::~LoadedPlugin() {
   if (api && handle) api->shutdown(handle);
 }
 
-std::vector<std::string> search_paths() {
+namespace {
+// The TG_PLUGIN_PATH entries, in order.
+std::vector<std::string> user_search_paths() {
   std::vector<std::string> out;
   std::string env = env_str("TG_PLUGIN_PATH");
   size_t start = 0;
@@ -67,6 +69,12 @@ std::vector<std::string> search_paths() {
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> search_paths() {
+  std::vector<std::string> out = user_search_paths();
   // Normalized, so messages read /prefix/lib/tg-plugins, not /prefix/bin/../lib/tg-plugins.
   fs::path here = fs::path(boost::dll::this_line_location().parent_path().string()).lexically_normal();
   out.push_back((here / TG_PLUGIN_DIR_NAME).string());
@@ -78,6 +86,7 @@ std::vector<std::string> search_paths() {
 std::vector<Candidate> discover(std::vector<std::string>* notes) {
   std::vector<Candidate> out;
   std::map<std::string, std::string> seen;
+  bool from_user = false;
   auto consider = [&](const fs::path& file, bool named_explicitly) {
     std::string name = name_from_file(file);
     if (name.empty()) {
@@ -87,13 +96,19 @@ std::vector<Candidate> discover(std::vector<std::string>* notes) {
     }
     if (auto it = seen.find(name); it != seen.end()) {
       debug_log("skip " + file.string() + ": plugin '" + name + "' already found at " + it->second);
+      for (Candidate& c : out)
+        if (c.name == name && c.hides.empty()) c.hides = file.string();
       return;
     }
     seen[name] = file.string();
     debug_log("candidate " + name + " at " + file.string());
-    out.push_back({name, file.string()});
+    out.push_back({name, file.string(), from_user, ""});
   };
-  for (const std::string& entry : search_paths()) {
+  const size_t n_user = user_search_paths().size();
+  const std::vector<std::string> paths = search_paths();
+  for (size_t i = 0; i < paths.size(); i++) {
+    const std::string& entry = paths[i];
+    from_user = i < n_user;
     std::error_code ec;
     fs::path p(entry);
     if (fs::is_regular_file(p, ec)) {

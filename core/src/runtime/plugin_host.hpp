@@ -27,6 +27,8 @@ std::vector<std::string> search_paths();
 // Plugin files found, first one per name in search order.
 struct Candidate {
   std::string name, path;
+  bool from_plugin_path = false;  // found through TG_PLUGIN_PATH (not a packaged directory)
+  std::string hides;              // a later file of the same name it hides, if any
 };
 std::vector<Candidate> discover(std::vector<std::string>* notes);
 // Loads (once per path) and initializes; never throws: failures are in ->error.

@@ -101,7 +101,14 @@ std::shared_ptr<Device> pick_best(const std::vector<Spec>& specs, const std::str
     if (wanted.empty()) continue;
     auto lp = load_plugin(c);
     if (!lp->error.empty()) {
-      skipped.push_back({"plugin " + c.name + " (" + c.path + "): " + lp->error, wanted[0].first, lp->score});
+      // A packaged plugin whose runtime is not installed (libtg-hip.so without ROCm) fails to
+      // load on every such machine: only TG_DEVICE=hip or TG_PLUGIN_DEBUG=1 need say so. One the
+      // user put in TG_PLUGIN_PATH, or one hiding another file of its name, is worth a warning.
+      const bool notable = !specs.empty() || lp->score > 0 || c.from_plugin_path || !c.hides.empty();
+      if (notable)
+        skipped.push_back({"plugin " + c.name + " (" + c.path + "): " + lp->error +
+                               (c.hides.empty() ? "" : " (it hides " + c.hides + ")"),
+                           wanted[0].first, lp->score});
       continue;
     }
     for (auto [rank, index] : wanted) {

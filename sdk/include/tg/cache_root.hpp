@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
@@ -32,9 +33,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tg/sha256.hpp"
@@ -265,6 +268,15 @@ class CacheRoot {
     return (hex(0, 32) && ext(32)) || (hex(0, 16) && (f == f.substr(0, 16) + ".bin" || f == f.substr(0, 16) + ".co"));
   }
 
+  // A temporary a crashed process left in a plugin folder: a store's "<name>.tmp.<pid>.<salt>",
+  // or the onednn plugin's "build.<pid>.*" and "load.<pid>.*", untouched for an hour.
+  static bool is_stale_temporary(const std::string& f, std::filesystem::file_time_type written) {
+    const size_t tmp = f.find(".tmp.");
+    const bool temporary = (tmp != std::string::npos && is_cache_file_name(f.substr(0, tmp), false)) ||
+                           f.rfind("build.", 0) == 0 || f.rfind("load.", 0) == 0;
+    return temporary && written < std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  }
+
   // Called after a file of `added` bytes is stored: keeps the cache at most max_bytes(). Only the
   // first call and calls that would pass the cap scan the folders (other processes' stores are
   // seen at the next scan), so a process storing thousands of kernels does not stat the cache
@@ -297,7 +309,12 @@ class CacheRoot {
       for (fs::directory_iterator it(dir, e), end; !e && it != end; it.increment(e)) {
         std::error_code fe;
         if (!it->is_regular_file(fe) || it->is_symlink(fe)) continue;
-        if (!is_cache_file_name(it->path().filename().string(), in_root)) continue;
+        const std::string name = it->path().filename().string();
+        if (!in_root && is_stale_temporary(name, it->last_write_time(fe))) {
+          fs::remove(it->path(), fe);
+          continue;
+        }
+        if (!is_cache_file_name(name, in_root)) continue;
         const uint64_t size = it->file_size(fe);
         if (fe) continue;
         const auto time = it->last_write_time(fe);
