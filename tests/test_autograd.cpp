@@ -248,6 +248,13 @@ TEST(Autograd, MaxGradSplitsEvenlyAmongTies) {
   EXPECT_TRUE(all_close(*x.grad(), {0, 0.5, 0.5}));
 }
 
+TEST(Autograd, MaxOverAStackGradsTheLargerPiece) {
+  Tensor a({1.f, 5.f}), b({3.f, 2.f});
+  tg::stack({a, b}).max(0).sum().backward();
+  EXPECT_TRUE(all_close(*a.grad(), {0, 1}));
+  EXPECT_TRUE(all_close(*b.grad(), {1, 0}));
+}
+
 TEST(Autograd, GradOfScalarLeaf) {
   Tensor s(3.0f);
   Tensor x({1.f, 2.f});
