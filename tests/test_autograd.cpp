@@ -271,6 +271,30 @@ TEST(Autograd, GradIsUsableInFurtherMath) {
   EXPECT_TRUE(all_close(updated, {0, 0}));
 }
 
+// Where exp2 overflows (sigmoid at -100 and below), the gradient must be 0, not 0 * inf = NaN.
+// Expected values: PyTorch 1.13 (float32 and float64 agree to these tolerances).
+TEST(Autograd, ActivationGradsAtExtremeInputsMatchPyTorch) {
+  const std::vector<double> xs = {-1000, -100, -50, -10, 0, 10, 100, 1000};
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> f;
+    std::vector<double> grad;
+  };
+  const std::vector<Case> cases = {
+      {"sigmoid", [](const Tensor& x) { return x.sigmoid(); }, {0, 0, 1.92875e-22, 4.53958e-05, 0.25, 4.53958e-05, 0, 0}},
+      {"tanh", [](const Tensor& x) { return x.tanh(); }, {0, 0, 0, 8.24461e-09, 1, 8.24461e-09, 0, 0}},
+      {"silu", [](const Tensor& x) { return x.silu(); }, {0, 0, -9.45087e-21, -0.00040856, 0.5, 1.00041, 1, 1}},
+      {"gelu", [](const Tensor& x) { return x.gelu(); }, {0, 0, 0, 0, 0.5, 1, 1, 1}},
+      {"quick_gelu", [](const Tensor& x) { return x.quick_gelu(); }, {0, 0, -9.25414e-36, -6.50085e-07, 0.5, 1, 1, 1}},
+  };
+  for (DType dt : {DType::float32, DType::float64})
+    for (const Case& c : cases) {
+      Tensor x(xs, tg::Shape({8}), TensorOptions{dt});
+      c.f(x).sum().backward();
+      EXPECT_TRUE(all_close(*x.grad(), c.grad, 1e-4, 1e-6)) << c.name << " " << tg::dtype_name(dt);
+    }
+}
+
 // ---------------------------------------------------------------- unary ops
 
 GRAD_TEST_1(Neg, kVec, -x)

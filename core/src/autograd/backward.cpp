@@ -31,7 +31,12 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
   const auto& s = n->src;
   switch (n->op) {
     case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
-    case Op::EXP2: return {mul(mul(g, n), k(n, kLn2))};
+    case Op::EXP2: {
+      // Where exp2 overflowed to inf, no gradient (g = 0) must stay 0, not 0 * inf = NaN: a
+      // sigmoid at -100 has out = inf under a zero gradient from its reciprocal.
+      NodePtr nonzero = alu(Op::CMPNE, DType::bool_, {g, k(g, 0)});
+      return {where(nonzero, mul(mul(g, n), k(n, kLn2)), k(g, 0))};
+    }
     case Op::LOG2: return {mul(g, recip(mul(s[0], k(s[0], kLn2))))};
     case Op::SIN: return {mul(g, alu(Op::SIN, s[0]->dtype, {add(k(s[0], M_PI / 2), neg(s[0]))}))};
     case Op::SQRT: return {mul(g, recip(mul(n, k(n, 2))))};
