@@ -255,6 +255,23 @@ TEST(Autograd, MaxOverAStackGradsTheLargerPiece) {
   EXPECT_TRUE(all_close(*b.grad(), {1, 0}));
 }
 
+// d prod / d x_j is the product of the other elements, also where x_j is 0 (it was 0 / 0);
+// with two zeros every gradient is 0. Expected values: PyTorch.
+TEST(Autograd, ProdGradWithZeros) {
+  Tensor one({0.f, 2.f, 3.f});
+  one.prod().backward();
+  EXPECT_TRUE(all_close(*one.grad(), {6, 0, 0}));
+  Tensor two({0.f, 2.f, 0.f});
+  two.prod().backward();
+  EXPECT_TRUE(all_close(*two.grad(), {0, 0, 0}));
+  Tensor m({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  m.prod(1).sum().backward();
+  EXPECT_TRUE(all_close(*m.grad(), {6, 0, 0, 0, 0, 0, 30, 24, 20}));
+  Tensor c({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  c.prod(0).sum().backward();
+  EXPECT_TRUE(all_close(*c.grad(), {4, 0, 0, 0, 10, 18, 0, 0, 0}));
+}
+
 TEST(Autograd, GradOfScalarLeaf) {
   Tensor s(3.0f);
   Tensor x({1.f, 2.f});

@@ -62,7 +62,16 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
           NodePtr count = expand(reduce(hit, ReduceOp::SUM, n->dims), in);
           return {mul(mul(ge, hit), recip(count))};
         }
-        case ReduceOp::PROD: return {mul(mul(ge, expand(n, in)), recip(s[0]))};
+        case ReduceOp::PROD: {
+          // d prod / d x_j = prod of the others: prod / x_j where x_j != 0; where x_j is the
+          // only zero, the product of the rest; where there are two zeros, 0 (as PyTorch).
+          NodePtr is_zero = eq(s[0], k(s[0], 0));
+          NodePtr safe = where(is_zero, k(s[0], 1), s[0]);
+          NodePtr zeros = expand(reduce(cast(is_zero, DType::int32), ReduceOp::SUM, n->dims), in);
+          NodePtr others = where(eq(zeros, const_like(zeros, 1, DType::int32)), expand(reduce(safe, ReduceOp::PROD, n->dims), in),
+                                 k(s[0], 0));
+          return {mul(ge, where(is_zero, others, mul(expand(n, in), recip(safe))))};
+        }
       }
       return {nullptr};
     }
