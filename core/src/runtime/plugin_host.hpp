@@ -31,7 +31,13 @@ struct Candidate {
 std::vector<Candidate> discover(std::vector<std::string>* notes);
 // Loads (once per path) and initializes; never throws: failures are in ->error.
 std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c);
+// The plugin at `path` if load_plugin has been called for it, else nullptr (loads nothing).
+std::shared_ptr<LoadedPlugin> loaded_plugin(const std::string& path);
+// More devices than this from one plugin are taken as a broken count: the rest are ignored.
+constexpr uint32_t kMaxDevicesPerPlugin = 1024;
 bool plugin_debug();
 void debug_log(const std::string& line);
+// One line on stderr, always: something the user should know (a skipped device or plugin).
+void warning_log(const std::string& line);
 
 }  // namespace tg::detail

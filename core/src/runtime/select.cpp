@@ -29,11 +29,23 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
-// A summary of what was found, for error messages.
+// A summary of what was found, for error messages. It loads nothing: plugins not loaded yet
+// are named as such (loading them all could start drivers, or ask a broken plugin for billions
+// of devices, only to word an error).
 std::string found_summary() {
   std::vector<std::string> found;
-  for (const DeviceInfo& d : tg::devices())
-    found.push_back(d.name + ":" + std::to_string(d.index) + (d.available ? "" : " (unavailable: " + d.reason + ")"));
+  for (const Candidate& c : discover(nullptr)) {
+    auto lp = loaded_plugin(c.path);
+    if (!lp) {
+      found.push_back(c.name + " (not loaded)");
+    } else if (!lp->error.empty() || lp->device_count == 0) {
+      found.push_back(c.name + " (unavailable: " + (lp->error.empty() ? lp->no_device_reason : lp->error) + ")");
+    } else if (lp->device_count <= 4) {
+      for (uint32_t i = 0; i < lp->device_count; i++) found.push_back(c.name + ":" + std::to_string(i));
+    } else {
+      found.push_back(c.name + ":0 to " + c.name + ":" + std::to_string(lp->device_count - 1));
+    }
+  }
   std::string s = "Devices found: " + (found.empty() ? std::string("none") : join(found, ", ")) + ".";
   s += " Searched: " + join(search_paths(), ", ") + ".";
   s += " Core ABI " + core_abi() + ". Set TG_PLUGIN_PATH to a directory holding libtg-<name>.so, or TG_PLUGIN_DEBUG=1 to trace the search.";
@@ -63,23 +75,73 @@ std::shared_ptr<Device> open(const std::shared_ptr<LoadedPlugin>& lp, uint32_t i
   return dev;
 }
 
-// The best available device among the named plugins (all if empty).
-std::shared_ptr<Device> pick_best(const std::vector<std::string>& names, const std::string& asked) {
+// The best device that opens among the specs, in their order (all plugins, device 0, by their
+// priority, if specs is empty). A device that fails to open, and (in a list) a named device
+// that does not exist, is skipped with a warning naming it and why; so is, once a device is
+// chosen, every plugin that failed to load or start and might have been preferred to it.
+std::shared_ptr<Device> pick_best(const std::vector<Spec>& specs, const std::string& asked) {
+  struct Choice {
+    std::shared_ptr<LoadedPlugin> lp;
+    uint32_t index;
+    size_t rank;  // position in specs (0 when choosing among all)
+  };
+  struct Skipped {
+    std::string what;
+    size_t rank;
+    int32_t score;  // 0: unknown (it failed before saying)
+  };
+  std::vector<Choice> choices;
+  std::vector<Skipped> skipped;
   std::vector<std::string> notes;
-  std::vector<Candidate> cands = discover(&notes);
-  std::shared_ptr<LoadedPlugin> best;
-  size_t best_rank = SIZE_MAX;
-  for (const Candidate& c : cands) {
-    size_t rank = names.empty() ? 0 : std::find(names.begin(), names.end(), c.name) - names.begin();
-    if (!names.empty() && rank == names.size()) continue;
+  for (const Candidate& c : discover(&notes)) {
+    std::vector<std::pair<size_t, uint32_t>> wanted;  // (rank, index)
+    if (specs.empty()) wanted.push_back({0, 0});
+    for (size_t i = 0; i < specs.size(); i++)
+      if (specs[i].name == c.name) wanted.push_back({i, specs[i].index});
+    if (wanted.empty()) continue;
     auto lp = load_plugin(c);
-    if (!lp->error.empty() || lp->device_count == 0) continue;
-    bool better = !best || rank < best_rank || (rank == best_rank && lp->score > best->score);
-    if (better) best = lp, best_rank = rank;
+    if (!lp->error.empty()) {
+      skipped.push_back({"plugin " + c.name + " (" + c.path + "): " + lp->error, wanted[0].first, lp->score});
+      continue;
+    }
+    for (auto [rank, index] : wanted) {
+      if (index < lp->device_count) {
+        choices.push_back({lp, index, rank});
+      } else if (!specs.empty()) {  // named, so worth a word; unset TG_DEVICE skips device-less plugins quietly
+        skipped.push_back({"device " + c.name + ":" + std::to_string(index) + ": plugin " + c.path + " has " +
+                               std::to_string(lp->device_count) + " device(s)" +
+                               (lp->no_device_reason.empty() ? "" : " (" + lp->no_device_reason + ")"),
+                           rank, lp->score});
+      }
+    }
   }
-  if (!best) throw Error("TG_DEVICE=" + asked + ": no usable device. " + found_summary());
-  debug_log("chose " + best->name + ":0 for TG_DEVICE=" + asked);
-  return open(best, 0);
+  std::stable_sort(choices.begin(), choices.end(), [](const Choice& a, const Choice& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.lp->score > b.lp->score;
+  });
+  std::vector<std::string> failures;
+  for (const Choice& ch : choices) {
+    const std::string key = ch.lp->name + ":" + std::to_string(ch.index);
+    std::shared_ptr<Device> dev;
+    try {
+      dev = open(ch.lp, ch.index);
+    } catch (const Error& e) {
+      failures.push_back(key + ": " + e.what());
+      warning_log("TG_DEVICE=" + asked + ": skipping device " + key + " (" + ch.lp->path + "): " + e.what() +
+                  "; trying the next");
+      continue;
+    }
+    for (const Skipped& s : skipped) {
+      const bool preferred = specs.empty() ? (s.score == 0 || s.score > ch.lp->score) : s.rank < ch.rank;
+      if (preferred) warning_log("TG_DEVICE=" + asked + ": skipping " + s.what + "; using " + key);
+    }
+    debug_log("chose " + key + " for TG_DEVICE=" + asked);
+    return dev;
+  }
+  std::string why;
+  for (const Skipped& s : skipped) why += "; " + s.what;
+  for (const std::string& f : failures) why += "; " + f;
+  throw Error("TG_DEVICE=" + asked + ": no usable device" + (why.empty() ? "" : " (" + why.substr(2) + ")") + ". " +
+              found_summary());
 }
 
 }  // namespace
@@ -113,17 +175,15 @@ std::shared_ptr<Device> default_device() {
   if (env.empty() || env == "auto") {
     r.default_device = pick_best({}, env.empty() ? "(unset)" : env);
   } else if (env.find(',') != std::string::npos) {
-    std::vector<std::string> names;
+    std::vector<Spec> specs;
     size_t start = 0;
     while (true) {
       size_t end = env.find(',', start);
-      std::string item = env.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      parse_spec(item);  // validates
-      names.push_back(item.substr(0, item.find(':')));
+      specs.push_back(parse_spec(env.substr(start, end == std::string::npos ? std::string::npos : end - start)));
       if (end == std::string::npos) break;
       start = end + 1;
     }
-    r.default_device = pick_best(names, env);
+    r.default_device = pick_best(specs, env);
   } else {
     try {
       r.default_device = get_device(env);
