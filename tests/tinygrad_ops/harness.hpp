@@ -55,6 +55,9 @@ struct O {
   O& vals(std::string src) { vals_ = std::move(src); return *this; }
 };
 
+// Inputs given as values (tinygrad's vals=...): V("[[1., 2.], 3.]").
+inline O V(std::string src) { return O().vals(std::move(src)); }
+
 // helper_test_exception's defaults differ: low -1.5, high 1.5.
 inline O E() { return O().low(-1.5).high(1.5); }
 
