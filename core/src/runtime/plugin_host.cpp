@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -111,6 +112,9 @@ std::vector<Candidate> discover(std::vector<std::string>* notes) {
 
 std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
   static auto* cache = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
+  // Loading and initializing happen once per file, whichever threads ask at once.
+  static auto* mutex = new std::mutex();
+  std::lock_guard<std::mutex> lock(*mutex);
   if (auto it = cache->find(c.path); it != cache->end()) return it->second;
   auto lp = std::make_shared<LoadedPlugin>();
   (*cache)[c.path] = lp;
