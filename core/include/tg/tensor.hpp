@@ -132,6 +132,8 @@ class Tensor {
   static Tensor ones_like(const Tensor& t, TensorOptions opts = {});
   static Tensor full_like(const Tensor& t, Scalar value, TensorOptions opts = {});
   static Tensor rand_like(const Tensor& t, TensorOptions opts = {});
+  // Seeds the random creators (rand, randn, kaiming_uniform, dropout...) of the calling thread:
+  // each thread has its own generator.
   static void manual_seed(uint64_t seed);
 
   // ---- properties ----
