@@ -144,15 +144,15 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
   const Topo topo = toposort(root);
   const std::vector<NodePtr>& order = topo.order;
   auto at = [&](const Node* n) { return topo.position.at(n); };
-  // The leaves that get gradients: live leaf tensors in this graph not set to false.
-  std::vector<std::shared_ptr<TensorImpl>> targets;
+  // The leaves that get gradients: live leaf tensors in this graph not set to false (each
+  // node lists its own, so nothing outside this graph, e.g. another thread's, is looked at).
+  std::vector<TensorImpl*> targets;
   std::vector<char> needs(order.size(), 0);  // per position: a target is at or below it
-  for (auto& t : live_tensors())
-    if (t->leaf && t->requires_grad.value_or(true) && is_float(t->node->dtype))
-      if (const uint32_t* p = topo.position.find(t->node.get())) {
-        targets.push_back(t);
-        needs[*p] = 1;
-      }
+  for (size_t p = 0; p < order.size(); p++)
+    for (TensorImpl* t = order[p]->grad_leaves; t != nullptr; t = t->next_leaf) {
+      targets.push_back(t);
+      needs[p] = 1;
+    }
   for (size_t p = 0; p < order.size(); p++)
     if (order[p]->op != Op::DETACH)
       for (auto& s : order[p]->src) needs[p] |= needs[at(s.get())];
@@ -169,7 +169,9 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
       grads[sp] = grads[sp] ? add(grads[sp], sg[i]) : sg[i];
     }
   }
-  for (auto& t : targets) {
+  // Replaced gradients are freed after the loop: one may hold the last handle of a later target.
+  std::vector<std::optional<Tensor>> replaced;
+  for (TensorImpl* t : targets) {
     const NodePtr& g = grads[at(t->node.get())];
     if (!g) continue;
     Tensor gt(cast(g, t->node->dtype));
@@ -180,6 +182,7 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
     } else {
       t->grad_accumulations = 0;
     }
+    replaced.push_back(std::move(t->grad));
     t->grad = gt;
   }
 }
