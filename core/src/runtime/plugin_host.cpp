@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -131,14 +132,21 @@ std::map<std::string, std::shared_ptr<LoadedPlugin>>& loaded_plugins() {
   static auto* loaded = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
   return *loaded;
 }
+// Guards loaded_plugins(): loading and initializing happen once per file, whichever threads ask at once.
+std::mutex& loaded_plugins_mutex() {
+  static auto* mutex = new std::mutex();
+  return *mutex;
+}
 }  // namespace
 
 std::shared_ptr<LoadedPlugin> loaded_plugin(const std::string& path) {
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
   auto it = loaded_plugins().find(path);
   return it == loaded_plugins().end() ? nullptr : it->second;
 }
 
 std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
   auto& cache = loaded_plugins();
   if (auto it = cache.find(c.path); it != cache.end()) return it->second;
   auto lp = std::make_shared<LoadedPlugin>();

@@ -1,6 +1,7 @@
 #pragma once
 // Finding, loading and handshaking plugins (libtg-<name>.so). Private to the core.
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct LoadedPlugin {
   uint32_t device_count = 0;
   std::string no_device_reason; // when device_count is 0
   int32_t score = 0;            // probe() or priority
+  // Held around every call into the plugin once it is initialized, and over the state of its
+  // devices (runtime/runtime.hpp): the ABI's one call at a time per plugin (tg/plugin.h).
+  std::mutex calls;
   ~LoadedPlugin();
 };
 

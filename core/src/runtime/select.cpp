@@ -1,6 +1,7 @@
 // Choosing devices: TG_DEVICE, `auto`, and the errors that say why a device cannot be had.
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -12,7 +13,11 @@ namespace tg {
 namespace detail {
 namespace {
 
+// Opened devices and the default, shared by all threads under `mutex` (recursive: choosing a
+// device may list the others for an error message). Lazy opening happens under it, so two
+// threads asking for the same device at once open it once.
 struct Registry {
+  std::recursive_mutex mutex;
   std::map<std::string, std::shared_ptr<Device>> opened;  // "ref:0" -> device
   std::shared_ptr<Device> default_device;
 };
@@ -20,6 +25,7 @@ Registry& registry() {
   static auto* r = new Registry();  // lives until exit: tensors in static storage may outlive main
   return *r;
 }
+using RegistryLock = std::lock_guard<std::recursive_mutex>;
 
 std::string core_abi() { return std::to_string(TG_ABI_MAJOR) + "." + std::to_string(TG_ABI_MINOR); }
 
@@ -69,7 +75,10 @@ std::shared_ptr<Device> open(const std::shared_ptr<LoadedPlugin>& lp, uint32_t i
   auto& opened = registry().opened;
   if (auto it = opened.find(key); it != opened.end()) return it->second;
   tg_device* h = nullptr;
-  check(lp->api->device_open(lp->handle, index, &h), "opening device " + key);
+  {
+    std::lock_guard<std::mutex> calls(lp->calls);
+    check(lp->api->device_open(lp->handle, index, &h), "opening device " + key);
+  }
   auto dev = std::make_shared<Device>(lp, index, h);
   opened[key] = dev;
   return dev;
@@ -154,6 +163,7 @@ std::shared_ptr<Device> pick_best(const std::vector<Spec>& specs, const std::str
 }  // namespace
 
 std::shared_ptr<Device> get_device(const std::string& spec_text) {
+  RegistryLock lock(registry().mutex);
   Spec spec = parse_spec(spec_text);
   std::string key = spec.name + ":" + std::to_string(spec.index);
   if (auto it = registry().opened.find(key); it != registry().opened.end()) return it->second;
@@ -177,6 +187,7 @@ std::shared_ptr<Device> get_device(const std::string& spec_text) {
 
 std::shared_ptr<Device> default_device() {
   auto& r = registry();
+  RegistryLock lock(r.mutex);
   if (r.default_device) return r.default_device;
   std::string env = env_str("TG_DEVICE");
   if (env.empty() || env == "auto") {
@@ -201,9 +212,13 @@ std::shared_ptr<Device> default_device() {
   return r.default_device;
 }
 
-void set_default_device(const std::string& spec) { registry().default_device = get_device(spec); }
+void set_default_device(const std::string& spec) {
+  RegistryLock lock(registry().mutex);
+  registry().default_device = get_device(spec);
+}
 
 std::vector<std::shared_ptr<Device>> opened_devices() {
+  RegistryLock lock(registry().mutex);
   std::vector<std::shared_ptr<Device>> v;
   for (auto& [k, d] : registry().opened) v.push_back(d);
   return v;
@@ -213,6 +228,7 @@ std::vector<std::shared_ptr<Device>> opened_devices() {
 
 std::vector<DeviceInfo> devices() {
   using namespace detail;
+  RegistryLock lock(registry().mutex);
   std::vector<DeviceInfo> out;
   std::vector<std::string> notes;
   for (const Candidate& c : discover(&notes)) {
@@ -234,7 +250,12 @@ std::vector<DeviceInfo> devices() {
       tg_device_props props{};
       props.struct_size = sizeof(props);
       std::string msg;
-      if (take(lp->api->device_get_props(lp->handle, i, &props), &msg) == TG_OK) {
+      int32_t code;
+      {
+        std::lock_guard<std::mutex> calls(lp->calls);
+        code = take(lp->api->device_get_props(lp->handle, i, &props), &msg);
+      }
+      if (code == TG_OK) {
         d.available = true;
         if (props.name) d.description += std::string(d.description.empty() ? "" : "; ") + props.name;
       } else {
@@ -255,14 +276,8 @@ void synchronize() {
   for (auto& d : detail::opened_devices()) d->synchronize();
 }
 
-RuntimeStats runtime_stats() { return detail::stats(); }
-void reset_runtime_stats() {
-  auto& s = detail::stats();
-  uint64_t in_use = s.bytes_in_use;
-  s = RuntimeStats{};
-  s.bytes_in_use = in_use;
-  s.peak_bytes = in_use;
-}
+RuntimeStats runtime_stats() { return detail::stats().snapshot(); }
+void reset_runtime_stats() { detail::stats().reset(); }
 
 const char* version() { return TG_VERSION; }
 
