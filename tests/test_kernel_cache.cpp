@@ -527,6 +527,20 @@ TEST_P(PluginCache, AHostileRootIsRefusedAndThePrivateDirectoryRemovedAtExit) {
   if (can_chown()) ASSERT_EQ(chown(dir_.c_str(), getuid(), -1), 0);
 }
 
+// A cache directory that cannot be made (here: below a regular file) is the same: one line, a
+// private directory, removed at exit (it used to stay behind, one per process).
+TEST_P(PluginCache, AnUncreatableRootFallsBackToAPrivateDirectoryRemovedAtExit) {
+  fs::create_directories(dir_);
+  write_file(dir_ + "/file", "x");
+  Child c = probe("TG_CACHE_DIR='" + dir_ + "/file/cache'");
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_THAT(c.output, HasSubstr(right_answer()));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(c.output, m, std::regex("cannot create [^\n]*; compiling into (/tmp/tg-[a-z]+-[A-Za-z0-9]{6}), removed at exit")))
+      << c.output;
+  EXPECT_FALSE(fs::exists(m[1].str())) << m[1].str() << " was left behind";
+}
+
 // Eviction runs after each store: with one kernel missing, the next process compiles and stores
 // it, and then keeps the cache under TG_CACHE_MAX.
 TEST_P(PluginCache, TgCacheMaxBoundsTheCache) {
