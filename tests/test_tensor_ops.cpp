@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <functional>
 #include <sstream>
 
@@ -107,6 +108,40 @@ TEST(Binary, MaximumMinimum) {
   Tensor i = Tensor({1, 7}).maximum(Tensor({3, 2}));
   EXPECT_EQ(i.dtype(), DType::int32);
   EXPECT_EQ(i.to_vector<int32_t>(), (std::vector<int32_t>{3, 7}));
+}
+
+// minimum is max of order-reversed values: for ints that must not be negation (-INT_MIN
+// overflows; -x of a uint8 wraps), for a bool beside a float not logical not.
+TEST(Binary, MinimumAtTheEdgesOfEveryIntDtype) {
+  const int32_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  EXPECT_EQ(Tensor({5, 3, hi}).minimum(Tensor({lo, 7, lo})).to_vector<int32_t>(), (std::vector<int32_t>{lo, 3, lo}));
+  EXPECT_EQ(Tensor({5, lo}).minimum(0).to_vector<int32_t>(), (std::vector<int32_t>{0, lo}));
+  const int64_t lo64 = std::numeric_limits<int64_t>::min();
+  Tensor l(std::vector<int64_t>{lo64, 4, 9}, tg::Shape({3}));
+  EXPECT_EQ(l.minimum(Tensor(std::vector<int64_t>{0, lo64, 8}, tg::Shape({3}))).to_vector<int64_t>(),
+            (std::vector<int64_t>{lo64, lo64, 8}));
+  Tensor i8 = Tensor(std::vector<int8_t>{-128, 127, 0}, tg::Shape({3}));
+  EXPECT_EQ(i8.minimum(Tensor(std::vector<int8_t>{127, -128, 0}, tg::Shape({3}))).to_vector<int8_t>(),
+            (std::vector<int8_t>{-128, -128, 0}));
+  Tensor i16 = Tensor(std::vector<int16_t>{-32768, 32767}, tg::Shape({2}));
+  EXPECT_EQ(i16.minimum(Tensor(std::vector<int16_t>{0, 0}, tg::Shape({2}))).to_vector<int16_t>(),
+            (std::vector<int16_t>{-32768, 0}));
+  Tensor u8 = Tensor(std::vector<uint8_t>{0, 255, 7, 200}, tg::Shape({4}));
+  Tensor m = u8.minimum(Tensor(std::vector<uint8_t>{5, 254, 7, 201}, tg::Shape({4})));
+  EXPECT_EQ(m.dtype(), DType::uint8);
+  EXPECT_EQ(m.to_vector<uint8_t>(), (std::vector<uint8_t>{0, 254, 7, 200}));
+}
+
+TEST(Binary, MinimumOfBoolAndFloatComparesAsNumbers) {
+  Tensor b(std::vector<bool>{true, false, false}, tg::Shape({3}));
+  Tensor m = b.minimum(1.2);
+  EXPECT_EQ(m.dtype(), DType::float32);
+  EXPECT_TRUE(all_close(m, {1, 0, 0}));
+  EXPECT_TRUE(all_close(b.minimum(Tensor({0.5f, -1.f, 2.f})), {0.5, -1, 0}));
+  EXPECT_EQ(b.minimum(Tensor({0, 3, -2})).to_vector<int32_t>(), (std::vector<int32_t>{0, 0, -2}));
+  Tensor both = b.minimum(Tensor(std::vector<bool>{true, true, false}, tg::Shape({3})));
+  EXPECT_EQ(both.dtype(), DType::bool_);
+  EXPECT_EQ(both.to_vector<uint8_t>(), (std::vector<uint8_t>{1, 0, 0}));
 }
 
 TEST(Binary, PowWithScalarAndTensorExponent) {

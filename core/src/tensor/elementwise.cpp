@@ -77,6 +77,15 @@ Tensor unary(Op op, const Tensor& x) {
 
 Tensor to_float(const Tensor& x) { return is_float(x.dtype()) ? x : x.cast(default_float); }
 
+Tensor order_inverse(const Tensor& x) {
+  const DType d = x.dtype();
+  if (is_float(d)) return unary(Op::NEG, x);
+  if (d == DType::bool_) return x.logical_not();
+  const NodePtr& n = node_of(x);
+  NodePtr ones = const_like(n, is_unsigned(d) ? static_cast<double>((uint64_t{1} << (8 * dtype_size(d))) - 1) : -1.0, d);
+  return make_result(alu(Op::XOR, d, {n, ones}));
+}
+
 }  // namespace detail
 
 using detail::binary;
@@ -196,7 +205,10 @@ Tensor Tensor::clip(Scalar lo, Scalar hi) const {
 Tensor Tensor::maximum(const Tensor& o) const { return binary(Op::MAX, *this, o, "maximum"); }
 Tensor Tensor::minimum(const Tensor& o) const {
   if (dtype() == DType::bool_ && o.dtype() == DType::bool_) return logical_and(o);
-  return -((-*this).maximum(-o));
+  const DType d = promote_types(dtype(), o.dtype());  // a bool next to a float compares as 0/1
+  detail::broadcast_pair(detail::node_of(*this), detail::node_of(o), "minimum");  // names "minimum"
+  using detail::order_inverse;
+  return order_inverse(order_inverse(cast(d)).maximum(order_inverse(o.cast(d))));
 }
 Tensor Tensor::maximum(Scalar o) const { return binary(Op::MAX, *this, o, "maximum"); }
 Tensor Tensor::minimum(Scalar o) const { return minimum(detail::scalar_tensor_like(*this, o)); }

@@ -59,9 +59,7 @@ Tensor Tensor::mean(Axes axes, bool keepdim) const {
 Tensor Tensor::max(Axes axes, bool keepdim) const { return reduce(*this, ReduceOp::MAX, axes, keepdim, "max"); }
 
 Tensor Tensor::min(Axes axes, bool keepdim) const {
-  if (dtype() == DType::bool_) return logical_not().max(axes, keepdim).logical_not();
-  if (dtype() == DType::uint8) return 255 - (255 - *this).max(axes, keepdim);
-  return -((-*this).max(axes, keepdim));
+  return detail::order_inverse(detail::order_inverse(*this).max(axes, keepdim));
 }
 
 Tensor Tensor::var(Axes axes, bool keepdim, double correction) const {
