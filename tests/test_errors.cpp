@@ -218,6 +218,17 @@ TEST(ValueErrors, BadCreatorArguments) {
   EXPECT_THROW(Tensor::zeros({2, -3}), tg::Error);
 }
 
+// An empty dim has no extreme: argmax/argmin used to return INT_MIN.
+TEST(ValueErrors, ArgmaxOfEmptyNamesTheShape) {
+  std::string msg = error_of([] { Tensor::zeros({0}).argmax(); });
+  EXPECT_THAT(msg, AllOf(HasSubstr("argmax"), HasSubstr(tg::Shape({0}).to_string())));
+  msg = error_of([] { Tensor::zeros({3, 0}).argmin(1); });
+  EXPECT_THAT(msg, AllOf(HasSubstr("argmin"), HasSubstr("(3, 0)")));
+  EXPECT_THROW(Tensor::zeros({0, 3}).argmax(0), tg::Error);
+  EXPECT_THROW(Tensor::zeros({0, 3}).argmin(), tg::Error);
+  EXPECT_EQ(tgtest::dims(Tensor::zeros({0, 3}).argmax(1)), (tgtest::Dims{0}));  // an empty result is fine
+}
+
 TEST(ValueErrors, BackwardOnNonScalarWithoutGradient) {
   std::string msg = error_of([] { (Tensor({1.f, 2.f}) * 2).backward(); });
   EXPECT_THAT(msg, HasSubstr(tg::Shape({2}).to_string()));

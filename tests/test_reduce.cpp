@@ -282,6 +282,19 @@ TEST(ArgMaxMin, IntExtremesOfEveryWidth) {
   EXPECT_EQ(Tensor(std::vector<bool>{true, false}, tg::Shape({2})).argmin().item<int32_t>(), 1);
 }
 
+// A NaN is the extreme (PyTorch): argmax/argmin give its first index, not one past the end.
+TEST(ArgMaxMin, NaNIsTheExtreme) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x({1.f, nan, 3.f, nan});
+  EXPECT_EQ(x.argmax().item<int32_t>(), 1);
+  EXPECT_EQ(x.argmin().item<int32_t>(), 1);
+  Tensor m({{1.f, nan}, {5.f, 2.f}});
+  EXPECT_EQ(m.argmax(1).to_vector<int32_t>(), (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(m.argmin(0).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
+  EXPECT_EQ(m.argmin(1).to_vector<int32_t>(), (std::vector<int32_t>{1, 1}));
+  EXPECT_EQ(Tensor(7.f).argmax(0).item<int32_t>(), 0);  // a 0-d tensor: index 0
+}
+
 // ---------------------------------------------------------------- any, all
 
 TEST(AnyAll, BoolAndNumeric) {
