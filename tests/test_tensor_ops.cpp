@@ -165,6 +165,32 @@ TEST(Binary, PowOfIntTensorStaysInt) {
   EXPECT_EQ(r.to_vector<int32_t>(), (std::vector<int32_t>{4, 9}));
 }
 
+// PyTorch's dtype rule: an int tensor to an int power stays int (exact, wrapping as ints do),
+// to a float power is float; to a negative int power it is an error.
+TEST(Binary, PowResultDtype) {
+  Tensor i({2, 3, -2, 0});
+  for (double e : {2.0, 0.0}) {
+    Tensor f = i.pow(e);
+    EXPECT_EQ(f.dtype(), DType::float32) << e;
+    EXPECT_TRUE(all_close(f, e == 2 ? std::vector<double>{4, 9, 4, 0} : std::vector<double>{1, 1, 1, 1}));
+  }
+  Tensor seven = i.pow(7);
+  EXPECT_EQ(seven.dtype(), DType::int32);
+  EXPECT_EQ(seven.to_vector<int32_t>(), (std::vector<int32_t>{128, 2187, -128, 0}));
+  EXPECT_EQ(i.pow(0).to_vector<int32_t>(), (std::vector<int32_t>{1, 1, 1, 1}));
+  EXPECT_EQ(Tensor({2, -1, 3}).pow(31).to_vector<int32_t>(), (std::vector<int32_t>{INT32_MIN, -1, 1264544299}));
+  Tensor it = Tensor({2, 3, -2, 0, 5, 1, -1, -1, 7}).pow(Tensor({10, 3, 3, 0, 0, -3, -3, -2, -1}));
+  EXPECT_EQ(it.dtype(), DType::int32);
+  EXPECT_EQ(it.to_vector<int32_t>(), (std::vector<int32_t>{1024, 27, -8, 1, 1, 1, -1, 1, 0}));
+  Tensor u8 = Tensor(std::vector<uint8_t>{2, 3, 255}, tg::Shape({3})).pow(Tensor(std::vector<uint8_t>{7, 5, 2}, tg::Shape({3})));
+  EXPECT_EQ(u8.to_vector<uint8_t>(), (std::vector<uint8_t>{128, 243, 1}));
+  Tensor i64 = Tensor(std::vector<int64_t>{3}, tg::Shape({1})).pow(Tensor(std::vector<int64_t>{39}, tg::Shape({1})));
+  EXPECT_EQ(i64.to_vector<int64_t>(), (std::vector<int64_t>{4052555153018976267}));
+  EXPECT_EQ(Tensor({2.f}).pow(Tensor({-1})).dtype(), DType::float32);
+  EXPECT_THROW(i.pow(-2), tg::Error);
+  EXPECT_THROW(Tensor(std::vector<int8_t>{2}, tg::Shape({1})).pow(-1), tg::Error);
+}
+
 // ---------------------------------------------------------------- unary math
 
 #define UNARY_TEST(NAME, INPUTS, EXPR_T, EXPR_X)                                                    \

@@ -104,6 +104,7 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
       return {window_backward(g, s[0]->shape, Dims(b, b + c), Dims(b + c, b + 2 * c), Dims(b + 2 * c, b + 3 * c))};
     }
     case Op::CONV: return conv2d_backward(*n, g);
+    case Op::POW: return pow_backward(*n, g);
     case Op::CONTIGUOUS: return {g};
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these

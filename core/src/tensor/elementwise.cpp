@@ -176,27 +176,6 @@ Tensor Tensor::round() const {  // half to even
   return tg::where((*this > 0) == (b.trunc() == b), (*this - 0.5).ceil(), (*this + 0.5).floor());
 }
 
-Tensor Tensor::pow(Scalar e) const {
-  if (e.value == 0) return detail::scalar_tensor_like(*this, 1) + *this * 0;
-  if (e.value == 1) return *this + 0;
-  if (e.value == 2) return *this * *this;
-  if (e.value == 3) return *this * *this * *this;
-  if (e.value == 0.5) return sqrt();
-  if (e.value == -1) return reciprocal();
-  return pow(detail::scalar_tensor_like(*this, e));
-}
-
-Tensor Tensor::pow(const Tensor& exponent) const {
-  Tensor x = to_float(*this), y = to_float(exponent);
-  Tensor r = (y * x.abs().log2()).exp2();
-  Tensor is_int = y == y.trunc();
-  Tensor is_odd = is_int.logical_and((y - (y / 2).trunc() * 2) != 0);
-  Tensor nan = detail::scalar_tensor_like(r, std::nan(""));
-  Tensor neg = tg::where(is_int, tg::where(is_odd, -r, r), nan);
-  r = tg::where(x < 0, neg, r);
-  return tg::where(y == 0, detail::scalar_tensor_like(r, 1), r);
-}
-
 Tensor Tensor::clip(Scalar lo, Scalar hi) const {
   if (lo.value > hi.value)
     throw Error("clip: lo (" + std::to_string(lo.value) + ") is greater than hi (" + std::to_string(hi.value) + ")");

@@ -20,5 +20,9 @@ Tensor scalar_tensor_like(const Tensor& x, Scalar s);
 // An order-reversing bijection of x's dtype, its own inverse: -x for floats, not for bools,
 // ~x (x XOR all ones) for ints, which cannot overflow as -INT_MIN does. min is inverse(max(inverse)).
 Tensor order_inverse(const Tensor& x);
+// x ** y for float x and y of one shape and dtype: C's pow values, PyTorch's gradients (a POW node).
+NodePtr float_pow(const NodePtr& x, const NodePtr& y);
+// The gradients {none, d/dx, d/dy} of a POW node given the gradient g of its value.
+Sources pow_backward(const Node& n, const NodePtr& g);
 
 }  // namespace tg::detail
