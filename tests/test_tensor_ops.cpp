@@ -242,6 +242,25 @@ UNARY_TEST(HardtanhRange, kMixed, t.hardtanh(-2.f, 0.5f), std::min(std::max(x, -
 UNARY_TEST(Clip, kMixed, t.clip(-1.f, 1.f), std::min(std::max(x, -1.0), 1.0))
 UNARY_TEST(Clamp, kMixed, t.clamp(-0.5f, 2), std::min(std::max(x, -0.5), 2.0))
 
+// PyTorch's and tinygrad's clip: gradient 1 at the bounds, and lo > hi allowed (all hi).
+TEST(Unary, ClipBoundsAndTheirGradient) {
+  Tensor x({-2.f, -1.f, 0.f, 2.f, 3.f});
+  Tensor y = x.clip(-1.f, 2.f);
+  EXPECT_TRUE(all_close(y, {-1, -1, 0, 2, 2}));
+  y.sum().backward();
+  EXPECT_TRUE(all_close(*x.grad(), {0, 1, 1, 1, 0}));
+  Tensor z({1.f, 5.f, -3.f});
+  Tensor w = z.clip(3, 0);
+  EXPECT_TRUE(all_close(w, {0, 0, 0}));
+  w.sum().backward();
+  EXPECT_TRUE(all_close(*z.grad(), {0, 0, 0}));
+  EXPECT_TRUE(all_close(Tensor({NAN, 7.f}).clip(0, 1), {NAN, 1}));
+  Tensor i = Tensor({1, 5, -3}).clip(0.5, 2.5);
+  EXPECT_EQ(i.dtype(), DType::float32);
+  EXPECT_TRUE(all_close(i, {1, 2.5, 0.5}));
+  EXPECT_EQ(Tensor({1, 5, -3}).clip(0, 2).to_vector<int32_t>(), (std::vector<int32_t>{1, 2, 0}));
+}
+
 TEST(Unary, SignIsZeroAtZero) {
   EXPECT_TRUE(all_close(Tensor({-2.f, 0.f, 3.f}).sign(), {-1, 0, 1}));
   Tensor i = Tensor({-5, 0, 9}).sign();

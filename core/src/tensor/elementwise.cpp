@@ -176,10 +176,11 @@ Tensor Tensor::round() const {  // half to even
   return tg::where((*this > 0) == (b.trunc() == b), (*this - 0.5).ceil(), (*this + 0.5).floor());
 }
 
+// As PyTorch and tinygrad: the gradient passes where lo <= x <= hi (1 at the bounds, not a
+// maximum's tie 0.5), NaN stays NaN, and where lo > hi every element becomes hi.
 Tensor Tensor::clip(Scalar lo, Scalar hi) const {
-  if (lo.value > hi.value)
-    throw Error("clip: lo (" + std::to_string(lo.value) + ") is greater than hi (" + std::to_string(hi.value) + ")");
-  return maximum(lo).minimum(hi);
+  Tensor r = tg::where(*this < lo, lo, *this);
+  return tg::where(r > hi, hi, r);
 }
 Tensor Tensor::maximum(const Tensor& o) const { return binary(Op::MAX, *this, o, "maximum"); }
 Tensor Tensor::minimum(const Tensor& o) const {
