@@ -168,20 +168,53 @@ Tensor Tensor::flip(Axes axes) const {
   return detail::make_result(detail::flip(n, flags));
 }
 
+// Each dim of size b repeated r times is (1, b) expanded to (r, b), merged to r * b. Only dims
+// with r > 1 and b > 1 need that extra dim (a size-1 dim is expanded in place), and they are
+// done a few at a time so no view has more dims than a kernel can take (TG_KIR_MAX_DIMS); where
+// not even one extra dim fits, that dim is repeated by concatenation.
 Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
+  constexpr size_t kMaxDims = 8;  // TG_KIR_MAX_DIMS
   if (repeats.size() < static_cast<size_t>(ndim()))
     throw Error("repeat: " + std::to_string(repeats.size()) + " repeats for a tensor of " + std::to_string(ndim()) +
                 " dims; give at least one per dim");
   Dims base(repeats.size() - static_cast<size_t>(ndim()), 1);
   for (int64_t s : shape()) base.push_back(s);
-  Dims inter, expanded, out;
+  for (int64_t r : repeats)
+    if (r < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(r));
+  Dims expanded = base;
+  std::vector<size_t> split;  // dims that need (1, b) -> (r, b)
   for (size_t i = 0; i < base.size(); i++) {
-    if (repeats[i] < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(repeats[i]));
-    inter.insert(inter.end(), {1, base[i]});
-    expanded.insert(expanded.end(), {repeats[i], base[i]});
-    out.push_back(repeats[i] * base[i]);
+    if (base[i] == 1) expanded[i] = repeats[i];
+    else if (repeats[i] != 1) split.push_back(i);
   }
-  return reshape(Shape(inter)).expand(Shape(expanded)).reshape(Shape(out));
+  Tensor x = reshape(Shape(base)).expand(Shape(expanded));
+  Dims cur = expanded;
+  for (size_t next = 0; next < split.size();) {
+    const size_t room = kMaxDims > cur.size() ? kMaxDims - cur.size() : 0;
+    if (room == 0) {
+      const size_t d = split[next++];
+      x = repeats[d] == 0 ? x.slice(static_cast<int64_t>(d), 0, 0)
+                          : tg::cat(std::vector<Tensor>(static_cast<size_t>(repeats[d]), x), static_cast<int64_t>(d));
+      cur[d] *= repeats[d];
+      continue;
+    }
+    const size_t end = std::min(split.size(), next + room);
+    Dims inter, wide;
+    for (size_t i = 0, k = next; i < cur.size(); i++) {
+      if (k < end && split[k] == i) {
+        inter.insert(inter.end(), {1, cur[i]});
+        wide.insert(wide.end(), {repeats[i], cur[i]});
+        cur[i] *= repeats[i];
+        k++;
+      } else {
+        inter.push_back(cur[i]);
+        wide.push_back(cur[i]);
+      }
+    }
+    x = x.reshape(Shape(inter)).expand(Shape(wide)).reshape(Shape(cur));
+    next = end;
+  }
+  return x;
 }
 
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
