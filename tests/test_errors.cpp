@@ -150,6 +150,27 @@ TEST(ShapeErrors, SliceAndIndex) {
   EXPECT_THROW(Tensor(1.f)[0], tg::Error);
 }
 
+// A 0-d tensor has no dim to slice, concatenate, split or unflatten along (these crashed);
+// squeeze and size check the dim as PyTorch does.
+TEST(ShapeErrors, ZeroDimTensorsHaveNoDimToWorkAlong) {
+  EXPECT_THAT(error_of([] { Tensor(2).slice(0, 0, 9); }), HasSubstr("0-dim"));
+  EXPECT_THAT(error_of([] { tg::cat({Tensor(1.f), Tensor(1.f)}); }), AllOf(HasSubstr("cat"), HasSubstr("0-dim")));
+  EXPECT_THROW(tg::cat({Tensor({1.f}), Tensor(1.f)}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).squeeze(10), tg::Error);
+  EXPECT_THROW(Tensor(1.f).squeeze(-2), tg::Error);
+  EXPECT_EQ(Tensor(1.f).squeeze(0).ndim(), 0);
+  EXPECT_EQ(Tensor(1.f).squeeze(-1).ndim(), 0);
+  EXPECT_THROW(Tensor(1.f).split(1), tg::Error);
+  EXPECT_THROW(Tensor(1.f).split(std::vector<int64_t>{1}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).chunk(1), tg::Error);
+  EXPECT_THROW(Tensor(1.f).unflatten(0, {1}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).size(0), tg::Error);
+  EXPECT_THROW(Tensor(1.f).transpose(0, 3), tg::Error);
+  EXPECT_THROW(Tensor(5.f).gather(1, Tensor(0)), tg::Error);
+  EXPECT_THROW(Tensor(5.f).gather(0, Tensor({0})), tg::Error);  // the index must be 0-d too
+  EXPECT_THROW(Tensor(5.f).gather(0, Tensor(0.f)), tg::Error);
+}
+
 TEST(ShapeErrors, ChunkSplitUnflatten) {
   EXPECT_THROW(m23().chunk(0), tg::Error);
   EXPECT_THROW(m23().split(std::vector<int64_t>{1, 3}, 0), tg::Error);

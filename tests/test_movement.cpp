@@ -187,6 +187,17 @@ TEST(Index, OneWideSliceOfPaddedData) {
   EXPECT_TRUE(all_close(x.reshape({1, 2}).pad({{1, 1}, {0, 0}})[1], {1, 2}));
 }
 
+// gather of a 0-d tensor with a 0-d index reads the one element (PyTorch); it crashed.
+TEST(Gather, ZeroDimTensorAndIndex) {
+  Tensor g = Tensor(5.f).gather(0, Tensor(0));
+  EXPECT_EQ(g.ndim(), 0);
+  EXPECT_FLOAT_EQ(g.item<float>(), 5.f);
+  EXPECT_EQ(Tensor(7).gather(-1, Tensor(0)).item<int32_t>(), 7);
+  Tensor x(3.f);
+  x.gather(0, Tensor(0)).backward();
+  EXPECT_FLOAT_EQ(x.grad()->item<float>(), 1.f);
+}
+
 // ---------------------------------------------------------------- cat, stack, chunk, split
 
 TEST(Cat, AlongDims) {

@@ -16,6 +16,14 @@ int64_t dim_of(const Tensor& t, int64_t axis, const char* what) {
   return detail::norm_axis(axis, t.ndim(), t.shape().dims(), what);
 }
 
+// dim_of for ops that need a real dim to work along (slice, cat, split...): a 0-d tensor has
+// none (PyTorch refuses these too).
+int64_t real_dim_of(const Tensor& t, int64_t axis, const char* what) {
+  if (t.ndim() == 0)
+    throw Error(std::string(what) + ": a 0-dim tensor has no dim to work along; reshape it to (1,) first");
+  return dim_of(t, axis, what);
+}
+
 }  // namespace
 
 Tensor Tensor::reshape(Shape shape) const {
@@ -63,8 +71,9 @@ Tensor Tensor::permute(std::vector<int64_t> order) const {
 Tensor Tensor::transpose(int64_t a, int64_t b) const {
   std::vector<int64_t> order(static_cast<size_t>(ndim()));
   std::iota(order.begin(), order.end(), 0);
+  const int64_t da = dim_of(*this, a, "transpose"), db = dim_of(*this, b, "transpose");
   if (ndim() == 0) return *this;
-  std::swap(order[static_cast<size_t>(dim_of(*this, a, "transpose"))], order[static_cast<size_t>(dim_of(*this, b, "transpose"))]);
+  std::swap(order[static_cast<size_t>(da)], order[static_cast<size_t>(db)]);
   return permute(order);
 }
 
@@ -84,7 +93,7 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 }
 
 Tensor Tensor::unflatten(int64_t dim, Shape sizes) const {
-  int64_t d = dim_of(*this, dim, "unflatten");
+  int64_t d = real_dim_of(*this, dim, "unflatten");
   Dims in = shape().dims(), out(in.begin(), in.begin() + d);
   out.insert(out.end(), sizes.begin(), sizes.end());
   out.insert(out.end(), in.begin() + d + 1, in.end());
@@ -98,8 +107,8 @@ Tensor Tensor::squeeze(std::optional<int64_t> dim) const {
       if (s != 1) out.push_back(s);
     return reshape(Shape(out));
   }
+  int64_t d = dim_of(*this, *dim, "squeeze");  // a 0-d tensor takes dim 0 or -1
   if (ndim() == 0) return *this;
-  int64_t d = dim_of(*this, *dim, "squeeze");
   if (in[static_cast<size_t>(d)] != 1) return *this;  // as torch: only size-1 dims go
   in.erase(in.begin() + d);
   return reshape(Shape(in));
@@ -218,7 +227,7 @@ Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
 }
 
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
-  int64_t d = dim_of(*this, dim, "slice");
+  int64_t d = real_dim_of(*this, dim, "slice");
   if (step <= 0) throw Error("slice: step must be positive, got " + std::to_string(step) + " (use flip to reverse)");
   int64_t n = shape()[static_cast<size_t>(d)];
   auto clampi = [n](int64_t i) { return std::min(std::max(i < 0 ? i + n : i, int64_t{0}), n); };
@@ -261,7 +270,7 @@ Tensor Tensor::operator[](int64_t index) const {
 }
 
 std::vector<Tensor> Tensor::split(std::vector<int64_t> sizes, int64_t dim) const {
-  int64_t d = dim_of(*this, dim, "split");
+  int64_t d = real_dim_of(*this, dim, "split");
   int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
   if (total != shape()[static_cast<size_t>(d)])
     throw Error("split: sizes add up to " + std::to_string(total) + " but dim " + std::to_string(d) + " has size " +
@@ -277,7 +286,7 @@ std::vector<Tensor> Tensor::split(std::vector<int64_t> sizes, int64_t dim) const
 
 std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const {
   if (size <= 0) throw Error("split: size must be positive, got " + std::to_string(size));
-  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "split"))];
+  int64_t n = shape()[static_cast<size_t>(real_dim_of(*this, dim, "split"))];
   std::vector<int64_t> sizes;
   for (int64_t at = 0; at < n; at += size) sizes.push_back(std::min(size, n - at));
   return split(sizes, dim);
@@ -285,13 +294,17 @@ std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const {
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
   if (chunks <= 0) throw Error("chunk: chunks must be positive, got " + std::to_string(chunks));
-  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "chunk"))];
+  int64_t n = shape()[static_cast<size_t>(real_dim_of(*this, dim, "chunk"))];
   return split(std::max<int64_t>(1, (n + chunks - 1) / chunks), dim);
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) throw Error("cat: needs at least one tensor");
   const Tensor& first = tensors[0];
+  for (size_t i = 0; i < tensors.size(); i++)
+    if (tensors[i].ndim() == 0)
+      throw Error("cat: the tensor at position " + std::to_string(i) +
+                  " is 0-dim and cannot be concatenated; stack() them, or unsqueeze(0) each first");
   int64_t d = dim_of(first, dim, "cat");
   DType dt = first.dtype();
   int64_t total = 0;
@@ -340,6 +353,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
     throw Error("gather: index has " + std::to_string(index.ndim()) + " dims but the tensor has " +
                 std::to_string(ndim()) + "; they must match");
   if (is_float(index.dtype())) throw Error("gather: index must be an integer tensor, got " + std::string(dtype_name(index.dtype())));
+  if (ndim() == 0) return reshape({1}).gather(0, index.reshape({1})).reshape({});  // as PyTorch: x[index]
   std::vector<std::pair<int64_t, int64_t>> r;
   for (int64_t i = 0; i < ndim(); i++) {
     int64_t want = index.shape()[static_cast<size_t>(i)], have = shape()[static_cast<size_t>(i)];
