@@ -236,6 +236,13 @@ TEST(ValueErrors, GatherWithFloatIndex) {
 TEST(ValueErrors, BadCreatorArguments) {
   EXPECT_THROW(Tensor::randint(5, 5, {3}), tg::Error);
   EXPECT_THROW(Tensor::arange(0, 5, 0), tg::Error);
+  // too many elements: an error before anything is allocated (not an empty tensor, not an
+  // exhausted host); 2^40 int64 values need 24 TiB
+  EXPECT_THAT(error_of([] { Tensor::arange(0, 1e300); }), HasSubstr("1e+300"));
+  EXPECT_THAT(error_of([] { Tensor::arange(1099511627776.); }), AllOf(HasSubstr("arange"), HasSubstr("GiB")));
+  EXPECT_THROW(Tensor::linspace(0, 1, int64_t{1} << 40), tg::Error);
+  EXPECT_THROW(Tensor::arange(3, tg::TensorOptions{DType::bool_}), tg::Error);
+  EXPECT_THROW(Tensor::linspace(0, 1, 2, tg::TensorOptions{DType::bool_}), tg::Error);
   EXPECT_THROW(Tensor::zeros({2, -3}), tg::Error);
 }
 

@@ -365,7 +365,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   int64_t n = shape()[static_cast<size_t>(d)];
   Tensor x = shrink(r).transpose(d, -1);        // (..., n)
   Tensor idx = index.transpose(d, -1);           // (..., m)
-  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{index.dtype(), device(), false});
+  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{std::nullopt, device(), false});
   Tensor hit = idx.unsqueeze(-1) == ar;          // (..., m, n)
   return tg::where(hit, x.unsqueeze(-2), 0).sum(-1).cast(dtype()).transpose(d, -1);
 }
@@ -373,7 +373,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
 Tensor Tensor::one_hot(int64_t num_classes) const {
   if (is_float(dtype())) throw Error("one_hot: needs an integer tensor, got " + std::string(dtype_name(dtype())));
   if (num_classes <= 0) throw Error("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
-  Tensor ar = Tensor::arange(static_cast<double>(num_classes), TensorOptions{dtype(), device(), false});
+  Tensor ar = Tensor::arange(static_cast<double>(num_classes), TensorOptions{std::nullopt, device(), false});
   return tg::where(unsqueeze(-1) == ar, 1, 0).cast(DType::int32);
 }
 
