@@ -278,7 +278,8 @@ class KernelBuilder {
           also_store.emplace_back(n, l);
         return l;
       }
-      case Op::CONV: return lower(n->src[0]);
+      case Op::CONV:
+      case Op::POW: return lower(n->src[0]);
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
