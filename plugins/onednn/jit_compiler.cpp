@@ -127,7 +127,7 @@ JitCompiler::JitCompiler(bool vector_math) {
 }
 
 JitCompiler::~JitCompiler() {
-  for (auto& [path, handle] : loaded_) dlclose(handle);
+  for (auto& [path, l] : loaded_) dlclose(l.handle);
 }
 
 std::string JitCompiler::compile_to(const std::string& source, const std::string& so_path) {
@@ -167,11 +167,28 @@ bool JitCompiler::cached(const std::string& source) {
   return loaded_.count(path) || access(path.c_str(), R_OK) == 0;
 }
 
-KernelFn JitCompiler::get(const std::string& source, bool* from_cache) {
+void JitCompiler::release(const std::string& so) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = loaded_.find(so);
+  if (it == loaded_.end() || --it->second.users > 0) return;
+  idle_.push_back(so);
+  while (idle_.size() > kIdleLoaded) {
+    auto old = loaded_.find(idle_.front());
+    idle_.pop_front();
+    if (old == loaded_.end() || old->second.users > 0) continue;
+    dlclose(old->second.handle);
+    loaded_.erase(old);
+  }
+}
+
+KernelFn JitCompiler::get(const std::string& source, bool* from_cache, std::string* so) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::string so_path = this->so_path(source);
   void* handle = nullptr;
-  if (auto it = loaded_.find(so_path); it != loaded_.end()) handle = it->second;
+  if (auto it = loaded_.find(so_path); it != loaded_.end()) {
+    handle = it->second.handle;
+    if (it->second.users == 0) idle_.remove(so_path);
+  }
   *from_cache = true;
   if (!handle && access(so_path.c_str(), R_OK) == 0) handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {  // not cached, or a cached file that does not load: build it (again)
@@ -180,7 +197,10 @@ KernelFn JitCompiler::get(const std::string& source, bool* from_cache) {
     handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) throw Failure(TG_ERR_UNSUPPORTED, std::string("onednn: cannot load a compiled kernel: ") + dlerror());
   }
-  loaded_.emplace(so_path, handle);
+  Loaded& l = loaded_[so_path];
+  l.handle = handle;
+  l.users++;
+  *so = so_path;
   void* sym = dlsym(handle, "tg_kernel");
   if (!sym) throw Failure(TG_ERR_INTERNAL, "onednn: compiled kernel " + so_path + " has no tg_kernel");
   KernelFn fn;

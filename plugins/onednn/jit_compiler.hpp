@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <list>
 #include <unordered_map>
 
 namespace tg::onednn {
@@ -38,7 +39,14 @@ class JitCompiler {
   // The kernel compiled from `source` (from the disk cache when it is there). Throws
   // tg::sdk::Failure(TG_ERR_UNSUPPORTED) with the compiler's output when compiling fails.
   // `from_cache` tells which happened.
-  KernelFn get(const std::string& source, bool* from_cache);
+  // `so` receives the loaded object's name: the caller hands it to release() when it no longer
+  // calls the kernel.
+  KernelFn get(const std::string& source, bool* from_cache, std::string* so);
+  // One user of `so` is done. Objects nobody uses stay loaded, up to kIdleLoaded of them (least
+  // recently released are closed first), so the loaded objects are bounded by the live kernels.
+  void release(const std::string& so);
+  static constexpr size_t kIdleLoaded = 64;
+  size_t loaded_count() const { return loaded_.size(); }
   // Whether `source` is compiled already (loaded, or in the disk cache).
   bool cached(const std::string& source);
 
@@ -49,7 +57,12 @@ class JitCompiler {
   bool available_ = false, vector_math_ = false;
   std::string why_not_, vector_math_why_not_, cc_, version_, flags_, cache_dir_;
   std::mutex mutex_;
-  std::unordered_map<std::string, void*> loaded_;  // .so path -> dlopen handle (kept until exit)
+  struct Loaded {
+    void* handle = nullptr;
+    int users = 0;
+  };
+  std::unordered_map<std::string, Loaded> loaded_;  // .so path -> dlopen handle and users
+  std::list<std::string> idle_;                     // loaded with no user, most recent last
 };
 
 }  // namespace tg::onednn
