@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -23,6 +24,7 @@ bool plugin_debug() { return env_int("TG_PLUGIN_DEBUG") > 0; }
 void debug_log(const std::string& line) {
   if (plugin_debug()) std::cerr << "[tg plugin] " << line << "\n";
 }
+void warning_log(const std::string& line) { std::cerr << "[tg] warning: " << line << "\n"; }
 
 namespace {
 
@@ -109,11 +111,31 @@ std::vector<Candidate> discover(std::vector<std::string>* notes) {
   return out;
 }
 
+namespace {
+// Every plugin file loaded so far, by path (never destroyed: see libraries()).
+std::map<std::string, std::shared_ptr<LoadedPlugin>>& loaded_plugins() {
+  static auto* loaded = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
+  return *loaded;
+}
+// Guards loaded_plugins(): loading and initializing happen once per file, whichever threads ask at once.
+std::mutex& loaded_plugins_mutex() {
+  static auto* mutex = new std::mutex();
+  return *mutex;
+}
+}  // namespace
+
+std::shared_ptr<LoadedPlugin> loaded_plugin(const std::string& path) {
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
+  auto it = loaded_plugins().find(path);
+  return it == loaded_plugins().end() ? nullptr : it->second;
+}
+
 std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
-  static auto* cache = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
-  if (auto it = cache->find(c.path); it != cache->end()) return it->second;
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
+  auto& cache = loaded_plugins();
+  if (auto it = cache.find(c.path); it != cache.end()) return it->second;
   auto lp = std::make_shared<LoadedPlugin>();
-  (*cache)[c.path] = lp;
+  cache[c.path] = lp;
   lp->name = c.name;
   lp->path = c.path;
   const std::string core_abi = std::to_string(TG_ABI_MAJOR) + "." + std::to_string(TG_ABI_MINOR);
@@ -188,6 +210,11 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
     lp->no_device_reason = msg.empty() ? "device_count failed" : msg;
   } else if (lp->device_count == 0) {
     lp->no_device_reason = "the plugin reports no devices";
+  } else if (lp->device_count > kMaxDevicesPerPlugin) {
+    // Nothing has that many; a count read from garbage would make `tg devices` ask for each.
+    warning_log("plugin " + c.name + " (" + c.path + ") reports " + std::to_string(lp->device_count) +
+                " devices; using the first " + std::to_string(kMaxDevicesPerPlugin));
+    lp->device_count = kMaxDevicesPerPlugin;
   }
   debug_log("loaded " + c.name + " ABI " + lp->abi + ", " + std::to_string(lp->device_count) + " device(s), score " +
             std::to_string(lp->score) + (lp->no_device_reason.empty() ? "" : " (" + lp->no_device_reason + ")"));

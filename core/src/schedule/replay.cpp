@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -71,8 +73,8 @@ class KeyWords {
 };
 
 Graph walk(const std::vector<NodePtr>& roots) {
-  // Sized like the last walk: a training loop walks the same graph every step.
-  static size_t last_nodes = 0, last_words = 0;
+  // Sized like this thread's last walk: a training loop walks the same graph every step.
+  thread_local size_t last_nodes = 0, last_words = 0;
   Graph g;
   g.position.reserve(last_nodes);
   g.order.reserve(last_nodes);
@@ -143,9 +145,10 @@ Graph walk(const std::vector<NodePtr>& roots) {
   return g;
 }
 
-Graph* g_graph = nullptr;          // the graph being recorded
-Recording* g_recording = nullptr;  // its recording
-Liveness* g_liveness = nullptr;    // its buffers' lifetimes
+// The recording in progress on this thread (threads realize their own graphs at once).
+thread_local Graph* g_graph = nullptr;          // the graph being recorded
+thread_local Recording* g_recording = nullptr;  // its recording
+thread_local Liveness* g_liveness = nullptr;    // its buffers' lifetimes
 
 // After a recorded step: let go of what no later step reads, and remember it for replays.
 void recorded(Step&& s) {
@@ -154,26 +157,49 @@ void recorded(Step&& s) {
   g_recording->steps.push_back(std::move(s));
 }
 
-// Per structure, the recordings made so far: they differ in the launch values they guard.
-std::unordered_map<std::string, std::vector<Recording>>& cache() {
-  static auto* c = new std::unordered_map<std::string, std::vector<Recording>>();
+// Shared by all threads (a model trained on several threads records once), under a mutex
+// taken once per realize. A recording is immutable once stored and held by shared_ptr, so a
+// replay runs unlocked while another thread may clear the cache. Per structure, the
+// recordings made so far: they differ in the launch values they guard.
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const Recording>>> recordings;
+  size_t count = 0;
+};
+Cache& cache() {
+  static auto* c = new Cache();  // lives until exit
   return *c;
 }
 constexpr size_t kMaxRecordings = 512;
 constexpr size_t kMaxRecordingsPerKey = 8;  // (the oldest goes first)
-size_t g_recordings = 0;
 
 bool same_value(const LaunchValue& a, const LaunchValue& b) {
   return a.i == b.i && std::memcmp(&a.f, &b.f, sizeof a.f) == 0;
 }
 
-const Recording* matching(const std::vector<Recording>& recs, const Graph& g) {
-  for (const Recording& r : recs) {
+// The recording of g's structure whose guarded launch values g has, if any.
+std::shared_ptr<const Recording> find_recording(const Graph& g) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto it = c.recordings.find(g.key);
+  if (it == c.recordings.end()) return nullptr;
+  for (const auto& r : it->second) {
     bool ok = true;
-    for (auto& [var, v] : r.guards) ok &= same_value(g.values[var], v);
-    if (ok) return &r;
+    for (auto& [var, v] : r->guards) ok &= same_value(g.values[var], v);
+    if (ok) return r;
   }
   return nullptr;
+}
+
+void store_recording(std::string&& key, Recording&& rec) {
+  auto stored = std::make_shared<const Recording>(std::move(rec));
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  if (c.count >= kMaxRecordings) c.recordings.clear(), c.count = 0;
+  auto& recs = c.recordings[std::move(key)];
+  if (recs.size() >= kMaxRecordingsPerKey) recs.erase(recs.begin()), c.count--;
+  recs.push_back(std::move(stored));
+  c.count++;
 }
 
 bool position_of(const Node& n, uint32_t* out) {
@@ -297,8 +323,12 @@ void guard_var(uint32_t var) {
 }
 
 void forget_recordings() {
-  cache().clear();
-  g_recordings = 0;
+  {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.recordings.clear();
+    c.count = 0;
+  }
   record_uncacheable();
 }
 
@@ -311,12 +341,11 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
-  auto it = cache().find(g.key);
-  if (const Recording* rec = it != cache().end() ? matching(it->second, g) : nullptr) {
+  if (auto found = find_recording(g)) {
     // Most replays let nothing go (every buffer is held by a tensor): skip the reachability walk.
     std::optional<Liveness> live;
-    if (rec->releases) live.emplace(roots, g.order, g.position);
-    replay(*rec, g, live ? &*live : nullptr);
+    if (found->releases) live.emplace(roots, g.order, g.position);
+    replay(*found, g, live ? &*live : nullptr);
   } else {
     Recording made;
     Liveness live(roots, g.order, g.position);
@@ -334,18 +363,13 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
     g_graph = nullptr;
     g_recording = nullptr;
     g_liveness = nullptr;
-    if (made.cacheable) {
-      if (g_recordings >= kMaxRecordings) cache().clear(), g_recordings = 0;
-      std::vector<Recording>& recs = cache()[g.key];
-      if (recs.size() >= kMaxRecordingsPerKey) recs.erase(recs.begin()), g_recordings--;
-      recs.push_back(std::move(made));
-      g_recordings++;
-    }
+    if (made.cacheable) store_recording(std::move(g.key), std::move(made));
   }
   // A realized DETACH keeps its value, not its history: dropping its sources frees the graph
   // (and buffers) behind it, which is what keeps a training loop's memory flat.
+  // (Only when it has some: a realized input that several threads read is not written.)
   for (Node* n : g.order)
-    if (n->op == Op::DETACH && n->realized()) n->src.clear();
+    if (n->op == Op::DETACH && n->realized() && !n->src.empty()) n->src.clear();
 }
 
 }  // namespace tg::detail
