@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "tg/nn.hpp"
@@ -144,6 +145,25 @@ TEST(CompileOnce, LearningRateSetAndRead) {
   step();
   EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.125f, 1.125f}));
   EXPECT_FLOAT_EQ(opt.get_lr(), 0.125f);
+}
+
+// The in-memory programs are bounded (TG_MAX_PROGRAMS): past the bound the least recently used
+// goes, and a program needed again is compiled again, with the right result (the schedule
+// cache's recordings of evicted programs are dropped, not replayed).
+TEST(CompileOnce, ProgramCacheIsBoundedAndRecompilesWhatItEvicted) {
+  ::setenv("TG_MAX_PROGRAMS", "4", 1);
+  auto sum_of = [](int n) {
+    std::vector<float> v(static_cast<size_t>(n), 1.5f);
+    return (Tensor(v, tg::Shape({n})) + 3.0f).sum().item<float>();
+  };
+  for (int n = 3; n < 13; ++n) ASSERT_FLOAT_EQ(sum_of(n), 4.5f * static_cast<float>(n)) << "n " << n;
+  const uint64_t before = compiled();
+  ASSERT_FLOAT_EQ(sum_of(3), 13.5f);  // evicted long ago: compiled again
+  EXPECT_GT(compiled(), before);
+  const uint64_t again = compiled();
+  ASSERT_FLOAT_EQ(sum_of(3), 13.5f);  // now the most recent: replayed
+  EXPECT_EQ(compiled(), again);
+  ::unsetenv("TG_MAX_PROGRAMS");
 }
 
 }  // namespace

@@ -25,9 +25,11 @@ using Clock = std::chrono::steady_clock;
 namespace nn = tg::nn;
 
 std::shared_ptr<nn::Sequential> mlp() {
-  return std::make_shared<nn::Sequential>(nn::Sequential{std::make_shared<nn::Linear>(784, 128),
-                                                         [](const Tensor& x) { return x.relu(); },
-                                                         std::make_shared<nn::Linear>(128, 10)});
+  auto model = std::make_shared<nn::Sequential>();
+  model->add<nn::Linear>(784, 128);
+  model->add([](const Tensor& x) { return x.relu(); });
+  model->add<nn::Linear>(128, 10);
+  return model;
 }
 
 }  // namespace
