@@ -44,6 +44,14 @@
  *   the order they are made (one in-order queue per device). launch and buffer_copy may return
  *   before the work is done; buffer_read returns only when the data is in host memory;
  *   synchronize returns when all earlier work on the device is done and reports its errors.
+ *   Applications may drive tg from several threads at once (independent graphs on each): the
+ *   core then holds one lock per tg_plugin around every call into it, so a plugin needs no locks
+ *   of its own for the core's calls (its caches, free lists and compiled programs are only ever
+ *   touched by one call at a time). One call after another may come from different threads: a
+ *   plugin must not rely on per-thread state between calls (a driver context made current on
+ *   one thread, thread_local caches), and makes such state current within each call that needs
+ *   it. Threads a plugin starts itself (OpenMP, a driver's) are its own; host services
+ *   (error_create, log) may be called from any of them.
  *
  * LIFETIME
  *   Whoever creates an object destroys it: the core calls shutdown for every plugin it
