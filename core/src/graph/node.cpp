@@ -58,6 +58,12 @@ int64_t Node::numel() const {
   return n;
 }
 
+uint64_t Node::nbytes() const {
+  uint64_t b;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(numel()), static_cast<uint64_t>(dtype_size(dtype)), &b)) return UINT64_MAX;
+  return b;
+}
+
 namespace {
 
 // The hash-consing table: every live shareable node, found by its hash and structure. Open
@@ -164,8 +170,42 @@ NodePtr intern(Node&& proto) {
   return n;
 }
 
+namespace {
+
+// Nodes whose last reference a node being destroyed held, waiting to be destroyed in turn. Freeing
+// a graph used to recurse (each ~Node freed its sources in its own destructor): dropping an
+// unrealized chain of 120,000 ops (`total = total + loss` over an epoch) overflowed the stack.
+// Now the outermost ~Node on a thread frees the chain in a loop, and the ones it sets off only
+// hand their sole-owned sources to it. Trivially destructible thread_locals: no exit-time order
+// issue for a node a static holds, and no guard on the path every node takes.
+thread_local bool t_tearing_down = false;
+thread_local std::vector<NodePtr>* t_pending = nullptr;  // held until the thread ends (a few slots)
+
+void release_sources(Sources& src) {
+  if (t_tearing_down) {
+    for (NodePtr& s : src)
+      if (s.use_count() == 1) {  // this reference is the last: destroy it later, from the loop below
+        if (t_pending == nullptr) t_pending = new std::vector<NodePtr>();
+        t_pending->push_back(std::move(s));
+      }
+    src.clear();  // the rest only lose a reference
+    return;
+  }
+  t_tearing_down = true;
+  src.clear();  // a source freed here hands its own sources to t_pending
+  while (t_pending != nullptr && !t_pending->empty()) {
+    NodePtr n = std::move(t_pending->back());
+    t_pending->pop_back();
+    n.reset();
+  }
+  t_tearing_down = false;
+}
+
+}  // namespace
+
 Node::~Node() {
   if (hash != 0) table().erase(this);
+  if (!src.empty()) release_sources(src);
 }
 
 }  // namespace tg::detail

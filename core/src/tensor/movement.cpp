@@ -21,6 +21,7 @@ int64_t dim_of(const Tensor& t, int64_t axis, const char* what) {
 Tensor Tensor::reshape(Shape shape) const {
   const auto& n = node_of(*this);
   Dims out = shape.dims();
+  detail::check_shape_size(out.data(), out.size());  // (then `known` below cannot overflow)
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < out.size(); i++) {
     if (out[i] == -1) {
@@ -142,6 +143,8 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar valu
                 std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + "); give one pair per dim");
   for (auto& [b, a] : padding)
     if (b < 0 || a < 0) throw Error("pad: padding must be >= 0 (use shrink to cut), got (" + std::to_string(b) + ", " + std::to_string(a) + ")");
+  for (size_t d = 0; d < padding.size(); d++)
+    detail::checked_add(detail::checked_add(n->shape[d], padding[d].first, "pad"), padding[d].second, "pad");
   Tensor padded = detail::make_result(detail::pad(n, padding));
   if (value.value == 0) return padded;
   // Where the padding is: a padded all-true mask says which elements are real.
@@ -179,7 +182,7 @@ Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
     if (repeats[i] < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(repeats[i]));
     inter.insert(inter.end(), {1, base[i]});
     expanded.insert(expanded.end(), {repeats[i], base[i]});
-    out.push_back(repeats[i] * base[i]);
+    out.push_back(detail::checked_mul(repeats[i], base[i], "repeat"));
   }
   return reshape(Shape(inter)).expand(Shape(expanded)).reshape(Shape(out));
 }
@@ -270,7 +273,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
       if (i != d && t.shape()[static_cast<size_t>(i)] != first.shape()[static_cast<size_t>(i)])
         throw Error("cat: shapes " + first.shape().to_string() + " and " + t.shape().to_string() +
                     " differ in dim " + std::to_string(i) + " (only dim " + std::to_string(d) + " may differ)");
-    total += t.shape()[static_cast<size_t>(d)];
+    total = detail::checked_add(total, t.shape()[static_cast<size_t>(d)], "cat");
     dt = promote_types(dt, t.dtype());
   }
   if (tensors.size() == 1) return first;
