@@ -258,6 +258,15 @@ TEST(SafeLoad, HostileValuesAreShownShort) {
   }
   std::string msg = error_of([&] { state::safe_load_bytes(safetensors(R"({"__metadata__":{"k":)" + nested(30, "1") + "}}")); });
   EXPECT_NE(msg.find("[[[...]]]"), std::string::npos) << msg;
+  // Names and strings from the file are cut too.
+  const std::string name(100000, 'n');
+  for (const std::string& h : {R"({")" + name + R"(":{"dtype":"X","shape":[],"data_offsets":[0,0]}})",
+                               R"({"a":{"dtype":")" + name + R"(","shape":[],"data_offsets":[0,0]}})",
+                               R"({"__metadata__":{")" + name + R"(":1}})"}) {
+    msg = error_of([&] { state::safe_load_bytes(safetensors(h)); });
+    EXPECT_NE(msg.find("nnn..."), std::string::npos) << msg.substr(0, 300);
+    EXPECT_LT(msg.size(), 400u) << msg.substr(0, 300);
+  }
 }
 
 TEST(SafeLoad, ShapesPastTwoTo62AreRejected) {

@@ -44,6 +44,9 @@ const char* dtype_tag(DType d) {
   throw Error("safe_load: " + file + " is not a valid safetensors file: " + problem);
 }
 
+// A name or string from the file, in a message: at most 120 characters.
+std::string clip(const std::string& s) { return s.size() <= 120 ? s : s.substr(0, 120) + "..."; }
+
 // A JSON value from the file, shown in a message: at most 3 levels deep and about 120
 // characters; deeper or longer parts are elided ("[...]", "..."). The file is not trusted.
 void show_into(const json& v, int depth, std::string& out) {
@@ -64,7 +67,7 @@ void show_into(const json& v, int depth, std::string& out) {
       }
       if (!first) out += ", ";
       first = false;
-      if (!array) out += json(it.key()).dump() + ": ";
+      if (!array) out += json(clip(it.key())).dump() + ": ";
       show_into(*it, depth + 1, out);
     }
     out += array ? "]" : "}";
@@ -170,12 +173,12 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
     if (name == "__metadata__") {
       if (!v.is_object()) bad(file, "\"__metadata__\" must be an object of strings");
       for (auto& [k, s] : v.items()) {
-        if (!s.is_string()) bad(file, "\"__metadata__\" value of \"" + k + "\" must be a string, got " + show(s));
+        if (!s.is_string()) bad(file, "\"__metadata__\" value of \"" + clip(k) + "\" must be a string, got " + show(s));
         dict.metadata[k] = s.get<std::string>();
       }
       continue;
     }
-    const std::string where = "tensor \"" + name + "\"";
+    const std::string where = "tensor \"" + clip(name) + "\"";
     if (!v.is_object()) bad(file, where + ": its entry must be an object");
     for (const char* key : {"dtype", "shape", "data_offsets"})
       if (!v.contains(key)) bad(file, where + " has no \"" + key + "\"");
@@ -184,7 +187,7 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
     if (!dt.is_string()) bad(file, where + ": \"dtype\" must be a string");
     auto found = std::find_if(std::begin(kDtypes), std::end(kDtypes), [&](auto& p) { return dt.get<std::string>() == p.first; });
     if (found == std::end(kDtypes))
-      bad(file, where + " has dtype \"" + dt.get<std::string>() +
+      bad(file, where + " has dtype \"" + clip(dt.get<std::string>()) +
                     "\", which tg does not support (known: BOOL U8 I8 I16 I32 I64 F16 BF16 F32 F64)");
     e.dtype = found->second;
     const json& shape = v["shape"];
@@ -225,9 +228,9 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
   for (size_t i = 0; i < entries.size(); i++) {
     const Entry& e = entries[i];
     if (e.begin < at)
-      bad(file, "tensors \"" + entries[i - 1].name + "\" and \"" + e.name + "\" overlap in the data section");
+      bad(file, "tensors \"" + clip(entries[i - 1].name) + "\" and \"" + clip(e.name) + "\" overlap in the data section");
     if (e.begin > at)
-      bad(file, "the data section has a gap of " + std::to_string(e.begin - at) + " bytes before tensor \"" + e.name + "\"");
+      bad(file, "the data section has a gap of " + std::to_string(e.begin - at) + " bytes before tensor \"" + clip(e.name) + "\"");
     at = e.end;
   }
   if (at != data_size)
