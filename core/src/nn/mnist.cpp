@@ -93,13 +93,13 @@ IdxFile read_idx(const std::string& path) {
                    (more ? "more" : std::to_string(have)) + (have < numel ? " (truncated)" : " (trailing bytes)"));
   };
   const uint64_t header = 4 + 4 * ndim;
-  if (gzdirect(f)) {  // a plain file: its size says it all before anything is read
+  const bool plain = gzdirect(f) != 0;
+  if (plain) {  // a plain file: its size says it all before anything is read
     const uint64_t have = static_cast<uint64_t>(st.st_size) - header;
     if (have != numel) throw mismatch(have, false);
   }
   // Grown as the data comes (doubling), not sized from the header up front: a gzip header that
   // claims 2^40 bytes over a few bytes of data costs those few bytes.
-  const bool plain = gzdirect(f) != 0;
   uint64_t have = 0;
   while (have < numel) {
     const uint64_t step = plain ? numel : std::min(numel - have, std::max<uint64_t>(have, 1 << 20));
