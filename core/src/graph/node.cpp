@@ -172,33 +172,42 @@ NodePtr intern(Node&& proto) {
 
 namespace {
 
-// Nodes whose last reference a node being destroyed held, waiting to be destroyed in turn. Freeing
-// a graph used to recurse (each ~Node freed its sources in its own destructor): dropping an
-// unrealized chain of 120,000 ops (`total = total + loss` over an epoch) overflowed the stack.
-// Now the outermost ~Node on a thread frees the chain in a loop, and the ones it sets off only
-// hand their sole-owned sources to it. Trivially destructible thread_locals: no exit-time order
-// issue for a node a static holds, and no guard on the path every node takes.
-thread_local bool t_tearing_down = false;
-thread_local std::vector<NodePtr>* t_pending = nullptr;  // held until the thread ends (a few slots)
+// Freeing a graph recursed once per op (each ~Node freed its sources in its own destructor):
+// dropping an unrealized chain of 120,000 ops (`total = total + loss` over an epoch) overflowed
+// the stack. Now ~Node recurses at most kMaxNested deep; past that, a node hands the sources it
+// holds the last reference to over to a per-thread list, and the outermost ~Node frees that
+// list in a loop. Ordinary graphs never reach the list: their cost is a counter per node.
+// (Trivially destructible and constant-initialized: no exit-time order issue for a node a
+// static holds, and no guard on the path every node takes. initial-exec: a %fs-relative load
+// instead of a __tls_get_addr call per node, ~11 instructions of the MLP step's ~400 nodes each;
+// 16 bytes fit glibc's static TLS reserve should libtg be dlopen()ed.)
+constexpr uint32_t kMaxNested = 64;
+struct Teardown {
+  uint32_t depth = 0;                       // ~Node calls in progress on this thread
+  std::vector<NodePtr>* pending = nullptr;  // kept until the thread ends (a few slots)
+};
+thread_local Teardown t_teardown __attribute__((tls_model("initial-exec")));
 
 void release_sources(Sources& src) {
-  if (t_tearing_down) {
+  Teardown& t = t_teardown;
+  if (t.depth >= kMaxNested) {
     for (NodePtr& s : src)
-      if (s.use_count() == 1) {  // this reference is the last: destroy it later, from the loop below
-        if (t_pending == nullptr) t_pending = new std::vector<NodePtr>();
-        t_pending->push_back(std::move(s));
+      if (s.use_count() == 1) {  // this reference is the last: freeing it would go deeper
+        if (t.pending == nullptr) t.pending = new std::vector<NodePtr>();
+        t.pending->push_back(std::move(s));
       }
     src.clear();  // the rest only lose a reference
     return;
   }
-  t_tearing_down = true;
-  src.clear();  // a source freed here hands its own sources to t_pending
-  while (t_pending != nullptr && !t_pending->empty()) {
-    NodePtr n = std::move(t_pending->back());
-    t_pending->pop_back();
-    n.reset();
-  }
-  t_tearing_down = false;
+  ++t.depth;
+  src.clear();
+  if (t.depth == 1)  // the outermost: free what was handed over, each again at most kMaxNested deep
+    while (t.pending != nullptr && !t.pending->empty()) {
+      NodePtr n = std::move(t.pending->back());
+      t.pending->pop_back();
+      n.reset();
+    }
+  --t.depth;
 }
 
 }  // namespace
