@@ -172,7 +172,7 @@ void on_small_stack(size_t kib, const std::function<void()>& f) {
 
 size_t stack_kib() {
   const char* v = std::getenv("TG_TEST_STACK_KIB");
-  return v ? std::strtoul(v, nullptr, 10) : 1024;
+  return v ? std::strtoul(v, nullptr, 10) : 512;
 }
 
 }  // namespace
