@@ -124,6 +124,7 @@ class Emitter {
     tg_kir_view k{};
     k.offset = v.offset - shift;
     *valid = !v.all_invalid();
+    if (!*valid) return -1;  // read as a constant 0: no view (nor its linear masks) in the program
     for (size_t d = 0; d < full_.size(); d++) {
       bool bcast = v.shape[d] == 1 && full_[d] != 1;
       k.strides[d] = bcast ? 0 : v.strides[d];
