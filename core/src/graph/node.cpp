@@ -220,6 +220,7 @@ NodePtr intern(Node&& proto) {
   if (found) return found;
   proto.table = t;
   auto n = std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
+  proto.table = nullptr;  // the moved-from prototype is in no table: its destructor need not look
   t->insert(n.get());
   return n;
 }
