@@ -7,7 +7,8 @@ Every seed is a small valid input (the fuzzer mutates from there into the malfor
 here from the formats' specifications so that nothing binary is kept in the tree:
   safetensors/  files as safe_save writes them: every dtype, empty and 0-d tensors, metadata
   idx/          IDX files of 1 to 4 dims behind fuzz_idx's mode byte: raw, gzipped by the
-                target, and gzipped here (a gzip stream for the fuzzer to mutate)
+                target, and gzipped here (a gzip stream for the fuzzer to mutate); and one
+                known bad file (issue 21: dims whose product wraps)
   kir/          tg.kir programs in fuzz_kir's byte layout: elementwise, reductions, masks,
                 casts and compares, a linear mask, a 0-d program
 """
@@ -69,6 +70,10 @@ def idx_seeds():
         yield name + "_raw", b"\x00" + body                      # mode 0: the file as is
         yield name + "_gz_by_target", b"\x01" + body             # mode 1: fuzz_idx gzips it
         yield name + "_gz", b"\x00" + gzip.compress(body, mtime=0)  # mode 0 holding a gzip stream
+    # Issue 21's finding 7, kept as a seed so this step shows whether it is fixed: dims
+    # 2^20 x 2^20 x 2^24 whose product wraps to 0, which read_idx loads as an empty tensor of
+    # that shape instead of refusing.
+    yield "known_dims_product_wraps", b"\x00" + bytes([0, 0, 0x08, 3]) + struct.pack(">III", 1 << 20, 1 << 20, 1 << 24)
 
 # ---- tg.kir ------------------------------------------------------------------------------------
 
