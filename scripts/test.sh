@@ -84,6 +84,10 @@ run_ctest() {
   echo "  default device: $dev"
   [ "${dev%%:*}" = onednn ] || { echo "  expected onednn as the default device"; return 1; }
   env -u TG_DEVICE "${plugin_pass_env[@]}" TG_PLUGIN_OPTIONS_ONEDNN=jit=2 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+  local rc=$?
+  # How much of tinygrad's test_ops.py the suite covers (tests/tinygrad_ops).
+  "$build/bin/test_tinygrad_ops" --count
+  return $rc
 }
 # The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
 # the hip harvest/compile tests pick their plugin themselves: not repeated; the CNN training run

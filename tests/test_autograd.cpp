@@ -248,6 +248,30 @@ TEST(Autograd, MaxGradSplitsEvenlyAmongTies) {
   EXPECT_TRUE(all_close(*x.grad(), {0, 0.5, 0.5}));
 }
 
+TEST(Autograd, MaxOverAStackGradsTheLargerPiece) {
+  Tensor a({1.f, 5.f}), b({3.f, 2.f});
+  tg::stack({a, b}).max(0).sum().backward();
+  EXPECT_TRUE(all_close(*a.grad(), {0, 1}));
+  EXPECT_TRUE(all_close(*b.grad(), {1, 0}));
+}
+
+// d prod / d x_j is the product of the other elements, also where x_j is 0 (it was 0 / 0);
+// with two zeros every gradient is 0. Expected values: PyTorch.
+TEST(Autograd, ProdGradWithZeros) {
+  Tensor one({0.f, 2.f, 3.f});
+  one.prod().backward();
+  EXPECT_TRUE(all_close(*one.grad(), {6, 0, 0}));
+  Tensor two({0.f, 2.f, 0.f});
+  two.prod().backward();
+  EXPECT_TRUE(all_close(*two.grad(), {0, 0, 0}));
+  Tensor m({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  m.prod(1).sum().backward();
+  EXPECT_TRUE(all_close(*m.grad(), {6, 0, 0, 0, 0, 0, 30, 24, 20}));
+  Tensor c({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  c.prod(0).sum().backward();
+  EXPECT_TRUE(all_close(*c.grad(), {4, 0, 0, 0, 10, 18, 0, 0, 0}));
+}
+
 TEST(Autograd, GradOfScalarLeaf) {
   Tensor s(3.0f);
   Tensor x({1.f, 2.f});
@@ -262,6 +286,30 @@ TEST(Autograd, GradIsUsableInFurtherMath) {
   (x.square()).sum().backward();
   Tensor updated = x - *x.grad() * 0.5f;
   EXPECT_TRUE(all_close(updated, {0, 0}));
+}
+
+// Where exp2 overflows (sigmoid at -100 and below), the gradient must be 0, not 0 * inf = NaN.
+// Expected values: PyTorch 1.13 (float32 and float64 agree to these tolerances).
+TEST(Autograd, ActivationGradsAtExtremeInputsMatchPyTorch) {
+  const std::vector<double> xs = {-1000, -100, -50, -10, 0, 10, 100, 1000};
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> f;
+    std::vector<double> grad;
+  };
+  const std::vector<Case> cases = {
+      {"sigmoid", [](const Tensor& x) { return x.sigmoid(); }, {0, 0, 1.92875e-22, 4.53958e-05, 0.25, 4.53958e-05, 0, 0}},
+      {"tanh", [](const Tensor& x) { return x.tanh(); }, {0, 0, 0, 8.24461e-09, 1, 8.24461e-09, 0, 0}},
+      {"silu", [](const Tensor& x) { return x.silu(); }, {0, 0, -9.45087e-21, -0.00040856, 0.5, 1.00041, 1, 1}},
+      {"gelu", [](const Tensor& x) { return x.gelu(); }, {0, 0, 0, 0, 0.5, 1, 1, 1}},
+      {"quick_gelu", [](const Tensor& x) { return x.quick_gelu(); }, {0, 0, -9.25414e-36, -6.50085e-07, 0.5, 1, 1, 1}},
+  };
+  for (DType dt : {DType::float32, DType::float64})
+    for (const Case& c : cases) {
+      Tensor x(xs, tg::Shape({8}), TensorOptions{dt});
+      c.f(x).sum().backward();
+      EXPECT_TRUE(all_close(*x.grad(), c.grad, 1e-4, 1e-6)) << c.name << " " << tg::dtype_name(dt);
+    }
 }
 
 // ---------------------------------------------------------------- unary ops

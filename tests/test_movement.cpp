@@ -172,6 +172,21 @@ TEST(Index, OperatorBracket) {
   EXPECT_EQ(Tensor({7, 8, 9})[-2].item<int32_t>(), 8);
 }
 
+// A size-1 slice of padded data: the padding row must read as the pad value, the data row as
+// the data (the view used to take any size-1 dim for data before clipping its mask).
+TEST(Index, OneWideSliceOfPaddedData) {
+  Tensor x({1.f, 2.f});
+  EXPECT_TRUE(all_close(tg::stack({x, x, x})[0], {1, 2}));
+  EXPECT_TRUE(all_close(tg::stack({x, x * 2, x * 3})[2], {3, 6}));
+  EXPECT_FLOAT_EQ(Tensor({1.f}).pad({{1, 0}})[0].item<float>(), 0.f);
+  EXPECT_FLOAT_EQ(Tensor({1.f}).pad({{1, 0}})[1].item<float>(), 1.f);
+  EXPECT_FLOAT_EQ(x.pad({{1, 0}})[0].item<float>(), 0.f);
+  EXPECT_FLOAT_EQ(x.pad({{1, 0}}, 5.f)[0].item<float>(), 5.f);
+  EXPECT_TRUE(all_close(x.pad({{0, 2}}).slice(0, 2, 3).expand({3}), {0, 0, 0}));
+  EXPECT_TRUE(all_close(x.reshape({1, 2}).pad({{1, 1}, {0, 0}})[0], {0, 0}));
+  EXPECT_TRUE(all_close(x.reshape({1, 2}).pad({{1, 1}, {0, 0}})[1], {1, 2}));
+}
+
 // ---------------------------------------------------------------- cat, stack, chunk, split
 
 TEST(Cat, AlongDims) {

@@ -192,6 +192,15 @@ TEST(Unary, RoundIsHalfToEven) {
   EXPECT_TRUE(all_close(t.round(), {-2, -2, 0, 0, 2, 2, 0, 1, -1}));
 }
 
+TEST(Unary, AbsKeepsNaNAndInfinities) {
+  const double inf = INFINITY;
+  EXPECT_TRUE(all_close(Tensor({NAN, -INFINITY, INFINITY, -0.f, -2.f}).abs(), {NAN, inf, inf, 0, 2}));
+  EXPECT_TRUE(all_close(Tensor(std::vector<double>{NAN, -1.5}, tg::Shape({2}), {DType::float64}).abs(), {NAN, 1.5}));
+  Tensor x({-2.f, 0.f, 3.f});
+  x.abs().sum().backward();
+  EXPECT_TRUE(all_close(*x.grad(), {-1, 0, 1}));  // 0 at 0, as PyTorch
+}
+
 TEST(Unary, AbsOfIntStaysInt) {
   Tensor r = Tensor({-3, 4}).abs();
   EXPECT_EQ(r.dtype(), DType::int32);

@@ -23,7 +23,7 @@ HipKernel::~HipKernel() {
 
 HipDevice::HipDevice(const tg::sdk::Host& host, const DeviceEntry& entry, const std::string& runtime)
     : host_(host), entry_(entry), identity_(entry.gpu.arch + "|" + runtime), target_(target_for(entry.gpu)),
-      cache_(tg::sdk::DiskCache::from_environment("hip", "TGHIPCO1", ".co")) {
+      cache_(tg::sdk::DiskCache::from_environment("hip", "TGHIPCO2", ".co")) {
   use();
   hip_check(hipStreamCreate(&stream_), "hipStreamCreate on " + entry_.name);  // in order: the ABI's ordering
   if (!cache_.enabled()) host_.log(TG_LOG_DEBUG, "hip: code object cache disabled: " + cache_.why_disabled());

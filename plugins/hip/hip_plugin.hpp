@@ -69,8 +69,8 @@ class HipDevice {
 
  private:
   void use() const;  // makes this GPU the calling thread's current HIP device
-  std::vector<unsigned char> code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
-                                         bool* from_cache);
+  std::vector<unsigned char> code_object(const tg::render::Kernel& k, const tg_kir_program& program,
+                                         const std::string& key_text, bool* from_cache);
 
   tg::sdk::Host host_;
   DeviceEntry entry_;
@@ -78,8 +78,8 @@ class HipDevice {
   tg::render::Target target_;
   hipStream_t stream_ = nullptr;
   Uploads uploads_;
-  // $TG_CACHE_DIR/hip/<key>.co, files starting "TGHIPCO1"; the key hashes identity_, the
-  // compile options and the kernel source.
+  // <cache root>/hip/<keyed name>.co, files starting "TGHIPCO2" (tg/disk_cache.hpp); the key
+  // text is identity_, the compile options and the kernel source.
   tg::sdk::DiskCache cache_;
 };
 

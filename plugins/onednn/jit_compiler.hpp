@@ -1,17 +1,24 @@
 #pragma once
 // Compiles C source with the system compiler into a shared object, caches it on disk and loads
-// it: tinygrad's CLANG backend, in C++. The cache key is a hash of the source, the flags and the
+// it: tinygrad's CLANG backend, in C++. The cache key is the source, the flags and the
 // compiler's own version line, so a new compiler or new flags never reuse a stale object.
 //
-//   cache directory: $TG_CACHE_DIR, else $XDG_CACHE_HOME/tg, else ~/.cache/tg (created on use);
-//                    where none can be made, objects go to a private temporary directory.
+//   cache:           <root>/onednn/ with root $TG_CACHE_DIR, else $XDG_CACHE_HOME/tg, else
+//                    ~/.cache/tg, kept by tg/disk_cache.hpp: files named and checked with the
+//                    user's key, a root others could write refused for a private temporary
+//                    directory removed at exit (tg/cache_root.hpp). A file failing a check is
+//                    compiled again and replaced.
 //   compiler:        $TG_CC, else `cc`. Without one, available() is false and says why.
 //   vector math:     exp2, log2 and sin from glibc's libmvec where it has them (x86-64, glibc
 //                    2.35+), so loops calling them vectorize; else the scalar libm calls.
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "tg/disk_cache.hpp"
 
 namespace tg::onednn {
 
@@ -21,7 +28,8 @@ using KernelFn = int (*)(char* const*);
 class JitCompiler {
  public:
   // vector_math: use libmvec where this machine has it (TG_PLUGIN_OPTIONS_ONEDNN=vecmath=0: never).
-  explicit JitCompiler(bool vector_math = true);
+  // warn: where lines about ignored cache files go (default: stderr).
+  explicit JitCompiler(bool vector_math = true, std::function<void(const std::string&)> warn = nullptr);
   ~JitCompiler();
   JitCompiler(const JitCompiler&) = delete;
   JitCompiler& operator=(const JitCompiler&) = delete;
@@ -43,13 +51,16 @@ class JitCompiler {
   bool cached(const std::string& source);
 
  private:
-  std::string compile_to(const std::string& source, const std::string& so_path);
-  std::string so_path(const std::string& source) const;
+  std::vector<unsigned char> compile(const std::string& source);
+  void* load_object(const std::vector<unsigned char>& object, std::string* why);
+  std::string key_text(const std::string& source) const;  // everything the object depends on
 
   bool available_ = false, vector_math_ = false;
   std::string why_not_, vector_math_why_not_, cc_, version_, flags_, cache_dir_;
+  std::function<void(const std::string&)> warn_;
+  std::unique_ptr<tg::sdk::DiskCache> cache_;
   std::mutex mutex_;
-  std::unordered_map<std::string, void*> loaded_;  // .so path -> dlopen handle (kept until exit)
+  std::unordered_map<std::string, void*> loaded_;  // key text -> dlopen handle (kept until exit)
 };
 
 }  // namespace tg::onednn

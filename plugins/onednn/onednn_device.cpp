@@ -110,7 +110,8 @@ void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_
 
 JitCompiler& Device::jit() {
   if (!jit_) {
-    jit_ = std::make_unique<JitCompiler>(options_.vecmath);
+    jit_ = std::make_unique<JitCompiler>(options_.vecmath,
+                                         [this](const std::string& line) { host_.log(TG_LOG_WARNING, "onednn: " + line); });
     if (jit_->available())
       debug("kernels compile with " + jit_->compiler_version() + ", cached in " + jit_->cache_dir() + "; exp2, log2, sin " +
             (jit_->vector_math() ? std::string("from libmvec") : "scalar: " + jit_->vector_math_why_not()));

@@ -23,7 +23,7 @@ OpenclDevice::OpenclDevice(const tg::sdk::Host& host, const DeviceEntry& entry, 
     : host_(host),
       name_(entry.name),
       device_(entry.device),
-      cache_(tg::sdk::DiskCache::from_environment("opencl", "TGCLBIN1", ".bin")) {
+      cache_(tg::sdk::DiskCache::from_environment("opencl", "TGCLBIN2", ".bin")) {
   cl_int err = CL_SUCCESS;
   const cl_context_properties props[] = {CL_CONTEXT_PLATFORM, reinterpret_cast<cl_context_properties>(entry.platform), 0};
   context_ = clCreateContext(props, 1, &device_, nullptr, nullptr, &err);

@@ -82,8 +82,8 @@ class OpenclDevice {
   std::string build_options_;
   std::string identity_;  // device, driver and platform versions: part of every cache key
   uint64_t max_alloc_ = 0;
-  // $TG_CACHE_DIR/opencl/<key>.bin, files starting "TGCLBIN1"; the key hashes identity_, the
-  // build options and the kernel source.
+  // <cache root>/opencl/<keyed name>.bin, files starting "TGCLBIN2" (tg/disk_cache.hpp); the
+  // key text is identity_, the build options and the kernel source.
   tg::sdk::DiskCache cache_;
 };
 

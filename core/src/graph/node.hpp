@@ -16,6 +16,8 @@ namespace tg::detail {
 class Device;
 struct Buffer;
 struct Node;
+struct TensorImpl;
+class InternTable;
 using NodePtr = std::shared_ptr<Node>;
 // A node's sources: one to three for every op.
 using Sources = SmallVector<NodePtr, 3>;
@@ -67,17 +69,21 @@ struct Node : std::enable_shared_from_this<Node> {
 
   // realization (the only mutable state)
   std::shared_ptr<Buffer> buffer;
-  // Live leaf tensor handles on this node that backward() gives gradients (kept by the tensor
-  // layer, tensor/impl.hpp): a graph with none below a node needs no history there.
-  uint32_t grad_leaves = 0;
+  // Live leaf tensor handles on this node that backward() gives gradients, a list kept by the
+  // tensor layer (tensor/impl.hpp): a graph with none below a node needs no history there, and
+  // backward() finds its targets here (no process-wide list of handles that threads share).
+  TensorImpl* grad_leaves = nullptr;
 
   size_t hash = 0;
+  InternTable* table = nullptr;  // the hash-consing table that holds it (its thread's), if any
   ~Node();
   int64_t numel() const;
   bool realized() const { return buffer != nullptr; }
 };
 
 // Returns the canonical node equal to `proto` (hash-consed unless unique or a BUFFER/DETACH).
+// Each thread has its own table: a node is shared only with graphs its thread builds, so
+// threads never realize one node at once; a node may still be freed on any thread.
 NodePtr intern(Node&& proto);
 uint64_t next_unique_id();
 

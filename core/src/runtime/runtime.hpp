@@ -1,6 +1,11 @@
 #pragma once
 // The plugin host's view of devices: opened devices, their buffers (with a caching allocator),
 // compiled programs (cached by content) and launches. Private to the core.
+//
+// Threads: a Device is shared by every thread that uses it. Its buffer cache and compiled
+// programs, and every call into its plugin, are under the plugin's lock (LoadedPlugin::calls):
+// the ABI promises a plugin one call at a time (tg/plugin.h, THREADING).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,7 +32,18 @@ void check(tg_error* err, const std::string& what);
 // Returns the error's code (TG_OK for none) and frees it, storing its message.
 int32_t take(tg_error* err, std::string* message);
 
-RuntimeStats& stats();
+// The counters behind tg::runtime_stats(), updated by any thread.
+struct SharedStats {
+  std::atomic<uint64_t> kernels_launched{0}, kernels_compiled{0}, bytes_allocated{0}, bytes_in_use{0},
+      peak_bytes{0}, copies_in{0}, copies_out{0}, schedules{0};
+  void add(std::atomic<uint64_t>& counter, uint64_t n) { counter.fetch_add(n, std::memory_order_relaxed); }
+  // bytes_in_use grows by n (peak_bytes follows) or shrinks by n.
+  void in_use_grew(uint64_t n);
+  void in_use_shrank(uint64_t n) { bytes_in_use.fetch_sub(n, std::memory_order_relaxed); }
+  RuntimeStats snapshot() const;
+  void reset();  // all but bytes_in_use (peak_bytes starts again from it)
+};
+SharedStats& stats();
 
 class Device : public std::enable_shared_from_this<Device> {
  public:
@@ -51,6 +67,7 @@ class Device : public std::enable_shared_from_this<Device> {
   void free_cached();
 
  private:
+  void free_cached_locked();  // with plugin_->calls held
   std::shared_ptr<LoadedPlugin> plugin_;
   tg_device* handle_;
   std::string name_;

@@ -1,6 +1,8 @@
 #include "schedule/replay.hpp"
 
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -58,8 +60,8 @@ class KeyWords {
 };
 
 Graph walk(const std::vector<NodePtr>& roots) {
-  // Sized like the last walk: a training loop walks the same graph every step.
-  static size_t last_nodes = 0, last_words = 0;
+  // Sized like this thread's last walk: a training loop walks the same graph every step.
+  thread_local size_t last_nodes = 0, last_words = 0;
   Graph g;
   g.position.reserve(last_nodes);
   g.order.reserve(last_nodes);
@@ -113,9 +115,10 @@ Graph walk(const std::vector<NodePtr>& roots) {
   return g;
 }
 
-Graph* g_graph = nullptr;          // the graph being recorded
-Recording* g_recording = nullptr;  // its recording
-Liveness* g_liveness = nullptr;    // its buffers' lifetimes
+// The recording in progress on this thread (threads realize their own graphs at once).
+thread_local Graph* g_graph = nullptr;          // the graph being recorded
+thread_local Recording* g_recording = nullptr;  // its recording
+thread_local Liveness* g_liveness = nullptr;    // its buffers' lifetimes
 
 // After a recorded step: let go of what no later step reads, and remember it for replays.
 void recorded(Step&& s) {
@@ -124,11 +127,33 @@ void recorded(Step&& s) {
   g_recording->steps.push_back(std::move(s));
 }
 
-std::unordered_map<std::string, Recording>& cache() {
-  static auto* c = new std::unordered_map<std::string, Recording>();
+// Shared by all threads (a model trained on several threads records once), under a mutex
+// taken once per realize. A recording is immutable once stored and held by shared_ptr, so a
+// replay runs unlocked while another thread may clear the cache.
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<const Recording>> recordings;
+};
+Cache& cache() {
+  static auto* c = new Cache();  // lives until exit
   return *c;
 }
 constexpr size_t kMaxRecordings = 512;
+
+std::shared_ptr<const Recording> find_recording(const std::string& key) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto it = c.recordings.find(key);
+  return it == c.recordings.end() ? nullptr : it->second;
+}
+
+void store_recording(std::string&& key, Recording&& rec) {
+  auto stored = std::make_shared<const Recording>(std::move(rec));
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  if (c.recordings.size() >= kMaxRecordings) c.recordings.clear();
+  c.recordings.emplace(std::move(key), std::move(stored));
+}
 
 bool position_of(const Node& n, uint32_t* out) {
   const uint32_t* p = g_graph->position.find(&n);
@@ -215,11 +240,11 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
-  if (auto it = cache().find(g.key); it != cache().end()) {
+  if (auto found = find_recording(g.key)) {
     // Most replays let nothing go (every buffer is held by a tensor): skip the reachability walk.
     std::optional<Liveness> live;
-    if (it->second.releases) live.emplace(roots, g.order, g.position);
-    replay(it->second, g, live ? &*live : nullptr);
+    if (found->releases) live.emplace(roots, g.order, g.position);
+    replay(*found, g, live ? &*live : nullptr);
   } else {
     Recording rec;
     Liveness live(roots, g.order, g.position);
@@ -237,15 +262,13 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
     g_graph = nullptr;
     g_recording = nullptr;
     g_liveness = nullptr;
-    if (rec.cacheable) {
-      if (cache().size() >= kMaxRecordings) cache().clear();
-      cache().emplace(std::move(g.key), std::move(rec));
-    }
+    if (rec.cacheable) store_recording(std::move(g.key), std::move(rec));
   }
   // A realized DETACH keeps its value, not its history: dropping its sources frees the graph
   // (and buffers) behind it, which is what keeps a training loop's memory flat.
+  // (Only when it has some: a realized input that several threads read is not written.)
   for (Node* n : g.order)
-    if (n->op == Op::DETACH && n->realized()) n->src.clear();
+    if (n->op == Op::DETACH && n->realized() && !n->src.empty()) n->src.clear();
 }
 
 }  // namespace tg::detail

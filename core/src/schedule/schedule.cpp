@@ -608,7 +608,7 @@ void realize(const std::vector<NodePtr>& roots) {
       pending.erase(it->get());
       realize_one(*it, built, &pending);
     }
-    if (built) stats().schedules++;
+    if (built) stats().add(stats().schedules, 1);
   });
 }
 

@@ -2,7 +2,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <random>
+#include <thread>
 
 #include "graph/build.hpp"
 #include "runtime/runtime.hpp"
@@ -67,8 +69,12 @@ Tensor from_vector(const std::vector<T>& data, const Shape& shape, DType natural
   return from_host(data.data(), shape, natural, opts);
 }
 
+// One generator per thread: threads draw without a lock, and a thread that seeds its own
+// (manual_seed) gets the same numbers whatever other threads draw meanwhile. Unseeded, each
+// thread starts from the clock and its id.
 std::mt19937_64& rng() {
-  static std::mt19937_64 g(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  thread_local std::mt19937_64 g(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                                 std::hash<std::thread::id>{}(std::this_thread::get_id()));
   return g;
 }
 double uniform01() { return static_cast<double>(rng()() >> 11) * 0x1.0p-53; }

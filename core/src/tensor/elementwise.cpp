@@ -139,7 +139,12 @@ Tensor Tensor::cos() const { return (M_PI / 2 - to_float(*this)).sin(); }
 Tensor Tensor::tan() const { return sin() / cos(); }
 Tensor Tensor::reciprocal() const { return unary(Op::RECIP, to_float(*this)); }
 Tensor Tensor::square() const { return *this * *this; }
-Tensor Tensor::abs() const { return relu() + (-*this).relu(); }
+// NaN stays NaN (no comparison holds for it); the gradient at 0 is 0, as PyTorch's.
+Tensor Tensor::abs() const {
+  if (dtype() == DType::bool_) return *this;
+  Tensor zero = detail::scalar_tensor_like(*this, 0);
+  return tg::where(*this != zero, tg::where(*this < zero, -*this, *this), zero);
+}
 Tensor Tensor::sign() const {
   Tensor zero = detail::scalar_tensor_like(*this, 0);
   Tensor one = detail::scalar_tensor_like(*this, 1), minus = detail::scalar_tensor_like(*this, -1);
