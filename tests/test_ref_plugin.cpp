@@ -446,6 +446,22 @@ TEST_F(Ref, RejectsIndexArithmeticThatOverflowsInt64) {
   EXPECT_EQ(values_of<float>(got[static_cast<size_t>(out)]), std::vector<float>{7});
 }
 
+// Found by tests/fuzz/fuzz_kir (a heap-buffer-overflow in the interpreter): a linear mask over a
+// dim of stride 0 and a dim of stride 1 was taken for a window of factor 1 (the stride-0 dim's
+// factor 0 read as "no factor yet"), so the view's range was counted as offset + [begin, end - 1]
+// = [0, 2] although i = (1, 0) passes the mask and reads element -1.
+TEST_F(Ref, RejectsALinearMaskThatIsNoWindowOfTheView) {
+  Program p;
+  p.shape = {3, 2};
+  int x = p.param(F32, R, 3), out = p.param(F32, W, 6);
+  int v = p.view({0, 1}, -1);
+  p.linear(v, {1, 1}, 1, 4);
+  p.store(out, p.view({2, 1}), p.load(x, v));
+  Status s = run_status(p, {bytes_of(std::vector<float>{1, 2, 3})});
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  EXPECT_NE(s.message.find("reaches elements [-1"), std::string::npos) << s;
+}
+
 TEST_F(Ref, LaunchChecksBuffersAgainstParams) {
   Program p;
   p.shape = {4};

@@ -178,14 +178,19 @@ inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, 
   if (n.op == TG_KIR_LOAD) {
     for (const tg_kir_linear_mask& m : info.linear[static_cast<size_t>(n.view)]) {
       int64_t factor = 0;
+      bool have_factor = false;  // (a stride of 0 gives the factor 0: that is no "unset")
       bool proportional = true;
       for (uint32_t d = 0; d < p.ndim && proportional; ++d) {
         if (m.coeffs[d] == 0) continue;
         if ((grouped >> d) & 1u) proportional = false;
         else if (m.coeffs[d] == -1 && v.strides[d] == INT64_MIN) proportional = false;  // S would overflow
         else if (v.strides[d] % m.coeffs[d] != 0) proportional = false;
-        else if (factor == 0) factor = v.strides[d] / m.coeffs[d];
-        else proportional = factor == v.strides[d] / m.coeffs[d];
+        else if (!have_factor) {
+          factor = v.strides[d] / m.coeffs[d];
+          have_factor = true;
+        } else {
+          proportional = factor == v.strides[d] / m.coeffs[d];
+        }
       }
       if (!proportional || factor == 0 || m.begin >= m.end) continue;
       int64_t a, b;
