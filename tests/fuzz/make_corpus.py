@@ -10,9 +10,11 @@ here from the formats' specifications so that nothing binary is kept in the tree
                 target, and gzipped here (a gzip stream for the fuzzer to mutate); and one
                 known bad file (issue 21: dims whose product wraps)
   kir/          tg.kir programs in fuzz_kir's byte layout: elementwise, reductions, masks,
-                casts and compares, a linear mask, a 0-d program
+                casts and compares, a linear mask, a 0-d program; and the programs this
+                target found check_program wrongly accepting (now refused or safe)
 """
 import gzip
+import itertools
 import json
 import os
 import struct
@@ -190,10 +192,43 @@ def kir_seeds():
     yield "transpose_two_stores", k.bytes()
 
 
+def kir_found_seeds():
+    """Programs this target found check_program wrongly accepting (tests/test_ref_plugin.cpp has
+    each as a regression test); kept as seeds so every run starts from them."""
+    k = Kir([3, 2], linear_masks_read=True)  # a stride-0 dim taken into a window: reads element -1
+    a, o = k.param(F32, READ, 3), k.param(F32, WRITE, 6)
+    vin = k.view([0, 1], offset=-1)
+    k.linear_mask(vin, [1, 1], 1, 4)
+    x = k.node(LOAD, F32, param=a, view=vin)
+    k.node(STORE, F32, [k.node(MUL, F32, [x, x])], param=o, view=k.view([2, 1]))
+    yield "found_stride0_window", k.bytes()
+
+    k = Kir([4], linear_masks_read=True)  # a linear mask whose value overflows int64
+    a, o = k.param(F32, READ, 4), k.param(F32, WRITE, 4)
+    vin = k.view([1])
+    k.linear_mask(vin, [(1 << 62) - 1], 0, 1)
+    k.node(STORE, F32, [k.node(LOAD, F32, param=a, view=vin)], param=o, view=k.view([1]))
+    yield "found_mask_value_overflow", k.bytes()
+
+    k = Kir([4, 4], linear_masks_read=True)  # a window whose terms overflow on the way to element 0
+    a, o = k.param(F32, READ, 1), k.param(F32, WRITE, 16)
+    vin = k.view([1 << 62, -(1 << 62)])
+    k.linear_mask(vin, [1, -1], 0, 1)
+    k.node(STORE, F32, [k.node(LOAD, F32, param=a, view=vin)], param=o, view=k.view([4, 1]))
+    yield "found_window_term_overflow", k.bytes()
+
+    k = Kir([1], linear_masks_read=True)  # INT64_MIN / -1 trapped inside check_program
+    a, o = k.param(F32, READ, 1), k.param(F32, WRITE, 1)
+    vin = k.view([-(1 << 63)])
+    k.linear_mask(vin, [-1], 0, 1)
+    k.node(STORE, F32, [k.node(LOAD, F32, param=a, view=vin)], param=o, view=k.view([0]))
+    yield "found_int64_min_over_minus_1", k.bytes()
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    for target, seeds in (("safetensors", safetensors_seeds()), ("idx", idx_seeds()), ("kir", kir_seeds())):
+    for target, seeds in (("safetensors", safetensors_seeds()), ("idx", idx_seeds()), ("kir", itertools.chain(kir_seeds(), kir_found_seeds()))):
         d = os.path.join(sys.argv[1], target)
         os.makedirs(d, exist_ok=True)
         count = 0
