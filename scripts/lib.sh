@@ -11,6 +11,7 @@ TG_APT_PACKAGES=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd           # plugins/opencl, PoCL as a CPU OpenCL device
   libamdhip64-dev hipcc                                       # plugins/hip: HIP runtime, hiprtc, AMD device libs
   dataset-fashion-mnist                                       # examples/mnist and its test
+  python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
 )
 
 # Installs the missing ones with apt-get (as root). When every package is already there nothing

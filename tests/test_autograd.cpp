@@ -248,6 +248,30 @@ TEST(Autograd, MaxGradSplitsEvenlyAmongTies) {
   EXPECT_TRUE(all_close(*x.grad(), {0, 0.5, 0.5}));
 }
 
+TEST(Autograd, MaxOverAStackGradsTheLargerPiece) {
+  Tensor a({1.f, 5.f}), b({3.f, 2.f});
+  tg::stack({a, b}).max(0).sum().backward();
+  EXPECT_TRUE(all_close(*a.grad(), {0, 1}));
+  EXPECT_TRUE(all_close(*b.grad(), {1, 0}));
+}
+
+// d prod / d x_j is the product of the other elements, also where x_j is 0 (it was 0 / 0);
+// with two zeros every gradient is 0. Expected values: PyTorch.
+TEST(Autograd, ProdGradWithZeros) {
+  Tensor one({0.f, 2.f, 3.f});
+  one.prod().backward();
+  EXPECT_TRUE(all_close(*one.grad(), {6, 0, 0}));
+  Tensor two({0.f, 2.f, 0.f});
+  two.prod().backward();
+  EXPECT_TRUE(all_close(*two.grad(), {0, 0, 0}));
+  Tensor m({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  m.prod(1).sum().backward();
+  EXPECT_TRUE(all_close(*m.grad(), {6, 0, 0, 0, 0, 0, 30, 24, 20}));
+  Tensor c({{0.f, 2.f, 3.f}, {1.f, 0.f, 0.f}, {4.f, 5.f, 6.f}});
+  c.prod(0).sum().backward();
+  EXPECT_TRUE(all_close(*c.grad(), {4, 0, 0, 0, 10, 18, 0, 0, 0}));
+}
+
 TEST(Autograd, GradOfScalarLeaf) {
   Tensor s(3.0f);
   Tensor x({1.f, 2.f});
@@ -262,6 +286,62 @@ TEST(Autograd, GradIsUsableInFurtherMath) {
   (x.square()).sum().backward();
   Tensor updated = x - *x.grad() * 0.5f;
   EXPECT_TRUE(all_close(updated, {0, 0}));
+}
+
+// Where exp2 overflows (sigmoid at -100 and below), the gradient must be 0, not 0 * inf = NaN.
+// Expected values: PyTorch 1.13 (float32 and float64 agree to these tolerances).
+TEST(Autograd, ActivationGradsAtExtremeInputsMatchPyTorch) {
+  const std::vector<double> xs = {-1000, -100, -50, -10, 0, 10, 100, 1000};
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> f;
+    std::vector<double> grad;
+  };
+  const std::vector<Case> cases = {
+      {"sigmoid", [](const Tensor& x) { return x.sigmoid(); }, {0, 0, 1.92875e-22, 4.53958e-05, 0.25, 4.53958e-05, 0, 0}},
+      {"tanh", [](const Tensor& x) { return x.tanh(); }, {0, 0, 0, 8.24461e-09, 1, 8.24461e-09, 0, 0}},
+      {"silu", [](const Tensor& x) { return x.silu(); }, {0, 0, -9.45087e-21, -0.00040856, 0.5, 1.00041, 1, 1}},
+      {"gelu", [](const Tensor& x) { return x.gelu(); }, {0, 0, 0, 0, 0.5, 1, 1, 1}},
+      {"quick_gelu", [](const Tensor& x) { return x.quick_gelu(); }, {0, 0, -9.25414e-36, -6.50085e-07, 0.5, 1, 1, 1}},
+  };
+  for (DType dt : {DType::float32, DType::float64})
+    for (const Case& c : cases) {
+      Tensor x(xs, tg::Shape({8}), TensorOptions{dt});
+      c.f(x).sum().backward();
+      EXPECT_TRUE(all_close(*x.grad(), c.grad, 1e-4, 1e-6)) << c.name << " " << tg::dtype_name(dt);
+    }
+}
+
+// pow's values and gradients at its corners, as PyTorch 1.13 gives them (float64; float32
+// agrees to these tolerances): d(0.7^y)/dy at y = 0 is ln 0.7, (-inf)^0.3 is inf, d(x^0.3)/dx
+// at 0 is inf, 0^y has no NaN gradient for y >= 0, a negative base to a non-integer power has
+// NaN gradients.
+TEST(Autograd, PowCornersMatchPyTorch) {
+  const double inf = INFINITY, nan = NAN;
+  const std::vector<double> xs = {0.7, -inf, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0, -2.0, 2.0, -0.0, -1.0, 1.0, 0.5};
+  const std::vector<double> ys = {0.0, 0.3, 0.3, 0.0, 1.0, 2.0, -1.5, 0.5, 3.0, -1.5, -3.0, inf, nan, 2.5};
+  const std::vector<double> value = {1.0, inf, 0.0, 1.0, 0.0, 0.0, inf, nan, -8.0, 0.3535533905932738, -inf, 1.0, 1.0,
+                                     0.1767766952966369};
+  const std::vector<double> dx = {0.0, 0.0, inf, 0.0, 1.0, 0.0, -inf, nan, 12.0, -0.26516504294495535, -inf, inf, nan,
+                                  0.8838834764831844};
+  const std::vector<double> dy = {-0.35667494393873245, nan, 0.0, 0.0, 0.0, 0.0, -inf, nan, nan, 0.2450645358671368, inf,
+                                  nan, 0.0, -0.1225322679335684};
+  const tg::Shape shape({static_cast<int64_t>(xs.size())});
+  for (DType dt : {DType::float64, DType::float32}) {
+    Tensor x(xs, shape, TensorOptions{dt}), y(ys, shape, TensorOptions{dt});
+    Tensor r = x.pow(y);
+    EXPECT_TRUE(all_close(r, value)) << tg::dtype_name(dt);
+    r.sum().backward();
+    EXPECT_TRUE(all_close(*x.grad(), dx, 1e-5, 1e-6)) << tg::dtype_name(dt);
+    EXPECT_TRUE(all_close(*y.grad(), dy, 1e-5, 1e-6)) << tg::dtype_name(dt);
+  }
+  // a scalar exponent takes the same path
+  Tensor z({0.f, 4.f});
+  z.pow(0.3).sum().backward();
+  EXPECT_TRUE(all_close(*z.grad(), {inf, 0.3 * std::pow(4.0, -0.7)}));
+  Tensor w({-8.f, 2.f});
+  w.pow(0.f).sum().backward();  // x ** 0 = 1 everywhere; its gradient 0
+  EXPECT_TRUE(all_close(*w.grad(), {0, 0}));
 }
 
 // ---------------------------------------------------------------- unary ops

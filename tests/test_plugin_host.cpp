@@ -4,7 +4,10 @@
 // process loads the plugin: ctest runs them with that environment (tests/CMakeLists.txt).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -214,4 +217,123 @@ TEST(PluginHost, TensorsOnTwoDevicesNeedAMove) {
   EXPECT_THAT(msg, HasSubstr("different devices"));
   EXPECT_EQ((a + b.to("ref")).to_vector<float>(), (std::vector<float>{2, 4}));
   EXPECT_EQ(b.to("ref").device(), "ref:0");
+}
+
+// ---- default-device selection, in fresh processes (tg_env_probe) ---------------------------------
+// The plugins in tests/plugins/select/ outrank the real ones (priority 1000): openfails' device
+// does not open, badoption rejects every option, manydevices claims 2^32 - 1 devices.
+
+namespace {
+
+struct Child {
+  std::string output;
+  int exit_code = -1;
+};
+
+// tg_env_probe with extra environment ("A=b C=d"; TG_DEVICE unset unless given): stdout+stderr.
+Child probe(const std::string& env) {
+  Child c;
+  FILE* p = popen(("env -u TG_DEVICE " + env + " '" + TG_ENV_PROBE + "' 2>&1").c_str(), "r");
+  if (!p) return c;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.output.append(buf, n);
+  const int status = pclose(p);
+  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return c;
+}
+
+std::string select_plugin(const std::string& name) {
+  return std::string(TG_TEST_PLUGIN_DIR) + "/select/libtg-" + name + ".so";
+}
+
+}  // namespace
+
+TEST(DeviceSelection, ADeviceThatFailsToOpenIsSkippedWithAWarning) {
+  Child c = probe("TG_PLUGIN_PATH='" + select_plugin("openfails") + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.output;  // it was: TG_ERROR "opening device openfails:0 failed"
+  EXPECT_THAT(c.output, HasSubstr("OK "));
+  EXPECT_THAT(c.output, Not(HasSubstr("OK openfails")));
+  EXPECT_THAT(c.output, HasSubstr("[tg] warning: TG_DEVICE=(unset): skipping device openfails:0"));
+  EXPECT_THAT(c.output, HasSubstr("widget busy: /dev/widget0 is in use"));
+  // Named alone, it is an error, as before: no silent fallback.
+  Child named = probe("TG_DEVICE=openfails TG_PLUGIN_PATH='" + select_plugin("openfails") + "'");
+  EXPECT_EQ(named.exit_code, 3) << named.output;
+  EXPECT_THAT(named.output, HasSubstr("widget busy"));
+  // In a list, the next one is used, with the warning.
+  Child listed = probe("TG_DEVICE=openfails,ref TG_PLUGIN_PATH='" + select_plugin("openfails") + "'");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("OK ref:0"));
+  EXPECT_THAT(listed.output, HasSubstr("skipping device openfails:0"));
+}
+
+TEST(DeviceSelection, AMisspeltOptionOfAPreferredPluginIsNamed) {
+  const std::string path = "TG_PLUGIN_PATH='" + select_plugin("badoption") + "'";
+  Child fine = probe(path);
+  ASSERT_EQ(fine.exit_code, 0) << fine.output;
+  EXPECT_THAT(fine.output, HasSubstr("OK badoption:0"));
+  EXPECT_THAT(fine.output, Not(HasSubstr("warning")));
+  Child typo = probe(path + " TG_PLUGIN_OPTIONS_BADOPTION=thraeds=2");
+  ASSERT_EQ(typo.exit_code, 0) << typo.output;
+  EXPECT_THAT(typo.output, Not(HasSubstr("OK badoption")));
+  EXPECT_THAT(typo.output, HasSubstr("[tg] warning: TG_DEVICE=(unset): skipping plugin badoption"));
+  EXPECT_THAT(typo.output, HasSubstr("unknown option 'thraeds=2'"));
+  EXPECT_THAT(typo.output, HasSubstr("; using "));
+}
+
+TEST(DeviceSelection, AnUnloadablePluginShadowingABetterOneIsNamed) {
+  // An empty libtg-badoption.so earlier in the path hides the working one (first file per name).
+  const fs::path dir = fs::temp_directory_path() / ("tg-test-shadow-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "libtg-badoption.so").flush();
+  Child c = probe("TG_PLUGIN_PATH='" + dir.string() + ":" + select_plugin("badoption") + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_THAT(c.output, HasSubstr("[tg] warning: TG_DEVICE=(unset): skipping plugin badoption (" +
+                                  (dir / "libtg-badoption.so").string() + "): the loader could not open it"));
+  EXPECT_THAT(c.output, HasSubstr("(it hides " + select_plugin("badoption") + ")"));
+  fs::remove_all(dir);
+}
+
+TEST(DeviceSelection, ListsKeepTheirIndices) {
+  const std::string path = "TG_PLUGIN_PATH='" + select_plugin("manydevices") + "' TG_PLUGIN_OPTIONS_MANYDEVICES=count=8 ";
+  Child c = probe(path + "TG_DEVICE=nosuch,manydevices:5");
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_THAT(c.output, HasSubstr("OK manydevices:5"));  // it was manydevices:0
+  Child past = probe(path + "TG_DEVICE=manydevices:9,ref");
+  ASSERT_EQ(past.exit_code, 0) << past.output;
+  EXPECT_THAT(past.output, HasSubstr("OK ref:0"));
+  EXPECT_THAT(past.output, HasSubstr("skipping device manydevices:9: plugin"));
+  EXPECT_THAT(past.output, HasSubstr("has 8 device(s)"));
+  Child none = probe(path + "TG_DEVICE=manydevices:9,ref:3");
+  EXPECT_EQ(none.exit_code, 3) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no usable device"));
+  EXPECT_THAT(none.output, HasSubstr("manydevices:9"));
+  EXPECT_THAT(none.output, HasSubstr("ref:3"));
+}
+
+TEST(DeviceSelection, AnAbsurdDeviceCountIsCapped) {
+  Child c = probe("TG_PLUGIN_PATH='" + select_plugin("manydevices") + "' TG_DEVICE=manydevices:1023");
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_THAT(c.output, HasSubstr("OK manydevices:1023"));
+  EXPECT_THAT(c.output, HasSubstr("reports 4294967295 devices; using the first 1024"));
+  Child past = probe("TG_PLUGIN_PATH='" + select_plugin("manydevices") + "' TG_DEVICE=manydevices:1024");
+  EXPECT_EQ(past.exit_code, 3) << past.output;
+  EXPECT_THAT(past.output, HasSubstr("has 1024 device(s)"));
+  // Listing them all (`tg devices`) ends, with 1024 entries: it asked for 2^32 - 1 before.
+  use_test_plugins(select_plugin("manydevices"));
+  size_t listed = 0;
+  for (const tg::DeviceInfo& d : tg::devices()) listed += d.name == "manydevices";
+  EXPECT_EQ(listed, 1024u);
+}
+
+TEST(DeviceSelection, ABadIndexLoadsNoOtherPlugin) {
+  Child c = probe("TG_PLUGIN_DEBUG=1 TG_DEVICE=ref:99 TG_PLUGIN_PATH='" + std::string(TG_TEST_PLUGIN_DIR) + ":" +
+                  select_plugin("manydevices") + "'");
+  EXPECT_EQ(c.exit_code, 3) << c.output;
+  EXPECT_THAT(c.output, HasSubstr("device 'ref:99' cannot be used"));
+  EXPECT_THAT(c.output, HasSubstr("ref:0"));
+  EXPECT_THAT(c.output, HasSubstr("manydevices (not loaded)"));
+  EXPECT_THAT(c.output, HasSubstr("nodevice (not loaded)"));
+  EXPECT_THAT(c.output, Not(HasSubstr("loaded manydevices")));  // it was: every plugin loaded
+  EXPECT_THAT(c.output, Not(HasSubstr("loaded nodevice")));
 }

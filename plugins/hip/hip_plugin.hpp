@@ -29,6 +29,7 @@ struct HipKernel {
   hipModule_t module = nullptr;
   hipFunction_t function = nullptr;
   tg::render::Launch launch;
+  std::vector<uint32_t> scalar_dtypes;  // per scalar arg (tg::render::Kernel::scalar_dtypes)
   // A two-pass reduction (tg::render::Kernel::finish_entry): the second kernel, launched right
   // after the first on the same stream, and the scratch buffer between them (launches on one
   // stream never overlap, so one buffer serves them all).
@@ -64,13 +65,13 @@ class HipDevice {
   void read(HipBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void copy(HipBuffer& dst, uint64_t dst_offset, HipBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<HipKernel> compile(const tg_kir_program& program);  // hip_compile.cpp
-  void launch(HipKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers);
+  void launch(HipKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers, const tg_kir_scalar* scalars);
   void synchronize();
 
  private:
   void use() const;  // makes this GPU the calling thread's current HIP device
-  std::vector<unsigned char> code_object(const tg::render::Kernel& k, const tg_kir_program& program, uint64_t key,
-                                         bool* from_cache);
+  std::vector<unsigned char> code_object(const tg::render::Kernel& k, const tg_kir_program& program,
+                                         const std::string& key_text, bool* from_cache);
 
   tg::sdk::Host host_;
   DeviceEntry entry_;
@@ -78,8 +79,8 @@ class HipDevice {
   tg::render::Target target_;
   hipStream_t stream_ = nullptr;
   Uploads uploads_;
-  // $TG_CACHE_DIR/hip/<key>.co, files starting "TGHIPCO1"; the key hashes identity_, the
-  // compile options and the kernel source.
+  // <cache root>/hip/<keyed name>.co, files starting "TGHIPCO2" (tg/disk_cache.hpp); the key
+  // text is identity_, the compile options and the kernel source.
   tg::sdk::DiskCache cache_;
 };
 

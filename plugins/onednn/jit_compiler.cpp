@@ -1,6 +1,7 @@
 #include "jit_compiler.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <gnu/libc-version.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "tg/disk_cache.hpp"
 #include "tg/plugin.hpp"
@@ -37,6 +39,9 @@ constexpr const char* kFlags =
 // 1.85 ulp (exp2f / log2f / sinf) and 1.64 / 1.75 / 3.34 ulp in double, inside tg.kir's 4;
 // NaN, infinities and zeros as the scalar functions give them. 16M exp2f on 2 threads:
 // 28 ms -> 6.9 ms, sinf 89 -> 7.4 ms.
+// The cache files' magic: a checked header (tg/disk_cache.hpp), then the shared object.
+constexpr const char* kCacheMagic = "TGCSO001";
+
 constexpr const char* kVectorMathFlags = " -DTG_VECTOR_MATH";
 
 std::string quote(const std::string& s) {
@@ -57,25 +62,6 @@ int run(const std::string& command, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) { return tg::sdk::fnv1a(s.data(), s.size(), h); }
-
-bool make_dirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i) {
-    if (i < path.size() && path[i] != '/') continue;
-    const std::string part = path.substr(0, i);
-    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return false;
-  }
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && access(path.c_str(), W_OK) == 0;
-}
-
-std::string pick_cache_dir() {
-  if (const char* d = std::getenv("TG_CACHE_DIR"); d && *d) return d;
-  if (const char* d = std::getenv("XDG_CACHE_HOME"); d && *d) return std::string(d) + "/tg";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/tg";
-  return "";
-}
-
 // Why vector math cannot be used with compiler `cc`, or "" when it can.
 std::string vector_math_missing(const std::string& cc) {
 #if defined(__x86_64__) && defined(__GLIBC__)
@@ -94,7 +80,8 @@ std::string vector_math_missing(const std::string& cc) {
 
 }  // namespace
 
-JitCompiler::JitCompiler(bool vector_math) {
+JitCompiler::JitCompiler(bool vector_math, std::function<void(const std::string&)> warn) : warn_(std::move(warn)) {
+  if (!warn_) warn_ = [](const std::string& line) { std::fprintf(stderr, "onednn: %s\n", line.c_str()); };
   const char* env_cc = std::getenv("TG_CC");
   cc_ = env_cc && *env_cc ? env_cc : "cc";
   flags_ = kFlags;
@@ -114,75 +101,126 @@ JitCompiler::JitCompiler(bool vector_math) {
   } else {
     vector_math_why_not_ = "turned off (vecmath=0)";
   }
-  cache_dir_ = pick_cache_dir();
-  if (cache_dir_.empty() || !make_dirs(cache_dir_)) {
-    char tmpl[] = "/tmp/tg-onednn-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-      why_not_ = "no writable directory for compiled kernels (" + cache_dir_ + " and /tmp)";
-      return;
-    }
-    cache_dir_ = tmpl;
+  // The shared objects are kept in the SDK's kernel cache (tg/disk_cache.hpp), which names and
+  // checks them with the user's key: a file someone else could have written is never loaded.
+  cache_ = std::make_unique<tg::sdk::DiskCache>(tg::sdk::CacheRoot::from_environment("onednn"), kCacheMagic, ".so");
+  if (!cache_->enabled()) {
+    why_not_ = "no directory for compiled kernels: " + cache_->why_disabled();
+    return;
   }
+  cache_dir_ = cache_->root().folder();
   available_ = true;
 }
 
 JitCompiler::~JitCompiler() {
-  for (auto& [path, handle] : loaded_) dlclose(handle);
+  for (auto& [path, l] : loaded_) dlclose(l.handle);
 }
 
-std::string JitCompiler::compile_to(const std::string& source, const std::string& so_path) {
-  // Unique temporaries, then an atomic rename: processes sharing the cache never see half a file.
-  const std::string stem = so_path + "." + std::to_string(getpid()) + "." + std::to_string(fnv1a(so_path + std::to_string(reinterpret_cast<uintptr_t>(this))));
-  const std::string c_path = stem + ".c", tmp_so = stem + ".so";
+std::vector<unsigned char> JitCompiler::compile(const std::string& source) {
+  // Unique names in the user's own (or the private) folder; the result is read back and removed.
+  unsigned char salt[8] = {};
+  tg::sdk::cache_detail::random_bytes(salt, sizeof salt);
+  const std::string stem = cache_dir_ + "/build." + std::to_string(getpid()) + "." + tg::sdk::to_hex(salt, sizeof salt);
+  const std::string c_path = stem + ".c", so_path = stem + ".so";
   {
     std::ofstream f(c_path, std::ios::binary);
     f << source;
     if (!f) throw Failure(TG_ERR_UNSUPPORTED, "onednn: cannot write " + c_path);
   }
   std::string out;
-  const int rc = run(quote(cc_) + " " + flags_ + " -o " + quote(tmp_so) + " " + quote(c_path) + (vector_math_ ? " -lmvec" : "") + " -lm", out);
+  const int rc = run(quote(cc_) + " " + flags_ + " -o " + quote(so_path) + " " + quote(c_path) + (vector_math_ ? " -lmvec" : "") + " -lm", out);
   std::remove(c_path.c_str());
   if (rc != 0) {
-    std::remove(tmp_so.c_str());
+    std::remove(so_path.c_str());
     throw Failure(TG_ERR_UNSUPPORTED, "onednn: compiling a kernel with '" + cc_ + " " + flags_ + "' failed (exit " +
                                           std::to_string(rc) + "):\n" + out.substr(0, 4000));
   }
-  if (std::rename(tmp_so.c_str(), so_path.c_str()) != 0) {
-    std::remove(tmp_so.c_str());
-    throw Failure(TG_ERR_UNSUPPORTED, "onednn: cannot move the compiled kernel to " + so_path + ": " + std::strerror(errno));
-  }
-  return out;
+  std::ifstream in(so_path, std::ios::binary);
+  std::vector<unsigned char> object((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const bool read = !in.bad() && !object.empty();
+  std::remove(so_path.c_str());
+  if (!read) throw Failure(TG_ERR_UNSUPPORTED, "onednn: cannot read the compiled kernel " + so_path);
+  return object;
 }
 
-std::string JitCompiler::so_path(const std::string& source) const {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a(source, fnv1a(version_ + "\n" + flags_ + "\n"))));
-  return cache_dir_ + "/onednn-" + hex + ".so";
+// dlopen needs a file: the checked bytes go to a fresh 0600 file in the user's folder, which
+// is unlinked once loaded (the mapping stays). Nobody else can write there, so what is loaded
+// is what was checked.
+void* JitCompiler::load_object(const std::vector<unsigned char>& object, std::string* why) {
+  unsigned char salt[8] = {};
+  tg::sdk::cache_detail::random_bytes(salt, sizeof salt);
+  const std::string path = cache_dir_ + "/load." + std::to_string(getpid()) + "." + tg::sdk::to_hex(salt, sizeof salt) + ".so";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return *why = "cannot write " + path + ": " + std::strerror(errno), nullptr;
+  size_t put = 0;
+  while (put < object.size()) {
+    const ssize_t n = write(fd, object.data() + put, object.size() - put);
+    if (n <= 0) break;
+    put += static_cast<size_t>(n);
+  }
+  close(fd);
+  void* handle = put == object.size() ? dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) : nullptr;
+  if (!handle) *why = put == object.size() ? std::string(dlerror()) : "cannot write " + path;
+  unlink(path.c_str());
+  return handle;
+}
+
+std::string JitCompiler::key_text(const std::string& source) const {
+  return version_ + "\n" + flags_ + (vector_math_ ? " -lmvec" : "") + " -lm\n" + source;
 }
 
 bool JitCompiler::cached(const std::string& source) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::string path = so_path(source);
-  return loaded_.count(path) || access(path.c_str(), R_OK) == 0;
+  const std::string key = key_text(source);
+  return loaded_.count(key) || access(cache_->path_of(key).c_str(), R_OK) == 0;
 }
 
-KernelFn JitCompiler::get(const std::string& source, bool* from_cache) {
+void JitCompiler::release(const std::string& so) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::string so_path = this->so_path(source);
-  void* handle = nullptr;
-  if (auto it = loaded_.find(so_path); it != loaded_.end()) handle = it->second;
-  *from_cache = true;
-  if (!handle && access(so_path.c_str(), R_OK) == 0) handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {  // not cached, or a cached file that does not load: build it (again)
-    *from_cache = false;
-    compile_to(source, so_path);
-    handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw Failure(TG_ERR_UNSUPPORTED, std::string("onednn: cannot load a compiled kernel: ") + dlerror());
+  auto it = loaded_.find(so);
+  if (it == loaded_.end() || --it->second.users > 0) return;
+  idle_.push_back(so);
+  while (idle_.size() > kIdleLoaded) {
+    auto old = loaded_.find(idle_.front());
+    idle_.pop_front();
+    if (old == loaded_.end() || old->second.users > 0) continue;
+    dlclose(old->second.handle);
+    loaded_.erase(old);
   }
-  loaded_.emplace(so_path, handle);
+}
+
+KernelFn JitCompiler::get(const std::string& source, bool* from_cache, std::string* so) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string key = key_text(source);
+  void* handle = nullptr;
+  if (auto it = loaded_.find(key); it != loaded_.end()) {
+    handle = it->second.handle;
+    if (it->second.users == 0) idle_.remove(key);
+  }
+  *from_cache = true;
+  if (!handle) {
+    std::string corrupt;
+    if (auto object = cache_->load(key, &corrupt)) {
+      handle = load_object(*object, &corrupt);
+      if (!handle) corrupt = "it does not load: " + corrupt;
+    }
+    if (!corrupt.empty()) warn_("ignoring cached kernel " + cache_->path_of(key) + ": " + corrupt + "; compiling it again");
+  }
+  if (!handle) {  // not cached, or a cached file that fails its checks or does not load: build it (again)
+    *from_cache = false;
+    const std::vector<unsigned char> object = compile(source);
+    std::string why;
+    handle = load_object(object, &why);
+    if (!handle) throw Failure(TG_ERR_UNSUPPORTED, "onednn: cannot load a compiled kernel: " + why);
+    if (std::string not_stored = cache_->store(key, object); !not_stored.empty())
+      warn_("a compiled kernel is not cached: " + not_stored);
+  }
+  Loaded& l = loaded_[key];
+  l.handle = handle;
+  l.users++;
+  *so = key;
   void* sym = dlsym(handle, "tg_kernel");
-  if (!sym) throw Failure(TG_ERR_INTERNAL, "onednn: compiled kernel " + so_path + " has no tg_kernel");
+  if (!sym) throw Failure(TG_ERR_INTERNAL, "onednn: compiled kernel " + cache_->path_of(key) + " has no tg_kernel");
   KernelFn fn;
   static_assert(sizeof fn == sizeof sym);
   std::memcpy(&fn, &sym, sizeof fn);

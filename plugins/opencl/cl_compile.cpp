@@ -91,25 +91,25 @@ std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
   const tg::render::Kernel k = tg::render::render(program, target_);
   auto out = std::make_unique<ClKernel>();
   out->entry = k.entry;
+  out->scalar_dtypes = k.scalar_dtypes;
   out->launch = k.launch;
   for (uint32_t q = 0; q < program.n_params; ++q) out->elem_size.push_back(tg::sdk::dtype_size(program.params[q].dtype));
 
   const std::string key_text = "tg-opencl-1|" + identity_ + "|" + build_options_ + "|" + k.source;
-  const uint64_t key = tg::sdk::fnv1a(key_text.data(), key_text.size());
   std::string corrupt;
-  if (auto binary = cache_.load(key, &corrupt)) {
+  if (auto binary = cache_.load(key_text, &corrupt)) {
     out->program = build_from_binary(*binary, &corrupt);
-    if (out->program) host_.log(TG_LOG_DEBUG, "opencl: " + k.entry + ": loaded from the binary cache " + cache_.path_of(key));
+    if (out->program) host_.log(TG_LOG_DEBUG, "opencl: " + k.entry + ": loaded from the binary cache " + cache_.path_of(key_text));
   }
   if (!corrupt.empty())
-    host_.log(TG_LOG_WARNING, "opencl: ignoring corrupt cache entry " + cache_.path_of(key) + ": " + corrupt + "; rebuilding it");
+    host_.log(TG_LOG_WARNING, "opencl: ignoring corrupt cache entry " + cache_.path_of(key_text) + ": " + corrupt + "; rebuilding it");
   if (!out->program) {
     const auto start = std::chrono::steady_clock::now();
     out->program = build_from_source(k, program);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-    std::string stored = cache_.store(key, binary_of(out->program));
+    std::string stored = cache_.store(key_text, binary_of(out->program));
     host_.log(TG_LOG_DEBUG, "opencl: " + k.entry + ": compiled from source (" + k.strategy + ") in " + std::to_string(ms) +
-                                " ms" + (stored.empty() ? ", cached as " + cache_.path_of(key) : "; not cached: " + stored));
+                                " ms" + (stored.empty() ? ", cached as " + cache_.path_of(key_text) : "; not cached: " + stored));
   }
   out->kernel = create_kernel(out->program, k.entry, k.launch, k.strategy);
   if (!k.finish_entry.empty()) {

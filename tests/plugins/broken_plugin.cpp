@@ -14,6 +14,14 @@
 //                         the SDK helper must turn them into OUT_OF_MEMORY and INTERNAL errors
 //   TG_BROKEN_NODEVICE    device_count returns TG_ERR_UNAVAILABLE "no widget found: /dev/widget0 missing"
 //
+// Three more, for default-device selection, in tests/plugins/select/ (priority 1000, above every
+// real plugin, so a TG_DEVICE-unset program would pick them first):
+//   TG_BROKEN_OPENFAILS   device_open returns TG_ERR_UNAVAILABLE "widget busy: /dev/widget0 is in use"
+//   TG_BROKEN_BADOPTION   initialize rejects every option ("badoption: unknown option 'x'"), as
+//                         a real plugin does a misspelt TG_PLUGIN_OPTIONS_<NAME> key
+//   TG_BROKEN_MANYDEVICES device_count says 4294967295 (option count=N: N); every index is ref's
+//                         device 0 (priority 1, so only chosen by name)
+//
 // FAILING and THROWING break all three calls by default. To reach a later call, choose which
 // break with the plugin option `fail`, e.g. TG_PLUGIN_OPTIONS_FAILING="fail=launch" (a comma
 // list of alloc, compile, launch; "fail=" breaks none). Calls that do not break are ref's.
@@ -32,6 +40,12 @@ namespace {
 using tg::ref::Kernel;
 using tg::ref::RefBuffer;
 using tg::sdk::Failure;
+
+#if defined(TG_BROKEN_MANYDEVICES)
+constexpr bool kManyDevices = true;
+#else
+constexpr bool kManyDevices = false;
+#endif
 
 #if defined(TG_BROKEN_FAILING) || defined(TG_BROKEN_THROWING)
 constexpr bool kBreaksCalls = true;
@@ -101,17 +115,32 @@ class BrokenPlugin {
  public:
   using Device = BrokenDevice;
 
-  explicit BrokenPlugin(const tg_init_args& args) : ref_(without_options(args)), breaks_(parse_breaks(args.options)) {}
+  explicit BrokenPlugin(const tg_init_args& args) : ref_(without_options(args)), breaks_(parse_breaks(args.options)) {
+#if defined(TG_BROKEN_BADOPTION)
+    if (args.options && *args.options)
+      throw Failure(TG_ERR_INVALID_ARGUMENT, std::string("badoption: unknown option '") + args.options + "'");
+#elif defined(TG_BROKEN_MANYDEVICES)
+    const std::string options = args.options ? args.options : "";
+    if (options.rfind("count=", 0) == 0) count_ = static_cast<uint32_t>(std::stoul(options.substr(6)));
+#endif
+  }
   uint32_t device_count() {
 #if defined(TG_BROKEN_NODEVICE)
     throw Failure(TG_ERR_UNAVAILABLE, "no widget found: /dev/widget0 missing");
+#elif defined(TG_BROKEN_MANYDEVICES)
+    return count_;
 #else
     return ref_.device_count();
 #endif
   }
-  void device_props(uint32_t index, tg_device_props& props) { ref_.device_props(index, props); }
+  void device_props(uint32_t index, tg_device_props& props) { ref_.device_props(kManyDevices ? 0 : index, props); }
   std::unique_ptr<BrokenDevice> open(uint32_t index) {
-    return std::make_unique<BrokenDevice>(ref_.open(index), breaks_);
+#if defined(TG_BROKEN_OPENFAILS)
+    (void)index;
+    throw Failure(TG_ERR_UNAVAILABLE, "widget busy: /dev/widget0 is in use");
+#else
+    return std::make_unique<BrokenDevice>(ref_.open(kManyDevices ? 0 : index), breaks_);
+#endif
   }
 
  private:
@@ -121,6 +150,7 @@ class BrokenPlugin {
   }
   tg::ref::RefPlugin ref_;
   Breaks breaks_;
+  uint32_t count_ = 0xffffffffu;  // MANYDEVICES
 };
 
 constexpr const char* kDescription = "tg test plugin '" TG_BROKEN_NAME "' (broken on purpose)";
@@ -181,9 +211,14 @@ extern "C" TG_PLUGIN_EXPORT const tg_plugin_api* tg_plugin_get_api(uint32_t host
 
 TG_SDK_DEFINE_PLUGIN(BrokenPlugin, "othername", "1.0", kDescription, 1)
 
-#elif defined(TG_BROKEN_FAILING) || defined(TG_BROKEN_THROWING) || defined(TG_BROKEN_NODEVICE)
+#elif defined(TG_BROKEN_FAILING) || defined(TG_BROKEN_THROWING) || defined(TG_BROKEN_NODEVICE) || \
+    defined(TG_BROKEN_MANYDEVICES)
 
 TG_SDK_DEFINE_PLUGIN(BrokenPlugin, TG_BROKEN_NAME, "1.0", kDescription, 1)
+
+#elif defined(TG_BROKEN_OPENFAILS) || defined(TG_BROKEN_BADOPTION)
+
+TG_SDK_DEFINE_PLUGIN(BrokenPlugin, TG_BROKEN_NAME, "1.0", kDescription, 1000)
 
 #else
 #error "define one TG_BROKEN_<MODE>"

@@ -4,6 +4,15 @@
 // Copying a Tensor shares the same value (like a Python reference in tinygrad): assign() and
 // gradients are seen through every copy. Nothing is computed until realize(), to_vector(),
 // item(), printing or backward() needs it.
+//
+// Threads: different threads may build, realize and train independent graphs at the same time
+// (the core's caches, allocators and devices are shared safely). A Tensor and everything built
+// from it belong to one thread at a time: hand one to another thread only with the usual
+// synchronization (join, a mutex, a future). The exception is a realized tensor that no thread
+// changes (no assign(), backward() through it, set_grad or requires_grad_): several threads may
+// read it and use it as an input of their own ops at once. Give such a shared input
+// requires_grad(false) (data does not need gradients), or each thread's backward() would add
+// into its grad. Tensor::training and NoGrad are per thread.
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -123,6 +132,8 @@ class Tensor {
   static Tensor ones_like(const Tensor& t, TensorOptions opts = {});
   static Tensor full_like(const Tensor& t, Scalar value, TensorOptions opts = {});
   static Tensor rand_like(const Tensor& t, TensorOptions opts = {});
+  // Seeds the random creators (rand, randn, kaiming_uniform, dropout...) of the calling thread:
+  // each thread has its own generator.
   static void manual_seed(uint64_t seed);
 
   // ---- properties ----
@@ -306,7 +317,9 @@ class Tensor {
   Tensor logsigmoid() const;
 
   // ---- autograd ----
-  static bool training;
+  // Training mode (dropout, BatchNorm's batch statistics). Per thread: each thread starts with
+  // false and sets its own, so a thread evaluating a model does not switch another's to eval.
+  static thread_local bool training;
   void backward() const;
   void backward(const Tensor& gradient) const;
   std::optional<Tensor> grad() const;
@@ -361,7 +374,8 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 
-// Disables graph recording for gradients while alive.
+// Disables graph recording for gradients while alive, on this thread only (other threads are
+// unaffected).
 class NoGrad {
  public:
   NoGrad();

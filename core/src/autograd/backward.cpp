@@ -2,6 +2,7 @@
 // gradient_rule (tinygrad's gradient.py); backward() walks the graph once, in reverse
 // topological order, and adds gradient nodes to the same lazy graph.
 #include <cmath>
+#include <limits>
 
 #include "graph/conv_graph.hpp"
 #include "graph/node_index.hpp"
@@ -31,7 +32,18 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
   const auto& s = n->src;
   switch (n->op) {
     case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
-    case Op::EXP2: return {mul(mul(g, n), k(n, kLn2))};
+    case Op::EXP2: {
+      // Where exp2 overflowed to inf, no gradient (g = 0) must stay 0, not 0 * inf = NaN: a
+      // sigmoid at -100 has out = inf under a zero gradient from its reciprocal. The output is
+      // capped at the dtype's largest finite value (min as -max(-out, -big): no select, so the
+      // kernel still vectorizes; NaN stays NaN).
+      const double big = n->dtype == DType::float64   ? std::numeric_limits<double>::max()
+                         : n->dtype == DType::float32  ? std::numeric_limits<float>::max()
+                         : n->dtype == DType::bfloat16 ? 3.3895313892515355e38  // bfloat16's largest
+                                                       : 65504.0;               // float16's
+      NodePtr capped = neg(alu(Op::MAX, n->dtype, {neg(n), k(n, -big)}));
+      return {mul(mul(g, capped), k(n, kLn2))};
+    }
     case Op::LOG2: return {mul(g, recip(mul(s[0], k(s[0], kLn2))))};
     case Op::SIN: return {mul(g, alu(Op::SIN, s[0]->dtype, {add(k(s[0], M_PI / 2), neg(s[0]))}))};
     case Op::SQRT: return {mul(g, recip(mul(n, k(n, 2))))};
@@ -57,7 +69,16 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
           NodePtr count = expand(reduce(hit, ReduceOp::SUM, n->dims), in);
           return {mul(mul(ge, hit), recip(count))};
         }
-        case ReduceOp::PROD: return {mul(mul(ge, expand(n, in)), recip(s[0]))};
+        case ReduceOp::PROD: {
+          // d prod / d x_j = prod of the others: prod / x_j where x_j != 0; where x_j is the
+          // only zero, the product of the rest; where there are two zeros, 0 (as PyTorch).
+          NodePtr is_zero = eq(s[0], k(s[0], 0));
+          NodePtr safe = where(is_zero, k(s[0], 1), s[0]);
+          NodePtr zeros = expand(reduce(cast(is_zero, DType::int32), ReduceOp::SUM, n->dims), in);
+          NodePtr others = where(eq(zeros, const_like(zeros, 1, DType::int32)), expand(reduce(safe, ReduceOp::PROD, n->dims), in),
+                                 k(s[0], 0));
+          return {mul(ge, where(is_zero, others, mul(expand(n, in), recip(safe))))};
+        }
       }
       return {nullptr};
     }
@@ -90,6 +111,7 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
       return {window_backward(g, s[0]->shape, Dims(b, b + c), Dims(b + c, b + 2 * c), Dims(b + 2 * c, b + 3 * c))};
     }
     case Op::CONV: return conv2d_backward(*n, g);
+    case Op::POW: return pow_backward(*n, g);
     case Op::CONTIGUOUS: return {g};
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these
@@ -130,15 +152,15 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
   const Topo topo = toposort(root);
   const std::vector<NodePtr>& order = topo.order;
   auto at = [&](const Node* n) { return topo.position.at(n); };
-  // The leaves that get gradients: live leaf tensors in this graph not set to false.
-  std::vector<std::shared_ptr<TensorImpl>> targets;
+  // The leaves that get gradients: live leaf tensors in this graph not set to false (each
+  // node lists its own, so nothing outside this graph, e.g. another thread's, is looked at).
+  std::vector<TensorImpl*> targets;
   std::vector<char> needs(order.size(), 0);  // per position: a target is at or below it
-  for (auto& t : live_tensors())
-    if (t->leaf && t->requires_grad.value_or(true) && is_float(t->node->dtype))
-      if (const uint32_t* p = topo.position.find(t->node.get())) {
-        targets.push_back(t);
-        needs[*p] = 1;
-      }
+  for (size_t p = 0; p < order.size(); p++)
+    for (TensorImpl* t = order[p]->grad_leaves; t != nullptr; t = t->next_leaf) {
+      targets.push_back(t);
+      needs[p] = 1;
+    }
   for (size_t p = 0; p < order.size(); p++)
     if (order[p]->op != Op::DETACH)
       for (auto& s : order[p]->src) needs[p] |= needs[at(s.get())];
@@ -155,7 +177,9 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
       grads[sp] = grads[sp] ? add(grads[sp], sg[i]) : sg[i];
     }
   }
-  for (auto& t : targets) {
+  // Replaced gradients are freed after the loop: one may hold the last handle of a later target.
+  std::vector<std::optional<Tensor>> replaced;
+  for (TensorImpl* t : targets) {
     const NodePtr& g = grads[at(t->node.get())];
     if (!g) continue;
     Tensor gt(cast(g, t->node->dtype));
@@ -166,6 +190,7 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
     } else {
       t->grad_accumulations = 0;
     }
+    replaced.push_back(std::move(t->grad));
     t->grad = gt;
   }
 }

@@ -4,6 +4,10 @@
 // frees them, every step; glibc's per-thread cache holds only 7 blocks of a size, so the rest went
 // through malloc's slow paths (bin sorting, coalescing: 20% of the MLP step's host time). With
 // std::allocate_shared this recycles the node and its reference counts as one block.
+//
+// The lists are per thread, so threads building graphs at once take no lock: a block freed on
+// another thread than the one that allocated it simply joins that thread's list (any block of
+// the size will do). A thread's list is given back to the heap when the thread ends.
 #include <cstddef>
 #include <new>
 
@@ -19,7 +23,7 @@ class RecyclingAllocator {
 
   T* allocate(size_t n) {
     if (n == 1) {
-      List& l = list();
+      List& l = list_;
       if (l.head != nullptr) {
         Free* f = l.head;
         l.head = f->next;
@@ -30,8 +34,9 @@ class RecyclingAllocator {
     return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{kAlign}));
   }
   void deallocate(T* p, size_t n) {
-    List& l = list();
-    if (n == 1 && l.count < kKeep) {
+    List& l = list_;
+    if (n == 1 && l.count < kKeep && !l.closed) {
+      if (l.head == nullptr) drain_at_exit();
       Free* f = reinterpret_cast<Free*>(p);
       f->next = l.head;
       l.head = f;
@@ -64,17 +69,34 @@ class RecyclingAllocator {
 #else
   static constexpr size_t kKeep = 4096;
 #endif
+  // Trivially destructible, so it is usable at any point of a thread's life (a node freed by a
+  // static's destructor after the thread's thread_locals are gone finds `closed` and frees).
   struct List {
-    Free* head = nullptr;
-    size_t count = 0;
+    Free* head;
+    size_t count;
+    bool closed;  // the thread is ending: blocks go straight back to the heap
   };
-  // One list, unlocked: one thread drives the core at a time (docs/design.md), as for the
-  // graph's intern table. Never destroyed, so a node freed by a static's destructor at exit
-  // still has a list to go to.
-  static List& list() {
-    static auto* l = new List();
-    return *l;
+  static thread_local List list_;
+  // Gives the list's blocks back when the thread ends (registered when the list first fills).
+  struct Drain {
+    ~Drain() {
+      List& l = list_;
+      l.closed = true;
+      while (l.head != nullptr) {
+        Free* f = l.head;
+        l.head = f->next;
+        ::operator delete(f, std::align_val_t{kAlign});
+      }
+      l.count = 0;
+    }
+  };
+  static void drain_at_exit() {
+    thread_local Drain drain;
+    (void)drain;
   }
 };
+
+template <typename T>
+thread_local typename RecyclingAllocator<T>::List RecyclingAllocator<T>::list_{};
 
 }  // namespace tg::detail

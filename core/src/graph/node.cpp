@@ -1,9 +1,12 @@
 #include "graph/node.hpp"
 
+#include <atomic>
 #include <cstring>
+#include <mutex>  // std::lock_guard
 #include <vector>
 
 #include "base/recycling_allocator.hpp"
+#include "base/spin_lock.hpp"
 #include "runtime/runtime.hpp"
 
 namespace tg::detail {
@@ -45,6 +48,7 @@ const char* op_name(Op op) {
     case Op::DETACH: return "DETACH";
     case Op::COPY: return "COPY";
     case Op::CONV: return "CONV";
+    case Op::POW: return "POW";
   }
   return "?";
 }
@@ -64,18 +68,24 @@ uint64_t Node::nbytes() const {
   return b;
 }
 
-namespace {
-
 // The hash-consing table: every live shareable node, found by its hash and structure. Open
 // addressing over raw pointers: a node takes itself out in its destructor (before its sources
 // go), so no entry outlives its node, and a lookup or an insert allocates nothing. A training
 // step creates and frees hundreds of nodes (the MLP step ~400); a std::unordered_multimap of
 // weak_ptrs, a heap node per entry, cost it 10-15 us more.
+//
+// One table per thread (see intern()). Its lock is almost always uncontended: only a node
+// freed on another thread than its own takes it from elsewhere. A table outlives its thread
+// while nodes of it live, and goes with the last of them.
 class InternTable {
  public:
+  SpinLock lock;
+  bool orphaned = false;  // its thread has ended: delete it when it holds no node
+  size_t live() const { return live_; }
+
   // The live node with n's hash and structure, or null.
   template <typename Same>
-  Node* find(size_t hash, const Same& same) const {
+  Node* find(size_t hash, const Same& same) const {  // same(Node&) says whether it is the one
     if (slots_.empty()) return nullptr;
     for (size_t i = hash & mask(); slots_[i] != nullptr; i = (i + 1) & mask())
       if (slots_[i] != tomb() && slots_[i]->hash == hash && same(*slots_[i])) return slots_[i];
@@ -118,9 +128,36 @@ class InternTable {
   }
 };
 
-InternTable& table() {
-  static auto* t = new InternTable();  // lives until exit
-  return *t;
+namespace {
+
+// This thread's table. Trivially destructible, so it can be read at any point of the thread's
+// life: null once the thread is ending (nodes made then are simply not shared).
+thread_local InternTable* t_table = nullptr;
+thread_local bool t_table_gone = false;
+
+struct TableOwner {
+  ~TableOwner() {
+    InternTable* t = t_table;
+    t_table = nullptr;
+    t_table_gone = true;
+    if (t == nullptr) return;
+    bool empty;
+    {
+      std::lock_guard<SpinLock> locked(t->lock);
+      t->orphaned = true;
+      empty = t->live() == 0;
+    }
+    if (empty) delete t;
+  }
+};
+
+InternTable* this_thread_table() {
+  if (t_table == nullptr && !t_table_gone) {
+    thread_local TableOwner owner;  // orphans the table when the thread ends
+    (void)owner;
+    t_table = new InternTable();
+  }
+  return t_table;
 }
 
 void mix(size_t& h, uint64_t v) { h ^= std::hash<uint64_t>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
@@ -156,17 +193,34 @@ bool same(const Node& a, const Node& b) {
 }  // namespace
 
 uint64_t next_unique_id() {
-  static uint64_t next = 0;
-  return ++next;
+  static std::atomic<uint64_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 NodePtr intern(Node&& proto) {
   bool shareable = proto.unique == 0 && proto.op != Op::BUFFER && proto.op != Op::DETACH;
-  if (!shareable) return std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
+  InternTable* t = shareable ? this_thread_table() : nullptr;
+  proto.table = nullptr;
+  proto.hash = 0;
+  if (t == nullptr) return std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
   proto.hash = hash_of(proto);
-  if (Node* n = table().find(proto.hash, [&](const Node& n) { return same(n, proto); })) return n->shared_from_this();
+  std::lock_guard<SpinLock> locked(t->lock);
+  NodePtr found;
+  t->find(proto.hash, [&](Node& n) {
+    if (!same(n, proto)) return false;
+    try {
+      found = n.shared_from_this();
+      return true;
+    } catch (const std::bad_weak_ptr&) {
+      // Its last handle went on another thread, whose ~Node waits for this lock to take it
+      // out: it is dying, so look on (and make a new one if there is no other).
+      return false;
+    }
+  });
+  if (found) return found;
+  proto.table = t;
   auto n = std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
-  table().insert(n.get());
+  t->insert(n.get());
   return n;
 }
 
@@ -213,7 +267,15 @@ void release_sources(Sources& src) {
 }  // namespace
 
 Node::~Node() {
-  if (hash != 0) table().erase(this);
+  if (table != nullptr) {
+    bool last;
+    {
+      std::lock_guard<SpinLock> locked(table->lock);
+      table->erase(this);
+      last = table->orphaned && table->live() == 0;
+    }
+    if (last) delete table;
+  }
   if (!src.empty()) release_sources(src);
 }
 

@@ -16,6 +16,8 @@ namespace tg::detail {
 class Device;
 struct Buffer;
 struct Node;
+struct TensorImpl;
+class InternTable;
 using NodePtr = std::shared_ptr<Node>;
 // A node's sources: one to three for every op.
 using Sources = SmallVector<NodePtr, 3>;
@@ -42,6 +44,10 @@ enum class Op : uint8_t {
   // src[1] (the input) and src[2] (the weight); dims = stride h, w, dilation h, w. Lowered as
   // src[0]: it only tells autograd how to differentiate (graph/conv_graph.hpp).
   CONV,
+  // x ** y whose value is src[0] (elementwise ops over x = src[1] and y = src[2], which cannot
+  // differentiate it at its corners: 0 ** y, negative x, y = 0) and whose gradient is PyTorch's
+  // pow rule on src[1] and src[2] (tensor/pow.cpp). Lowered as src[0], like CONV.
+  POW,
 };
 
 enum class ReduceOp : uint8_t { SUM, MAX, PROD };
@@ -67,11 +73,13 @@ struct Node : std::enable_shared_from_this<Node> {
 
   // realization (the only mutable state)
   std::shared_ptr<Buffer> buffer;
-  // Live leaf tensor handles on this node that backward() gives gradients (kept by the tensor
-  // layer, tensor/impl.hpp): a graph with none below a node needs no history there.
-  uint32_t grad_leaves = 0;
+  // Live leaf tensor handles on this node that backward() gives gradients, a list kept by the
+  // tensor layer (tensor/impl.hpp): a graph with none below a node needs no history there, and
+  // backward() finds its targets here (no process-wide list of handles that threads share).
+  TensorImpl* grad_leaves = nullptr;
 
   size_t hash = 0;
+  InternTable* table = nullptr;  // the hash-consing table that holds it (its thread's), if any
   ~Node();
   int64_t numel() const;
   // numel() times the dtype's size; UINT64_MAX when that passes 2^64 (2^62 float64s): a device
@@ -81,6 +89,8 @@ struct Node : std::enable_shared_from_this<Node> {
 };
 
 // Returns the canonical node equal to `proto` (hash-consed unless unique or a BUFFER/DETACH).
+// Each thread has its own table: a node is shared only with graphs its thread builds, so
+// threads never realize one node at once; a node may still be freed on any thread.
 NodePtr intern(Node&& proto);
 uint64_t next_unique_id();
 

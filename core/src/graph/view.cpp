@@ -30,6 +30,13 @@ void View::move_linear(const Dims& shift, const std::vector<bool>& negate) {
 bool View::all_invalid() const {
   for (auto& [b, e] : mask)
     if (b >= e) return true;
+  // A linear mask that weighs no dim is a constant condition (a 0-d view has no box mask to
+  // say it is invalid: reshape leaves it one that never holds).
+  for (const LinearMask& m : linear) {
+    bool constant = true;
+    for (size_t d = 0; d < m.coeffs.size(); d++) constant &= m.coeffs[d] == 0 || shape[d] == 1;
+    if (constant && !(m.begin <= 0 && 0 < m.end)) return true;
+  }
   return false;
 }
 
@@ -42,10 +49,8 @@ int64_t View::numel() const {
 View View::canonical() && {
   bool full = true;
   for (size_t d = 0; d < shape.size(); d++) {
-    if (shape[d] == 1 && (mask.empty() || mask[d].first < mask[d].second)) {
-      strides[d] = 0;
-      if (!mask.empty()) mask[d] = {0, 1};
-    }
+    // The mask is clipped to the shape first: a size-1 dim whose one index lies outside its
+    // mask (a slice of the padding) is invalid, not data.
     if (!mask.empty()) {
       auto& [b, e] = mask[d];
       b = std::max<int64_t>(b, 0);
@@ -53,6 +58,7 @@ View View::canonical() && {
       if (b >= e) b = e = 0;
       if (b != 0 || e != shape[d]) full = false;
     }
+    if (shape[d] == 1) strides[d] = 0;  // its index is always 0
   }
   if (full) mask.clear();
   // A size-1 dim's index is 0: its coefficient does not matter. A linear mask that holds over
@@ -207,6 +213,7 @@ std::optional<View> View::reshape(const Dims& new_shape) const {
   if (n == 0) return std::move(out).canonical();
   if (all_invalid()) {
     for (size_t d = 0; d < new_shape.size(); d++) out.mask.push_back({0, 0});
+    if (new_shape.empty()) out.linear.push_back({{}, 0, 0});  // a 0-d view: a condition never true
     return out;
   }
   // Old and new dims without the size-1 ones (their stride does not matter).

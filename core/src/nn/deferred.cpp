@@ -3,9 +3,11 @@
 
 namespace tg::nn::internal {
 namespace {
+// Per thread: a forward pass and the optimizer step that realizes its updates run on the same
+// thread, and models trained on other threads must not realize (or race on) this one's.
 std::vector<Tensor>& deferred() {
-  static auto* list = new std::vector<Tensor>();
-  return *list;
+  thread_local std::vector<Tensor> list;
+  return list;
 }
 }  // namespace
 

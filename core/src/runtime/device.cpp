@@ -7,6 +7,7 @@
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/kir.hpp"
+#include "schedule/replay.hpp"
 #include "tg/error.hpp"
 
 namespace tg::detail {
@@ -38,26 +39,59 @@ void check(tg_error* err, const std::string& what) {
   if (code != TG_OK) throw Error(what + " failed (" + error_code_name(code) + "): " + msg);
 }
 
-RuntimeStats& stats() {
-  static RuntimeStats s;
+void SharedStats::in_use_grew(uint64_t n) {
+  uint64_t now = bytes_in_use.fetch_add(n, std::memory_order_relaxed) + n;
+  uint64_t peak = peak_bytes.load(std::memory_order_relaxed);
+  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+RuntimeStats SharedStats::snapshot() const {
+  RuntimeStats s;
+  s.kernels_launched = kernels_launched.load(std::memory_order_relaxed);
+  s.kernels_compiled = kernels_compiled.load(std::memory_order_relaxed);
+  s.bytes_allocated = bytes_allocated.load(std::memory_order_relaxed);
+  s.bytes_in_use = bytes_in_use.load(std::memory_order_relaxed);
+  s.peak_bytes = peak_bytes.load(std::memory_order_relaxed);
+  s.copies_in = copies_in.load(std::memory_order_relaxed);
+  s.copies_out = copies_out.load(std::memory_order_relaxed);
+  s.schedules = schedules.load(std::memory_order_relaxed);
   return s;
+}
+
+void SharedStats::reset() {
+  for (auto* c : {&kernels_launched, &kernels_compiled, &bytes_allocated, &copies_in, &copies_out, &schedules})
+    c->store(0, std::memory_order_relaxed);
+  peak_bytes.store(bytes_in_use.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
+SharedStats& stats() {
+  static auto* s = new SharedStats();  // lives until exit: buffers freed at exit still count
+  return *s;
 }
 
 Device::Device(std::shared_ptr<LoadedPlugin> plugin, uint32_t index, tg_device* handle)
     : plugin_(std::move(plugin)), handle_(handle), name_(plugin_->name + ":" + std::to_string(index)) {
   caps_.struct_size = sizeof(caps_);
+  std::lock_guard<std::mutex> lock(plugin_->calls);
   check(api().device_get_caps(handle_, &caps_), "device_get_caps on " + name_);
 }
 
 Device::~Device() {
+  std::lock_guard<std::mutex> lock(plugin_->calls);
   for (auto& [key, exe] : executables_) api().executable_free(handle_, exe);
-  free_cached();
+  free_cached_locked();
   api().device_close(handle_);
 }
 
 const tg_plugin_api& Device::api() const { return *plugin_->api; }
 
 void Device::free_cached() {
+  std::lock_guard<std::mutex> lock(plugin_->calls);
+  free_cached_locked();
+}
+
+void Device::free_cached_locked() {
   for (auto& [size, h] : free_) api().buffer_free(handle_, h);
   free_.clear();
   free_bytes_ = 0;
@@ -65,30 +99,32 @@ void Device::free_cached() {
 
 std::shared_ptr<Buffer> Device::alloc(uint64_t nbytes) {
   tg_buffer* h = nullptr;
-  if (auto it = free_.find(nbytes); it != free_.end()) {
-    h = it->second;
-    free_.erase(it);
-    free_bytes_ -= nbytes;
-  } else {
-    std::string msg;
-    int32_t code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
-    if (code == TG_ERR_OUT_OF_MEMORY && !free_.empty()) {  // give the cache back and try once more
-      free_cached();
-      code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+  {
+    std::lock_guard<std::mutex> lock(plugin_->calls);
+    if (auto it = free_.find(nbytes); it != free_.end()) {
+      h = it->second;
+      free_.erase(it);
+      free_bytes_ -= nbytes;
+    } else {
+      std::string msg;
+      int32_t code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+      if (code == TG_ERR_OUT_OF_MEMORY && !free_.empty()) {  // give the cache back and try once more
+        free_cached_locked();
+        code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+      }
+      if (code != TG_OK)
+        throw Error("allocating " + std::to_string(nbytes) + " bytes on " + name_ + " failed (" +
+                    error_code_name(code) + "): " + msg);
+      stats().add(stats().bytes_allocated, nbytes);
     }
-    if (code != TG_OK)
-      throw Error("allocating " + std::to_string(nbytes) + " bytes on " + name_ + " failed (" + error_code_name(code) +
-                  "): " + msg);
-    stats().bytes_allocated += nbytes;
   }
-  auto& s = stats();
-  s.bytes_in_use += nbytes;
-  s.peak_bytes = std::max(s.peak_bytes, s.bytes_in_use);
+  stats().in_use_grew(nbytes);
   return std::shared_ptr<Buffer>(new Buffer{shared_from_this(), h, nbytes});
 }
 
 void Device::release(tg_buffer* handle, uint64_t nbytes) {
-  stats().bytes_in_use -= nbytes;
+  stats().in_use_shrank(nbytes);
+  std::lock_guard<std::mutex> lock(plugin_->calls);
   free_.emplace(nbytes, handle);
   free_bytes_ += nbytes;
 }
@@ -96,18 +132,23 @@ void Device::release(tg_buffer* handle, uint64_t nbytes) {
 Buffer::~Buffer() { device->release(handle, nbytes); }
 
 void Device::write(Buffer& dst, const void* src, uint64_t nbytes) {
-  stats().copies_in++;
+  stats().add(stats().copies_in, 1);
+  std::lock_guard<std::mutex> lock(plugin_->calls);
   check(api().buffer_write(handle_, dst.handle, 0, src, nbytes), "buffer_write on " + name_);
 }
 
 void Device::read(Buffer& src, void* dst, uint64_t nbytes) {
-  stats().copies_out++;
+  stats().add(stats().copies_out, 1);
+  std::lock_guard<std::mutex> lock(plugin_->calls);
   check(api().buffer_read(handle_, src.handle, 0, dst, nbytes), "buffer_read on " + name_);
 }
 
 tg_executable* Device::compile(const KirProgram& program, std::string* unsupported_reason) {
   const std::string& key = program.key();
-  if (auto it = executables_.find(key); it != executables_.end()) return it->second;
+  // Held while the plugin compiles: one call at a time, and a second thread asking for the
+  // same program waits for this one instead of compiling it again.
+  std::lock_guard<std::mutex> lock(plugin_->calls);
+  if (tg_executable* known = executables_.find(key)) return known;
   tg_kir_program p = program.abi();
   tg_executable* exe = nullptr;
   std::string msg;
@@ -119,24 +160,32 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
   }
   if (code != TG_OK)
     throw Error("compiling kernel " + program.name + " on " + name_ + " failed (" + error_code_name(code) + "): " + msg);
-  stats().kernels_compiled++;
+  stats().add(stats().kernels_compiled, 1);
   if (env_int("TG_DEBUG") >= 3)
     std::cerr << "[tg] compiled " << program.name << " in "
               << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
-  executables_[key] = exe;
+  auto evicted = executables_.add(key, exe, static_cast<size_t>(env_int("TG_MAX_PROGRAMS")));
+  if (!evicted.empty()) forget_recordings();  // (recordings point at programs)
+  for (auto& [k, old] : evicted) api().executable_free(handle_, old);
   return exe;
 }
 
-void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name) {
+void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name,
+                    const std::vector<uint64_t>& given_offsets, const std::vector<tg_kir_scalar>& scalars) {
   std::vector<tg_buffer*> handles;
-  std::vector<uint64_t> offsets(buffers.size(), 0);
+  std::vector<uint64_t> offsets = given_offsets;
+  offsets.resize(buffers.size(), 0);
   for (Buffer* b : buffers) handles.push_back(b->handle);
-  tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(handles.size()), handles.data(), offsets.data()};
+  tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(handles.size()), handles.data(), offsets.data(),
+                      static_cast<uint32_t>(scalars.size()), scalars.empty() ? nullptr : scalars.data()};
   auto t0 = std::chrono::steady_clock::now();
-  check(api().launch(handle_, exe, &args), "launching kernel " + kernel_name + " on " + name_);
-  stats().kernels_launched++;
   int level = env_int("TG_DEBUG");
-  if (level >= 3) check(api().synchronize(handle_), "synchronize on " + name_);
+  {
+    std::lock_guard<std::mutex> lock(plugin_->calls);
+    check(api().launch(handle_, exe, &args), "launching kernel " + kernel_name + " on " + name_);
+    if (level >= 3) check(api().synchronize(handle_), "synchronize on " + name_);
+  }
+  stats().add(stats().kernels_launched, 1);
   if (level >= 1) {
     std::cerr << "[tg] " << name_ << " " << kernel_name;
     if (level >= 3)
@@ -146,6 +195,9 @@ void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, con
   }
 }
 
-void Device::synchronize() { check(api().synchronize(handle_), "synchronize on " + name_); }
+void Device::synchronize() {
+  std::lock_guard<std::mutex> lock(plugin_->calls);
+  check(api().synchronize(handle_), "synchronize on " + name_);
+}
 
 }  // namespace tg::detail

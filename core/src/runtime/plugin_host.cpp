@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -23,6 +24,7 @@ bool plugin_debug() { return env_int("TG_PLUGIN_DEBUG") > 0; }
 void debug_log(const std::string& line) {
   if (plugin_debug()) std::cerr << "[tg plugin] " << line << "\n";
 }
+void warning_log(const std::string& line) { std::cerr << "[tg] warning: " << line << "\n"; }
 
 namespace {
 
@@ -55,7 +57,9 @@ LoadedPlugin::~LoadedPlugin() {
   if (api && handle) api->shutdown(handle);
 }
 
-std::vector<std::string> search_paths() {
+namespace {
+// The TG_PLUGIN_PATH entries, in order.
+std::vector<std::string> user_search_paths() {
   std::vector<std::string> out;
   std::string env = env_str("TG_PLUGIN_PATH");
   size_t start = 0;
@@ -66,6 +70,12 @@ std::vector<std::string> search_paths() {
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> search_paths() {
+  std::vector<std::string> out = user_search_paths();
   // Normalized, so messages read /prefix/lib/tg-plugins, not /prefix/bin/../lib/tg-plugins.
   fs::path here = fs::path(boost::dll::this_line_location().parent_path().string()).lexically_normal();
   out.push_back((here / TG_PLUGIN_DIR_NAME).string());
@@ -77,6 +87,7 @@ std::vector<std::string> search_paths() {
 std::vector<Candidate> discover(std::vector<std::string>* notes) {
   std::vector<Candidate> out;
   std::map<std::string, std::string> seen;
+  bool from_user = false;
   auto consider = [&](const fs::path& file, bool named_explicitly) {
     std::string name = name_from_file(file);
     if (name.empty()) {
@@ -86,13 +97,19 @@ std::vector<Candidate> discover(std::vector<std::string>* notes) {
     }
     if (auto it = seen.find(name); it != seen.end()) {
       debug_log("skip " + file.string() + ": plugin '" + name + "' already found at " + it->second);
+      for (Candidate& c : out)
+        if (c.name == name && c.hides.empty()) c.hides = file.string();
       return;
     }
     seen[name] = file.string();
     debug_log("candidate " + name + " at " + file.string());
-    out.push_back({name, file.string()});
+    out.push_back({name, file.string(), from_user, ""});
   };
-  for (const std::string& entry : search_paths()) {
+  const size_t n_user = user_search_paths().size();
+  const std::vector<std::string> paths = search_paths();
+  for (size_t i = 0; i < paths.size(); i++) {
+    const std::string& entry = paths[i];
+    from_user = i < n_user;
     std::error_code ec;
     fs::path p(entry);
     if (fs::is_regular_file(p, ec)) {
@@ -109,11 +126,31 @@ std::vector<Candidate> discover(std::vector<std::string>* notes) {
   return out;
 }
 
+namespace {
+// Every plugin file loaded so far, by path (never destroyed: see libraries()).
+std::map<std::string, std::shared_ptr<LoadedPlugin>>& loaded_plugins() {
+  static auto* loaded = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
+  return *loaded;
+}
+// Guards loaded_plugins(): loading and initializing happen once per file, whichever threads ask at once.
+std::mutex& loaded_plugins_mutex() {
+  static auto* mutex = new std::mutex();
+  return *mutex;
+}
+}  // namespace
+
+std::shared_ptr<LoadedPlugin> loaded_plugin(const std::string& path) {
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
+  auto it = loaded_plugins().find(path);
+  return it == loaded_plugins().end() ? nullptr : it->second;
+}
+
 std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
-  static auto* cache = new std::map<std::string, std::shared_ptr<LoadedPlugin>>();
-  if (auto it = cache->find(c.path); it != cache->end()) return it->second;
+  std::lock_guard<std::mutex> lock(loaded_plugins_mutex());
+  auto& cache = loaded_plugins();
+  if (auto it = cache.find(c.path); it != cache.end()) return it->second;
   auto lp = std::make_shared<LoadedPlugin>();
-  (*cache)[c.path] = lp;
+  cache[c.path] = lp;
   lp->name = c.name;
   lp->path = c.path;
   const std::string core_abi = std::to_string(TG_ABI_MAJOR) + "." + std::to_string(TG_ABI_MINOR);
@@ -188,6 +225,11 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
     lp->no_device_reason = msg.empty() ? "device_count failed" : msg;
   } else if (lp->device_count == 0) {
     lp->no_device_reason = "the plugin reports no devices";
+  } else if (lp->device_count > kMaxDevicesPerPlugin) {
+    // Nothing has that many; a count read from garbage would make `tg devices` ask for each.
+    warning_log("plugin " + c.name + " (" + c.path + ") reports " + std::to_string(lp->device_count) +
+                " devices; using the first " + std::to_string(kMaxDevicesPerPlugin));
+    lp->device_count = kMaxDevicesPerPlugin;
   }
   debug_log("loaded " + c.name + " ABI " + lp->abi + ", " + std::to_string(lp->device_count) + " device(s), score " +
             std::to_string(lp->score) + (lp->no_device_reason.empty() ? "" : " (" + lp->no_device_reason + ")"));

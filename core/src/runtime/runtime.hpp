@@ -1,6 +1,11 @@
 #pragma once
 // The plugin host's view of devices: opened devices, their buffers (with a caching allocator),
 // compiled programs (cached by content) and launches. Private to the core.
+//
+// Threads: a Device is shared by every thread that uses it. Its buffer cache and compiled
+// programs, and every call into its plugin, are under the plugin's lock (LoadedPlugin::calls):
+// the ABI promises a plugin one call at a time (tg/plugin.h, THREADING).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -8,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/program_cache.hpp"
 #include "tg/device.hpp"
 #include "tg/plugin.h"
 
@@ -27,7 +33,18 @@ void check(tg_error* err, const std::string& what);
 // Returns the error's code (TG_OK for none) and frees it, storing its message.
 int32_t take(tg_error* err, std::string* message);
 
-RuntimeStats& stats();
+// The counters behind tg::runtime_stats(), updated by any thread.
+struct SharedStats {
+  std::atomic<uint64_t> kernels_launched{0}, kernels_compiled{0}, bytes_allocated{0}, bytes_in_use{0},
+      peak_bytes{0}, copies_in{0}, copies_out{0}, schedules{0};
+  void add(std::atomic<uint64_t>& counter, uint64_t n) { counter.fetch_add(n, std::memory_order_relaxed); }
+  // bytes_in_use grows by n (peak_bytes follows) or shrinks by n.
+  void in_use_grew(uint64_t n);
+  void in_use_shrank(uint64_t n) { bytes_in_use.fetch_sub(n, std::memory_order_relaxed); }
+  RuntimeStats snapshot() const;
+  void reset();  // all but bytes_in_use (peak_bytes starts again from it)
+};
+SharedStats& stats();
 
 class Device : public std::enable_shared_from_this<Device> {
  public:
@@ -45,19 +62,22 @@ class Device : public std::enable_shared_from_this<Device> {
   void read(Buffer& src, void* dst, uint64_t nbytes);
   // Compiled once per distinct program; nullptr (with reason) if the device declines it.
   tg_executable* compile(const KirProgram& program, std::string* unsupported_reason);
-  void launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name);
+  // offsets: each buffer's start in bytes (none: 0); scalars: the program's scalar args.
+  void launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name,
+              const std::vector<uint64_t>& offsets = {}, const std::vector<tg_kir_scalar>& scalars = {});
   void synchronize();
   void release(tg_buffer* handle, uint64_t nbytes);  // back to the cache
   void free_cached();
 
  private:
+  void free_cached_locked();  // with plugin_->calls held
   std::shared_ptr<LoadedPlugin> plugin_;
   tg_device* handle_;
   std::string name_;
   tg_device_caps caps_{};
   std::multimap<uint64_t, tg_buffer*> free_;  // the caching allocator: size -> idle buffers
   uint64_t free_bytes_ = 0;
-  std::unordered_map<std::string, tg_executable*> executables_;  // program content -> compiled
+  ProgramCache executables_;  // program content -> compiled (bounded: TG_MAX_PROGRAMS)
 };
 
 struct Buffer {

@@ -1,6 +1,7 @@
 // Choosing devices: TG_DEVICE, `auto`, and the errors that say why a device cannot be had.
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <regex>
 
 #include "runtime/env.hpp"
@@ -12,7 +13,11 @@ namespace tg {
 namespace detail {
 namespace {
 
+// Opened devices and the default, shared by all threads under `mutex` (recursive: choosing a
+// device may list the others for an error message). Lazy opening happens under it, so two
+// threads asking for the same device at once open it once.
 struct Registry {
+  std::recursive_mutex mutex;
   std::map<std::string, std::shared_ptr<Device>> opened;  // "ref:0" -> device
   std::shared_ptr<Device> default_device;
 };
@@ -20,6 +25,7 @@ Registry& registry() {
   static auto* r = new Registry();  // lives until exit: tensors in static storage may outlive main
   return *r;
 }
+using RegistryLock = std::lock_guard<std::recursive_mutex>;
 
 std::string core_abi() { return std::to_string(TG_ABI_MAJOR) + "." + std::to_string(TG_ABI_MINOR); }
 
@@ -29,11 +35,23 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
-// A summary of what was found, for error messages.
+// A summary of what was found, for error messages. It loads nothing: plugins not loaded yet
+// are named as such (loading them all could start drivers, or ask a broken plugin for billions
+// of devices, only to word an error).
 std::string found_summary() {
   std::vector<std::string> found;
-  for (const DeviceInfo& d : tg::devices())
-    found.push_back(d.name + ":" + std::to_string(d.index) + (d.available ? "" : " (unavailable: " + d.reason + ")"));
+  for (const Candidate& c : discover(nullptr)) {
+    auto lp = loaded_plugin(c.path);
+    if (!lp) {
+      found.push_back(c.name + " (not loaded)");
+    } else if (!lp->error.empty() || lp->device_count == 0) {
+      found.push_back(c.name + " (unavailable: " + (lp->error.empty() ? lp->no_device_reason : lp->error) + ")");
+    } else if (lp->device_count <= 4) {
+      for (uint32_t i = 0; i < lp->device_count; i++) found.push_back(c.name + ":" + std::to_string(i));
+    } else {
+      found.push_back(c.name + ":0 to " + c.name + ":" + std::to_string(lp->device_count - 1));
+    }
+  }
   std::string s = "Devices found: " + (found.empty() ? std::string("none") : join(found, ", ")) + ".";
   s += " Searched: " + join(search_paths(), ", ") + ".";
   s += " Core ABI " + core_abi() + ". Set TG_PLUGIN_PATH to a directory holding libtg-<name>.so, or TG_PLUGIN_DEBUG=1 to trace the search.";
@@ -57,34 +75,95 @@ std::shared_ptr<Device> open(const std::shared_ptr<LoadedPlugin>& lp, uint32_t i
   auto& opened = registry().opened;
   if (auto it = opened.find(key); it != opened.end()) return it->second;
   tg_device* h = nullptr;
-  check(lp->api->device_open(lp->handle, index, &h), "opening device " + key);
+  {
+    std::lock_guard<std::mutex> calls(lp->calls);
+    check(lp->api->device_open(lp->handle, index, &h), "opening device " + key);
+  }
   auto dev = std::make_shared<Device>(lp, index, h);
   opened[key] = dev;
   return dev;
 }
 
-// The best available device among the named plugins (all if empty).
-std::shared_ptr<Device> pick_best(const std::vector<std::string>& names, const std::string& asked) {
+// The best device that opens among the specs, in their order (all plugins, device 0, by their
+// priority, if specs is empty). A device that fails to open, and (in a list) a named device
+// that does not exist, is skipped with a warning naming it and why; so is, once a device is
+// chosen, every plugin that failed to load or start and might have been preferred to it.
+std::shared_ptr<Device> pick_best(const std::vector<Spec>& specs, const std::string& asked) {
+  struct Choice {
+    std::shared_ptr<LoadedPlugin> lp;
+    uint32_t index;
+    size_t rank;  // position in specs (0 when choosing among all)
+  };
+  struct Skipped {
+    std::string what;
+    size_t rank;
+    int32_t score;  // 0: unknown (it failed before saying)
+  };
+  std::vector<Choice> choices;
+  std::vector<Skipped> skipped;
   std::vector<std::string> notes;
-  std::vector<Candidate> cands = discover(&notes);
-  std::shared_ptr<LoadedPlugin> best;
-  size_t best_rank = SIZE_MAX;
-  for (const Candidate& c : cands) {
-    size_t rank = names.empty() ? 0 : std::find(names.begin(), names.end(), c.name) - names.begin();
-    if (!names.empty() && rank == names.size()) continue;
+  for (const Candidate& c : discover(&notes)) {
+    std::vector<std::pair<size_t, uint32_t>> wanted;  // (rank, index)
+    if (specs.empty()) wanted.push_back({0, 0});
+    for (size_t i = 0; i < specs.size(); i++)
+      if (specs[i].name == c.name) wanted.push_back({i, specs[i].index});
+    if (wanted.empty()) continue;
     auto lp = load_plugin(c);
-    if (!lp->error.empty() || lp->device_count == 0) continue;
-    bool better = !best || rank < best_rank || (rank == best_rank && lp->score > best->score);
-    if (better) best = lp, best_rank = rank;
+    if (!lp->error.empty()) {
+      // A packaged plugin whose runtime is not installed (libtg-hip.so without ROCm) fails to
+      // load on every such machine: only TG_DEVICE=hip or TG_PLUGIN_DEBUG=1 need say so. One the
+      // user put in TG_PLUGIN_PATH, or one hiding another file of its name, is worth a warning.
+      const bool notable = !specs.empty() || lp->score > 0 || c.from_plugin_path || !c.hides.empty();
+      if (notable)
+        skipped.push_back({"plugin " + c.name + " (" + c.path + "): " + lp->error +
+                               (c.hides.empty() ? "" : " (it hides " + c.hides + ")"),
+                           wanted[0].first, lp->score});
+      continue;
+    }
+    for (auto [rank, index] : wanted) {
+      if (index < lp->device_count) {
+        choices.push_back({lp, index, rank});
+      } else if (!specs.empty()) {  // named, so worth a word; unset TG_DEVICE skips device-less plugins quietly
+        skipped.push_back({"device " + c.name + ":" + std::to_string(index) + ": plugin " + c.path + " has " +
+                               std::to_string(lp->device_count) + " device(s)" +
+                               (lp->no_device_reason.empty() ? "" : " (" + lp->no_device_reason + ")"),
+                           rank, lp->score});
+      }
+    }
   }
-  if (!best) throw Error("TG_DEVICE=" + asked + ": no usable device. " + found_summary());
-  debug_log("chose " + best->name + ":0 for TG_DEVICE=" + asked);
-  return open(best, 0);
+  std::stable_sort(choices.begin(), choices.end(), [](const Choice& a, const Choice& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.lp->score > b.lp->score;
+  });
+  std::vector<std::string> failures;
+  for (const Choice& ch : choices) {
+    const std::string key = ch.lp->name + ":" + std::to_string(ch.index);
+    std::shared_ptr<Device> dev;
+    try {
+      dev = open(ch.lp, ch.index);
+    } catch (const Error& e) {
+      failures.push_back(key + ": " + e.what());
+      warning_log("TG_DEVICE=" + asked + ": skipping device " + key + " (" + ch.lp->path + "): " + e.what() +
+                  "; trying the next");
+      continue;
+    }
+    for (const Skipped& s : skipped) {
+      const bool preferred = specs.empty() ? (s.score == 0 || s.score > ch.lp->score) : s.rank < ch.rank;
+      if (preferred) warning_log("TG_DEVICE=" + asked + ": skipping " + s.what + "; using " + key);
+    }
+    debug_log("chose " + key + " for TG_DEVICE=" + asked);
+    return dev;
+  }
+  std::string why;
+  for (const Skipped& s : skipped) why += "; " + s.what;
+  for (const std::string& f : failures) why += "; " + f;
+  throw Error("TG_DEVICE=" + asked + ": no usable device" + (why.empty() ? "" : " (" + why.substr(2) + ")") + ". " +
+              found_summary());
 }
 
 }  // namespace
 
 std::shared_ptr<Device> get_device(const std::string& spec_text) {
+  RegistryLock lock(registry().mutex);
   Spec spec = parse_spec(spec_text);
   std::string key = spec.name + ":" + std::to_string(spec.index);
   if (auto it = registry().opened.find(key); it != registry().opened.end()) return it->second;
@@ -108,22 +187,21 @@ std::shared_ptr<Device> get_device(const std::string& spec_text) {
 
 std::shared_ptr<Device> default_device() {
   auto& r = registry();
+  RegistryLock lock(r.mutex);
   if (r.default_device) return r.default_device;
   std::string env = env_str("TG_DEVICE");
   if (env.empty() || env == "auto") {
     r.default_device = pick_best({}, env.empty() ? "(unset)" : env);
   } else if (env.find(',') != std::string::npos) {
-    std::vector<std::string> names;
+    std::vector<Spec> specs;
     size_t start = 0;
     while (true) {
       size_t end = env.find(',', start);
-      std::string item = env.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      parse_spec(item);  // validates
-      names.push_back(item.substr(0, item.find(':')));
+      specs.push_back(parse_spec(env.substr(start, end == std::string::npos ? std::string::npos : end - start)));
       if (end == std::string::npos) break;
       start = end + 1;
     }
-    r.default_device = pick_best(names, env);
+    r.default_device = pick_best(specs, env);
   } else {
     try {
       r.default_device = get_device(env);
@@ -134,9 +212,13 @@ std::shared_ptr<Device> default_device() {
   return r.default_device;
 }
 
-void set_default_device(const std::string& spec) { registry().default_device = get_device(spec); }
+void set_default_device(const std::string& spec) {
+  RegistryLock lock(registry().mutex);
+  registry().default_device = get_device(spec);
+}
 
 std::vector<std::shared_ptr<Device>> opened_devices() {
+  RegistryLock lock(registry().mutex);
   std::vector<std::shared_ptr<Device>> v;
   for (auto& [k, d] : registry().opened) v.push_back(d);
   return v;
@@ -146,6 +228,7 @@ std::vector<std::shared_ptr<Device>> opened_devices() {
 
 std::vector<DeviceInfo> devices() {
   using namespace detail;
+  RegistryLock lock(registry().mutex);
   std::vector<DeviceInfo> out;
   std::vector<std::string> notes;
   for (const Candidate& c : discover(&notes)) {
@@ -167,7 +250,12 @@ std::vector<DeviceInfo> devices() {
       tg_device_props props{};
       props.struct_size = sizeof(props);
       std::string msg;
-      if (take(lp->api->device_get_props(lp->handle, i, &props), &msg) == TG_OK) {
+      int32_t code;
+      {
+        std::lock_guard<std::mutex> calls(lp->calls);
+        code = take(lp->api->device_get_props(lp->handle, i, &props), &msg);
+      }
+      if (code == TG_OK) {
         d.available = true;
         if (props.name) d.description += std::string(d.description.empty() ? "" : "; ") + props.name;
       } else {
@@ -188,14 +276,8 @@ void synchronize() {
   for (auto& d : detail::opened_devices()) d->synchronize();
 }
 
-RuntimeStats runtime_stats() { return detail::stats(); }
-void reset_runtime_stats() {
-  auto& s = detail::stats();
-  uint64_t in_use = s.bytes_in_use;
-  s = RuntimeStats{};
-  s.bytes_in_use = in_use;
-  s.peak_bytes = in_use;
-}
+RuntimeStats runtime_stats() { return detail::stats().snapshot(); }
+void reset_runtime_stats() { detail::stats().reset(); }
 
 const char* version() { return TG_VERSION; }
 

@@ -16,32 +16,47 @@ struct TensorImpl {
   std::optional<bool> requires_grad;  // unset: a leaf still gets gradients (tinygrad's rule)
   bool leaf = false;                  // made from data or a creator, not by an op
   int grad_accumulations = 0;         // backward passes added onto `grad` since it was set
+  // Its links in node->grad_leaves while gets_grad().
+  TensorImpl* prev_leaf = nullptr;
+  TensorImpl* next_leaf = nullptr;
 
   // backward() gives this handle a gradient: a float leaf not set to requires_grad(false).
   bool gets_grad() const { return leaf && requires_grad.value_or(true) && node && is_float(node->dtype); }
-  // Changes node, leaf or requires_grad through `change`, keeping Node::grad_leaves counted.
+  // Changes node, leaf or requires_grad through `change`, keeping Node::grad_leaves listed.
   template <typename F>
   void update(F&& change) {
     const bool before = gets_grad();
     NodePtr old = node;
     change();
-    if (before) old->grad_leaves--;
-    if (gets_grad()) node->grad_leaves++;
+    if (before) unlink(*old);
+    if (gets_grad()) link(*node);
   }
   TensorImpl() = default;
-  TensorImpl(const TensorImpl&) = delete;  // the count is per handle
+  TensorImpl(const TensorImpl&) = delete;  // the list is of handles
   TensorImpl& operator=(const TensorImpl&) = delete;
   ~TensorImpl() {
-    if (gets_grad()) node->grad_leaves--;
+    if (gets_grad()) unlink(*node);
   }
+
+ private:
+  void link(Node& n) {
+    prev_leaf = nullptr;
+    next_leaf = n.grad_leaves;
+    if (next_leaf) next_leaf->prev_leaf = this;
+    n.grad_leaves = this;
+  }
+  void unlink(Node& n) {
+    (prev_leaf ? prev_leaf->next_leaf : n.grad_leaves) = next_leaf;
+    if (next_leaf) next_leaf->prev_leaf = prev_leaf;
+    prev_leaf = next_leaf = nullptr;
+  }
+
+ public:
 };
 
 struct TensorAccess {
   static TensorImpl& impl(const Tensor& t) { return *t.impl_; }
 };
-
-// Every live TensorImpl, so backward() can find the leaves in a graph.
-std::vector<std::shared_ptr<TensorImpl>> live_tensors();
 
 // Whether a live leaf handle that gets gradients sits at root or below it (not through DETACH):
 // then backward() from root reaches it.

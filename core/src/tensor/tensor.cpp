@@ -11,24 +11,14 @@
 
 namespace tg {
 
-bool Tensor::training = false;
+thread_local bool Tensor::training = false;
 
 namespace {
-bool g_grad_enabled = true;
-
-std::vector<std::weak_ptr<detail::TensorImpl>>& registry() {
-  static auto* r = new std::vector<std::weak_ptr<detail::TensorImpl>>();
-  return *r;
-}
+thread_local bool g_grad_enabled = true;  // NoGrad is per thread
 
 std::shared_ptr<detail::TensorImpl> new_impl(detail::NodePtr n) {
   auto impl = std::make_shared<detail::TensorImpl>();
   impl->node = std::move(n);
-  auto& r = registry();
-  if (r.size() >= 1024 && r.size() == r.capacity()) {  // drop dead entries before growing
-    r.erase(std::remove_if(r.begin(), r.end(), [](auto& w) { return w.expired(); }), r.end());
-  }
-  r.push_back(impl);
   return impl;
 }
 }  // namespace
@@ -38,13 +28,6 @@ NoGrad::NoGrad() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGrad::~NoGrad() { g_grad_enabled = previous_; }
 
 namespace detail {
-
-std::vector<std::shared_ptr<TensorImpl>> live_tensors() {
-  std::vector<std::shared_ptr<TensorImpl>> out;
-  for (auto& w : registry())
-    if (auto p = w.lock()) out.push_back(p);
-  return out;
-}
 
 NodePtr node_of(const Tensor& t) {
   if (!t.defined())
@@ -102,7 +85,7 @@ bool grad_flows_to_leaf(const Node& root) {
     const Node* n = stack.back();
     stack.pop_back();
     if (!seen.insert(n).second) continue;
-    if (n->grad_leaves > 0) return true;
+    if (n->grad_leaves != nullptr) return true;
     if (n->op == Op::DETACH) continue;
     for (auto& s : n->src) stack.push_back(s.get());
   }
@@ -129,6 +112,7 @@ int64_t Tensor::ndim() const { return static_cast<int64_t>(detail::node_of(*this
 int64_t Tensor::numel() const { return detail::node_of(*this)->numel(); }
 int64_t Tensor::size(int64_t dim) const {
   auto n = detail::node_of(*this);
+  if (n->shape.empty()) throw Error("size(" + std::to_string(dim) + "): a 0-dim tensor has no dims; use shape()");
   return n->shape[detail::norm_axis(dim, ndim(), n->shape, "size")];
 }
 DType Tensor::dtype() const { return detail::node_of(*this)->dtype; }
