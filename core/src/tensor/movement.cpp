@@ -193,10 +193,10 @@ Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
   for (int64_t s : shape()) base.push_back(s);
   for (int64_t r : repeats)
     if (r < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(r));
+  for (size_t i = 0; i < base.size(); i++) detail::checked_mul(repeats[i], base[i], "repeat");  // each result dim
   Dims expanded = base;
   std::vector<size_t> split;  // dims that need (1, b) -> (r, b)
   for (size_t i = 0; i < base.size(); i++) {
-    detail::checked_mul(repeats[i], base[i], "repeat");  // the repeated dim's size must not wrap
     if (base[i] == 1) expanded[i] = repeats[i];
     else if (repeats[i] != 1) split.push_back(i);
   }
