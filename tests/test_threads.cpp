@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -184,6 +185,34 @@ TEST(Threads, TensorsHandedBetweenThreads) {
     made = Tensor();  // the last handle of the other thread's nodes goes here
   }).join();
   EXPECT_EQ(back.item<float>(), 30.0f);
+}
+
+
+// With room for two programs, four threads that each keep needing programs the others evict:
+// an evicted program is freed only when no realize() is in flight (a thread may be replaying a
+// recording that launches it), so every result stays right (and AddressSanitizer sees no use
+// of a freed program).
+TEST(Threads, ProgramsEvictedByOneThreadStayValidForTheOthers) {
+  ::setenv("TG_MAX_PROGRAMS", "2", 1);
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++)
+    threads.emplace_back([t, &errors] {
+      try {
+        for (int round = 0; round < 20; round++)
+          for (int n = 2; n < 7; n++) {
+            std::vector<float> v(static_cast<size_t>(n + t), 1.5f);
+            const float got = (Tensor(v, tg::Shape({n + t})) * 2.0f + 1.0f).sum().item<float>();
+            if (got != 4.0f * static_cast<float>(n + t))
+              errors[static_cast<size_t>(t)] = "n " + std::to_string(n + t) + ": " + std::to_string(got);
+          }
+      } catch (const std::exception& e) {
+        errors[static_cast<size_t>(t)] = e.what();
+      }
+    });
+  for (auto& th : threads) th.join();
+  ::unsetenv("TG_MAX_PROGRAMS");
+  for (int t = 0; t < 4; t++) EXPECT_EQ(errors[static_cast<size_t>(t)], "") << "thread " << t;
 }
 
 }  // namespace

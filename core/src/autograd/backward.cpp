@@ -32,18 +32,7 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
   const auto& s = n->src;
   switch (n->op) {
     case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
-    case Op::EXP2: {
-      // Where exp2 overflowed to inf, no gradient (g = 0) must stay 0, not 0 * inf = NaN: a
-      // sigmoid at -100 has out = inf under a zero gradient from its reciprocal. The output is
-      // capped at the dtype's largest finite value (min as -max(-out, -big): no select, so the
-      // kernel still vectorizes; NaN stays NaN).
-      const double big = n->dtype == DType::float64   ? std::numeric_limits<double>::max()
-                         : n->dtype == DType::float32  ? std::numeric_limits<float>::max()
-                         : n->dtype == DType::bfloat16 ? 3.3895313892515355e38  // bfloat16's largest
-                                                       : 65504.0;               // float16's
-      NodePtr capped = neg(alu(Op::MAX, n->dtype, {neg(n), k(n, -big)}));
-      return {mul(mul(g, capped), k(n, kLn2))};
-    }
+    case Op::EXP2: return {mul(mul(g, n), k(n, kLn2))};
     case Op::LOG2: return {mul(g, recip(mul(s[0], k(s[0], kLn2))))};
     case Op::SIN: return {mul(g, alu(Op::SIN, s[0]->dtype, {add(k(s[0], M_PI / 2), neg(s[0]))}))};
     case Op::SQRT: return {mul(g, recip(mul(n, k(n, 2))))};

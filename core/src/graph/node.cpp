@@ -233,15 +233,14 @@ namespace {
 // holds the last reference to over to a per-thread list, and the outermost ~Node frees that
 // list in a loop. Ordinary graphs never reach the list: their cost is a counter per node.
 // (Trivially destructible and constant-initialized: no exit-time order issue for a node a
-// static holds, and no guard on the path every node takes. initial-exec: a %fs-relative load
-// instead of a __tls_get_addr call per node, ~11 instructions of the MLP step's ~400 nodes each;
-// 16 bytes fit glibc's static TLS reserve should libtg be dlopen()ed.)
+// static holds, and no guard on the path every node takes. Not initial-exec TLS: that saved ~11
+// instructions per node but made libtg fail to load where the static TLS block was full.)
 constexpr uint32_t kMaxNested = 64;
 struct Teardown {
   uint32_t depth = 0;                       // ~Node calls in progress on this thread
   std::vector<NodePtr>* pending = nullptr;  // kept until the thread ends (a few slots)
 };
-thread_local Teardown t_teardown __attribute__((tls_model("initial-exec")));
+thread_local Teardown t_teardown;
 
 void release_sources(Sources& src) {
   Teardown& t = t_teardown;

@@ -165,9 +165,45 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
     std::cerr << "[tg] compiled " << program.name << " in "
               << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
   auto evicted = executables_.add(key, exe, static_cast<size_t>(env_int("TG_MAX_PROGRAMS")));
+  for (auto& [k, old] : evicted) retire_program(shared_from_this(), old);
   if (!evicted.empty()) forget_recordings();  // (recordings point at programs)
-  for (auto& [k, old] : evicted) api().executable_free(handle_, old);
   return exe;
+}
+
+void Device::free_program(tg_executable* exe) {
+  std::lock_guard<std::mutex> lock(plugin_->calls);
+  api().executable_free(handle_, exe);
+}
+
+namespace {
+struct Retired {
+  std::mutex mutex;
+  std::vector<std::pair<std::shared_ptr<Device>, tg_executable*>> programs;
+};
+Retired& retired() {
+  static auto* r = new Retired();  // never destroyed: realizes may end during exit
+  return *r;
+}
+std::atomic<int64_t> g_realizes_in_flight{0};
+}  // namespace
+
+void retire_program(std::shared_ptr<Device> device, tg_executable* exe) {
+  std::lock_guard<std::mutex> lock(retired().mutex);
+  retired().programs.emplace_back(std::move(device), exe);
+}
+
+RealizeInFlight::RealizeInFlight() { g_realizes_in_flight.fetch_add(1, std::memory_order_acq_rel); }
+
+RealizeInFlight::~RealizeInFlight() {
+  if (g_realizes_in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // The last one out. A realize that starts now cannot reach a retired program: it was taken
+  // out of its device's cache, and every recording that named it was forgotten (replay.cpp).
+  std::vector<std::pair<std::shared_ptr<Device>, tg_executable*>> programs;
+  {
+    std::lock_guard<std::mutex> lock(retired().mutex);
+    programs.swap(retired().programs);
+  }
+  for (auto& [device, exe] : programs) device->free_program(exe);
 }
 
 void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name,

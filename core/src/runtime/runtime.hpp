@@ -46,6 +46,19 @@ struct SharedStats {
 };
 SharedStats& stats();
 
+// A program evicted from a device's cache (TG_MAX_PROGRAMS) may still be in use on another
+// thread: one replaying a recording that launches it, or one between compiling and launching
+// it. So eviction retires it instead of freeing it, and it is freed when no realize() is in
+// flight on any thread (the last RealizeInFlight to end frees what was retired).
+class Device;
+void retire_program(std::shared_ptr<Device> device, tg_executable* exe);
+struct RealizeInFlight {
+  RealizeInFlight();
+  ~RealizeInFlight();
+  RealizeInFlight(const RealizeInFlight&) = delete;
+  RealizeInFlight& operator=(const RealizeInFlight&) = delete;
+};
+
 class Device : public std::enable_shared_from_this<Device> {
  public:
   Device(std::shared_ptr<LoadedPlugin> plugin, uint32_t index, tg_device* handle);
@@ -68,6 +81,7 @@ class Device : public std::enable_shared_from_this<Device> {
   void synchronize();
   void release(tg_buffer* handle, uint64_t nbytes);  // back to the cache
   void free_cached();
+  void free_program(tg_executable* exe);  // one that retire_program() held back
 
  private:
   void free_cached_locked();  // with plugin_->calls held

@@ -194,10 +194,15 @@ std::shared_ptr<const Recording> find_recording(const Graph& g) {
   return nullptr;
 }
 
-void store_recording(std::string&& key, Recording&& rec) {
+// forget_recordings() calls so far (under Cache::mutex). A recording made while another
+// thread evicted a program it names must not be stored: it is made with the count at its start.
+uint64_t g_forgotten = 0;
+
+void store_recording(std::string&& key, Recording&& rec, uint64_t forgotten_at_start) {
   auto stored = std::make_shared<const Recording>(std::move(rec));
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
+  if (g_forgotten != forgotten_at_start) return;
   if (c.count >= kMaxRecordings) c.recordings.clear(), c.count = 0;
   auto& recs = c.recordings[std::move(key)];
   if (recs.size() >= kMaxRecordingsPerKey) recs.erase(recs.begin()), c.count--;
@@ -373,6 +378,7 @@ void forget_recordings() {
     std::lock_guard<std::mutex> lock(c.mutex);
     c.recordings.clear();
     c.count = 0;
+    g_forgotten++;
   }
   record_uncacheable();
 }
@@ -385,6 +391,7 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   bool all_done = true;
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
+  RealizeInFlight in_flight;  // keeps programs another thread evicts alive until we are done
   Graph g = walk(roots);
   if (realize_deep_slices(g)) {
     all_done = true;
@@ -399,6 +406,11 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
     replay(*found, g, live ? &*live : nullptr);
   } else {
     Recording made;
+    uint64_t forgotten_at_start;
+    {
+      std::lock_guard<std::mutex> lock(cache().mutex);
+      forgotten_at_start = g_forgotten;
+    }
     Liveness live(roots, g.order, g.position);
     g_graph = &g;
     g_recording = &made;
@@ -414,7 +426,7 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
     g_graph = nullptr;
     g_recording = nullptr;
     g_liveness = nullptr;
-    if (made.cacheable) store_recording(std::move(g.key), std::move(made));
+    if (made.cacheable) store_recording(std::move(g.key), std::move(made), forgotten_at_start);
   }
   // A realized DETACH keeps its value, not its history: dropping its sources frees the graph
   // (and buffers) behind it, which is what keeps a training loop's memory flat.

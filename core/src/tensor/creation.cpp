@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -87,11 +88,15 @@ Tensor from_vector(const std::vector<T>& data, const Shape& shape, DType natural
 
 // One generator per thread: threads draw without a lock, and a thread that seeds its own
 // (manual_seed) gets the same numbers whatever other threads draw meanwhile. Unseeded, each
-// thread starts from the clock and its id.
+// thread starts from the clock and its id. (On the heap: a 2.5 kB generator in thread-local
+// storage took the static TLS room glibc keeps, and libtg then failed to load under LD_AUDIT.)
 std::mt19937_64& rng() {
-  thread_local std::mt19937_64 g(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                                 std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  return g;
+  thread_local std::unique_ptr<std::mt19937_64> g;
+  if (!g)
+    g = std::make_unique<std::mt19937_64>(
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  return *g;
 }
 double uniform01() { return static_cast<double>(rng()() >> 11) * 0x1.0p-53; }
 float uniform01f() { return static_cast<float>(rng()() >> 40) * 0x1.0p-24f; }

@@ -247,7 +247,14 @@ Tensor Tensor::where(Scalar x, Scalar y) const { return tg::where(*this, x, y); 
 
 // ---- activations ----
 Tensor Tensor::relu() const { return tg::where(*this > 0, *this, detail::scalar_tensor_like(*this, 0)); }
-Tensor Tensor::sigmoid() const { return (1.0 + (to_float(*this) * -kLog2E).exp2()).reciprocal(); }
+// exp2's argument is capped where its result is still finite (2^126 in float32): past that the
+// sigmoid is 0 to within the dtype's smallest normal, and an exp2 of inf would make the gradient
+// 0 * inf = NaN where none arrives (sigmoid, tanh, silu, gelu at x = -100). One MIN, no select.
+Tensor Tensor::sigmoid() const {
+  Tensor x = to_float(*this);
+  const double cap = x.dtype() == DType::float64 ? 1022.0 : x.dtype() == DType::float16 ? 15.0 : 126.0;
+  return (1.0 + (x * -kLog2E).minimum(cap).exp2()).reciprocal();
+}
 Tensor Tensor::tanh() const { return 2.0 * (to_float(*this) * 2.0).sigmoid() - 1.0; }
 Tensor Tensor::gelu() const {
   Tensor x = to_float(*this);
