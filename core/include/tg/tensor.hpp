@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -54,6 +55,13 @@ struct Scalar {
   Scalar(unsigned v) : value(v), kind(DType::int32) {}
   Scalar(float v) : value(v), kind(DType::float32) {}
   Scalar(double v) : value(v), kind(DType::float32) {}
+  // A string or pointer is never a number: without these, x.pad(pairs, "reflect") would turn
+  // "reflect" into bool true and pad with 1.0. They make such calls fail to compile.
+  template <typename T>
+  Scalar(T*) = delete;
+  Scalar(std::nullptr_t) = delete;
+  Scalar(const std::string&) = delete;
+  Scalar(std::string_view) = delete;
 };
 
 // Axis arguments: an int, a braced list, or nothing (= all axes). Negative axes count from the end.
@@ -265,6 +273,13 @@ class Tensor {
   Tensor unsqueeze(int64_t dim) const;
   Tensor expand(Shape shape) const;  // -1 keeps a dim
   Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar value = 0.0f) const;
+  // PyTorch's modes, one (before, after) pair per dim: "constant" (with value), "reflect" (the
+  // edge not repeated; pads < the dim's size), "replicate" (the edge repeated), "circular"
+  // (wraps around; pads <= the dim's size).
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::string& mode, Scalar value = 0.0f) const;
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const char* mode, Scalar value = 0.0f) const {
+    return pad(std::move(padding), std::string(mode), value);
+  }
   Tensor shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const;
   Tensor flip(Axes axes) const;
   Tensor repeat(std::vector<int64_t> repeats) const;
