@@ -246,6 +246,21 @@ class Tensor {
   Tensor softmax(int64_t axis = -1) const;
   Tensor log_softmax(int64_t axis = -1) const;
   Tensor logsumexp(int64_t axis, bool keepdim = false) const;
+  Tensor logsumexp() const;  // over all axes, shape ()
+  // "tanh" (the approximation, what gelu() computes, as tinygrad) or "none" (exact, with erf).
+  Tensor gelu(const std::string& approximate) const;
+  Tensor erf() const;  // Abramowitz-Stegun 7.1.26 as tinygrad: |error| < 1.5e-7
+  Tensor isnan() const;     // bool
+  Tensor isinf() const;     // bool: +inf or -inf
+  Tensor isfinite() const;  // bool: neither nan nor inf
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;  // this + (end - this) * weight
+  Tensor lerp(const Tensor& end, Scalar weight) const;
+  // value where the bool mask (broadcast to this tensor's shape) is true; keeps this dtype.
+  Tensor masked_fill(const Tensor& mask, Scalar value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  // The lower / upper triangle of the last two dims; diagonal k as PyTorch (k > 0 above the main).
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
 
   // ---- reductions ----
   Tensor sum(Axes axes = {}, bool keepdim = false) const;
@@ -260,6 +275,8 @@ class Tensor {
   Tensor any(Axes axes = {}, bool keepdim = false) const;
   Tensor all(Axes axes = {}, bool keepdim = false) const;
   Tensor cumsum(int64_t axis = 0) const;
+  Tensor cumprod(int64_t axis = 0) const;
+  Tensor cummax(int64_t axis = 0) const;  // the running maximum's values (not its indices)
 
   // ---- movement (views) ----
   Tensor reshape(Shape shape) const;  // one dim may be -1
@@ -314,6 +331,8 @@ class Tensor {
                    const Tensor& invstd, Axes axis = 1) const;
   // (x - mean) / sqrt(var + eps) over axis (biased variance).
   Tensor layernorm(Axes axis = -1, float eps = 1e-5f) const;
+  // x / sqrt(mean(x^2 over axis) + eps), as tinygrad's and PyTorch's rms_norm (without weight).
+  Tensor rms_norm(Axes axis = -1, float eps = 1e-6f) const;
   // Zeroes each element with probability p and scales the rest by 1 / (1 - p), only while
   // Tensor::training is true; otherwise returns the tensor unchanged.
   Tensor dropout(float p = 0.5f) const;
@@ -388,6 +407,9 @@ Tensor where(const Tensor& cond, Scalar x, Scalar y);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// Coordinate grids of 1-D tensors: "ij" (matrix indexing: result dims in argument order) or "xy"
+// (Cartesian: the first two dims swapped), as torch.meshgrid.
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing = "ij");
 
 // Disables graph recording for gradients while alive, on this thread only (other threads are
 // unaffected).

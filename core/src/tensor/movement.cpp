@@ -360,3 +360,31 @@ Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) c
 }
 
 }  // namespace tg
+
+namespace tg {
+
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing) {
+  if (indexing != "ij" && indexing != "xy")
+    throw Error("meshgrid: indexing is \"" + indexing + "\"; use \"ij\" (matrix) or \"xy\" (Cartesian)");
+  if (tensors.empty()) throw Error("meshgrid: needs at least one tensor");
+  Dims out;
+  for (size_t i = 0; i < tensors.size(); i++) {
+    if (tensors[i].ndim() > 1)
+      throw Error("meshgrid: tensor " + std::to_string(i) + " has shape " + tensors[i].shape().to_string() +
+                  "; each must be 0-D or 1-D");
+    out.push_back(tensors[i].numel());
+  }
+  // "xy" swaps the roles of the first two: tensor 0 runs along dim 1, tensor 1 along dim 0.
+  bool xy = indexing == "xy" && tensors.size() >= 2;
+  if (xy) std::swap(out[0], out[1]);
+  std::vector<Tensor> grids;
+  for (size_t i = 0; i < tensors.size(); i++) {
+    size_t along = xy && i < 2 ? 1 - i : i;
+    Dims s(tensors.size(), 1);
+    s[along] = -1;
+    grids.push_back(tensors[i].reshape(Shape(s)).expand(Shape(out)));
+  }
+  return grids;
+}
+
+}  // namespace tg
