@@ -83,6 +83,10 @@ struct IntPair {
   IntPair(std::pair<int64_t, int64_t> p) : h(p.first), w(p.second) {}
 };
 
+namespace indexing {
+class TensorIndex;
+}
+
 class Tensor {
  public:
   // ---- creation ----
@@ -306,6 +310,15 @@ class Tensor {
   std::vector<Tensor> split(int64_t size, int64_t dim = 0) const;
   std::vector<Tensor> split(std::vector<int64_t> sizes, int64_t dim = 0) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
+  // libtorch's indexing (core/src/tensor/indexing.cpp): x.index({Slice(1, 3), None, Ellipsis, 0, idx}).
+  // Ints, slices, None and Ellipsis give a view (movement ops, no copy); int tensors index as
+  // PyTorch's advanced indexing (broadcast together; their dims go where the first one was when
+  // they are adjacent, else first). The values of index tensors are read to check their range.
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  // x[indices] = value, in place like assign(); value is a scalar or broadcasts to x.index(indices).
+  // With repeated positions in index tensors, the last one's value is written.
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, Scalar value);
   Tensor one_hot(int64_t num_classes) const;
 
   // ---- linear algebra ----
@@ -410,6 +423,50 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // Coordinate grids of 1-D tensors: "ij" (matrix indexing: result dims in argument order) or "xy"
 // (Cartesian: the first two dims swapped), as torch.meshgrid.
 std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing = "ij");
+
+// ---- indexing: libtorch's forms (tg::indexing, also in namespace tg) ----
+namespace indexing {
+// None adds a dim of size 1 (and is std::nullopt, so Slice(None, 3) works as in libtorch).
+inline constexpr std::nullopt_t None = std::nullopt;
+struct EllipsisIndexType {};
+inline constexpr EllipsisIndexType Ellipsis{};
+// start:stop:step, each part optional; negative and out-of-range values as Python's slices (a
+// negative step walks backwards, as tinygrad and numpy).
+struct Slice {
+  std::optional<int64_t> start, stop, step;
+  Slice(std::optional<int64_t> start_ = std::nullopt, std::optional<int64_t> stop_ = std::nullopt,
+        std::optional<int64_t> step_ = std::nullopt)
+      : start(start_), stop(stop_), step(step_) {}
+};
+class TensorIndex {
+ public:
+  enum class Kind { None, Ellipsis, Integer, Slice, Tensor };
+  TensorIndex(std::nullopt_t) : kind_(Kind::None) {}
+  TensorIndex(EllipsisIndexType) : kind_(Kind::Ellipsis) {}
+  TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(long i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(long long i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}
+  TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}
+  TensorIndex(bool) = delete;  // a bool index would silently become 0 or 1
+  template <typename T>
+  TensorIndex(T*) = delete;    // as would a pointer (a string)
+  Kind kind() const { return kind_; }
+  int64_t integer() const { return integer_; }
+  const Slice& slice() const { return slice_; }
+  const Tensor& tensor() const { return tensor_; }
+
+ private:
+  Kind kind_;
+  int64_t integer_ = 0;
+  Slice slice_;
+  Tensor tensor_;
+};
+}  // namespace indexing
+using indexing::Ellipsis;
+using indexing::None;
+using indexing::Slice;
+using indexing::TensorIndex;
 
 // Disables graph recording for gradients while alive, on this thread only (other threads are
 // unaffected).
