@@ -99,9 +99,20 @@ TEST(PadModes, BadInputNamesTheProblem) {
   EXPECT_NE(error_of([&] { x.pad({{0, 0}, {1, 1}}, "reflect", 2.f); }).find("only used by mode \"constant\""),
             std::string::npos);
   EXPECT_NE(error_of([&] { x.pad({{1, 1}}, "replicate"); }).find("one pair per dim"), std::string::npos);
-  EXPECT_NE(error_of([&] { x.pad({{0, 0}, {-1, 0}}, "reflect"); }).find(">= 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { x.pad({{0, 0}, {-3, -2}}, "reflect"); }).find("cuts more than"), std::string::npos);
   EXPECT_NE(error_of([&] { Tensor::zeros({2, 0}).pad({{0, 0}, {1, 0}}, "replicate"); }).find("non-empty"),
             std::string::npos);
+}
+
+TEST(PadModes, NegativePadsCutAsPyTorch) {
+  Tensor x = iota({3, 4});
+  EXPECT_TRUE(all_close(x.pad({{0, 0}, {-1, 2}}, "reflect"), {1, 2, 3, 2, 1, 5, 6, 7, 6, 5, 9, 10, 11, 10, 9}));
+  EXPECT_TRUE(all_close(x.pad({{0, 0}, {3, -2}}, "replicate"), {0, 0, 0, 0, 1, 4, 4, 4, 4, 5, 8, 8, 8, 8, 9}));
+  EXPECT_TRUE(all_close(x.pad({{0, 0}, {1, -2}}, "circular"), {1, 0, 1, 5, 4, 5, 9, 8, 9}));
+  EXPECT_TRUE(all_close(x.pad({{0, 0}, {-1, 2}}, "constant", 9.f), {1, 2, 3, 9, 9, 5, 6, 7, 9, 9, 9, 10, 11, 9, 9}));
+  EXPECT_EQ(dims(x.pad({{-3, 0}, {0, 0}}, "constant")), (Dims{0, 4}));
+  EXPECT_TRUE(all_close(x.pad({{0, 0}, {-1, 2}}, 9.f), {1, 2, 3, 9, 9, 5, 6, 7, 9, 9, 9, 10, 11, 9, 9}));
+  EXPECT_NE(error_of([&] { x.pad({{0, 0}, {-3, -2}}); }).find("cuts more than"), std::string::npos);
 }
 
 TEST(PadModes, Gradients) {

@@ -293,10 +293,12 @@ class Tensor {
   Tensor squeeze(std::optional<int64_t> dim = std::nullopt) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor expand(Shape shape) const;  // -1 keeps a dim
+  // One (before, after) pair per dim; a negative pad cuts, as tinygrad and PyTorch.
   Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar value = 0.0f) const;
   // PyTorch's modes, one (before, after) pair per dim: "constant" (with value), "reflect" (the
   // edge not repeated; pads < the dim's size), "replicate" (the edge repeated), "circular"
-  // (wraps around; pads <= the dim's size).
+  // (wraps around; pads <= the dim's size). Negative pads cut, as in PyTorch (circular cuts
+  // before it wraps, reflect and replicate after).
   Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::string& mode, Scalar value = 0.0f) const;
   Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const char* mode, Scalar value = 0.0f) const {
     return pad(std::move(padding), std::string(mode), value);

@@ -141,7 +141,7 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar valu
     throw Error("pad: " + std::to_string(padding.size()) + " (before, after) pairs given for a tensor of " +
                 std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + "); give one pair per dim");
   for (auto& [b, a] : padding)
-    if (b < 0 || a < 0) throw Error("pad: padding must be >= 0 (use shrink to cut), got (" + std::to_string(b) + ", " + std::to_string(a) + ")");
+    if (b < 0 || a < 0) return pad(std::move(padding), "constant", value);  // negative pads cut (pad_modes.cpp)
   Tensor padded = detail::make_result(detail::pad(n, padding));
   if (value.value == 0) return padded;
   // Where the padding is: a padded all-true mask says which elements are real.

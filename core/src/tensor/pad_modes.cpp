@@ -1,36 +1,47 @@
 // pad's modes beyond the constant: reflect, replicate and circular (PyTorch's semantics), built
-// from slices, flips and cat, so gradients flow through the views.
+// from slices, flips and cat, so gradients flow through the views. Negative pads cut, as in
+// PyTorch and tinygrad.
+#include <algorithm>
+
 #include "tensor/ops.hpp"
 
 namespace tg {
+namespace {
 
-Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::string& mode, Scalar value) const {
-  if (mode == "constant") return pad(std::move(padding), value);
-  if (mode != "reflect" && mode != "replicate" && mode != "circular")
-    throw Error("pad: mode \"" + mode + "\" is not known; use \"constant\", \"reflect\", \"replicate\" or \"circular\"");
-  if (value.value != 0)
-    throw Error("pad: a padding value is only used by mode \"constant\", not \"" + mode + "\" (as PyTorch)");
-  const Shape s = shape();
-  if (padding.size() != s.size())
-    throw Error("pad: " + std::to_string(padding.size()) + " (before, after) pairs given for a tensor of " +
-                std::to_string(s.size()) + " dims (shape " + s.to_string() + "); give one pair per dim");
-  Tensor x = *this;
+using Pads = std::vector<std::pair<int64_t, int64_t>>;
+
+// Negative pads cut: (-2, 1) drops two elements before (and the 1 is left to the padding).
+Tensor cut_negative(const Tensor& x, const Pads& padding) {
+  Pads keep;
+  bool any = false;
+  for (size_t d = 0; d < padding.size(); d++) {
+    int64_t n = x.shape()[d], b = std::max<int64_t>(0, -padding[d].first), a = std::max<int64_t>(0, -padding[d].second);
+    if (b + a > n)
+      throw Error("pad: negative padding (" + std::to_string(padding[d].first) + ", " +
+                  std::to_string(padding[d].second) + ") cuts more than the " + std::to_string(n) +
+                  " elements of dim " + std::to_string(d));
+    any = any || b || a;
+    keep.push_back({b, n - a});
+  }
+  return any ? x.shrink(keep) : x;
+}
+
+// reflect, replicate or circular with pads >= 0, one dim after another.
+Tensor pad_edges(const Tensor& in, const Pads& padding, const std::string& mode) {
+  Tensor x = in;
   for (size_t d = 0; d < padding.size(); d++) {
     auto [b, a] = padding[d];
-    if (b < 0 || a < 0)
-      throw Error("pad: padding must be >= 0 (use shrink to cut), got (" + std::to_string(b) + ", " +
-                  std::to_string(a) + ") for dim " + std::to_string(d));
     if (b == 0 && a == 0) continue;
-    const int64_t n = s[d], dim = static_cast<int64_t>(d);
-    const std::string where_ = "padding (" + std::to_string(b) + ", " + std::to_string(a) + ") of dim " +
-                               std::to_string(d) + " (size " + std::to_string(n) + ")";
+    const int64_t n = x.shape()[d], dim = static_cast<int64_t>(d);
+    const std::string given = "padding (" + std::to_string(b) + ", " + std::to_string(a) + ") of dim " +
+                              std::to_string(d) + " (size " + std::to_string(n) + ")";
     Tensor before, after;
     if (mode == "reflect") {
-      if (b >= n || a >= n) throw Error("pad: mode \"reflect\" needs each pad < the dim's size; got " + where_);
+      if (b >= n || a >= n) throw Error("pad: mode \"reflect\" needs each pad < the dim's size; got " + given);
       if (b) before = x.slice(dim, 1, b + 1).flip(dim);
       if (a) after = x.slice(dim, n - 1 - a, n - 1).flip(dim);
     } else if (mode == "replicate") {
-      if (n == 0) throw Error("pad: mode \"replicate\" needs a non-empty dim; got " + where_);
+      if (n == 0) throw Error("pad: mode \"replicate\" needs a non-empty dim; got " + given);
       auto edge = [&](int64_t at, int64_t count) {
         detail::Dims want = x.shape().dims();
         want[d] = count;
@@ -40,7 +51,8 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::
       if (a) after = edge(n - 1, a);
     } else {
       if (b > n || a > n)
-        throw Error("pad: mode \"circular\" wraps around at most once: each pad must be <= the dim's size; got " + where_);
+        throw Error("pad: mode \"circular\" wraps around at most once: each pad must be <= the dim's size; got " +
+                    given);
       if (b) before = x.slice(dim, n - b, n);
       if (a) after = x.slice(dim, 0, a);
     }
@@ -51,6 +63,29 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::
     x = cat(parts, dim);
   }
   return x;
+}
+
+}  // namespace
+
+Tensor Tensor::pad(Pads padding, const std::string& mode, Scalar value) const {
+  if (mode != "constant" && mode != "reflect" && mode != "replicate" && mode != "circular")
+    throw Error("pad: mode \"" + mode + "\" is not known; use \"constant\", \"reflect\", \"replicate\" or \"circular\"");
+  if (mode != "constant" && value.value != 0)
+    throw Error("pad: a padding value is only used by mode \"constant\", not \"" + mode + "\" (as PyTorch)");
+  const Shape s = shape();
+  if (padding.size() != s.size())
+    throw Error("pad: " + std::to_string(padding.size()) + " (before, after) pairs given for a tensor of " +
+                std::to_string(s.size()) + " dims (shape " + s.to_string() + "); give one pair per dim");
+  Pads grow, cut;
+  for (auto [b, a] : padding) {
+    grow.push_back({std::max<int64_t>(b, 0), std::max<int64_t>(a, 0)});
+    cut.push_back({std::min<int64_t>(b, 0), std::min<int64_t>(a, 0)});
+  }
+  if (mode == "constant") return cut_negative(*this, padding).pad(grow, value);
+  // circular wraps what is left after the cut; reflect and replicate see the whole tensor first
+  // (PyTorch's and tinygrad's order).
+  if (mode == "circular") return pad_edges(cut_negative(*this, padding), grow, mode);
+  return cut_negative(pad_edges(*this, grow, mode), cut);
 }
 
 }  // namespace tg
