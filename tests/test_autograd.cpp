@@ -312,6 +312,38 @@ TEST(Autograd, ActivationGradsAtExtremeInputsMatchPyTorch) {
     }
 }
 
+// pow's values and gradients at its corners, as PyTorch 1.13 gives them (float64; float32
+// agrees to these tolerances): d(0.7^y)/dy at y = 0 is ln 0.7, (-inf)^0.3 is inf, d(x^0.3)/dx
+// at 0 is inf, 0^y has no NaN gradient for y >= 0, a negative base to a non-integer power has
+// NaN gradients.
+TEST(Autograd, PowCornersMatchPyTorch) {
+  const double inf = INFINITY, nan = NAN;
+  const std::vector<double> xs = {0.7, -inf, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0, -2.0, 2.0, -0.0, -1.0, 1.0, 0.5};
+  const std::vector<double> ys = {0.0, 0.3, 0.3, 0.0, 1.0, 2.0, -1.5, 0.5, 3.0, -1.5, -3.0, inf, nan, 2.5};
+  const std::vector<double> value = {1.0, inf, 0.0, 1.0, 0.0, 0.0, inf, nan, -8.0, 0.3535533905932738, -inf, 1.0, 1.0,
+                                     0.1767766952966369};
+  const std::vector<double> dx = {0.0, 0.0, inf, 0.0, 1.0, 0.0, -inf, nan, 12.0, -0.26516504294495535, -inf, inf, nan,
+                                  0.8838834764831844};
+  const std::vector<double> dy = {-0.35667494393873245, nan, 0.0, 0.0, 0.0, 0.0, -inf, nan, nan, 0.2450645358671368, inf,
+                                  nan, 0.0, -0.1225322679335684};
+  const tg::Shape shape({static_cast<int64_t>(xs.size())});
+  for (DType dt : {DType::float64, DType::float32}) {
+    Tensor x(xs, shape, TensorOptions{dt}), y(ys, shape, TensorOptions{dt});
+    Tensor r = x.pow(y);
+    EXPECT_TRUE(all_close(r, value)) << tg::dtype_name(dt);
+    r.sum().backward();
+    EXPECT_TRUE(all_close(*x.grad(), dx, 1e-5, 1e-6)) << tg::dtype_name(dt);
+    EXPECT_TRUE(all_close(*y.grad(), dy, 1e-5, 1e-6)) << tg::dtype_name(dt);
+  }
+  // a scalar exponent takes the same path
+  Tensor z({0.f, 4.f});
+  z.pow(0.3).sum().backward();
+  EXPECT_TRUE(all_close(*z.grad(), {inf, 0.3 * std::pow(4.0, -0.7)}));
+  Tensor w({-8.f, 2.f});
+  w.pow(0.f).sum().backward();  // x ** 0 = 1 everywhere; its gradient 0
+  EXPECT_TRUE(all_close(*w.grad(), {0, 0}));
+}
+
 // ---------------------------------------------------------------- unary ops
 
 GRAD_TEST_1(Neg, kVec, -x)

@@ -170,11 +170,35 @@ TEST(Creation, Arange) {
   EXPECT_EQ(i.to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 2, 3}));
 }
 
+// PyTorch's dtype rule with tg's default int: integral arguments give int32, or int64 where a
+// value does not fit int32 (arange(2^31, 2^31 + 3) was int32 [2147483647] x 3); a non-integral
+// one (stop included) gives float32. A given int dtype must hold every value.
+TEST(Creation, ArangeDtypeFollowsTheValues) {
+  Tensor big = Tensor::arange(2147483648., 2147483651.);
+  EXPECT_EQ(big.dtype(), DType::int64);
+  EXPECT_EQ(big.to_vector<int64_t>(), (std::vector<int64_t>{2147483648, 2147483649, 2147483650}));
+  Tensor low = Tensor::arange(-2147483650., -2147483647.);
+  EXPECT_EQ(low.dtype(), DType::int64);
+  EXPECT_EQ(low.to_vector<int64_t>(), (std::vector<int64_t>{-2147483650, -2147483649, -2147483648}));
+  EXPECT_EQ(Tensor::arange(-2147483648., -2147483646.).dtype(), DType::int32);
+  Tensor f = Tensor::arange(0, 5.5);
+  EXPECT_EQ(f.dtype(), DType::float32);
+  EXPECT_TRUE(all_close(f, {0, 1, 2, 3, 4, 5}));
+  Tensor i8 = Tensor::arange(128, TensorOptions{DType::int8});
+  EXPECT_EQ(i8.to_vector<int8_t>().back(), 127);
+  EXPECT_THROW(Tensor::arange(129, TensorOptions{DType::int8}), tg::Error);
+  EXPECT_THROW(Tensor::arange(-1, 3, 1, TensorOptions{DType::uint8}), tg::Error);
+  EXPECT_THROW(Tensor::arange(2147483648., TensorOptions{DType::int32}), tg::Error);
+  EXPECT_EQ(Tensor::arange(0, TensorOptions{DType::int8}).numel(), 0);
+}
+
 TEST(Creation, Linspace) {
   Tensor l = Tensor::linspace(0, 1, 5);
   EXPECT_EQ(l.dtype(), DType::float32);
   EXPECT_TRUE(all_close(l, {0, 0.25, 0.5, 0.75, 1.0}));
   EXPECT_TRUE(all_close(Tensor::linspace(-1, 1, 3), {-1, 0, 1}));
+  EXPECT_EQ(Tensor::linspace(0, 10, 3, TensorOptions{DType::int32}).to_vector<int32_t>(), (std::vector<int32_t>{0, 5, 10}));
+  EXPECT_THROW(Tensor::linspace(0, 1, 3, TensorOptions{DType::bool_}), tg::Error);  // as PyTorch and tinygrad
 }
 
 TEST(Creation, Eye) {

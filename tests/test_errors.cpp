@@ -150,6 +150,27 @@ TEST(ShapeErrors, SliceAndIndex) {
   EXPECT_THROW(Tensor(1.f)[0], tg::Error);
 }
 
+// A 0-d tensor has no dim to slice, concatenate, split or unflatten along (these crashed);
+// squeeze and size check the dim as PyTorch does.
+TEST(ShapeErrors, ZeroDimTensorsHaveNoDimToWorkAlong) {
+  EXPECT_THAT(error_of([] { Tensor(2).slice(0, 0, 9); }), HasSubstr("0-dim"));
+  EXPECT_THAT(error_of([] { tg::cat({Tensor(1.f), Tensor(1.f)}); }), AllOf(HasSubstr("cat"), HasSubstr("0-dim")));
+  EXPECT_THROW(tg::cat({Tensor({1.f}), Tensor(1.f)}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).squeeze(10), tg::Error);
+  EXPECT_THROW(Tensor(1.f).squeeze(-2), tg::Error);
+  EXPECT_EQ(Tensor(1.f).squeeze(0).ndim(), 0);
+  EXPECT_EQ(Tensor(1.f).squeeze(-1).ndim(), 0);
+  EXPECT_THROW(Tensor(1.f).split(1), tg::Error);
+  EXPECT_THROW(Tensor(1.f).split(std::vector<int64_t>{1}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).chunk(1), tg::Error);
+  EXPECT_THROW(Tensor(1.f).unflatten(0, {1}), tg::Error);
+  EXPECT_THROW(Tensor(1.f).size(0), tg::Error);
+  EXPECT_THROW(Tensor(1.f).transpose(0, 3), tg::Error);
+  EXPECT_THROW(Tensor(5.f).gather(1, Tensor(0)), tg::Error);
+  EXPECT_THROW(Tensor(5.f).gather(0, Tensor({0})), tg::Error);  // the index must be 0-d too
+  EXPECT_THROW(Tensor(5.f).gather(0, Tensor(0.f)), tg::Error);
+}
+
 TEST(ShapeErrors, ChunkSplitUnflatten) {
   EXPECT_THROW(m23().chunk(0), tg::Error);
   EXPECT_THROW(m23().split(std::vector<int64_t>{1, 3}, 0), tg::Error);
@@ -215,7 +236,25 @@ TEST(ValueErrors, GatherWithFloatIndex) {
 TEST(ValueErrors, BadCreatorArguments) {
   EXPECT_THROW(Tensor::randint(5, 5, {3}), tg::Error);
   EXPECT_THROW(Tensor::arange(0, 5, 0), tg::Error);
+  // too many elements: an error before anything is allocated (not an empty tensor, not an
+  // exhausted host); 2^40 int64 values need 24 TiB
+  EXPECT_THAT(error_of([] { Tensor::arange(0, 1e300); }), HasSubstr("1e+300"));
+  EXPECT_THAT(error_of([] { Tensor::arange(1099511627776.); }), AllOf(HasSubstr("arange"), HasSubstr("GiB")));
+  EXPECT_THROW(Tensor::linspace(0, 1, int64_t{1} << 40), tg::Error);
+  EXPECT_THROW(Tensor::arange(3, tg::TensorOptions{DType::bool_}), tg::Error);
+  EXPECT_THROW(Tensor::linspace(0, 1, 2, tg::TensorOptions{DType::bool_}), tg::Error);
   EXPECT_THROW(Tensor::zeros({2, -3}), tg::Error);
+}
+
+// An empty dim has no extreme: argmax/argmin used to return INT_MIN.
+TEST(ValueErrors, ArgmaxOfEmptyNamesTheShape) {
+  std::string msg = error_of([] { Tensor::zeros({0}).argmax(); });
+  EXPECT_THAT(msg, AllOf(HasSubstr("argmax"), HasSubstr(tg::Shape({0}).to_string())));
+  msg = error_of([] { Tensor::zeros({3, 0}).argmin(1); });
+  EXPECT_THAT(msg, AllOf(HasSubstr("argmin"), HasSubstr("(3, 0)")));
+  EXPECT_THROW(Tensor::zeros({0, 3}).argmax(0), tg::Error);
+  EXPECT_THROW(Tensor::zeros({0, 3}).argmin(), tg::Error);
+  EXPECT_EQ(tgtest::dims(Tensor::zeros({0, 3}).argmax(1)), (tgtest::Dims{0}));  // an empty result is fine
 }
 
 TEST(ValueErrors, BackwardOnNonScalarWithoutGradient) {

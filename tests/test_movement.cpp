@@ -187,6 +187,17 @@ TEST(Index, OneWideSliceOfPaddedData) {
   EXPECT_TRUE(all_close(x.reshape({1, 2}).pad({{1, 1}, {0, 0}})[1], {1, 2}));
 }
 
+// gather of a 0-d tensor with a 0-d index reads the one element (PyTorch); it crashed.
+TEST(Gather, ZeroDimTensorAndIndex) {
+  Tensor g = Tensor(5.f).gather(0, Tensor(0));
+  EXPECT_EQ(g.ndim(), 0);
+  EXPECT_FLOAT_EQ(g.item<float>(), 5.f);
+  EXPECT_EQ(Tensor(7).gather(-1, Tensor(0)).item<int32_t>(), 7);
+  Tensor x(3.f);
+  x.gather(0, Tensor(0)).backward();
+  EXPECT_FLOAT_EQ(x.grad()->item<float>(), 1.f);
+}
+
 // ---------------------------------------------------------------- cat, stack, chunk, split
 
 TEST(Cat, AlongDims) {
@@ -301,6 +312,43 @@ TEST(Repeat, Tiles) {
   Tensor n = Tensor({1.f, 2.f}).repeat({2, 2});
   EXPECT_EQ(dims(n), (Dims{2, 4}));
   EXPECT_TRUE(all_close(n, {1, 2, 1, 2, 1, 2, 1, 2}));
+}
+
+// repeat(r) on the host: out[i...] = in[i_d % base_d ...] over the shape padded with 1s in front.
+static std::vector<double> repeat_ref(const std::vector<double>& in, Dims shape, const Dims& reps) {
+  shape.insert(shape.begin(), reps.size() - shape.size(), 1);
+  Dims out_shape;
+  int64_t n = 1;
+  for (size_t d = 0; d < shape.size(); ++d) n *= (out_shape.emplace_back(shape[d] * reps[d]));
+  std::vector<double> out;
+  for (int64_t flat = 0; flat < n; ++flat) {
+    int64_t rest = flat, src = 0, stride = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      src += (rest % out_shape[d]) % shape[d] * stride;
+      rest /= out_shape[d];
+      stride *= shape[d];
+    }
+    out.push_back(in[static_cast<size_t>(src)]);
+  }
+  return out;
+}
+
+// Repeating 2 or more dims of size > 1 took two view dims each: 5 counts passed 8 dims.
+TEST(Repeat, ManyCountsUpToEightDims) {
+  Tensor x = iota({4, 6, 3});
+  Tensor r = x.repeat({2, 4, 3, 2, 1});
+  EXPECT_EQ(dims(r), (Dims{2, 4, 12, 12, 3}));
+  EXPECT_TRUE(all_close(r, repeat_ref(x.to_vector<double>(), {4, 6, 3}, {2, 4, 3, 2, 1})));
+  Tensor y = iota({2, 2, 2, 2, 2, 2, 2, 2});
+  const Dims reps = {2, 1, 3, 1, 2, 1, 1, 2};
+  Tensor q = y.repeat(reps);
+  EXPECT_EQ(dims(q), (Dims{4, 2, 6, 2, 4, 2, 2, 4}));
+  EXPECT_TRUE(all_close(q, repeat_ref(y.to_vector<double>(), dims(y), reps)));
+  EXPECT_EQ(dims(y.repeat({0, 1, 1, 1, 1, 1, 1, 2})), (Dims{0, 2, 2, 2, 2, 2, 2, 4}));
+  EXPECT_EQ(dims(iota({2, 3}).repeat({0, 2})), (Dims{0, 6}));
+  Tensor leaf = iota({2, 3});
+  leaf.repeat({2, 3, 2, 2}).sum().backward();  // each element appears 24 times
+  EXPECT_TRUE(all_close(*leaf.grad(), std::vector<double>(6, 24)));
 }
 
 // ---------------------------------------------------------------- gather, one_hot

@@ -262,6 +262,39 @@ TEST(ArgMaxMin, ThreeDAndNegativeValues) {
   EXPECT_EQ(Tensor({-3, -1, -7}).argmin().item<int32_t>(), 2);
 }
 
+// min and argmin of ints reverse the order by ~x, not by -x (which overflows at INT_MIN).
+TEST(ArgMaxMin, IntExtremesOfEveryWidth) {
+  const int32_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  Tensor t({0, lo});
+  EXPECT_EQ(t.min().item<int32_t>(), lo);
+  EXPECT_EQ(t.argmin().item<int32_t>(), 1);
+  EXPECT_EQ(Tensor({0, hi, lo}).argmax().item<int32_t>(), 1);
+  EXPECT_EQ(Tensor({{3, lo}, {lo, hi}}).min(1).to_vector<int32_t>(), (std::vector<int32_t>{lo, lo}));
+  const int64_t lo64 = std::numeric_limits<int64_t>::min();
+  Tensor l(std::vector<int64_t>{7, lo64, 0}, tg::Shape({3}));
+  EXPECT_EQ(l.min().item<int64_t>(), lo64);
+  EXPECT_EQ(l.argmin().item<int32_t>(), 1);
+  EXPECT_EQ(Tensor(std::vector<int8_t>{5, -128, 127}, tg::Shape({3})).min().item<int8_t>(), -128);
+  EXPECT_EQ(Tensor(std::vector<int16_t>{5, -32768}, tg::Shape({2})).argmin().item<int32_t>(), 1);
+  Tensor u8(std::vector<uint8_t>{200, 0, 255}, tg::Shape({3}));
+  EXPECT_EQ(u8.min().item<uint8_t>(), 0);
+  EXPECT_EQ(u8.argmin().item<int32_t>(), 1);
+  EXPECT_EQ(Tensor(std::vector<bool>{true, false}, tg::Shape({2})).argmin().item<int32_t>(), 1);
+}
+
+// A NaN is the extreme (PyTorch): argmax/argmin give its first index, not one past the end.
+TEST(ArgMaxMin, NaNIsTheExtreme) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x({1.f, nan, 3.f, nan});
+  EXPECT_EQ(x.argmax().item<int32_t>(), 1);
+  EXPECT_EQ(x.argmin().item<int32_t>(), 1);
+  Tensor m({{1.f, nan}, {5.f, 2.f}});
+  EXPECT_EQ(m.argmax(1).to_vector<int32_t>(), (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(m.argmin(0).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
+  EXPECT_EQ(m.argmin(1).to_vector<int32_t>(), (std::vector<int32_t>{1, 1}));
+  EXPECT_EQ(Tensor(7.f).argmax(0).item<int32_t>(), 0);  // a 0-d tensor: index 0
+}
+
 // ---------------------------------------------------------------- any, all
 
 TEST(AnyAll, BoolAndNumeric) {

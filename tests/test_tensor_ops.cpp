@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <functional>
 #include <sstream>
 
@@ -109,6 +110,40 @@ TEST(Binary, MaximumMinimum) {
   EXPECT_EQ(i.to_vector<int32_t>(), (std::vector<int32_t>{3, 7}));
 }
 
+// minimum is max of order-reversed values: for ints that must not be negation (-INT_MIN
+// overflows; -x of a uint8 wraps), for a bool beside a float not logical not.
+TEST(Binary, MinimumAtTheEdgesOfEveryIntDtype) {
+  const int32_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  EXPECT_EQ(Tensor({5, 3, hi}).minimum(Tensor({lo, 7, lo})).to_vector<int32_t>(), (std::vector<int32_t>{lo, 3, lo}));
+  EXPECT_EQ(Tensor({5, lo}).minimum(0).to_vector<int32_t>(), (std::vector<int32_t>{0, lo}));
+  const int64_t lo64 = std::numeric_limits<int64_t>::min();
+  Tensor l(std::vector<int64_t>{lo64, 4, 9}, tg::Shape({3}));
+  EXPECT_EQ(l.minimum(Tensor(std::vector<int64_t>{0, lo64, 8}, tg::Shape({3}))).to_vector<int64_t>(),
+            (std::vector<int64_t>{lo64, lo64, 8}));
+  Tensor i8 = Tensor(std::vector<int8_t>{-128, 127, 0}, tg::Shape({3}));
+  EXPECT_EQ(i8.minimum(Tensor(std::vector<int8_t>{127, -128, 0}, tg::Shape({3}))).to_vector<int8_t>(),
+            (std::vector<int8_t>{-128, -128, 0}));
+  Tensor i16 = Tensor(std::vector<int16_t>{-32768, 32767}, tg::Shape({2}));
+  EXPECT_EQ(i16.minimum(Tensor(std::vector<int16_t>{0, 0}, tg::Shape({2}))).to_vector<int16_t>(),
+            (std::vector<int16_t>{-32768, 0}));
+  Tensor u8 = Tensor(std::vector<uint8_t>{0, 255, 7, 200}, tg::Shape({4}));
+  Tensor m = u8.minimum(Tensor(std::vector<uint8_t>{5, 254, 7, 201}, tg::Shape({4})));
+  EXPECT_EQ(m.dtype(), DType::uint8);
+  EXPECT_EQ(m.to_vector<uint8_t>(), (std::vector<uint8_t>{0, 254, 7, 200}));
+}
+
+TEST(Binary, MinimumOfBoolAndFloatComparesAsNumbers) {
+  Tensor b(std::vector<bool>{true, false, false}, tg::Shape({3}));
+  Tensor m = b.minimum(1.2);
+  EXPECT_EQ(m.dtype(), DType::float32);
+  EXPECT_TRUE(all_close(m, {1, 0, 0}));
+  EXPECT_TRUE(all_close(b.minimum(Tensor({0.5f, -1.f, 2.f})), {0.5, -1, 0}));
+  EXPECT_EQ(b.minimum(Tensor({0, 3, -2})).to_vector<int32_t>(), (std::vector<int32_t>{0, 0, -2}));
+  Tensor both = b.minimum(Tensor(std::vector<bool>{true, true, false}, tg::Shape({3})));
+  EXPECT_EQ(both.dtype(), DType::bool_);
+  EXPECT_EQ(both.to_vector<uint8_t>(), (std::vector<uint8_t>{1, 0, 0}));
+}
+
 TEST(Binary, PowWithScalarAndTensorExponent) {
   Tensor t({2.f, 3.f, 0.5f});
   EXPECT_TRUE(all_close(t.pow(2.f), {4, 9, 0.25}));
@@ -128,6 +163,32 @@ TEST(Binary, PowOfIntTensorStaysInt) {
   Tensor r = Tensor({2, 3}).pow(2);
   EXPECT_EQ(r.dtype(), DType::int32);
   EXPECT_EQ(r.to_vector<int32_t>(), (std::vector<int32_t>{4, 9}));
+}
+
+// PyTorch's dtype rule: an int tensor to an int power stays int (exact, wrapping as ints do),
+// to a float power is float; to a negative int power it is an error.
+TEST(Binary, PowResultDtype) {
+  Tensor i({2, 3, -2, 0});
+  for (double e : {2.0, 0.0}) {
+    Tensor f = i.pow(e);
+    EXPECT_EQ(f.dtype(), DType::float32) << e;
+    EXPECT_TRUE(all_close(f, e == 2 ? std::vector<double>{4, 9, 4, 0} : std::vector<double>{1, 1, 1, 1}));
+  }
+  Tensor seven = i.pow(7);
+  EXPECT_EQ(seven.dtype(), DType::int32);
+  EXPECT_EQ(seven.to_vector<int32_t>(), (std::vector<int32_t>{128, 2187, -128, 0}));
+  EXPECT_EQ(i.pow(0).to_vector<int32_t>(), (std::vector<int32_t>{1, 1, 1, 1}));
+  EXPECT_EQ(Tensor({2, -1, 3}).pow(31).to_vector<int32_t>(), (std::vector<int32_t>{INT32_MIN, -1, 1264544299}));
+  Tensor it = Tensor({2, 3, -2, 0, 5, 1, -1, -1, 7}).pow(Tensor({10, 3, 3, 0, 0, -3, -3, -2, -1}));
+  EXPECT_EQ(it.dtype(), DType::int32);
+  EXPECT_EQ(it.to_vector<int32_t>(), (std::vector<int32_t>{1024, 27, -8, 1, 1, 1, -1, 1, 0}));
+  Tensor u8 = Tensor(std::vector<uint8_t>{2, 3, 255}, tg::Shape({3})).pow(Tensor(std::vector<uint8_t>{7, 5, 2}, tg::Shape({3})));
+  EXPECT_EQ(u8.to_vector<uint8_t>(), (std::vector<uint8_t>{128, 243, 1}));
+  Tensor i64 = Tensor(std::vector<int64_t>{3}, tg::Shape({1})).pow(Tensor(std::vector<int64_t>{39}, tg::Shape({1})));
+  EXPECT_EQ(i64.to_vector<int64_t>(), (std::vector<int64_t>{4052555153018976267}));
+  EXPECT_EQ(Tensor({2.f}).pow(Tensor({-1})).dtype(), DType::float32);
+  EXPECT_THROW(i.pow(-2), tg::Error);
+  EXPECT_THROW(Tensor(std::vector<int8_t>{2}, tg::Shape({1})).pow(-1), tg::Error);
 }
 
 // ---------------------------------------------------------------- unary math
@@ -180,6 +241,25 @@ UNARY_TEST(Hardtanh, kMixed, t.hardtanh(), std::min(std::max(x, -1.0), 1.0))
 UNARY_TEST(HardtanhRange, kMixed, t.hardtanh(-2.f, 0.5f), std::min(std::max(x, -2.0), 0.5))
 UNARY_TEST(Clip, kMixed, t.clip(-1.f, 1.f), std::min(std::max(x, -1.0), 1.0))
 UNARY_TEST(Clamp, kMixed, t.clamp(-0.5f, 2), std::min(std::max(x, -0.5), 2.0))
+
+// PyTorch's and tinygrad's clip: gradient 1 at the bounds, and lo > hi allowed (all hi).
+TEST(Unary, ClipBoundsAndTheirGradient) {
+  Tensor x({-2.f, -1.f, 0.f, 2.f, 3.f});
+  Tensor y = x.clip(-1.f, 2.f);
+  EXPECT_TRUE(all_close(y, {-1, -1, 0, 2, 2}));
+  y.sum().backward();
+  EXPECT_TRUE(all_close(*x.grad(), {0, 1, 1, 1, 0}));
+  Tensor z({1.f, 5.f, -3.f});
+  Tensor w = z.clip(3, 0);
+  EXPECT_TRUE(all_close(w, {0, 0, 0}));
+  w.sum().backward();
+  EXPECT_TRUE(all_close(*z.grad(), {0, 0, 0}));
+  EXPECT_TRUE(all_close(Tensor({NAN, 7.f}).clip(0, 1), {NAN, 1}));
+  Tensor i = Tensor({1, 5, -3}).clip(0.5, 2.5);
+  EXPECT_EQ(i.dtype(), DType::float32);
+  EXPECT_TRUE(all_close(i, {1, 2.5, 0.5}));
+  EXPECT_EQ(Tensor({1, 5, -3}).clip(0, 2).to_vector<int32_t>(), (std::vector<int32_t>{1, 2, 0}));
+}
 
 TEST(Unary, SignIsZeroAtZero) {
   EXPECT_TRUE(all_close(Tensor({-2.f, 0.f, 3.f}).sign(), {-1, 0, 1}));

@@ -39,6 +39,7 @@ std::unique_ptr<HipKernel> HipDevice::compile(const tg_kir_program& program) {
   out->ordinal = entry_.ordinal;
   out->entry = k.entry;
   out->launch = k.launch;
+  out->scalar_dtypes = k.scalar_dtypes;
 
   std::string key_text = "tg-hip-1|" + identity_ + "|";
   for (const std::string& o : compile_options(entry_.gpu.arch)) key_text += o + " ";

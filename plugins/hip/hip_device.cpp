@@ -43,6 +43,7 @@ void HipDevice::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;
   caps.fast_paths = TG_FAST_MATMUL;  // the renderer's tiled matmul
+  caps.kir_features = TG_KIR_SCALAR_ARGS;  // (kernel arguments after the buffers, render.hpp)
   caps.max_alloc = entry_.memory;
 }
 
@@ -74,7 +75,8 @@ void HipDevice::copy(HipBuffer& dst, uint64_t dst_offset, HipBuffer& src, uint64
             "hipMemcpyAsync of " + std::to_string(nbytes) + " bytes within the device");
 }
 
-void HipDevice::launch(HipKernel& k, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers) {
+void HipDevice::launch(HipKernel& k, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers,
+                       const tg_kir_scalar* scalars) {
   for (uint32_t d = 0; d < k.launch.dims; ++d)
     if (k.launch.global[d] == 0) return;  // an empty output: nothing to compute
   // HIP dialect: one pointer per param, already offset (no offset arguments), then the scratch
@@ -83,6 +85,18 @@ void HipDevice::launch(HipKernel& k, const std::vector<tg::sdk::LaunchBuffer<Hip
   for (size_t q = 0; q < buffers.size(); ++q) pointers[q] = static_cast<char*>(buffers[q].buffer->ptr) + buffers[q].offset;
   if (k.scratch) pointers.push_back(k.scratch->ptr);
   for (void*& p : pointers) args.push_back(&p);
+  // Then the scalar args, each in the type the renderer declared for its dtype (render.hpp).
+  std::vector<double> doubles(k.scalar_dtypes.size());
+  std::vector<float> floats(k.scalar_dtypes.size());
+  std::vector<int64_t> ints(k.scalar_dtypes.size());
+  for (size_t j = 0; j < k.scalar_dtypes.size(); ++j) {
+    const uint32_t dt = k.scalar_dtypes[j];
+    doubles[j] = scalars[j].fvalue;
+    floats[j] = static_cast<float>(scalars[j].fvalue);
+    ints[j] = scalars[j].ivalue;
+    args.push_back(dt == TG_DTYPE_FLOAT64 ? static_cast<void*>(&doubles[j])
+                   : tg::sdk::is_float_dtype(dt) ? static_cast<void*>(&floats[j]) : static_cast<void*>(&ints[j]));
+  }
   auto run = [&](hipFunction_t function, const tg::render::Launch& l, const std::string& name) {
     unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
     for (uint32_t d = 0; d < l.dims; ++d) {

@@ -29,6 +29,7 @@ struct HipKernel {
   hipModule_t module = nullptr;
   hipFunction_t function = nullptr;
   tg::render::Launch launch;
+  std::vector<uint32_t> scalar_dtypes;  // per scalar arg (tg::render::Kernel::scalar_dtypes)
   // A two-pass reduction (tg::render::Kernel::finish_entry): the second kernel, launched right
   // after the first on the same stream, and the scratch buffer between them (launches on one
   // stream never overlap, so one buffer serves them all).
@@ -64,7 +65,7 @@ class HipDevice {
   void read(HipBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void copy(HipBuffer& dst, uint64_t dst_offset, HipBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<HipKernel> compile(const tg_kir_program& program);  // hip_compile.cpp
-  void launch(HipKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers);
+  void launch(HipKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<HipBuffer>>& buffers, const tg_kir_scalar* scalars);
   void synchronize();
 
  private:

@@ -218,6 +218,7 @@ void Gen::emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stor
       case TG_KIR_CONST: {
         std::string lit = is_f(n.dtype) ? float_lit(n.dtype, round_const(n.dtype, n.fvalue))
                                         : int_lit(n.dtype, wrap_const(n.dtype, n.ivalue));
+        if (const int32_t k = info_.scalar_slot[i]; k >= 0) lit = scalar_arg(n.dtype, k);
         const std::string m = n.view >= 0 ? mask(n.view, c) : "";
         if (m == "0") lit = "(" + T + ")0";
         else if (!m.empty()) lit = "((" + m + ") ? " + lit + " : (" + T + ")0)";
@@ -290,6 +291,26 @@ void Gen::emit_prologue() {
     const std::string sep = q ? ", " : "";
     params_decl_ += sep + type + " restrict p" + std::to_string(q);
     params_args_ += sep + "(" + type + ")bufs[" + std::to_string(q) + "]";
+  }
+  // Scalar args (tg_kir_scalar, ABI 1.3): an array the launch puts after the params.
+  if (tg::sdk::scalar_arg_count(p_) > 0) {
+    line("typedef struct { int64_t i; double f; } tg_scalar;");
+    const std::string sep = p_.n_params ? ", " : "";
+    params_decl_ += sep + "const tg_scalar* restrict sc";
+    params_args_ += sep + "(const tg_scalar*)bufs[" + std::to_string(p_.n_params) + "]";
+  }
+}
+
+// The value of scalar arg k as a CONST of dtype dt would hold it (rounded like round_const).
+std::string Gen::scalar_arg(uint32_t dt, int32_t k) const {
+  const std::string s = "sc[" + std::to_string(k) + "]";
+  switch (dt) {
+    case TG_DTYPE_FLOAT64: return "(" + s + ".f)";
+    case TG_DTYPE_FLOAT32: return "((float)" + s + ".f)";
+    case TG_DTYPE_FLOAT16: return "TG_RH((float)" + s + ".f)";
+    case TG_DTYPE_BFLOAT16: return "TG_RB((float)" + s + ".f)";
+    case TG_DTYPE_BOOL: return "((uint8_t)(" + s + ".i != 0))";
+    default: return "((" + vt(dt) + ")" + s + ".i)";
   }
 }
 

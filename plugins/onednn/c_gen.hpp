@@ -111,6 +111,7 @@ class Gen {
   // passes them ("(float*)bufs[0], ..."): see emit_prologue.
   std::string params_decl_, params_args_;
   void emit_prologue();
+  std::string scalar_arg(uint32_t dt, int32_t k) const;  // scalar launch argument k as dtype dt
   void open_task(const std::string& name, const std::string& extra_decl);
   // Opens tg_task for a task that is one index of the plan dims before k (from t / nch) and the
   // chunk [lo, hi) of dim k's chunks of ch.

@@ -15,6 +15,8 @@ void OwnedProgram::relink() {
   program.views = views.data();
   program.n_params = static_cast<uint32_t>(params.size());
   program.params = params.data();
+  program.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
+  program.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
 }
 
 void throw_dnnl(const char* what, const dnnl::error& e) {
@@ -100,6 +102,7 @@ ReduceOutput reduce_output(const tg_kir_program& p, int32_t red, uint32_t axes) 
   e.nodes.assign(p.nodes, p.nodes + p.n_nodes);
   e.views.assign(p.views, p.views + p.n_views);
   e.params.assign(p.params, p.params + p.n_params);
+  e.scalar_args.assign(p.scalar_args, p.scalar_args + tg::sdk::scalar_arg_count(p));
   tg_kir_view cv{};
   cv.offset = out.direct ? out.offset : 0;
   for (uint32_t d = 0; d < p.ndim; ++d) cv.strides[d] = p.shape[d] > 1 && !reduced(d) ? out.strides[d] : 0;

@@ -21,6 +21,7 @@ struct OwnedProgram {
   std::vector<tg_kir_node> nodes;
   std::vector<tg_kir_view> views;
   std::vector<tg_kir_param> params;
+  std::vector<int32_t> scalar_args;  // node indices, as in the program it was made from
   void relink();             // points `program` at the vectors again (after a copy or edit)
 };
 

@@ -179,9 +179,9 @@ std::string DirectConv::render(const ConvMatch& m, int threads) {
                {"OB", o[0]}, {"OO", o[1]}, {"OP", o[2]}, {"OQ", o[3]}});
 }
 
-DirectConv::DirectConv(const ConvMatch& m, JitCompiler& jit, int threads) : Primitive(m.out), m_(m) {
+DirectConv::DirectConv(const ConvMatch& m, JitCompiler& jit, int threads) : Primitive(m.out), m_(m), jit_(jit) {
   bool cached = false;
-  fn_ = jit.get(render(m, threads), &cached);
+  fn_ = jit.get(render(m, threads), &cached, &so_);
   std::string why_not;
   impl_ = form(m, &why_not) == Form::few_taps ? "tg direct (few taps)" : "tg direct (few input channels)";
 }

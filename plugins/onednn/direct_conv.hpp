@@ -32,6 +32,7 @@ class DirectConv : public Primitive {
   // Compiles the kernel (or loads it from the disk cache). Throws tg::sdk::Failure
   // (TG_ERR_UNSUPPORTED) when the compiler fails.
   DirectConv(const ConvMatch& match, JitCompiler& jit, int threads);
+  ~DirectConv() override { jit_.release(so_); }
   void run(dnnl::stream& stream, const std::vector<std::byte*>& base, std::byte* temp, std::byte* scratch) override;
 
   // The C source for the match (exposed for tests and TG_PLUGIN_OPTIONS_ONEDNN=dump=1).
@@ -40,6 +41,8 @@ class DirectConv : public Primitive {
  private:
   ConvMatch m_;
   KernelFn fn_ = nullptr;
+  JitCompiler& jit_;
+  std::string so_;  // the loaded object fn_ is in
 };
 
 }  // namespace tg::onednn

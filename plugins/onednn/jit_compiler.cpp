@@ -113,7 +113,7 @@ JitCompiler::JitCompiler(bool vector_math, std::function<void(const std::string&
 }
 
 JitCompiler::~JitCompiler() {
-  for (auto& [path, handle] : loaded_) dlclose(handle);
+  for (auto& [path, l] : loaded_) dlclose(l.handle);
 }
 
 std::vector<unsigned char> JitCompiler::compile(const std::string& source) {
@@ -175,11 +175,28 @@ bool JitCompiler::cached(const std::string& source) {
   return loaded_.count(key) || access(cache_->path_of(key).c_str(), R_OK) == 0;
 }
 
-KernelFn JitCompiler::get(const std::string& source, bool* from_cache) {
+void JitCompiler::release(const std::string& so) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = loaded_.find(so);
+  if (it == loaded_.end() || --it->second.users > 0) return;
+  idle_.push_back(so);
+  while (idle_.size() > kIdleLoaded) {
+    auto old = loaded_.find(idle_.front());
+    idle_.pop_front();
+    if (old == loaded_.end() || old->second.users > 0) continue;
+    dlclose(old->second.handle);
+    loaded_.erase(old);
+  }
+}
+
+KernelFn JitCompiler::get(const std::string& source, bool* from_cache, std::string* so) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::string key = key_text(source);
   void* handle = nullptr;
-  if (auto it = loaded_.find(key); it != loaded_.end()) handle = it->second;
+  if (auto it = loaded_.find(key); it != loaded_.end()) {
+    handle = it->second.handle;
+    if (it->second.users == 0) idle_.remove(key);
+  }
   *from_cache = true;
   if (!handle) {
     std::string corrupt;
@@ -198,7 +215,10 @@ KernelFn JitCompiler::get(const std::string& source, bool* from_cache) {
     if (std::string not_stored = cache_->store(key, object); !not_stored.empty())
       warn_("a compiled kernel is not cached: " + not_stored);
   }
-  loaded_.emplace(key, handle);
+  Loaded& l = loaded_[key];
+  l.handle = handle;
+  l.users++;
+  *so = key;
   void* sym = dlsym(handle, "tg_kernel");
   if (!sym) throw Failure(TG_ERR_INTERNAL, "onednn: compiled kernel " + cache_->path_of(key) + " has no tg_kernel");
   KernelFn fn;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <list>
 #include <unordered_map>
 #include <vector>
 
@@ -46,7 +47,14 @@ class JitCompiler {
   // The kernel compiled from `source` (from the disk cache when it is there). Throws
   // tg::sdk::Failure(TG_ERR_UNSUPPORTED) with the compiler's output when compiling fails.
   // `from_cache` tells which happened.
-  KernelFn get(const std::string& source, bool* from_cache);
+  // `so` receives the loaded object's name: the caller hands it to release() when it no longer
+  // calls the kernel.
+  KernelFn get(const std::string& source, bool* from_cache, std::string* so);
+  // One user of `so` is done. Objects nobody uses stay loaded, up to kIdleLoaded of them (least
+  // recently released are closed first), so the loaded objects are bounded by the live kernels.
+  void release(const std::string& so);
+  static constexpr size_t kIdleLoaded = 64;
+  size_t loaded_count() const { return loaded_.size(); }
   // Whether `source` is compiled already (loaded, or in the disk cache).
   bool cached(const std::string& source);
 
@@ -60,7 +68,12 @@ class JitCompiler {
   std::function<void(const std::string&)> warn_;
   std::unique_ptr<tg::sdk::DiskCache> cache_;
   std::mutex mutex_;
-  std::unordered_map<std::string, void*> loaded_;  // key text -> dlopen handle (kept until exit)
+  struct Loaded {
+    void* handle = nullptr;
+    int users = 0;
+  };
+  std::unordered_map<std::string, Loaded> loaded_;  // key text -> dlopen handle and users
+  std::list<std::string> idle_;                     // loaded with no user, most recent last
 };
 
 }  // namespace tg::onednn

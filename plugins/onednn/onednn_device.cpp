@@ -82,7 +82,7 @@ void Device::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
   caps.fast_paths = (options_.matmul ? TG_FAST_MATMUL : 0) | (options_.conv ? TG_FAST_CONV : 0);
-  caps.kir_features = TG_KIR_LINEAR_MASKS;
+  caps.kir_features = TG_KIR_LINEAR_MASKS | TG_KIR_SCALAR_ARGS;
   caps.max_alloc = max_alloc_;
 }
 
@@ -146,7 +146,8 @@ void Device::compile_source(Executable& exe) {
   exe.source.clear();
   try {
     bool cached = false;
-    exe.fn = jit().get(source, &cached);
+    exe.fn = jit().get(source, &cached, &exe.so);
+    exe.jit = &jit();
     exe.interp.reset();
     debug(exe.name + ": compiled C (" + exe.summary + (cached ? ", from the disk cache)" : ")"));
   } catch (const Failure& f) {
@@ -239,7 +240,11 @@ std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
 
 void Device::run(Executable& exe, std::vector<std::byte*>& base) {
   if (exe.fn) {
-    if (exe.fn(reinterpret_cast<char* const*>(base.data())) != 0)
+    // A kernel with scalar args finds them after its params (c_codegen.cpp's emit_prologue).
+    base.push_back(reinterpret_cast<std::byte*>(const_cast<tg_kir_scalar*>(scalars_)));
+    const int rc = exe.fn(reinterpret_cast<char* const*>(base.data()));
+    base.pop_back();
+    if (rc != 0)
       throw Failure(TG_ERR_OUT_OF_MEMORY, "onednn: kernel " + exe.name + " could not allocate its scratch memory");
     return;
   }
@@ -248,7 +253,7 @@ void Device::run(Executable& exe, std::vector<std::byte*>& base) {
       compile_source(exe);
       if (exe.fn) return run(exe, base);
     }
-    exe.interp->run(base);
+    exe.interp->run(base, scalars_);
     return;
   }
   const uint64_t temp_bytes = static_cast<uint64_t>(exe.primitive->temp_numel()) * 4;
@@ -267,11 +272,14 @@ void Device::run(Executable& exe, std::vector<std::byte*>& base) {
   base.pop_back();
 }
 
-void Device::launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers) {
+void Device::launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers,
+                    const tg_kir_scalar* scalars) {
   std::vector<std::byte*> base;
-  base.reserve(buffers.size() + 1);
+  base.reserve(buffers.size() + 3);
   for (const auto& b : buffers) base.push_back(b.buffer->data() + b.offset);
+  scalars_ = scalars;
   run(exe, base);
+  scalars_ = nullptr;
 }
 
 // ---- the plugin ---------------------------------------------------------------------------------

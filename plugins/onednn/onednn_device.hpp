@@ -82,8 +82,13 @@ class HostBuffer {
 };
 
 struct Executable {
+  ~Executable() {
+    if (jit) jit->release(so);
+  }
   std::string name;
-  KernelFn fn = nullptr;                      // a compiled kernel, or
+  KernelFn fn = nullptr;                      // a compiled kernel (in loaded object `so` of `jit`), or
+  JitCompiler* jit = nullptr;
+  std::string so;
   std::unique_ptr<tg::ref::Kernel> interp;    // the interpreter (until `source` is compiled), or
   std::unique_ptr<Primitive> primitive;       // a oneDNN matmul or convolution ...
   std::unique_ptr<Executable> epilogue;       // ... and what follows it (reads its result last)
@@ -105,7 +110,8 @@ class Device {
   void read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<Executable> compile(const tg_kir_program& program);
-  void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers);
+  void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers,
+              const tg_kir_scalar* scalars);
   void synchronize() {}  // launch runs to completion before it returns
 
  private:
@@ -113,6 +119,7 @@ class Device {
   std::unique_ptr<Primitive> make_conv(const ConvMatch& m);
   std::unique_ptr<Executable> compile_generic(const tg_kir_program& program, const tg::sdk::ProgramInfo& info);
   void run(Executable& exe, std::vector<std::byte*>& base);
+  const tg_kir_scalar* scalars_ = nullptr;  // the launch's scalar args, during launch
   void compile_source(Executable& exe);
   void debug(const std::string& line) const { host_.log(TG_LOG_DEBUG, "onednn: " + line); }
 

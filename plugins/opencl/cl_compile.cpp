@@ -91,6 +91,7 @@ std::unique_ptr<ClKernel> OpenclDevice::compile(const tg_kir_program& program) {
   const tg::render::Kernel k = tg::render::render(program, target_);
   auto out = std::make_unique<ClKernel>();
   out->entry = k.entry;
+  out->scalar_dtypes = k.scalar_dtypes;
   out->launch = k.launch;
   for (uint32_t q = 0; q < program.n_params; ++q) out->elem_size.push_back(tg::sdk::dtype_size(program.params[q].dtype));
 

@@ -70,6 +70,7 @@ void OpenclDevice::caps(tg_device_caps& caps) {
   if (!target_.fp64) caps.dtypes &= ~(uint64_t{1} << TG_DTYPE_FLOAT64);
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;
   caps.fast_paths = TG_FAST_MATMUL;
+  caps.kir_features = TG_KIR_SCALAR_ARGS;  // (kernel arguments after the buffers, render.hpp)
   caps.max_alloc = max_alloc_;
 }
 
@@ -101,7 +102,8 @@ void OpenclDevice::copy(ClBuffer& dst, uint64_t dst_offset, ClBuffer& src, uint6
            "clEnqueueCopyBuffer of " + std::to_string(nbytes) + " bytes");
 }
 
-void OpenclDevice::launch(ClKernel& k, const std::vector<tg::sdk::LaunchBuffer<ClBuffer>>& buffers) {
+void OpenclDevice::launch(ClKernel& k, const std::vector<tg::sdk::LaunchBuffer<ClBuffer>>& buffers,
+                          const tg_kir_scalar* scalars) {
   for (uint32_t d = 0; d < k.launch.dims; ++d)
     if (k.launch.global[d] == 0) return;  // an empty output: nothing to compute
   const cl_uint n = static_cast<cl_uint>(buffers.size());
@@ -118,6 +120,22 @@ void OpenclDevice::launch(ClKernel& k, const std::vector<tg::sdk::LaunchBuffer<C
       cl_check(clSetKernelArg(kernel, n + q, sizeof elements, &elements), "clSetKernelArg (offset)");
     }
     if (k.scratch) cl_check(clSetKernelArg(kernel, 2 * n, sizeof(cl_mem), &k.scratch->mem), "clSetKernelArg (scratch)");
+    // Then the scalar args, each in the type the renderer declared for its dtype.
+    const cl_uint first = 2 * n + (k.scratch ? 1 : 0);
+    for (size_t j = 0; j < k.scalar_dtypes.size(); ++j) {
+      const cl_uint at = first + static_cast<cl_uint>(j);
+      const uint32_t dt = k.scalar_dtypes[j];
+      if (dt == TG_DTYPE_FLOAT64) {
+        const cl_double v = scalars[j].fvalue;
+        cl_check(clSetKernelArg(kernel, at, sizeof v, &v), "clSetKernelArg (scalar)");
+      } else if (tg::sdk::is_float_dtype(dt)) {
+        const cl_float v = static_cast<cl_float>(scalars[j].fvalue);
+        cl_check(clSetKernelArg(kernel, at, sizeof v, &v), "clSetKernelArg (scalar)");
+      } else {
+        const cl_long v = scalars[j].ivalue;
+        cl_check(clSetKernelArg(kernel, at, sizeof v, &v), "clSetKernelArg (scalar)");
+      }
+    }
   };
   auto enqueue = [&](cl_kernel kernel, const tg::render::Launch& l, const std::string& name) {
     size_t global[3], local[3];

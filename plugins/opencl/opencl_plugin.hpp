@@ -25,6 +25,7 @@ struct ClKernel {
   cl_kernel kernel = nullptr;
   tg::render::Launch launch;
   std::vector<uint64_t> elem_size;  // per param, to turn byte offsets into element offsets
+  std::vector<uint32_t> scalar_dtypes;  // per scalar arg (tg::render::Kernel::scalar_dtypes)
   // A two-pass reduction (tg::render::Kernel::finish_entry): the second kernel, launched right
   // after the first, and the scratch buffer between them (the queue is in order, so launches of
   // this kernel never overlap and one buffer serves them all).
@@ -63,7 +64,7 @@ class OpenclDevice {
   void read(ClBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void copy(ClBuffer& dst, uint64_t dst_offset, ClBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<ClKernel> compile(const tg_kir_program& program);  // cl_compile.cpp
-  void launch(ClKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<ClBuffer>>& buffers);
+  void launch(ClKernel& kernel, const std::vector<tg::sdk::LaunchBuffer<ClBuffer>>& buffers, const tg_kir_scalar* scalars);
   void synchronize();
 
  private:

@@ -11,6 +11,7 @@ namespace tg::ref {
 // every lane of the current chunk.
 struct Kernel::Scratch {
   const std::vector<std::byte*>* base = nullptr;
+  const tg_kir_scalar* scalars = nullptr;  // the launch's scalar args
   std::vector<Column> cols;      // [node]: its values at the chunk's lanes
   std::vector<Column> acc;       // [node]: a REDUCE's value for each output of the block
   std::vector<int64_t> coords;   // [axis * kLanes + lane]: the lane's full index
@@ -108,9 +109,10 @@ Kernel::Phase Kernel::plan_phase(const std::vector<uint32_t>& roots, bool roots_
   return phase;
 }
 
-void Kernel::run(const std::vector<std::byte*>& base) const {
+void Kernel::run(const std::vector<std::byte*>& base, const tg_kir_scalar* scalars) const {
   Scratch s;
   s.base = &base;
+  s.scalars = scalars;
   s.cols.resize(nodes_.size());
   s.acc.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -235,7 +237,11 @@ void Kernel::load(Scratch& s, uint32_t i, size_t n) const {
 }
 
 void Kernel::constant(Scratch& s, uint32_t i, size_t n) const {
-  const tg_kir_node& node = nodes_[i];
+  tg_kir_node node = nodes_[i];
+  if (const int32_t k = info_.scalar_slot[i]; k >= 0) {  // a scalar launch argument
+    if (!s.scalars) throw tg::sdk::Failure(TG_ERR_INVALID_ARGUMENT, "kernel " + name_ + " was launched without its scalar args");
+    tg::sdk::scalar_into(node, s.scalars[k]);
+  }
   Column& out = s.cols[i];
   const bool f = is_float(node.dtype);
   const double fv = f ? round_to(node.dtype, node.fvalue) : 0.0;

@@ -29,7 +29,8 @@ class Kernel {
 
   // Runs the program. base[q] is the address of element 0 of param q; the caller guarantees
   // each holds the param's numel elements (the SDK helper checks it at launch).
-  void run(const std::vector<std::byte*>& base) const;
+  // scalars: the values of the program's scalar args (ABI 1.3), or nullptr when it has none.
+  void run(const std::vector<std::byte*>& base, const tg_kir_scalar* scalars = nullptr) const;
 
   const std::vector<tg_kir_param>& params() const { return params_; }
 

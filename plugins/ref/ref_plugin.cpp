@@ -32,6 +32,7 @@ void RefDevice::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
   caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
   caps.fast_paths = 0;                                     // it runs every program as written
+  caps.kir_features = TG_KIR_SCALAR_ARGS;                  // (it reads linear masks but keeps copying padding)
   caps.max_alloc = max_alloc_;
 }
 
@@ -65,11 +66,12 @@ std::unique_ptr<Kernel> RefDevice::compile(const tg_kir_program& program) {
   return kernel;
 }
 
-void RefDevice::launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers) {
+void RefDevice::launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers,
+                       const tg_kir_scalar* scalars) {
   std::vector<std::byte*> base;
   base.reserve(buffers.size());
   for (const auto& b : buffers) base.push_back(b.buffer->data() + b.offset);
-  kernel.run(base);
+  kernel.run(base, scalars);
 }
 
 // ---- the plugin ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class RefDevice {
   void read(RefBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void copy(RefBuffer& dst, uint64_t dst_offset, RefBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<Kernel> compile(const tg_kir_program& program);
-  void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers);
+  void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers, const tg_kir_scalar* scalars);
   void synchronize() {}  // launch runs to completion before it returns
 
  private:

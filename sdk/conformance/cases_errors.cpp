@@ -204,7 +204,7 @@ Status compile_or_launch(Session& s, const Program& p) {
   for (size_t q = 0; q < bufs.size() && st.ok(); ++q)
     st = take(api->buffer_alloc(s.device(), 4096, &bufs[q]));
   if (st.ok()) {
-    tg_launch_args a{sizeof(tg_launch_args), static_cast<uint32_t>(bufs.size()), bufs.data(), offsets.data()};
+    tg_launch_args a{sizeof(tg_launch_args), static_cast<uint32_t>(bufs.size()), bufs.data(), offsets.data(), 0, nullptr};
     st = take(api->launch(s.device(), exe, &a));
     if (st.ok()) st = take(api->synchronize(s.device()));
   }
@@ -287,17 +287,17 @@ Outcome launch_mismatch(Context& ctx) {
   tg_buffer* with_null[] = {big.b, nullptr};
   uint64_t zero[] = {0, 0}, past[] = {0, 56};
   Expect e;
-  tg_launch_args a{sizeof(tg_launch_args), 1, one, zero};
+  tg_launch_args a{sizeof(tg_launch_args), 1, one, zero, 0, nullptr};
   e("launch(1 buffer for 2 params)", api->launch(s.device(), exe, &a), kInvalid);
-  a = {sizeof(tg_launch_args), 2, two, zero};
+  a = {sizeof(tg_launch_args), 2, two, zero, 0, nullptr};
   e("launch(a param of 16 bytes in a buffer of 8)", api->launch(s.device(), exe, &a), kInvalid);
-  a = {sizeof(tg_launch_args), 2, fine, past};
+  a = {sizeof(tg_launch_args), 2, fine, past, 0, nullptr};
   e("launch(a param of 16 bytes at offset 56 of 64)", api->launch(s.device(), exe, &a), kInvalid);
-  a = {sizeof(tg_launch_args), 2, with_null, zero};
+  a = {sizeof(tg_launch_args), 2, with_null, zero, 0, nullptr};
   e("launch(a NULL buffer)", api->launch(s.device(), exe, &a), kInvalid);
-  a = {sizeof(tg_launch_args), 2, nullptr, zero};
+  a = {sizeof(tg_launch_args), 2, nullptr, zero, 0, nullptr};
   e("launch(buffers NULL)", api->launch(s.device(), exe, &a), kInvalid);
-  a = {sizeof(tg_launch_args), 2, fine, nullptr};
+  a = {sizeof(tg_launch_args), 2, fine, nullptr, 0, nullptr};
   e("launch(offsets NULL)", api->launch(s.device(), exe, &a), kInvalid);
   e("launch(args NULL)", api->launch(s.device(), exe, nullptr), kInvalid);
   const Status sync = take(api->synchronize(s.device()));

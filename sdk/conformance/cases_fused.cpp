@@ -251,6 +251,26 @@ const std::vector<Fused>& fused() {
   return list;
 }
 
+#if TG_ABI_MINOR >= 3
+// Scalar launch arguments (TG_KIR_SCALAR_ARGS): out = x * s0 + s1 + 1 over (5, 7), s1 padded
+// (0 outside rows 1..3), compiled once and launched with three sets of values: each launch
+// computes with its own (a learning rate, the s of x * s, changing between launches).
+Program scalar_args(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  Program p;
+  p.shape = {5, 7};
+  const bool f = is_float(dtype);
+  const int x = p.load(read(p, in, rng, dtype, 35, small(dtype)), p.view({7, 1}));
+  const int s0 = p.scalar(dtype);
+  const int s1 = p.scalar(dtype, p.view({0, 0}, 0, {1, 0}, {4, 7}));
+  const int one = f ? p.fconst(dtype, 1) : p.iconst(dtype, 1);
+  const int v = p.binary(TG_KIR_ADD, p.binary(TG_KIR_ADD, p.binary(TG_KIR_MUL, x, s0), s1), one);
+  p.store(write(p, in, dtype, 35), p.view({7, 1}), v);
+  if (f) p.scalar_runs = {{{0, 2.5}, {0, -1.25}}, {{0, -0.75}, {0, 3.0}}, {{0, 0.0}, {0, 0.5}}};
+  else p.scalar_runs = {{{3, 0}, {-2, 0}}, {{-7, 0}, {5, 0}}, {{0, 0}, {1, 0}}};
+  return p;
+}
+#endif
+
 }  // namespace
 
 void add_view_cases(std::vector<Case>& cases) {
@@ -287,6 +307,24 @@ void add_view_cases(std::vector<Case>& cases) {
                        },
                        "", ""});
     }
+  }
+#endif
+#if TG_ABI_MINOR >= 3
+  // Only for plugins that declare scalar args: the core gives them to no other.
+  for (uint32_t dtype : {uint32_t{TG_DTYPE_FLOAT32}, uint32_t{TG_DTYPE_INT32}, uint32_t{TG_DTYPE_FLOAT64},
+                         uint32_t{TG_DTYPE_FLOAT16}}) {
+    const std::string name = std::string("fused/scalar-args/") + dtype_str(dtype);
+    cases.push_back({name, dtype == TG_DTYPE_FLOAT32 ? Level::Quick : Level::Standard, Needs::Device,
+                     [dtype, name](Context& ctx) {
+                       if (!(ctx.session().caps().kir_features & TG_KIR_SCALAR_ARGS))
+                         return pass("the plugin does not declare TG_KIR_SCALAR_ARGS");
+                       std::mt19937_64 rng = ctx.rng_for(name);
+                       Inputs in;
+                       Program p = scalar_args(dtype, rng, in);
+                       p.name = name;
+                       return run_and_compare(ctx.session(), p, in);
+                     },
+                     "", ""});
   }
 #endif
 }

@@ -40,7 +40,7 @@ struct Tiny {
     Status s = take(api->buffer_alloc(dev, 64, &bufs[0]));
     if (s.ok()) s = take(api->buffer_alloc(dev, 64, &bufs[1]));
     if (s.ok()) s = take(api->buffer_write(dev, bufs[0], 0, in.data(), 64));
-    tg_launch_args a{sizeof(tg_launch_args), 2, bufs, offs};
+    tg_launch_args a{sizeof(tg_launch_args), 2, bufs, offs, 0, nullptr};
     if (s.ok()) s = take(api->launch(dev, exe, &a));
     if (s.ok()) s = take(api->synchronize(dev));
     if (s.ok()) s = take(api->buffer_read(dev, bufs[1], 0, out.data(), 64));

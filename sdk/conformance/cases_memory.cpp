@@ -247,7 +247,7 @@ Outcome shared_buffer(Context& ctx) {
   if (why.empty()) {
     tg_buffer* bufs[] = {buf, buf, buf};
     uint64_t offs[] = {off_a, off_b, off_out};
-    tg_launch_args args{sizeof(tg_launch_args), 3, bufs, offs};
+    tg_launch_args args{sizeof(tg_launch_args), 3, bufs, offs, 0, nullptr};
     Status st = take(s.api()->launch(s.device(), exe, &args));
     if (st.ok()) st = take(s.api()->synchronize(s.device()));
     if (!st.ok()) why = "launch: " + st.str();

@@ -27,6 +27,10 @@ constexpr size_t size_1_0<tg_kir_program>() { return offsetof(tg_kir_program, n_
 template <>
 constexpr size_t size_1_0<tg_device_caps>() { return offsetof(tg_device_caps, kir_features); }
 #endif
+#if TG_ABI_MINOR >= 3
+template <>
+constexpr size_t size_1_0<tg_launch_args>() { return offsetof(tg_launch_args, n_scalars); }
+#endif
 
 // A struct of type T with struct_size = sizeof(T) + kTail, the tail full of poison.
 template <class T>

@@ -30,6 +30,29 @@ struct Program {
     linear_masks.push_back(m);
   }
 #endif
+#if TG_ABI_MINOR >= 3
+  // Scalar launch arguments (TG_KIR_SCALAR_ARGS): CONST nodes whose values each launch gives,
+  // one set per launch (run_and_compare launches once per set).
+  std::vector<int32_t> scalar_args;
+  std::vector<std::vector<tg_kir_scalar>> scalar_runs;
+  int scalar(uint32_t dtype, int mask_view = -1) {
+    const int i = node(TG_KIR_CONST, dtype);
+    nodes.back().view = mask_view;
+    scalar_args.push_back(i);
+    return i;
+  }
+  // This program with run r's scalars written into its CONSTs (what the host evaluates).
+  Program with_scalars(size_t r) const {
+    Program lit = *this;
+    for (size_t k = 0; k < scalar_args.size(); ++k) {
+      lit.nodes[static_cast<size_t>(scalar_args[k])].ivalue = scalar_runs[r][k].ivalue;
+      lit.nodes[static_cast<size_t>(scalar_args[k])].fvalue = scalar_runs[r][k].fvalue;
+    }
+    lit.scalar_args.clear();
+    lit.scalar_runs.clear();
+    return lit;
+  }
+#endif
 
   int param(uint32_t dtype, uint32_t access, int64_t numel) {
     params.push_back(tg_kir_param{dtype, access, numel});
@@ -132,6 +155,10 @@ struct Program {
 #if TG_ABI_MINOR >= 2
     p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
     p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
+#endif
+#if TG_ABI_MINOR >= 3
+    p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
+    p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
 #endif
     return p;
   }

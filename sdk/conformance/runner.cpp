@@ -102,7 +102,14 @@ Outcome run_and_compare(Session& session, const Program& p, const std::vector<st
       if (host_in[q].size() != bytes) throw std::logic_error("case bug: input of param " + std::to_string(q) + " has the wrong size");
     }
   }
-  const std::vector<ParamResult> want = evaluate(p, host_in);
+  std::vector<ParamResult> want = evaluate(p, host_in);
+#if TG_ABI_MINOR >= 3
+  // With scalar args: one launch per set of values, each judged against its own evaluation.
+  if (!p.scalar_args.empty()) launches = static_cast<int>(p.scalar_runs.size());
+  auto want_for = [&](int run) { return p.scalar_args.empty() ? want : evaluate(p.with_scalars(static_cast<size_t>(run)), host_in); };
+#else
+  auto want_for = [&](int) { return want; };
+#endif
 
   Executable exe{api, dev};
   const tg_kir_program prog = p.get();
@@ -139,6 +146,12 @@ Outcome run_and_compare(Session& session, const Program& p, const std::vector<st
     args.n_buffers = static_cast<uint32_t>(bufs.list.size());
     args.buffers = bufs.list.data();
     args.offsets = offsets.data();
+#if TG_ABI_MINOR >= 3
+    if (!p.scalar_args.empty()) {
+      args.n_scalars = static_cast<uint32_t>(p.scalar_args.size());
+      args.scalars = p.scalar_runs[static_cast<size_t>(run)].data();
+    }
+#endif
     s = take(api->launch(dev, exe.exe, &args));
     if (!s.ok()) return fail("launch: " + s.str());
     s = take(api->synchronize(dev));
@@ -159,9 +172,10 @@ Outcome run_and_compare(Session& session, const Program& p, const std::vector<st
       got[q].assign(all.begin() + static_cast<std::ptrdiff_t>(kGuard), all.end() - static_cast<std::ptrdiff_t>(kGuard));
     }
     std::string problems;
+    const std::vector<ParamResult> want_now = want_for(run);
     for (size_t q = 0; q < p.params.size(); ++q) {
       if (p.params[q].access != TG_PARAM_WRITE) continue;
-      const std::string d = compare_param(p, q, want[q], got[q], before[q]);
+      const std::string d = compare_param(p, q, want_now[q], got[q], before[q]);
       if (!d.empty()) problems += (problems.empty() ? "" : "; ") + d;
     }
     if (!problems.empty())

@@ -119,7 +119,8 @@ void Body::emit(const std::vector<uint32_t>& nodes, const Coords& at) {
         continue;
       }
       case TG_KIR_CONST: {
-        const std::string lit = const_literal(n);
+        const int32_t slot = scalar_arg_slot(p_, i);
+        const std::string lit = slot >= 0 ? scalar_arg_value(h_, n.dtype, slot) : const_literal(n);
         const std::string m = n.view >= 0 ? mask(p_.views[n.view], at) : "";
         const std::string zero = tg::sdk::is_float_dtype(n.dtype) ? float_literal(n.dtype == TG_DTYPE_FLOAT64 ? TG_DTYPE_FLOAT64 : TG_DTYPE_FLOAT32, 0.0)
                                                                   : int_literal(n.dtype, 0);

@@ -64,6 +64,11 @@ const char* wrap_type(uint32_t dtype);           // unsigned type integer arithm
 std::string int_literal(uint32_t dtype, int64_t v);
 std::string float_literal(uint32_t dtype, double v);  // v exactly representable in the dtype
 std::string const_literal(const tg_kir_node& n);      // a CONST's value, rounded to its dtype
+// Scalar launch arguments (ABI 1.3): the kernel argument's type for a CONST of dtype, and the
+// CONST's value from argument `s<k>`, rounded to its dtype. -1: node i is no scalar arg.
+const char* scalar_arg_type(uint32_t dtype);
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k);
+int32_t scalar_arg_slot(const tg_kir_program& p, uint32_t i);
 
 // Memory <-> register.
 std::string load_conv(Helpers& h, uint32_t dtype, const std::string& element);

@@ -42,6 +42,9 @@ void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3], bool
   if (d.offset_args)
     for (uint32_t q = 0; q < ctx.p.n_params; ++q) params += (params.empty() ? "" : ", ") + std::string("tg_u64 o") + std::to_string(q);
   if (scratch) params += (params.empty() ? "" : ", ") + std::string(d.global_ptr) + "tg_u8* scratch";
+  for (uint32_t k = 0; k < tg::sdk::scalar_arg_count(ctx.p); ++k)
+    params += (params.empty() ? "" : ", ") + std::string(scalar_arg_type(ctx.p.nodes[ctx.p.scalar_args[k]].dtype)) + " s" +
+              std::to_string(k);
   char attr[160];
   std::snprintf(attr, sizeof attr, d.reqd_local_size, local[0], local[1], local[2]);
   ctx.code.open(std::string(d.kernel_qualifier) + " " + attr + " void " + name + "(" + params + ")");
@@ -382,6 +385,8 @@ Kernel render(const tg_kir_program& program, const Target& target) {
 
   Kernel k;
   k.entry = entry_name(program);
+  for (uint32_t j = 0; j < tg::sdk::scalar_arg_count(program); ++j)
+    k.scalar_dtypes.push_back(program.nodes[program.scalar_args[j]].dtype);
   for (uint32_t i = 0; i < program.n_nodes; ++i)
     k.uses_fp64 = k.uses_fp64 || program.nodes[i].dtype == TG_DTYPE_FLOAT64;
   for (uint32_t q = 0; q < program.n_params; ++q)

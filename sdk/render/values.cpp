@@ -65,6 +65,30 @@ std::string float_literal(uint32_t dtype, double v) {
   return std::string("(") + buf + ")";
 }
 
+const char* scalar_arg_type(uint32_t dtype) {
+  switch (dtype) {
+    case TG_DTYPE_FLOAT64: return "double";
+    case TG_DTYPE_FLOAT32: case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return "float";
+    default: return "tg_i64";
+  }
+}
+
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k) {
+  const std::string s = "s" + std::to_string(k);
+  switch (dtype) {
+    case TG_DTYPE_FLOAT64: case TG_DTYPE_FLOAT32: return s;
+    case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return h.round_narrow(dtype) + "(" + s + ")";
+    case TG_DTYPE_BOOL: return "(" + s + " != 0)";
+    default: return std::string("((") + reg_type(dtype) + ")" + s + ")";
+  }
+}
+
+int32_t scalar_arg_slot(const tg_kir_program& p, uint32_t i) {
+  for (uint32_t k = 0; k < tg::sdk::scalar_arg_count(p); ++k)
+    if (p.scalar_args[k] == static_cast<int32_t>(i)) return static_cast<int32_t>(k);
+  return -1;
+}
+
 std::string const_literal(const tg_kir_node& n) {
   switch (n.dtype) {
     case TG_DTYPE_FLOAT16: return float_literal(n.dtype, tg_half_to_float(tg_double_to_half(n.fvalue)));

@@ -34,7 +34,7 @@ struct RefTensor {
 // One case: what torch did (status "ok", "raises <Name>" or "torch_error <message>").
 struct RefCase {
   std::string src, status;
-  std::vector<RefTensor> inputs, grads;
+  std::vector<RefTensor> inputs, consts, grads;
   std::optional<RefTensor> output;
 };
 
@@ -96,6 +96,7 @@ std::vector<RefCase> read_refs(const std::string& test) {
     else if (key == "src") cases.back().src = line.size() > 4 ? line.substr(4) : "";
     else if (key == "status") cases.back().status = line.size() > 7 ? line.substr(7) : "";
     else if (key == "input") cases.back().inputs.push_back(parse_tensor(in));
+    else if (key == "const") cases.back().consts.push_back(parse_tensor(in));
     else if (key == "output") cases.back().output = parse_tensor(in);
     else if (key == "grad") cases.back().grads.push_back(parse_tensor(in));
   }
@@ -187,7 +188,8 @@ void dump_case(const char* kind, const Shapes& shapes, const std::string& torch_
     for (size_t k = 0; k < shapes[i].size(); ++k) j << (k ? ", " : "") << shapes[i][k];
     j << "]";
   }
-  j << "], \"vals\": " << (o.vals_.empty() ? "null" : json_string(o.vals_)) << ", \"low\": " << o.low_
+  j << "], \"vals\": " << (o.vals_.empty() ? "null" : json_string(o.vals_))
+    << ", \"consts\": " << (o.consts_.empty() ? "null" : json_string(o.consts_)) << ", \"low\": " << o.low_
     << ", \"high\": " << o.high_ << ", \"forward_only\": " << (o.forward_only_ ? "true" : "false")
     << ", \"expected\": " << (expected ? json_string(expected) : "null") << "}";
 }
@@ -227,13 +229,15 @@ void op_impl(const Shapes& shapes, const std::string& torch_src, Fn fn, const O&
     return;
   }
   try {
-    std::vector<Tensor> inputs;
+    std::vector<Tensor> inputs, args;
     for (const RefTensor& in : r->inputs) inputs.push_back(make_input(in));
-    Tensor out = fn(inputs);
+    args = inputs;
+    for (const RefTensor& c : r->consts) args.push_back(make_input(c));
+    Tensor out = fn(args);
     out.realize();
     EXPECT_TRUE(compare("forward pass", out, *r->output, o.atol_, o.rtol_));
     if (o.forward_only_ || inputs.empty()) return;
-    fn(inputs).sum().backward();
+    fn(args).sum().backward();
     for (size_t i = 0; i < inputs.size() && i < r->grads.size(); ++i) {
       // An input the result does not depend on differentiably (sign, round, ...) gets no gradient
       // in tg; PyTorch and tinygrad give zeros there, so it is compared as zeros.
@@ -259,6 +263,7 @@ void raises_impl(const Shapes& shapes, const std::string& torch_src, Fn fn, cons
   std::vector<Tensor> inputs;
   try {
     for (const RefTensor& in : r->inputs) inputs.push_back(make_input(in));
+    for (const RefTensor& c : r->consts) inputs.push_back(make_input(c));
   } catch (const std::exception& e) {
     ADD_FAILURE() << "making the inputs threw: " << e.what();
     return;

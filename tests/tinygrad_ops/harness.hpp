@@ -21,6 +21,12 @@
 // tinygrad does, runs PyTorch forward and backward, and writes one reference file per test.
 // Each TEST (its own process under ctest) then runs its body for real: op() reads its case's
 // inputs, outputs and gradients from the file and compares tg's with tinygrad's tolerances.
+//
+// The tests live in ops_*.cpp in test_ops.py's order; waiting.cpp lists every test tg cannot
+// run yet with the feature it waits for, and a partly ported test (TG_OPS_PARTIAL) names what
+// its missing cases wait for. The two together cover test_ops.py's 427 tests
+// (TinygradOpsSuite.CoversEveryTinygradTest); `test_tinygrad_ops --count` prints
+// "tinygrad test_ops: N ported, M waiting".
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -45,6 +51,9 @@ struct O {
   double low_ = -2, high_ = 2;
   bool forward_only_ = false;
   std::string vals_;  // Python source of the `vals` list; empty: inputs drawn from `shapes`
+  // Python source of a list of tensors both sides get after the inputs, with no gradient (an
+  // index tensor, class targets); int64 ones reach tg as int32, as tinygrad converts them.
+  std::string consts_;
   O& atol(double v) { atol_ = v; return *this; }
   O& rtol(double v) { rtol_ = v; return *this; }
   O& grad_atol(double v) { grad_atol_ = v; return *this; }
@@ -53,6 +62,7 @@ struct O {
   O& high(double v) { high_ = v; return *this; }
   O& forward_only(bool v = true) { forward_only_ = v; return *this; }
   O& vals(std::string src) { vals_ = std::move(src); return *this; }
+  O& consts(std::string src) { consts_ = std::move(src); return *this; }
 };
 
 // Inputs given as values (tinygrad's vals=...): V("[[1., 2.], 3.]").

@@ -164,14 +164,14 @@ TG_OPS_TEST(arange) {
   op({}, "lambda: torch.arange(127, -129, -1, dtype=torch.int8)", [] { return Tensor::arange(127, -129, -1, I8); },
      O().forward_only());
   tg_only([] {
-  // an int range too large for default_int picks int64
-  EXPECT_EQ(Tensor::arange(2147483648., 2147483651.).dtype(), DType::int64);
-  // overflow: tinygrad raises (torch silently wraps)
-  EXPECT_THROW(Tensor::arange(8589934592., I32).realize(), tg::Error);
-  EXPECT_THROW(Tensor::arange(129, I8).realize(), tg::Error);
-  EXPECT_THROW(Tensor::arange(-129, 128, 1, I8).realize(), tg::Error);
-  EXPECT_THROW(Tensor::arange(128, 0, -1, I8).realize(), tg::Error);
-  EXPECT_THROW(Tensor::arange(127, -130, -1, I8).realize(), tg::Error);
+    // an int range too large for default_int picks int64
+    EXPECT_EQ(Tensor::arange(2147483648., 2147483651.).dtype(), DType::int64);
+    // overflow: tinygrad raises (torch silently wraps)
+    EXPECT_THROW(Tensor::arange(8589934592., I32).realize(), tg::Error);
+    EXPECT_THROW(Tensor::arange(129, I8).realize(), tg::Error);
+    EXPECT_THROW(Tensor::arange(-129, 128, 1, I8).realize(), tg::Error);
+    EXPECT_THROW(Tensor::arange(128, 0, -1, I8).realize(), tg::Error);
+    EXPECT_THROW(Tensor::arange(127, -130, -1, I8).realize(), tg::Error);
   });
 }
 

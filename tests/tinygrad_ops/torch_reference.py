@@ -7,7 +7,8 @@ Runs `TEST_EXECUTABLE --dump-cases` for the cases (see harness.hpp), then for ea
 tinygrad's prepare_test_op and helper_test_op do on the PyTorch side: inputs from
 np.random.seed(0); np.random.uniform(low, high, shape).astype(float32) per shape, or torch.tensor
 of the `vals` (Python ints become int32), requires_grad unless forward_only; the forward result;
-the gradients of fxn(*inputs).sum() with respect to every input. An exception case records the
+the gradients of fxn(*inputs).sum() with respect to every input (constants, such as index
+tensors, follow the inputs and get no gradient). An exception case records the
 exception torch raised. Writes OUT_DIR/<test>.txt per test, values as exact hex floats.
 """
 import json
@@ -61,18 +62,23 @@ def run_case(case):
         ts = prepare(case)
     except Exception as e:  # a broken case: the C++ test reports it
         return lines + [f"status torch_error preparing: {type(e).__name__}: {one_line(e)}\n"]
+    consts = []
+    if case.get("consts"):
+        consts = eval(case["consts"], dict(NAMESPACE))
     inputs = [fmt("input", t) for t in ts]
+    inputs += [fmt("const", c.type(torch.int32) if c.dtype == torch.int64 else c) for c in consts]
+    args = ts + list(consts)
     if case["kind"] == "raises":
         try:
-            fxn(*ts)
+            fxn(*args)
         except Exception as e:
             return lines + [f"status raises {type(e).__name__}\n"] + inputs
         return lines + ["status torch_error it raised nothing\n"] + inputs
     try:
-        out = fxn(*ts)
+        out = fxn(*args)
         body = inputs + [fmt("output", out)]
         if not case["forward_only"] and ts:
-            grads = torch.autograd.grad(fxn(*ts).sum(), ts)
+            grads = torch.autograd.grad(fxn(*args).sum(), ts)
             body += [fmt("grad", g) for g in grads]
     except Exception as e:
         return lines + [f"status torch_error {type(e).__name__}: {one_line(e)}\n"]

@@ -8,6 +8,8 @@
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
 //   tg bench all              each of the above at its default size
 //   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
+//   tg bench mnist-slice      a Fashion-MNIST MLP epoch batched by slice on the device, epochs 1
+//                             and 2, beside host-gathered batches (bench_mnist_slice.cpp)
 // Peak memory is what the work needs beyond its inputs and model: tg's is how far the device
 // memory its buffers held (runtime_stats()) rose above what was in use before the runs;
 // PyTorch's is how far the process's peak resident size (ru_maxrss) rose above where it stood
@@ -248,7 +250,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all | ops> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all | ops | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -268,6 +270,10 @@ int run_bench(const std::vector<std::string>& args) {
   if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, all or ops", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
+  if (which == "mnist-slice") {
+    if (size) throw UsageError("tg bench mnist-slice: takes no size", "tg bench");
+    return run_mnist_slice(vm["repeat"].defaulted() ? 3 : repeat);
+  }
 
   std::vector<std::function<Workload()>> todo;
   const int64_t n16m = int64_t{1} << 24;

@@ -12,6 +12,7 @@ int run_devices(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
 int run_conformance(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
+int run_mnist_slice(int repeat);  // tg bench mnist-slice (bench_mnist_slice.cpp)
 
 // In the order `tg --help` lists them. Constant-initialized: no static constructor.
 inline constexpr Command kCommands[] = {

@@ -172,13 +172,24 @@ class Optimizer {
   void step(const std::vector<Tensor>& also_realize);
   // Drops every parameter's gradient.
   void zero_grad();
+  // The learning rate. It lives on the device (a tensor of shape ()) that the update kernels
+  // read, so changing it every step (a schedule) compiles nothing new. set_lr writes it;
+  // assigning `lr` directly works too (step() writes a changed value to the device).
+  void set_lr(float lr);
+  float get_lr() const { return lr; }
   float lr;
 
  protected:
   // Returns the new values of params_[i] (lazy); state tensors are updated with assign().
   virtual std::vector<Tensor> update(const std::vector<Tensor>& grads) = 0;
+  // The learning rate on the device, in dtype dt (for update(): g * lr_as(g.dtype())).
+  Tensor lr_as(DType dt) const;
   std::vector<Tensor> params_;
   std::vector<Tensor> state_;  // optimizer state realized together with the parameters
+
+ private:
+  Tensor lr_device_;           // shape (), float32, on the parameters' device
+  float lr_on_device_ = 0.0f;  // the value lr_device_ holds
 };
 
 class SGD : public Optimizer {

@@ -2,6 +2,7 @@
 // gradient_rule (tinygrad's gradient.py); backward() walks the graph once, in reverse
 // topological order, and adds gradient nodes to the same lazy graph.
 #include <cmath>
+#include <limits>
 
 #include "graph/conv_graph.hpp"
 #include "graph/node_index.hpp"
@@ -33,9 +34,15 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
     case Op::CAST: return {is_float(s[0]->dtype) ? cast(g, s[0]->dtype) : nullptr};
     case Op::EXP2: {
       // Where exp2 overflowed to inf, no gradient (g = 0) must stay 0, not 0 * inf = NaN: a
-      // sigmoid at -100 has out = inf under a zero gradient from its reciprocal.
-      NodePtr nonzero = alu(Op::CMPNE, DType::bool_, {g, k(g, 0)});
-      return {where(nonzero, mul(mul(g, n), k(n, kLn2)), k(g, 0))};
+      // sigmoid at -100 has out = inf under a zero gradient from its reciprocal. The output is
+      // capped at the dtype's largest finite value (min as -max(-out, -big): no select, so the
+      // kernel still vectorizes; NaN stays NaN).
+      const double big = n->dtype == DType::float64   ? std::numeric_limits<double>::max()
+                         : n->dtype == DType::float32  ? std::numeric_limits<float>::max()
+                         : n->dtype == DType::bfloat16 ? 3.3895313892515355e38  // bfloat16's largest
+                                                       : 65504.0;               // float16's
+      NodePtr capped = neg(alu(Op::MAX, n->dtype, {neg(n), k(n, -big)}));
+      return {mul(mul(g, capped), k(n, kLn2))};
     }
     case Op::LOG2: return {mul(g, recip(mul(s[0], k(s[0], kLn2))))};
     case Op::SIN: return {mul(g, alu(Op::SIN, s[0]->dtype, {add(k(s[0], M_PI / 2), neg(s[0]))}))};
@@ -104,6 +111,7 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
       return {window_backward(g, s[0]->shape, Dims(b, b + c), Dims(b + c, b + 2 * c), Dims(b + 2 * c, b + 3 * c))};
     }
     case Op::CONV: return conv2d_backward(*n, g);
+    case Op::POW: return pow_backward(*n, g);
     case Op::CONTIGUOUS: return {g};
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these

@@ -162,6 +162,10 @@ NodePtr conv_node(const NodePtr& value, const NodePtr& x, const NodePtr& w, cons
   return intern(std::move(m));
 }
 
+NodePtr pow_node(const NodePtr& value, const NodePtr& x, const NodePtr& y) {
+  return intern(proto(Op::POW, value->dtype, value->shape, value->device, {value, x, y}));
+}
+
 NodePtr contiguous(const NodePtr& x) {
   if (x->op == Op::CONTIGUOUS || x->op == Op::BUFFER) return x;
   return intern(proto(Op::CONTIGUOUS, x->dtype, x->shape, x->device, {x}));

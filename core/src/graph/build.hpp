@@ -25,6 +25,8 @@ NodePtr flip(const NodePtr& x, const Dims& axes01);  // one 0/1 per dim
 NodePtr window(const NodePtr& x, const Dims& k, const Dims& s, const Dims& d);
 // A CONV node (node.hpp): value computes x conv w with stride/dilation s_d = {sh, sw, dh, dw}.
 NodePtr conv_node(const NodePtr& value, const NodePtr& x, const NodePtr& w, const Dims& s_d);
+// A POW node (node.hpp): value computes x ** y (all three of one shape and float dtype).
+NodePtr pow_node(const NodePtr& value, const NodePtr& x, const NodePtr& y);
 NodePtr contiguous(const NodePtr& x);
 NodePtr detach(const NodePtr& x);
 NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device);

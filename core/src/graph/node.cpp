@@ -48,6 +48,7 @@ const char* op_name(Op op) {
     case Op::DETACH: return "DETACH";
     case Op::COPY: return "COPY";
     case Op::CONV: return "CONV";
+    case Op::POW: return "POW";
   }
   return "?";
 }

@@ -44,6 +44,10 @@ enum class Op : uint8_t {
   // src[1] (the input) and src[2] (the weight); dims = stride h, w, dilation h, w. Lowered as
   // src[0]: it only tells autograd how to differentiate (graph/conv_graph.hpp).
   CONV,
+  // x ** y whose value is src[0] (elementwise ops over x = src[1] and y = src[2], which cannot
+  // differentiate it at its corners: 0 ** y, negative x, y = 0) and whose gradient is PyTorch's
+  // pow rule on src[1] and src[2] (tensor/pow.cpp). Lowered as src[0], like CONV.
+  POW,
 };
 
 enum class ReduceOp : uint8_t { SUM, MAX, PROD };

@@ -17,12 +17,12 @@ std::vector<Tensor> LAMB::update(const std::vector<Tensor>& grads) {
     Tensor p = params_[i].detach().cast(moments_->dtype(i));
     Tensor up = m_hat / (v_hat.sqrt() + eps_) + p * weight_decay_;
     if (adam_) {
-      out.push_back(p - up * lr);
+      out.push_back(p - up * lr_as(p.dtype()));
       continue;
     }
     Tensor r1 = p.square().sum().sqrt(), r2 = up.square().sum().sqrt();
     Tensor r = tg::where(r1 > 0.0f, tg::where(r2 > 0.0f, r1 / r2, 1.0f), 1.0f);
-    out.push_back(p - up * r * lr);
+    out.push_back(p - up * r * lr_as(p.dtype()));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include "nn/deferred.hpp"
 #include "schedule/schedule.hpp"
 #include "tensor/impl.hpp"
+#include "tg/device.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn::optim {
@@ -16,11 +17,24 @@ Optimizer::Optimizer(std::vector<Tensor> params, float lr_) : lr(lr_), params_(s
       throw Error(std::string("optimizer: parameters must be float tensors, got ") + dtype_name(p.dtype()));
     p.requires_grad_(true);
   }
+  set_lr(lr_);
 }
+
+void Optimizer::set_lr(float value) {
+  lr = value;
+  // A fresh buffer holding the rate: the update kernels load it, so a new value is a new input
+  // of the same kernels (the schedule cache replays them), never a new program.
+  TensorOptions o{DType::float32, params_.empty() ? Device::default_device() : params_[0].device(), false};
+  lr_device_ = Tensor(std::vector<float>{value}, Shape{}, o);
+  lr_on_device_ = value;
+}
+
+Tensor Optimizer::lr_as(DType dt) const { return lr_device_.cast(dt); }
 
 void Optimizer::step() { step(std::vector<Tensor>{}); }
 
 void Optimizer::step(const std::vector<Tensor>& also_realize) {
+  if (lr != lr_on_device_) set_lr(lr);  // `opt.lr = x` assigned directly
   // Each gradient is realized with the update and kept as a plain value: the backward graph
   // behind it, and the activations that graph holds, are freed now, not at the next zero_grad.
   std::vector<Tensor> grads;
@@ -67,7 +81,7 @@ std::vector<Tensor> SGD::update(const std::vector<Tensor>& grads) {
       }
       g = nesterov_ ? g + buf_[i] * momentum_ : buf_[i];
     }
-    out.push_back(params_[i].detach() - g * lr);
+    out.push_back(params_[i].detach() - g * lr_as(g.dtype()));
   }
   return out;
 }
@@ -83,8 +97,9 @@ std::vector<Tensor> AdamW::update(const std::vector<Tensor>& grads) {
   for (size_t i = 0; i < params_.size(); i++) {
     auto [m_hat, v_hat] = moments_->corrected(i, grads[i]);
     Tensor p = params_[i].detach().cast(moments_->dtype(i));
-    if (weight_decay_ != 0) p = p * (1.0f - lr * weight_decay_);
-    out.push_back(p - m_hat * lr / (v_hat.sqrt() + eps_));
+    Tensor lr_t = lr_as(p.dtype());
+    if (weight_decay_ != 0) p = p * (1.0f - lr_t * weight_decay_);
+    out.push_back(p - m_hat * lr_t / (v_hat.sqrt() + eps_));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/kir.hpp"
+#include "schedule/replay.hpp"
 #include "tg/error.hpp"
 
 namespace tg::detail {
@@ -147,7 +148,7 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
   // Held while the plugin compiles: one call at a time, and a second thread asking for the
   // same program waits for this one instead of compiling it again.
   std::lock_guard<std::mutex> lock(plugin_->calls);
-  if (auto it = executables_.find(key); it != executables_.end()) return it->second;
+  if (tg_executable* known = executables_.find(key)) return known;
   tg_kir_program p = program.abi();
   tg_executable* exe = nullptr;
   std::string msg;
@@ -163,15 +164,20 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
   if (env_int("TG_DEBUG") >= 3)
     std::cerr << "[tg] compiled " << program.name << " in "
               << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
-  executables_[key] = exe;
+  auto evicted = executables_.add(key, exe, static_cast<size_t>(env_int("TG_MAX_PROGRAMS")));
+  if (!evicted.empty()) forget_recordings();  // (recordings point at programs)
+  for (auto& [k, old] : evicted) api().executable_free(handle_, old);
   return exe;
 }
 
-void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name) {
+void Device::launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name,
+                    const std::vector<uint64_t>& given_offsets, const std::vector<tg_kir_scalar>& scalars) {
   std::vector<tg_buffer*> handles;
-  std::vector<uint64_t> offsets(buffers.size(), 0);
+  std::vector<uint64_t> offsets = given_offsets;
+  offsets.resize(buffers.size(), 0);
   for (Buffer* b : buffers) handles.push_back(b->handle);
-  tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(handles.size()), handles.data(), offsets.data()};
+  tg_launch_args args{sizeof(tg_launch_args), static_cast<uint32_t>(handles.size()), handles.data(), offsets.data(),
+                      static_cast<uint32_t>(scalars.size()), scalars.empty() ? nullptr : scalars.data()};
   auto t0 = std::chrono::steady_clock::now();
   int level = env_int("TG_DEBUG");
   {

@@ -23,6 +23,7 @@ constexpr Knob kKnobs[] = {
     {"TG_PLUGIN_OPTIONS_<NAME>", "", "'key=value;...' options passed to plugin <name> at initialization"},
     {"TG_CACHE_DIR", "~/.cache/tg", "where plugins keep compiled kernels between runs (<dir>/onednn/, <dir>/opencl/, <dir>/hip/; yours, 0700)"},
     {"TG_CACHE_MAX", "1G", "the kernel cache's size cap, e.g. 500M or 2G; least recently used kernels go first"},
+    {"TG_MAX_PROGRAMS", "2048", "compiled programs a device keeps in memory (least recently used go first; the disk cache keeps the rest)"},
     {"TG_CC", "cc", "the C compiler the onednn plugin compiles its kernels with"},
     {"TG_KIR_DUMP", "", "a directory: the ref plugin writes every program it compiles there (used by the HIP compile tests)"},
 };

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/program_cache.hpp"
 #include "tg/device.hpp"
 #include "tg/plugin.h"
 
@@ -61,7 +62,9 @@ class Device : public std::enable_shared_from_this<Device> {
   void read(Buffer& src, void* dst, uint64_t nbytes);
   // Compiled once per distinct program; nullptr (with reason) if the device declines it.
   tg_executable* compile(const KirProgram& program, std::string* unsupported_reason);
-  void launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name);
+  // offsets: each buffer's start in bytes (none: 0); scalars: the program's scalar args.
+  void launch(tg_executable* exe, const std::vector<Buffer*>& buffers, const std::string& kernel_name,
+              const std::vector<uint64_t>& offsets = {}, const std::vector<tg_kir_scalar>& scalars = {});
   void synchronize();
   void release(tg_buffer* handle, uint64_t nbytes);  // back to the cache
   void free_cached();
@@ -74,7 +77,7 @@ class Device : public std::enable_shared_from_this<Device> {
   tg_device_caps caps_{};
   std::multimap<uint64_t, tg_buffer*> free_;  // the caching allocator: size -> idle buffers
   uint64_t free_bytes_ = 0;
-  std::unordered_map<std::string, tg_executable*> executables_;  // program content -> compiled
+  ProgramCache executables_;  // program content -> compiled (bounded: TG_MAX_PROGRAMS)
 };
 
 struct Buffer {

@@ -25,6 +25,11 @@ const std::string& KirProgram::key() const {
       append(key_, &n, 1);
       append(key_, linear_masks.data(), linear_masks.size());
     }
+    if (!scalar_args.empty()) {
+      const uint64_t n = scalar_args.size() | (uint64_t{1} << 63);  // (distinct from a mask count)
+      append(key_, &n, 1);
+      append(key_, scalar_args.data(), scalar_args.size());
+    }
   }
   return key_;
 }
@@ -50,6 +55,8 @@ tg_kir_program KirProgram::abi() const {
   p.hash = hash();
   p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
   p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
+  p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
+  p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
   return p;
 }
 
@@ -83,7 +90,12 @@ std::string KirProgram::dump() const {
       }
       os << ")";
     }
-    if (n.op == TG_KIR_CONST) os << " value " << n.ivalue << "/" << n.fvalue;
+    if (n.op == TG_KIR_CONST) {
+      bool arg = false;
+      for (size_t k = 0; k < scalar_args.size(); k++)
+        if (scalar_args[k] == static_cast<int32_t>(i)) os << " scalar arg " << k, arg = true;
+      if (!arg) os << " value " << n.ivalue << "/" << n.fvalue;
+    }
     if (n.op == TG_KIR_REDUCE) os << " reduce " << n.reduce_op << " axes " << n.ivalue;
     os << "\n";
   }

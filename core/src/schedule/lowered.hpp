@@ -8,6 +8,7 @@
 #include "graph/node.hpp"
 #include "graph/view.hpp"
 #include "schedule/kir.hpp"
+#include "schedule/launch_values.hpp"
 
 namespace tg::detail {
 
@@ -22,6 +23,10 @@ struct LNode {
   std::vector<LPtr> src;
   NodePtr base;             // LOAD: the realized (or to be realized) node it reads
   View view;                // LOAD: index -> element of base; CONST: only its mask counts
+  // LOAD: the part of view.offset that launch values make (a slice's start times its stride):
+  // it goes into the launch's offset, not the program (launch_values.hpp).
+  std::vector<OffsetTerm> terms;
+  int32_t var = -1;         // CONST: its launch value, if it is one
   double fvalue = 0;        // CONST
   int64_t ivalue = 0;
   ReduceOp reduce_op = ReduceOp::SUM;  // REDUCE
@@ -44,8 +49,10 @@ struct ReduceSig {
 // is the output itself (out is a reshape of it): it goes to `same_as_out` to share out's buffer.
 // `also_store`: other nodes the kernel computes over the same space (lowered), stored as
 // further outputs.
+// scalar_args: the device takes scalar launch arguments (TG_KIR_SCALAR_ARGS); without, a
+// launch value of a CONST is written into the program (and guarded).
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
-                  std::vector<NodePtr>* same_as_out);
+                  std::vector<NodePtr>* same_as_out, bool scalar_args);
 
 }  // namespace tg::detail

@@ -1,5 +1,6 @@
 #include "schedule/replay.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -9,9 +10,15 @@
 #include "graph/node_index.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/liveness.hpp"
+#include "tg/plugin.h"
 
 namespace tg::detail {
 namespace {
+
+struct LaunchValue {
+  int64_t i = 0;  // a shrink's start
+  double f = 0;   // a float constant
+};
 
 struct Step {
   enum class Kind { KERNEL, COPY, ALIAS } kind = Kind::KERNEL;
@@ -20,21 +27,27 @@ struct Step {
   std::string name;
   std::vector<uint32_t> params;  // graph positions bound to the kernel's params
   std::vector<bool> written;
+  std::vector<std::vector<OffsetTerm>> offsets;  // per param: its offset in bytes, in launch values
+  std::vector<uint32_t> scalars;                 // the launch value of each scalar arg
   uint32_t dst = 0, src = 0;     // COPY: dst; ALIAS: dst takes src's buffer
   std::vector<uint32_t> release; // positions whose buffers were let go after this step (liveness.hpp)
 };
 
 struct Recording {
   std::vector<Step> steps;
+  std::vector<std::pair<uint32_t, LaunchValue>> guards;  // launch values baked into its programs
   bool cacheable = true;
   bool releases = false;  // some step lets buffers go (then a replay needs this call's Liveness)
 };
 
-// The graph being realized: its unrealized nodes and realized inputs, in a fixed order.
+// The graph being realized: its unrealized nodes and realized inputs, in a fixed order, and
+// its launch values (launch_values.hpp), numbered in that order.
 struct Graph {
   std::vector<Node*> order;
   NodeIndex position;
   std::string key;
+  std::vector<LaunchValue> values;
+  std::vector<std::pair<const Node*, uint32_t>> first_value;  // node -> its first launch value
 };
 
 // The graph's structure as words, appended per node: a training step walks a few hundred
@@ -96,13 +109,30 @@ Graph walk(const std::vector<NodePtr>& roots) {
       if (!n->realized()) {
         key.put(n->src.size());
         for (auto& s : n->src) key.put(g.position.at(s.get()));
-        key.put(n->fvalue);
+        // A host float constant and a shrink's starts are launch values: the key has their
+        // place, not their value.
+        const bool scalar = n->op == Op::CONST && is_float(n->dtype) && !literal_float(n->fvalue);
+        const bool shrink = n->op == Op::SHRINK;
+        if (scalar || shrink) g.first_value.emplace_back(n, static_cast<uint32_t>(g.values.size()));
+        if (scalar) {
+          g.values.push_back(LaunchValue{0, n->fvalue});
+          key.put(uint64_t{0x5ca1a5});
+        } else {
+          key.put(n->fvalue);
+        }
         key.put(n->ivalue);
         key.put(n->reduce_op);
         key.put(n->dims.size());
         for (int64_t d : n->dims) key.put(d);
         key.put(n->ranges.size());
-        for (auto& [a, b] : n->ranges) key.put(a), key.put(b);
+        for (auto& [a, b] : n->ranges) {
+          if (shrink) {
+            g.values.push_back(LaunchValue{a, 0});
+            key.put(b - a);
+          } else {
+            key.put(a), key.put(b);
+          }
+        }
       }
       stack.pop_back();
     }
@@ -129,30 +159,47 @@ void recorded(Step&& s) {
 
 // Shared by all threads (a model trained on several threads records once), under a mutex
 // taken once per realize. A recording is immutable once stored and held by shared_ptr, so a
-// replay runs unlocked while another thread may clear the cache.
+// replay runs unlocked while another thread may clear the cache. Per structure, the
+// recordings made so far: they differ in the launch values they guard.
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<std::string, std::shared_ptr<const Recording>> recordings;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const Recording>>> recordings;
+  size_t count = 0;
 };
 Cache& cache() {
   static auto* c = new Cache();  // lives until exit
   return *c;
 }
 constexpr size_t kMaxRecordings = 512;
+constexpr size_t kMaxRecordingsPerKey = 8;  // (the oldest goes first)
 
-std::shared_ptr<const Recording> find_recording(const std::string& key) {
+bool same_value(const LaunchValue& a, const LaunchValue& b) {
+  return a.i == b.i && std::memcmp(&a.f, &b.f, sizeof a.f) == 0;
+}
+
+// The recording of g's structure whose guarded launch values g has, if any.
+std::shared_ptr<const Recording> find_recording(const Graph& g) {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  auto it = c.recordings.find(key);
-  return it == c.recordings.end() ? nullptr : it->second;
+  auto it = c.recordings.find(g.key);
+  if (it == c.recordings.end()) return nullptr;
+  for (const auto& r : it->second) {
+    bool ok = true;
+    for (auto& [var, v] : r->guards) ok &= same_value(g.values[var], v);
+    if (ok) return r;
+  }
+  return nullptr;
 }
 
 void store_recording(std::string&& key, Recording&& rec) {
   auto stored = std::make_shared<const Recording>(std::move(rec));
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  if (c.recordings.size() >= kMaxRecordings) c.recordings.clear();
-  c.recordings.emplace(std::move(key), std::move(stored));
+  if (c.count >= kMaxRecordings) c.recordings.clear(), c.count = 0;
+  auto& recs = c.recordings[std::move(key)];
+  if (recs.size() >= kMaxRecordingsPerKey) recs.erase(recs.begin()), c.count--;
+  recs.push_back(std::move(stored));
+  c.count++;
 }
 
 bool position_of(const Node& n, uint32_t* out) {
@@ -165,17 +212,23 @@ bool position_of(const Node& n, uint32_t* out) {
 // live: what may be let go this time (the roots' holders can differ from the recorded call's);
 // null when the recording releases nothing.
 void replay(const Recording& rec, const Graph& g, const Liveness* live) {
+  std::vector<uint64_t> offsets;
+  std::vector<tg_kir_scalar> scalars;
   for (const Step& s : rec.steps) {
     switch (s.kind) {
       case Step::Kind::KERNEL: {
         std::vector<Buffer*> bufs;
+        offsets.assign(s.params.size(), 0);
         for (size_t i = 0; i < s.params.size(); i++) {
           Node* n = g.order[s.params[i]];
           if (s.written[i])
             n->buffer = s.device->alloc(static_cast<uint64_t>(n->numel() * dtype_size(n->dtype)));
           bufs.push_back(n->buffer.get());
+          for (const OffsetTerm& t : s.offsets[i]) offsets[i] += static_cast<uint64_t>(t.coeff * g.values[t.var].i);
         }
-        s.device->launch(s.exe, bufs, s.name);
+        scalars.clear();
+        for (uint32_t v : s.scalars) scalars.push_back(tg_kir_scalar{0, g.values[v].f});
+        s.device->launch(s.exe, bufs, s.name, offsets, scalars);
         break;
       }
       case Step::Kind::COPY: {
@@ -199,7 +252,8 @@ void replay(const Recording& rec, const Graph& g, const Liveness* live) {
 }  // namespace
 
 void record_kernel(Device& dev, tg_executable* exe, const std::string& name, const std::vector<NodePtr>& params,
-                   const std::vector<bool>& written) {
+                   const std::vector<bool>& written, const std::vector<std::vector<OffsetTerm>>& param_terms,
+                   const std::vector<uint32_t>& scalar_vars) {
   if (!g_recording) return;
   Step s;
   s.kind = Step::Kind::KERNEL;
@@ -207,6 +261,10 @@ void record_kernel(Device& dev, tg_executable* exe, const std::string& name, con
   s.exe = exe;
   s.name = name;
   s.written = written;
+  s.scalars = scalar_vars;
+  s.offsets = param_terms;
+  for (size_t i = 0; i < params.size(); i++)  // elements -> bytes
+    for (OffsetTerm& t : s.offsets[i]) t.coeff *= dtype_size(params[i]->dtype);
   for (auto& p : params) {
     uint32_t pos;
     if (!position_of(*p, &pos)) return record_uncacheable();
@@ -231,6 +289,49 @@ void record_alias(const Node& dst, const Node& src) {
   recorded(std::move(s));
 }
 
+bool literal_float(double v) {
+  return v == 0 || v == 1 || v == -1 || v == 0.5 || v == 2 || std::isinf(v) || std::isnan(v);
+}
+
+namespace {
+const uint32_t* first_value_of(const Node& n) {
+  if (!g_graph) return nullptr;
+  for (const auto& [node, first] : g_graph->first_value)
+    if (node == &n) return &first;
+  return nullptr;
+}
+}  // namespace
+
+int32_t shrink_var(const Node& m, size_t d) {
+  const uint32_t* first = m.op == Op::SHRINK ? first_value_of(m) : nullptr;
+  return first ? static_cast<int32_t>(*first + d) : -1;
+}
+
+int32_t scalar_var(const Node& c) {
+  const uint32_t* first = c.op == Op::CONST ? first_value_of(c) : nullptr;
+  return first ? static_cast<int32_t>(*first) : -1;
+}
+
+int64_t var_int(uint32_t var) { return g_graph->values[var].i; }
+double var_float(uint32_t var) { return g_graph->values[var].f; }
+
+void guard_var(uint32_t var) {
+  if (!g_recording) return;
+  for (auto& [v, value] : g_recording->guards)
+    if (v == var) return;
+  g_recording->guards.emplace_back(var, g_graph->values[var]);
+}
+
+void forget_recordings() {
+  {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.recordings.clear();
+    c.count = 0;
+  }
+  record_uncacheable();
+}
+
 void record_uncacheable() {
   if (g_recording) g_recording->cacheable = false;
 }
@@ -240,16 +341,16 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
-  if (auto found = find_recording(g.key)) {
+  if (auto found = find_recording(g)) {
     // Most replays let nothing go (every buffer is held by a tensor): skip the reachability walk.
     std::optional<Liveness> live;
     if (found->releases) live.emplace(roots, g.order, g.position);
     replay(*found, g, live ? &*live : nullptr);
   } else {
-    Recording rec;
+    Recording made;
     Liveness live(roots, g.order, g.position);
     g_graph = &g;
-    g_recording = &rec;
+    g_recording = &made;
     g_liveness = &live;
     try {
       realize_now();
@@ -262,7 +363,7 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
     g_graph = nullptr;
     g_recording = nullptr;
     g_liveness = nullptr;
-    if (rec.cacheable) store_recording(std::move(g.key), std::move(rec));
+    if (made.cacheable) store_recording(std::move(g.key), std::move(made));
   }
   // A realized DETACH keeps its value, not its history: dropping its sources frees the graph
   // (and buffers) behind it, which is what keeps a training loop's memory flat.

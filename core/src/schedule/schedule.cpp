@@ -240,6 +240,7 @@ class KernelBuilder {
         l->view = View::contiguous({});
         l->fvalue = n->fvalue;
         l->ivalue = n->ivalue;
+        l->var = scalar_var(*n);
         return l;
       }
       case Op::REDUCE: {
@@ -278,7 +279,8 @@ class KernelBuilder {
           also_store.emplace_back(n, l);
         return l;
       }
-      case Op::CONV: return lower(n->src[0]);
+      case Op::CONV:
+      case Op::POW: return lower(n->src[0]);
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
@@ -338,6 +340,7 @@ class KernelBuilder {
           auto l = std::make_shared<LNode>(*s);
           l->view = *v;
           l->shape = m.shape;
+          if (m.op == Op::SHRINK) shrink_terms(*s, m, *l);
           out = l;
         }
         break;
@@ -364,6 +367,26 @@ class KernelBuilder {
     }
     if (out) pushed_[key] = *out;
     return out;
+  }
+
+  // A shrink's starts as launch values: on an unmasked LOAD each start times its (positive)
+  // stride is a term of the launch offset. Where the view is masked, the shrink moves the mask
+  // (program text): those starts are guarded, as are starts that walk backwards (a negative
+  // stride, after a flip), whose offset could not start the param.
+  void shrink_terms(const LNode& s, const Node& m, LNode& l) {
+    const bool masked = !s.view.mask.empty() || !s.view.linear.empty();
+    for (size_t d = 0; d < m.ranges.size(); d++) {
+      const int32_t var = shrink_var(m, d);
+      if (var < 0) continue;
+      const int64_t stride = s.view.strides[d];
+      if (s.kind == LNode::Kind::CONST) {
+        if (masked) guard_var(static_cast<uint32_t>(var));
+      } else if (masked || stride < 0) {
+        guard_var(static_cast<uint32_t>(var));
+      } else if (stride > 0) {
+        l.terms.push_back(OffsetTerm{static_cast<uint32_t>(var), stride});
+      }
+    }
   }
 
   // The computed value s padded by m (s has no reduce): s computed at the padded indices from
@@ -421,12 +444,14 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
   if (tg_executable* exe = dev.compile(prog, &reason)) {
     std::vector<Buffer*> bufs;
     std::vector<bool> written;
+    std::vector<uint64_t> offsets;
     for (size_t i = 0; i < params.size(); i++) {
       bufs.push_back(params[i]->buffer.get());
       written.push_back(prog.params[i].access == TG_PARAM_WRITE);
+      offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
     }
-    dev.launch(exe, bufs, prog.name);
-    record_kernel(dev, exe, prog.name, params, written);
+    dev.launch(exe, bufs, prog.name, offsets, prog.scalar_values);
+    record_kernel(dev, exe, prog.name, params, written, prog.param_terms, prog.scalar_vars);
     return;
   }
   record_uncacheable();
@@ -452,8 +477,12 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
   for (size_t i = 0; i < params.size(); i++)
     there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ));
   std::vector<Buffer*> bufs;
-  for (auto& b : there) bufs.push_back(b.get());
-  fb->launch(exe, bufs, prog.name);
+  std::vector<uint64_t> offsets;
+  for (size_t i = 0; i < there.size(); i++) {
+    bufs.push_back(there[i].get());
+    offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
+  }
+  fb->launch(exe, bufs, prog.name, offsets, prog.scalar_values);
   for (size_t i = 0; i < params.size(); i++)
     if (prog.params[i].access == TG_PARAM_WRITE) params[i]->buffer = copy_to(*there[i], dev, true);
 }
@@ -576,12 +605,14 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
   // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
   if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
       root->base->dtype == n->dtype && root->base->device == n->device) {
+    for (const OffsetTerm& t : root->terms) guard_var(t.var);  // (a slice at 0: only then an alias)
     n->buffer = root->base->buffer;
     record_alias(*n, *root->base);
   } else {
     // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
     std::vector<NodePtr> params, same_as_out;
-    KirProgram prog = to_kir(root, n, kb.reduce, kb.also_store, &params, &same_as_out);
+    const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
+    KirProgram prog = to_kir(root, n, kb.reduce, kb.also_store, &params, &same_as_out, scalar_args);
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
     for (size_t i = 0; i < params.size(); i++)
       if (prog.params[i].access == TG_PARAM_WRITE)

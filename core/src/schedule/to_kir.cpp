@@ -1,9 +1,11 @@
 // Lowered kernel -> tg.kir: numbers the nodes, dedupes params, views and constants, and states
 // every view over the kernel's full iteration space.
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "schedule/lowered.hpp"
+#include "schedule/replay.hpp"
 #include "tg/error.hpp"
 #include "tg/shape.hpp"
 
@@ -49,7 +51,8 @@ uint32_t kir_reduce(ReduceOp r) {
 class Emitter {
  public:
   // full: the iteration space; out: the output space (full with reduced axes set to 1).
-  Emitter(KirProgram& p, const Dims& full, const Dims& out) : p_(p), full_(full), out_(out) {}
+  Emitter(KirProgram& p, const Dims& full, const Dims& out, bool scalar_args)
+      : p_(p), full_(full), out_(out), scalar_args_(scalar_args) {}
 
   int32_t emit(const LPtr& l) {
     if (auto it = done_.find(l.get()); it != done_.end()) return it->second;
@@ -58,13 +61,36 @@ class Emitter {
     return id;
   }
 
-  int32_t param(const NodePtr& node, uint32_t access) {
-    if (auto it = params_.find(node.get()); it != params_.end()) return it->second;
+  // The param bound to node's buffer from the launch offset `terms` make (none: from its start).
+  // A node read at several such offsets is several params.
+  int32_t param(const NodePtr& node, uint32_t access, const std::vector<OffsetTerm>& terms = {}) {
+    std::string key(reinterpret_cast<const char*>(terms.data()), terms.size() * sizeof(OffsetTerm));
+    auto k = std::make_pair(node.get(), key);
+    if (auto it = params_.find(k); it != params_.end()) return it->second;
     int32_t id = static_cast<int32_t>(p_.params.size());
-    p_.params.push_back(tg_kir_param{static_cast<uint32_t>(node->dtype), access, node->numel()});
+    // With an offset the param holds only what the program reads (grown by each LOAD): a
+    // program's text must not depend on where the window is.
+    p_.params.push_back(tg_kir_param{static_cast<uint32_t>(node->dtype), access, terms.empty() ? node->numel() : 0});
+    int64_t offset = 0;
+    for (const OffsetTerm& t : terms) offset += t.coeff * var_int(t.var);
+    p_.param_offsets.push_back(offset);
+    p_.param_terms.push_back(terms);
     bound->push_back(node);
-    params_[node.get()] = id;
+    params_[k] = id;
     return id;
+  }
+
+  // The lowest and highest element a view reaches over the kernel's space (inside its box mask).
+  std::pair<int64_t, int64_t> reach(const tg_kir_view& v) const {
+    int64_t lo = v.offset, hi = v.offset;
+    for (size_t d = 0; d < full_.size(); d++) {
+      int64_t b = v.has_mask ? v.mask_begin[d] : 0, e = v.has_mask ? v.mask_end[d] : full_[d];
+      if (e <= b) return {0, -1};  // nothing is read
+      const int64_t x = b * v.strides[d], y = (e - 1) * v.strides[d];
+      lo += std::min(x, y);
+      hi += std::max(x, y);
+    }
+    return {lo, hi};
   }
 
   // The reduces emitted, by the graph node they compute, with their kir node.
@@ -72,7 +98,8 @@ class Emitter {
 
   // A view of a node of shape `shape` (size 1 where it broadcasts over the full space), or -1
   // when nothing is masked. `valid` is false when the mask excludes everything.
-  int32_t view(const View& given, bool* valid) {
+  // shift: subtracted from the offset (the part a launch offset supplies).
+  int32_t view(const View& given, bool* valid, int64_t shift = 0) {
     // A value after a reduce may have size-1 dims added or dropped: state it in the output space.
     View v = given;
     if (v.shape != full_ && v.shape != out_) {
@@ -82,7 +109,7 @@ class Emitter {
       v = *r;
     }
     tg_kir_view k{};
-    k.offset = v.offset;
+    k.offset = v.offset - shift;
     *valid = !v.all_invalid();
     for (size_t d = 0; d < full_.size(); d++) {
       bool bcast = v.shape[d] == 1 && full_[d] != 1;
@@ -119,8 +146,10 @@ class Emitter {
  private:
   KirProgram& p_;
   Dims full_, out_;
+  bool scalar_args_;
   std::unordered_map<const LNode*, int32_t> done_;
-  std::unordered_map<const Node*, int32_t> params_;
+  std::map<std::pair<const Node*, std::string>, int32_t> params_;  // by node and offset terms
+  std::map<std::pair<uint32_t, int32_t>, int32_t> scalar_nodes_;   // by launch value and view
   std::map<std::string, int32_t> views_;
   std::map<std::string, int32_t> nodes_;  // structural dedupe of leaves and ALU nodes
 
@@ -139,6 +168,21 @@ class Emitter {
     int32_t id = static_cast<int32_t>(p_.nodes.size());
     p_.nodes.push_back(n);
     nodes_[key] = id;
+    return id;
+  }
+
+  // A CONST whose value is a scalar launch argument (one per launch value and mask view).
+  int32_t scalar(const LNode& l, int32_t vid) {
+    const uint32_t var = static_cast<uint32_t>(l.var);
+    if (auto it = scalar_nodes_.find({var, vid}); it != scalar_nodes_.end()) return it->second;
+    tg_kir_node n = blank(TG_KIR_CONST, l.dtype);
+    n.view = vid;
+    const int32_t id = static_cast<int32_t>(p_.nodes.size());
+    p_.nodes.push_back(n);
+    p_.scalar_args.push_back(id);
+    p_.scalar_values.push_back(tg_kir_scalar{0, var_float(var)});
+    p_.scalar_vars.push_back(var);
+    scalar_nodes_[{var, vid}] = id;
     return id;
   }
 
@@ -163,18 +207,42 @@ class Emitter {
     switch (l.kind) {
       case LNode::Kind::LOAD: {
         bool valid;
-        int32_t vid = view(full_view(l.view), &valid);
+        std::vector<OffsetTerm> terms = l.terms;
+        int64_t shift = 0;
+        for (const OffsetTerm& t : terms) shift += t.coeff * var_int(t.var);
+        int32_t vid = view(full_view(l.view), &valid, shift);
         if (!valid) return constant(l.dtype, 0, 0);
+        int64_t hi = -1;
+        if (!terms.empty()) {
+          // The launch offset must start the param: every element read lies past it, inside
+          // the buffer. Where that cannot be shown from the view, the offset stays in the text.
+          auto [lo, top] = reach(p_.views[static_cast<size_t>(vid)]);
+          if (lo < 0 || top >= l.base->numel() - shift) {
+            for (const OffsetTerm& t : terms) guard_var(t.var);
+            terms.clear();
+            vid = view(full_view(l.view), &valid);
+          }
+          hi = top;
+        }
         tg_kir_node n = blank(TG_KIR_LOAD, l.dtype);
-        n.param = param(l.base, TG_PARAM_READ);
+        n.param = param(l.base, TG_PARAM_READ, terms);
+        if (!terms.empty()) {
+          int64_t& numel = p_.params[static_cast<size_t>(n.param)].numel;
+          numel = std::max(numel, hi + 1);
+        }
         n.view = vid;
         return add(n);
       }
       case LNode::Kind::CONST: {
-        if (l.view.mask.empty() && l.view.linear.empty()) return constant(l.dtype, l.fvalue, l.ivalue);
-        bool valid;
-        int32_t vid = view(full_view(l.view), &valid);
-        if (!valid) return constant(l.dtype, 0, 0);
+        int32_t vid = -1;
+        if (!l.view.mask.empty() || !l.view.linear.empty()) {
+          bool valid;
+          vid = view(full_view(l.view), &valid);
+          if (!valid) return constant(l.dtype, 0, 0);
+        }
+        if (l.var >= 0 && scalar_args_) return scalar(l, vid);
+        if (l.var >= 0) guard_var(static_cast<uint32_t>(l.var));
+        if (vid < 0) return constant(l.dtype, l.fvalue, l.ivalue);
         tg_kir_node n = blank(TG_KIR_CONST, l.dtype);
         if (is_float(l.dtype)) n.fvalue = l.fvalue;
         else n.ivalue = l.ivalue;
@@ -206,7 +274,7 @@ class Emitter {
 
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
-                  std::vector<NodePtr>* same_as_out) {
+                  std::vector<NodePtr>* same_as_out, bool scalar_args) {
   KirProgram p;
   // An elementwise kernel runs over its root's space: out's shape, or a split of it (its
   // stores see out's contiguous memory in that split).
@@ -217,7 +285,7 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
   Dims out_space = p.shape;
   if (reduce)
     for (int64_t a : reduce->axes) out_space[static_cast<size_t>(a)] = 1;
-  Emitter e(p, p.shape, out_space);
+  Emitter e(p, p.shape, out_space, scalar_args);
   e.bound = params;
   auto store = [&](const NodePtr& node, int32_t value) {
     tg_kir_node st{};

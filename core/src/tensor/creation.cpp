@@ -1,10 +1,13 @@
 // Creating tensors: from data, constants, ranges and random numbers.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <random>
 #include <thread>
+
+#include <unistd.h>
 
 #include "graph/build.hpp"
 #include "runtime/runtime.hpp"
@@ -165,13 +168,67 @@ Tensor Tensor::empty(Shape shape, TensorOptions opts) {
 }
 
 Tensor Tensor::arange(double stop, TensorOptions opts) { return arange(0, stop, 1, opts); }
+
+namespace {
+
+// A number as a person writes it: 129, 0.25, 1e+300.
+std::string num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", x);
+  return buf;
+}
+
+// The range of values an int dtype holds.
+std::pair<double, double> int_range(DType d) {
+  switch (d) {
+    case DType::int8: return {-128, 127};
+    case DType::uint8: return {0, 255};
+    case DType::int16: return {-32768, 32767};
+    case DType::int32: return {-2147483648.0, 2147483647.0};
+    default: return {-9223372036854775808.0, 9223372036854775807.0};
+  }
+}
+
+// n values of dtype d are built on the host (as doubles, then encoded) and copied to the device:
+// refuse before allocating what this machine cannot hold.
+void check_fits_in_memory(double n, DType d, const std::string& what) {
+  const double bytes = n * static_cast<double>(8 + 2 * dtype_size(d));
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && bytes > memory)
+    throw Error(what + ": " + num(n) + " elements of " + dtype_name(d) + " need about " +
+                std::to_string(static_cast<long long>(bytes / (1 << 30))) + " GiB to build, more than this machine's " +
+                std::to_string(static_cast<long long>(memory / (1 << 30))) + " GiB of memory");
+}
+
+}  // namespace
+
+// The dtype: PyTorch's rule, with tg's default int: integral start, stop and step give an int
+// (int32, or int64 where a value does not fit int32), anything else default_float. A given
+// int dtype must hold every value; bool is not a range.
 Tensor Tensor::arange(double start, double stop, double step, TensorOptions opts) {
+  const std::string args = "arange(" + num(start) + ", " + num(stop) + ", " + num(step) + ")";
   if (step == 0 || !std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
-    throw Error("arange: step must be non-zero and start, stop, step finite (got " + std::to_string(start) + ", " +
-                std::to_string(stop) + ", " + std::to_string(step) + ")");
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
-  bool integral = start == std::trunc(start) && step == std::trunc(step);
-  if (!opts.dtype) opts.dtype = integral ? default_int : default_float;
+    throw Error(args + ": step must be non-zero and start, stop, step finite");
+  const double count = std::max(0.0, std::ceil((stop - start) / step));
+  if (!(count < 9.2e18)) throw Error(args + " has " + num(count) + " elements, too many for any tensor");
+  const int64_t n = static_cast<int64_t>(count);
+  const double last = n > 0 ? start + static_cast<double>(n - 1) * step : start;
+  const double lo = std::min(start, last), hi = std::max(start, last);
+  const bool integral = start == std::trunc(start) && stop == std::trunc(stop) && step == std::trunc(step);
+  if (!opts.dtype) {
+    if (!integral) opts.dtype = default_float;
+    else opts.dtype = lo >= int_range(DType::int32).first && hi <= int_range(DType::int32).second ? DType::int32 : DType::int64;
+  }
+  const DType d = *opts.dtype;
+  if (d == DType::bool_) throw Error(args + ": a range of bool is not defined; use an int or float dtype");
+  if (is_int(d) && n > 0) {
+    auto [min, max] = int_range(d);
+    if (std::trunc(lo) < min || std::trunc(hi) > max)
+      throw Error(args + ": values from " + num(lo) + " to " + num(hi) + " do not fit " +
+                  dtype_name(d) + " [" + std::to_string(static_cast<long long>(min)) + ", " +
+                  std::to_string(static_cast<long long>(max)) + "]; use a wider dtype");
+  }
+  check_fits_in_memory(count, d, args);
   std::vector<double> data(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; i++) data[static_cast<size_t>(i)] = start + static_cast<double>(i) * step;
   return from_host(data.data(), Shape({n}), DType::float64, opts);
@@ -179,10 +236,13 @@ Tensor Tensor::arange(double start, double stop, double step, TensorOptions opts
 
 Tensor Tensor::linspace(double start, double stop, int64_t steps, TensorOptions opts) {
   if (steps < 0) throw Error("linspace: steps must be >= 0, got " + std::to_string(steps));
+  if (!opts.dtype) opts.dtype = default_float;
+  if (*opts.dtype == DType::bool_)
+    throw Error("linspace: a bool dtype is not supported (as in PyTorch and tinygrad); use an int or float dtype");
+  check_fits_in_memory(static_cast<double>(steps), *opts.dtype, "linspace");
   std::vector<double> data(static_cast<size_t>(steps));
   for (int64_t i = 0; i < steps; i++)
     data[static_cast<size_t>(i)] = steps == 1 ? start : start + (stop - start) * static_cast<double>(i) / static_cast<double>(steps - 1);
-  if (!opts.dtype) opts.dtype = default_float;
   return from_host(data.data(), Shape({steps}), DType::float64, opts);
 }
 

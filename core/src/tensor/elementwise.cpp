@@ -77,6 +77,15 @@ Tensor unary(Op op, const Tensor& x) {
 
 Tensor to_float(const Tensor& x) { return is_float(x.dtype()) ? x : x.cast(default_float); }
 
+Tensor order_inverse(const Tensor& x) {
+  const DType d = x.dtype();
+  if (is_float(d)) return unary(Op::NEG, x);
+  if (d == DType::bool_) return x.logical_not();
+  const NodePtr& n = node_of(x);
+  NodePtr ones = const_like(n, is_unsigned(d) ? static_cast<double>((uint64_t{1} << (8 * dtype_size(d))) - 1) : -1.0, d);
+  return make_result(alu(Op::XOR, d, {n, ones}));
+}
+
 }  // namespace detail
 
 using detail::binary;
@@ -167,36 +176,19 @@ Tensor Tensor::round() const {  // half to even
   return tg::where((*this > 0) == (b.trunc() == b), (*this - 0.5).ceil(), (*this + 0.5).floor());
 }
 
-Tensor Tensor::pow(Scalar e) const {
-  if (e.value == 0) return detail::scalar_tensor_like(*this, 1) + *this * 0;
-  if (e.value == 1) return *this + 0;
-  if (e.value == 2) return *this * *this;
-  if (e.value == 3) return *this * *this * *this;
-  if (e.value == 0.5) return sqrt();
-  if (e.value == -1) return reciprocal();
-  return pow(detail::scalar_tensor_like(*this, e));
-}
-
-Tensor Tensor::pow(const Tensor& exponent) const {
-  Tensor x = to_float(*this), y = to_float(exponent);
-  Tensor r = (y * x.abs().log2()).exp2();
-  Tensor is_int = y == y.trunc();
-  Tensor is_odd = is_int.logical_and((y - (y / 2).trunc() * 2) != 0);
-  Tensor nan = detail::scalar_tensor_like(r, std::nan(""));
-  Tensor neg = tg::where(is_int, tg::where(is_odd, -r, r), nan);
-  r = tg::where(x < 0, neg, r);
-  return tg::where(y == 0, detail::scalar_tensor_like(r, 1), r);
-}
-
+// As PyTorch and tinygrad: the gradient passes where lo <= x <= hi (1 at the bounds, not a
+// maximum's tie 0.5), NaN stays NaN, and where lo > hi every element becomes hi.
 Tensor Tensor::clip(Scalar lo, Scalar hi) const {
-  if (lo.value > hi.value)
-    throw Error("clip: lo (" + std::to_string(lo.value) + ") is greater than hi (" + std::to_string(hi.value) + ")");
-  return maximum(lo).minimum(hi);
+  Tensor r = tg::where(*this < lo, lo, *this);
+  return tg::where(r > hi, hi, r);
 }
 Tensor Tensor::maximum(const Tensor& o) const { return binary(Op::MAX, *this, o, "maximum"); }
 Tensor Tensor::minimum(const Tensor& o) const {
   if (dtype() == DType::bool_ && o.dtype() == DType::bool_) return logical_and(o);
-  return -((-*this).maximum(-o));
+  const DType d = promote_types(dtype(), o.dtype());  // a bool next to a float compares as 0/1
+  detail::broadcast_pair(detail::node_of(*this), detail::node_of(o), "minimum");  // names "minimum"
+  using detail::order_inverse;
+  return order_inverse(order_inverse(cast(d)).maximum(order_inverse(o.cast(d))));
 }
 Tensor Tensor::maximum(Scalar o) const { return binary(Op::MAX, *this, o, "maximum"); }
 Tensor Tensor::minimum(Scalar o) const { return minimum(detail::scalar_tensor_like(*this, o)); }

@@ -16,6 +16,14 @@ int64_t dim_of(const Tensor& t, int64_t axis, const char* what) {
   return detail::norm_axis(axis, t.ndim(), t.shape().dims(), what);
 }
 
+// dim_of for ops that need a real dim to work along (slice, cat, split...): a 0-d tensor has
+// none (PyTorch refuses these too).
+int64_t real_dim_of(const Tensor& t, int64_t axis, const char* what) {
+  if (t.ndim() == 0)
+    throw Error(std::string(what) + ": a 0-dim tensor has no dim to work along; reshape it to (1,) first");
+  return dim_of(t, axis, what);
+}
+
 }  // namespace
 
 Tensor Tensor::reshape(Shape shape) const {
@@ -63,8 +71,9 @@ Tensor Tensor::permute(std::vector<int64_t> order) const {
 Tensor Tensor::transpose(int64_t a, int64_t b) const {
   std::vector<int64_t> order(static_cast<size_t>(ndim()));
   std::iota(order.begin(), order.end(), 0);
+  const int64_t da = dim_of(*this, a, "transpose"), db = dim_of(*this, b, "transpose");
   if (ndim() == 0) return *this;
-  std::swap(order[static_cast<size_t>(dim_of(*this, a, "transpose"))], order[static_cast<size_t>(dim_of(*this, b, "transpose"))]);
+  std::swap(order[static_cast<size_t>(da)], order[static_cast<size_t>(db)]);
   return permute(order);
 }
 
@@ -84,7 +93,7 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 }
 
 Tensor Tensor::unflatten(int64_t dim, Shape sizes) const {
-  int64_t d = dim_of(*this, dim, "unflatten");
+  int64_t d = real_dim_of(*this, dim, "unflatten");
   Dims in = shape().dims(), out(in.begin(), in.begin() + d);
   out.insert(out.end(), sizes.begin(), sizes.end());
   out.insert(out.end(), in.begin() + d + 1, in.end());
@@ -98,8 +107,8 @@ Tensor Tensor::squeeze(std::optional<int64_t> dim) const {
       if (s != 1) out.push_back(s);
     return reshape(Shape(out));
   }
+  int64_t d = dim_of(*this, *dim, "squeeze");  // a 0-d tensor takes dim 0 or -1
   if (ndim() == 0) return *this;
-  int64_t d = dim_of(*this, *dim, "squeeze");
   if (in[static_cast<size_t>(d)] != 1) return *this;  // as torch: only size-1 dims go
   in.erase(in.begin() + d);
   return reshape(Shape(in));
@@ -168,24 +177,57 @@ Tensor Tensor::flip(Axes axes) const {
   return detail::make_result(detail::flip(n, flags));
 }
 
+// Each dim of size b repeated r times is (1, b) expanded to (r, b), merged to r * b. Only dims
+// with r > 1 and b > 1 need that extra dim (a size-1 dim is expanded in place), and they are
+// done a few at a time so no view has more dims than a kernel can take (TG_KIR_MAX_DIMS); where
+// not even one extra dim fits, that dim is repeated by concatenation.
 Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
+  constexpr size_t kMaxDims = 8;  // TG_KIR_MAX_DIMS
   if (repeats.size() < static_cast<size_t>(ndim()))
     throw Error("repeat: " + std::to_string(repeats.size()) + " repeats for a tensor of " + std::to_string(ndim()) +
                 " dims; give at least one per dim");
   Dims base(repeats.size() - static_cast<size_t>(ndim()), 1);
   for (int64_t s : shape()) base.push_back(s);
-  Dims inter, expanded, out;
+  for (int64_t r : repeats)
+    if (r < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(r));
+  Dims expanded = base;
+  std::vector<size_t> split;  // dims that need (1, b) -> (r, b)
   for (size_t i = 0; i < base.size(); i++) {
-    if (repeats[i] < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(repeats[i]));
-    inter.insert(inter.end(), {1, base[i]});
-    expanded.insert(expanded.end(), {repeats[i], base[i]});
-    out.push_back(repeats[i] * base[i]);
+    if (base[i] == 1) expanded[i] = repeats[i];
+    else if (repeats[i] != 1) split.push_back(i);
   }
-  return reshape(Shape(inter)).expand(Shape(expanded)).reshape(Shape(out));
+  Tensor x = reshape(Shape(base)).expand(Shape(expanded));
+  Dims cur = expanded;
+  for (size_t next = 0; next < split.size();) {
+    const size_t room = kMaxDims > cur.size() ? kMaxDims - cur.size() : 0;
+    if (room == 0) {
+      const size_t d = split[next++];
+      x = repeats[d] == 0 ? x.slice(static_cast<int64_t>(d), 0, 0)
+                          : tg::cat(std::vector<Tensor>(static_cast<size_t>(repeats[d]), x), static_cast<int64_t>(d));
+      cur[d] *= repeats[d];
+      continue;
+    }
+    const size_t end = std::min(split.size(), next + room);
+    Dims inter, wide;
+    for (size_t i = 0, k = next; i < cur.size(); i++) {
+      if (k < end && split[k] == i) {
+        inter.insert(inter.end(), {1, cur[i]});
+        wide.insert(wide.end(), {repeats[i], cur[i]});
+        cur[i] *= repeats[i];
+        k++;
+      } else {
+        inter.push_back(cur[i]);
+        wide.push_back(cur[i]);
+      }
+    }
+    x = x.reshape(Shape(inter)).expand(Shape(wide)).reshape(Shape(cur));
+    next = end;
+  }
+  return x;
 }
 
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
-  int64_t d = dim_of(*this, dim, "slice");
+  int64_t d = real_dim_of(*this, dim, "slice");
   if (step <= 0) throw Error("slice: step must be positive, got " + std::to_string(step) + " (use flip to reverse)");
   int64_t n = shape()[static_cast<size_t>(d)];
   auto clampi = [n](int64_t i) { return std::min(std::max(i < 0 ? i + n : i, int64_t{0}), n); };
@@ -228,7 +270,7 @@ Tensor Tensor::operator[](int64_t index) const {
 }
 
 std::vector<Tensor> Tensor::split(std::vector<int64_t> sizes, int64_t dim) const {
-  int64_t d = dim_of(*this, dim, "split");
+  int64_t d = real_dim_of(*this, dim, "split");
   int64_t total = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
   if (total != shape()[static_cast<size_t>(d)])
     throw Error("split: sizes add up to " + std::to_string(total) + " but dim " + std::to_string(d) + " has size " +
@@ -244,7 +286,7 @@ std::vector<Tensor> Tensor::split(std::vector<int64_t> sizes, int64_t dim) const
 
 std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const {
   if (size <= 0) throw Error("split: size must be positive, got " + std::to_string(size));
-  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "split"))];
+  int64_t n = shape()[static_cast<size_t>(real_dim_of(*this, dim, "split"))];
   std::vector<int64_t> sizes;
   for (int64_t at = 0; at < n; at += size) sizes.push_back(std::min(size, n - at));
   return split(sizes, dim);
@@ -252,13 +294,17 @@ std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const {
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
   if (chunks <= 0) throw Error("chunk: chunks must be positive, got " + std::to_string(chunks));
-  int64_t n = shape()[static_cast<size_t>(dim_of(*this, dim, "chunk"))];
+  int64_t n = shape()[static_cast<size_t>(real_dim_of(*this, dim, "chunk"))];
   return split(std::max<int64_t>(1, (n + chunks - 1) / chunks), dim);
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) throw Error("cat: needs at least one tensor");
   const Tensor& first = tensors[0];
+  for (size_t i = 0; i < tensors.size(); i++)
+    if (tensors[i].ndim() == 0)
+      throw Error("cat: the tensor at position " + std::to_string(i) +
+                  " is 0-dim and cannot be concatenated; stack() them, or unsqueeze(0) each first");
   int64_t d = dim_of(first, dim, "cat");
   DType dt = first.dtype();
   int64_t total = 0;
@@ -307,6 +353,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
     throw Error("gather: index has " + std::to_string(index.ndim()) + " dims but the tensor has " +
                 std::to_string(ndim()) + "; they must match");
   if (is_float(index.dtype())) throw Error("gather: index must be an integer tensor, got " + std::string(dtype_name(index.dtype())));
+  if (ndim() == 0) return reshape({1}).gather(0, index.reshape({1})).reshape({});  // as PyTorch: x[index]
   std::vector<std::pair<int64_t, int64_t>> r;
   for (int64_t i = 0; i < ndim(); i++) {
     int64_t want = index.shape()[static_cast<size_t>(i)], have = shape()[static_cast<size_t>(i)];
@@ -318,7 +365,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   int64_t n = shape()[static_cast<size_t>(d)];
   Tensor x = shrink(r).transpose(d, -1);        // (..., n)
   Tensor idx = index.transpose(d, -1);           // (..., m)
-  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{index.dtype(), device(), false});
+  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{std::nullopt, device(), false});
   Tensor hit = idx.unsqueeze(-1) == ar;          // (..., m, n)
   return tg::where(hit, x.unsqueeze(-2), 0).sum(-1).cast(dtype()).transpose(d, -1);
 }
@@ -326,7 +373,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
 Tensor Tensor::one_hot(int64_t num_classes) const {
   if (is_float(dtype())) throw Error("one_hot: needs an integer tensor, got " + std::string(dtype_name(dtype())));
   if (num_classes <= 0) throw Error("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
-  Tensor ar = Tensor::arange(static_cast<double>(num_classes), TensorOptions{dtype(), device(), false});
+  Tensor ar = Tensor::arange(static_cast<double>(num_classes), TensorOptions{std::nullopt, device(), false});
   return tg::where(unsqueeze(-1) == ar, 1, 0).cast(DType::int32);
 }
 

@@ -17,5 +17,12 @@ Tensor binary(Op op, const Tensor& a, Scalar b, const char* what, bool scalar_fi
 Tensor unary(Op op, const Tensor& x);
 Tensor to_float(const Tensor& x);  // ints and bools become float32
 Tensor scalar_tensor_like(const Tensor& x, Scalar s);
+// An order-reversing bijection of x's dtype, its own inverse: -x for floats, not for bools,
+// ~x (x XOR all ones) for ints, which cannot overflow as -INT_MIN does. min is inverse(max(inverse)).
+Tensor order_inverse(const Tensor& x);
+// x ** y for float x and y of one shape and dtype: C's pow values, PyTorch's gradients (a POW node).
+NodePtr float_pow(const NodePtr& x, const NodePtr& y);
+// The gradients {none, d/dx, d/dy} of a POW node given the gradient g of its value.
+Sources pow_backward(const Node& n, const NodePtr& g);
 
 }  // namespace tg::detail

@@ -59,9 +59,7 @@ Tensor Tensor::mean(Axes axes, bool keepdim) const {
 Tensor Tensor::max(Axes axes, bool keepdim) const { return reduce(*this, ReduceOp::MAX, axes, keepdim, "max"); }
 
 Tensor Tensor::min(Axes axes, bool keepdim) const {
-  if (dtype() == DType::bool_) return logical_not().max(axes, keepdim).logical_not();
-  if (dtype() == DType::uint8) return 255 - (255 - *this).max(axes, keepdim);
-  return -((-*this).max(axes, keepdim));
+  return detail::order_inverse(detail::order_inverse(*this).max(axes, keepdim));
 }
 
 Tensor Tensor::var(Axes axes, bool keepdim, double correction) const {
@@ -78,20 +76,30 @@ Tensor Tensor::all(Axes axes, bool keepdim) const { return logical_not().any(axe
 
 // The first index of the extreme along axis: (x == extreme) picks candidates, a descending
 // ramp N..1 makes the first one the largest, and N - max(ramp) is its index.
+// A NaN is the extreme (PyTorch): its first index is the answer.
 static Tensor arg_extreme(const Tensor& self, std::optional<int64_t> axis, bool keepdim, bool want_max) {
+  const char* what = want_max ? "argmax" : "argmin";
   if (!axis) {
+    if (self.numel() == 0)
+      throw Error(std::string(what) + ": the tensor has shape " + self.shape().to_string() +
+                  " and no elements; an empty tensor has no " + (want_max ? "largest" : "smallest") + " element");
     Tensor r = arg_extreme(self.flatten(), 0, false, want_max);
     return keepdim ? r.reshape(Shape(detail::Dims(static_cast<size_t>(self.ndim()), 1))) : r;
   }
-  const char* what = want_max ? "argmax" : "argmin";
   int64_t ax = detail::norm_axis(*axis, self.ndim(), self.shape().dims(), what);
+  if (self.ndim() == 0) return arg_extreme(self.reshape({1}), 0, false, want_max);  // index 0
   int64_t n = self.shape()[static_cast<size_t>(ax)];
+  if (n == 0)
+    throw Error(std::string(what) + ": the tensor has shape " + self.shape().to_string() + " and dim " +
+                std::to_string(ax) + " is empty; reduce over a dim of non-zero size");
   Tensor ext = want_max ? self.max(ax, true) : self.min(ax, true);
+  Tensor hit = self == ext;
+  if (is_float(self.dtype())) hit = hit.logical_or(self != self);
   detail::Dims ramp_shape(static_cast<size_t>(self.ndim()), 1);
   ramp_shape[static_cast<size_t>(ax)] = n;
   Tensor ramp = Tensor::arange(static_cast<double>(n), 0, -1, TensorOptions{DType::int32, self.device(), false})
                     .reshape(Shape(ramp_shape));
-  Tensor picked = where(self == ext, ramp, 0);
+  Tensor picked = where(hit, ramp, 0);
   return (n - picked.max(ax, keepdim)).cast(DType::int32);
 }
 

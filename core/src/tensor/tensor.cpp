@@ -112,6 +112,7 @@ int64_t Tensor::ndim() const { return static_cast<int64_t>(detail::node_of(*this
 int64_t Tensor::numel() const { return detail::node_of(*this)->numel(); }
 int64_t Tensor::size(int64_t dim) const {
   auto n = detail::node_of(*this);
+  if (n->shape.empty()) throw Error("size(" + std::to_string(dim) + "): a 0-dim tensor has no dims; use shape()");
   return n->shape[detail::norm_axis(dim, ndim(), n->shape, "size")];
 }
 DType Tensor::dtype() const { return detail::node_of(*this)->dtype; }

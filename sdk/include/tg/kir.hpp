@@ -128,7 +128,25 @@ struct ProgramInfo {
   // check_program), each a condition on the index that must hold besides the box mask.
   std::vector<std::vector<tg_kir_linear_mask>> linear;
 #endif
+#if TG_ABI_MINOR >= 3
+  // Per node: the launch's scalar (tg_launch_args.scalars) that is its value, or -1.
+  std::vector<int32_t> scalar_slot;
+#endif
 };
+
+#if TG_ABI_MINOR >= 3
+// The program's scalar args: none from a core older than ABI 1.3.
+inline uint32_t scalar_arg_count(const tg_kir_program& p) {
+  const size_t end = offsetof(tg_kir_program, scalar_args) + sizeof(p.scalar_args);
+  return p.struct_size >= end ? p.n_scalar_args : 0;
+}
+// A scalar launch argument's value in a CONST's dtype, as the CONST would hold it (ivalue for
+// bool and int dtypes, fvalue for float ones).
+inline void scalar_into(tg_kir_node& n, const tg_kir_scalar& v) {
+  n.ivalue = v.ivalue;
+  n.fvalue = v.fvalue;
+}
+#endif
 
 #if TG_ABI_MINOR >= 2
 // The program's linear masks: none from a core older than ABI 1.2 (its struct ends before them).
@@ -327,6 +345,22 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
   }
 #else
   (void)reads_linear_masks;
+#endif
+#if TG_ABI_MINOR >= 3
+  info.scalar_slot.assign(p.n_nodes, -1);
+  const uint32_t n_scalars = scalar_arg_count(p);
+  if (n_scalars && !p.scalar_args)
+    kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": n_scalar_args is ", to_string(n_scalars), " but scalar_args is NULL");
+  for (uint32_t k = 0; k < n_scalars; ++k) {
+    const int32_t i = p.scalar_args[k];
+    if (i < 0 || static_cast<uint32_t>(i) >= p.n_nodes || p.nodes[i].op != TG_KIR_CONST)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": scalar arg ", to_string(k), " names node ", to_string(i),
+               ", which is not a CONST of the program");
+    if (info.scalar_slot[static_cast<size_t>(i)] >= 0)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": scalar args ", to_string(info.scalar_slot[static_cast<size_t>(i)]),
+               " and ", to_string(k), " name the same node ", to_string(i));
+    info.scalar_slot[static_cast<size_t>(i)] = static_cast<int32_t>(k);
+  }
 #endif
 
   if (p.ndim > TG_KIR_MAX_DIMS)

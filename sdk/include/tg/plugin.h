@@ -1,5 +1,6 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.2 (1.1 added TG_FAST_CONV, 1.2 linear masks).
+ * tg/plugin.h -- the tg device plugin ABI, version 1.3 (1.1 added TG_FAST_CONV, 1.2 linear masks,
+ * 1.3 scalar launch arguments).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -43,6 +44,14 @@
  *   the order they are made (one in-order queue per device). launch and buffer_copy may return
  *   before the work is done; buffer_read returns only when the data is in host memory;
  *   synchronize returns when all earlier work on the device is done and reports its errors.
+ *   Applications may drive tg from several threads at once (independent graphs on each): the
+ *   core then holds one lock per tg_plugin around every call into it, so a plugin needs no locks
+ *   of its own for the core's calls (its caches, free lists and compiled programs are only ever
+ *   touched by one call at a time). One call after another may come from different threads: a
+ *   plugin must not rely on per-thread state between calls (a driver context made current on
+ *   one thread, thread_local caches), and makes such state current within each call that needs
+ *   it. Threads a plugin starts itself (OpenMP, a driver's) are its own; host services
+ *   (error_create, log) may be called from any of them.
  *
  * LIFETIME
  *   Whoever creates an object destroys it: the core calls shutdown for every plugin it
@@ -62,7 +71,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 2
+#define TG_ABI_MINOR 3
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -254,6 +263,13 @@ typedef struct tg_kir_program {
    * reader checks struct_size before reading these (a 1.1 core's program ends before them). */
   uint32_t n_linear_masks;
   const tg_kir_linear_mask* linear_masks;
+  /* Since 1.3. Only a device that declares TG_KIR_SCALAR_ARGS gets any (else 0 and NULL); a
+   * reader checks struct_size first. scalar_args[k] is the index of a CONST node whose value is
+   * not its ivalue/fvalue (those are 0) but the launch's scalars[k] (tg_launch_args): a value
+   * the host changes between launches of the same program (a learning rate, the s of x * s),
+   * so the program is compiled once, not once per value. Distinct entries, each a CONST. */
+  uint32_t n_scalar_args;
+  const int32_t* scalar_args;
 } tg_kir_program;
 /* The program and its arrays are owned by the core and valid only during program_compile:
  * a plugin that needs them later copies them. */
@@ -300,7 +316,12 @@ enum {
    * zero-padded tensor (a convolution's padding, the input gradient's padded output gradient)
    * in place, instead of copying the padding first; with TG_FAST_CONV, such a program keeps the
    * convolution form with the window's LOAD masked. */
-  TG_KIR_LINEAR_MASKS = 1u << 0
+  TG_KIR_LINEAR_MASKS = 1u << 0,
+  /* Since 1.3. tg_kir_program.scalar_args and tg_launch_args.scalars: a device that declares it
+   * gets the host's float constants (those that do not enable folding: not 0, 1, -1, 0.5, 2,
+   * +-inf or NaN) as launch arguments. Without it the core writes each value into the program,
+   * and compiles one program per value. */
+  TG_KIR_SCALAR_ARGS = 1u << 1
 };
 
 typedef struct tg_device_caps {
@@ -324,11 +345,24 @@ typedef struct tg_init_args {
   const tg_host_services* host;    /* valid until shutdown returns */
 } tg_init_args;
 
+/* Since 1.3, FROZEN. The value of one scalar argument, read as the CONST's dtype: ivalue for
+ * bool and int dtypes, fvalue (rounded to the dtype) for float dtypes. */
+typedef struct tg_kir_scalar {
+  int64_t ivalue;
+  double fvalue;
+} tg_kir_scalar;
+
 typedef struct tg_launch_args {
   size_t struct_size;
   uint32_t n_buffers;               /* == the program's n_params */
   tg_buffer* const* buffers;        /* one per param, in order */
-  const uint64_t* offsets;          /* byte offset of each param in its buffer */
+  const uint64_t* offsets;          /* byte offset of each param in its buffer. The core puts the
+                                       start of a view into a realized buffer here (a slice's,
+                                       a batch window's) rather than into the program, so one
+                                       program serves every position of the window. */
+  /* Since 1.3: one value per tg_kir_program.scalar_args entry, in order (else 0 and NULL). */
+  uint32_t n_scalars;
+  const tg_kir_scalar* scalars;
 } tg_launch_args;
 
 /* The table a plugin returns from tg_plugin_get_api. Static: the plugin owns it and it lives

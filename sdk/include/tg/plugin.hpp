@@ -29,6 +29,9 @@
 //               uint64_t nbytes);
 //     std::unique_ptr<Executable> compile(const tg_kir_program& program);
 //     void launch(Executable& executable, const std::vector<tg::sdk::LaunchBuffer<Buffer>>& buffers);
+//     // Optional (ABI 1.3): a device that declares TG_KIR_SCALAR_ARGS also (or instead) has
+//     // void launch(Executable&, const std::vector<LaunchBuffer<Buffer>>&, const tg_kir_scalar* scalars);
+//     // scalars[k] is the value of the program's scalar_args[k] (ProgramInfo::scalar_slot).
 //     void synchronize();
 //   };
 //
@@ -170,6 +173,22 @@ template <class P> using DeviceOf = typename P::Device;
 template <class P> using BufferOf = typename P::Device::Buffer;
 template <class P> using ExecutableOf = typename P::Device::Executable;
 
+#if TG_ABI_MINOR >= 3
+// Whether device class D takes scalar launch arguments (ABI 1.3, TG_KIR_SCALAR_ARGS):
+//   void launch(Executable&, const std::vector<LaunchBuffer<Buffer>>&, const tg_kir_scalar* scalars);
+template <class D, class E, class B>
+constexpr auto takes_scalars(int) -> decltype(std::declval<D&>().launch(std::declval<E&>(),
+                                                                         std::declval<const std::vector<LaunchBuffer<B>>&>(),
+                                                                         std::declval<const tg_kir_scalar*>()),
+                                              bool()) {
+  return true;
+}
+template <class D, class E, class B>
+constexpr bool takes_scalars(...) {
+  return false;
+}
+#endif
+
 // What the opaque handles point to.
 template <class P>
 struct PluginBox {
@@ -192,6 +211,7 @@ template <class P>
 struct ExecutableBox {
   DeviceBox<P>* device;
   std::vector<tg_kir_param> params;  // for the launch checks
+  uint32_t n_scalars = 0;            // the program's scalar args (ABI 1.3)
   std::unique_ptr<ExecutableOf<P>> impl;
 };
 
@@ -459,6 +479,10 @@ struct Api {
       auto made = std::make_unique<ExecutableBox<P>>();
       made->device = box(device);
       made->params.assign(prog.params, prog.params + prog.n_params);
+#if TG_ABI_MINOR >= 3
+      made->n_scalars = prog.n_scalar_args;  // (read_in zeroed it for an older core)
+      if (made->n_scalars && !prog.scalar_args) invalid("program_compile: n_scalar_args is ", str(made->n_scalars), " but scalar_args is NULL");
+#endif
       made->impl = box(device)->impl->compile(prog);
       if (!made->impl) throw Failure(TG_ERR_INTERNAL, "program_compile: the device's compile() returned nothing");
       *out_executable = reinterpret_cast<tg_executable*>(made.release());
@@ -516,8 +540,22 @@ struct Api {
     return guarded(h, "launch", [&] {
       ExecutableBox<P>* exe = box(executable);
       if (exe->device != box(device)) invalid("launch: the executable was compiled for another device");
-      std::vector<LaunchBuffer<Buffer>> bound = bind(device, *exe, read_in(*args));
+      const tg_launch_args a = read_in(*args);
+      std::vector<LaunchBuffer<Buffer>> bound = bind(device, *exe, a);
+#if TG_ABI_MINOR >= 3
+      if (a.n_scalars != exe->n_scalars)
+        invalid("launch: the program has ", str(exe->n_scalars), " scalar args but ", str(a.n_scalars),
+                " scalars were given");
+      if (a.n_scalars && !a.scalars) invalid("launch: args->scalars is NULL");
+      if constexpr (takes_scalars<Device, ExecutableOf<P>, Buffer>(0)) {
+        box(device)->impl->launch(*exe->impl, bound, a.scalars);
+      } else {
+        if (exe->n_scalars) throw Failure(TG_ERR_UNSUPPORTED, "launch: this device takes no scalar args (TG_KIR_SCALAR_ARGS)");
+        box(device)->impl->launch(*exe->impl, bound);
+      }
+#else
       box(device)->impl->launch(*exe->impl, bound);
+#endif
     });
   }
 

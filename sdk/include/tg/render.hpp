@@ -24,7 +24,10 @@
 // has offset_args (OpenCL: a cl_mem cannot be offset on the host), one 64-bit unsigned *element*
 // offset per param follows, in the same order; the plugin passes launch byte offsets divided by
 // the element size (byte offsets that are not a multiple of it cannot be launched). Other
-// dialects take pointers the plugin already offset.
+// dialects take pointers the plugin already offset. A two-pass kernel's scratch buffer comes
+// next, then one argument per scalar arg of the program (ABI 1.3, Kernel::scalar_dtypes), in
+// order: a double for a float64 CONST, a float for the other float dtypes, a 64-bit signed
+// integer for bool and integer dtypes.
 // Memory element types: bool is 1 byte (0/1 written, nonzero read as true), float16/bfloat16 are
 // 16-bit patterns (unsigned short), the rest their natural C types.
 #pragma once
@@ -101,6 +104,7 @@ struct Kernel {
   // "elementwise", "reduce-per-item", "reduce-group", "reduce-split", "matmul"
   const char* strategy;
   bool uses_fp64 = false;
+  std::vector<uint32_t> scalar_dtypes;  // the dtype of each scalar arg (see KERNEL ARGUMENTS)
   // Two-pass ("reduce-split", only where Target::two_pass): `entry` writes partial results into a
   // scratch buffer of scratch_bytes, then `finish_entry`, launched over finish_launch right after
   // it (in order), combines them and writes the outputs. Both entries take the usual arguments

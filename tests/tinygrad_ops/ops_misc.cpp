@@ -1,0 +1,256 @@
+// tinygrad test_ops.py, from test_cat to the end (and class TestOpsUint8, here uint8_*): cat,
+// stack, repeat, clip, gather, the losses, one_hot, casts.
+//
+// tinygrad draws class targets and gather indices with numpy's or torch's global generator; here
+// they come from fixed seeds (O().consts), the same values on both sides.
+#include <cmath>
+
+#include "harness.hpp"
+#include "tg_test_util.hpp"
+
+using namespace tgops;
+using tg::DType;
+
+TG_OPS_TEST(cat) {
+  for (int dim = -2; dim < 3; ++dim)
+    op({{45, 65, 9}, {45, 65, 9}, {45, 65, 9}}, "lambda x,y,z: torch.cat((x,y,z), " + std::to_string(dim) + ")",
+       [dim](T x, T y, T z) { return tg::cat({x, y, z}, dim); });
+  // zero in non-cat axis
+  op({{45, 0, 9}, {45, 0, 9}, {45, 0, 9}}, "lambda x,y,z: torch.cat((x,y,z), 0)",
+     [](T x, T y, T z) { return tg::cat({x, y, z}, 0); });
+  // zero in cat axis
+  op({{45, 0, 9}, {45, 1, 9}, {45, 2, 9}}, "lambda x,y,z: torch.cat((x,y,z), 1)",
+     [](T x, T y, T z) { return tg::cat({x, y, z}, 1); });
+  op({{45, 0, 9}, {45, 0, 9}, {45, 0, 9}}, "lambda x,y,z: torch.cat((x,y,z), 1)",
+     [](T x, T y, T z) { return tg::cat({x, y, z}, 1); });
+  tg_only([] {
+    Tensor a(3.14f);
+    EXPECT_THROW(tg::cat({a, a}).realize(), tg::Error);
+  });
+}
+
+TG_OPS_TEST(multicat) {
+  for (int dim = -1; dim < 2; ++dim)
+    op({{45, 65}, {45, 65}, {45, 65}}, "lambda x,y,z: torch.cat((x,y,z), " + std::to_string(dim) + ")",
+       [dim](T x, T y, T z) { return tg::cat({x, y, z}, dim); });
+}
+
+// tinygrad's Tensor.stack((a, b), Tensor(...)) ValueError (a tensor passed as the dim) has no
+// C++ form: the dim is an int64_t.
+TG_OPS_TEST(stack) {
+  for (int dim = -1; dim < 3; ++dim)
+    for (int form = 0; form < 2; ++form)  // tinygrad's stack(x, y, z) and stack((x, y, z)): one form here
+      op({{5, 6, 3}, {5, 6, 3}, {5, 6, 3}}, "lambda x, y, z: torch.stack((x, y, z), " + std::to_string(dim) + ")",
+         [dim](T x, T y, T z) { return tg::stack({x, y, z}, dim); });
+  tg_only([] {
+    EXPECT_THROW(tg::stack({Tensor::randn({45, 65, 3})}, 77).realize(), tg::Error);
+    EXPECT_TRUE(tgtest::all_close(tg::stack({Tensor(3.14f), Tensor(3.14f)}), {tgtest::f32(3.14), tgtest::f32(3.14)}));
+  });
+}
+
+TG_OPS_TEST(stack_max) {
+  op({}, "lambda x, y: torch.stack((x, y)).max(axis=0)[0]", [](T x, T y) { return tg::stack({x, y}).max(0); },
+     V("[[1.], [2.]]"));
+}
+
+TG_OPS_TEST(repeat) {
+  for (const std::vector<int64_t>& reps : {std::vector<int64_t>{}, {4}, {2, 1}, {3, 2, 2}}) {
+    std::vector<int64_t> repeats{2, 4, 3};
+    repeats.insert(repeats.end(), reps.begin(), reps.end());
+    std::string py;
+    for (size_t i = 0; i < repeats.size(); ++i) py += (i ? "," : "") + std::to_string(repeats[i]);
+    op({{4, 6, 3}}, "lambda x: x.repeat(" + py + ")", [repeats](T x) { return x.repeat(repeats); });
+    op({{}}, "lambda x: x.repeat(" + py + ")", [repeats](T x) { return x.repeat(repeats); });
+  }
+  tg_only([] {
+    Tensor x = Tensor::randn({4, 6, 3});
+    EXPECT_THROW(x.repeat({2, 4}).realize(), tg::Error);
+    Tensor r = x.repeat({2, 0, 4});
+    EXPECT_EQ(r.shape(), tg::Shape({8, 0, 12}));
+    EXPECT_EQ(r.to_vector<float>().size(), 0u);
+  });
+}
+
+TG_OPS_TEST(simple_repeat) {
+  op({{3, 3}}, "lambda x: x.repeat(3,3,4)", [](T x) { return x.repeat({3, 3, 4}); });
+}
+
+TG_OPS_PARTIAL(clip, "clip with one bound (None) (the two-bound cases ported)") {
+  op({{45, 65}}, "lambda x: x.clip(-2.3, 1.2)", [](T x) { return x.clip(-2.3, 1.2); });
+  // NOTE: torch set backward to 1 at the boundaries
+  op({}, "lambda x: x.clip(-2.5, 1.5)", [](T x) { return x.clip(-2.5, 1.5); }, V("[[-3.0, -2.5, 0, 1.5, 2]]"));
+  op({{45, 65}}, "lambda x: x.clip(0, 0)", [](T x) { return x.clip(0, 0); });
+  op({{45, 65}}, "lambda x: x.clip(10, 100)", [](T x) { return x.clip(10, 100); });
+  op({{45, 65}}, "lambda x: x.clip(0, 0.1)", [](T x) { return x.clip(0, 0.1); });
+  op({{45, 65}}, "lambda x: x.clip(-0.3, -0.2)", [](T x) { return x.clip(-0.3, -0.2); });
+  op({{45, 65}}, "lambda x: x.clip(3, 0)", [](T x) { return x.clip(3, 0); });  // min > max
+}
+
+TG_OPS_TEST(matvecmat) {
+  op({{1, 128}, {128, 128}, {128, 128}}, "lambda x,y,z: (x@y).relu()@z",
+     [](T x, T y, T z) { return x.matmul(y).relu().matmul(z); });
+}
+TG_OPS_TEST(matvec) {
+  op({{1, 128}, {128, 128}}, "lambda x,y: (x@y).relu()", [](T x, T y) { return x.matmul(y).relu(); });
+}
+
+// tinygrad skips this one (its issue #862); tg's max of [1, nan] is nan, as PyTorch's.
+TG_OPS_TEST(max_nan) {
+  op({}, "lambda: torch.tensor([1, float('nan')]).max()", [] { return Tensor({1.f, NAN}).max(); }, O().forward_only());
+}
+
+TG_OPS_PLAIN(inf_where) {
+  Tensor x = Tensor::full({3, 3}, INFINITY);
+  for (float v : (x < 0).where(x, 1).to_vector<float>()) EXPECT_EQ(v, 1.f);
+}
+
+TG_OPS_TEST(gather) {
+  // indices cannot have gradient; indices cannot be negative (torch gather)
+  const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(0))]");
+  for (int dim : {0, 1, 2})
+    op({{4, 5, 6}}, "lambda x, b: x.gather(dim=" + std::to_string(dim) + ", index=b)",
+       [dim](T x, T i) { return x.gather(dim, i); }, b);
+  op({{3, 4, 5}}, "lambda x, b: x.gather(dim=0, index=b)", [](T x, T i) { return x.gather(0, i); }, b);
+  for (int dim : {-1, -2, -3})
+    op({{4, 5, 6}}, "lambda x, b: x.gather(dim=" + std::to_string(dim) + ", index=b)",
+       [dim](T x, T i) { return x.gather(dim, i); }, b);
+  raises({{4, 5, 6}}, "lambda x: x.gather(dim=0, index=torch.tensor([1], dtype=torch.int64))",
+         [](T x) { return x.gather(0, Tensor({1})); }, "RuntimeError");
+  raises({{2, 1, 1}}, "lambda x, b: x.gather(dim=0, index=b)", [](T x, T i) { return x.gather(0, i); }, "RuntimeError",
+         E().consts(b.consts_));
+  op({}, "lambda x: x.gather(dim=0, index=torch.tensor([2, 1, 0, 1, 2], requires_grad=False))",
+     [](T x) { return x.gather(0, Tensor({2, 1, 0, 1, 2})); }, V("[[1., 2., 3.]]"));
+  // gather with inf values
+  op({}, "lambda x: x.gather(dim=0, index=torch.tensor([2, 1, 0, 1, 2], requires_grad=False))",
+     [](T x) { return x.gather(0, Tensor({2, 1, 0, 1, 2})); }, V("[[-float('inf'), 2., 3.]]"));
+}
+
+namespace {
+const char* const kBce = "lambda x,y: torch.nn.functional.binary_cross_entropy(x.sigmoid(),y.clip(0,1)";
+const char* const kBceLogits = "lambda x,y: torch.nn.functional.binary_cross_entropy_with_logits(x,y.clip(0,1)";
+}  // namespace
+
+TG_OPS_TEST(binary_crossentropy) {
+  const Shapes s{{32, 10}, {32, 10}};
+  op(s, std::string(kBce) + ")", [](T x, T y) { return x.sigmoid().binary_crossentropy(y.clip(0, 1)); });
+  op(s, std::string(kBceLogits) + ")", [](T x, T y) { return x.binary_crossentropy_logits(y.clip(0, 1)); });
+  op(s, std::string(kBceLogits) + ")", [](T x, T y) { return x.sigmoid().binary_crossentropy(y.clip(0, 1)); });
+  op(s, std::string(kBce) + ")", [](T x, T y) { return x.binary_crossentropy_logits(y.clip(0, 1)); });
+}
+TG_OPS_TEST(binary_crossentropy_reductions) {
+  const Shapes s{{32, 10}, {32, 10}};
+  for (std::string r : {"mean", "sum", "none"}) {
+    op(s, std::string(kBce) + ", reduction='" + r + "')",
+       [r](T x, T y) { return x.sigmoid().binary_crossentropy(y.clip(0, 1), r); });
+    op(s, std::string(kBceLogits) + ", reduction='" + r + "')",
+       [r](T x, T y) { return x.binary_crossentropy_logits(y.clip(0, 1), r); });
+  }
+}
+TG_OPS_TEST(binary_crossentropy_logits_pos_weights) {
+  op({{32, 10}, {32, 10}},
+     std::string(kBceLogits) + ", pos_weight=torch.tensor([0.25, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))",
+     [](T x, T y) {
+       Tensor pw({0.25f, 0.5f, 0.75f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f});
+       return x.binary_crossentropy_logits(y.clip(0, 1), "mean", pw);
+     });
+}
+
+TG_OPS_TEST(cross_entropy_class_probabilities) {
+  for (const Shapes& s : {Shapes{{32}, {32}}, Shapes{{32, 10}, {32, 10}}, Shapes{{32, 4, 4, 4}, {32, 4, 4, 4}}})
+    op(s, "lambda x,y: torch.nn.functional.cross_entropy(x, y)", [](T x, T y) { return x.cross_entropy(y); });
+}
+
+namespace {
+std::string classes(const std::string& shape, int seed) {
+  return "[torch.tensor(np.random.RandomState(" + std::to_string(seed) + ").randint(0, 10, " + shape + "))]";
+}
+}  // namespace
+
+TG_OPS_TEST(cross_entropy_class_indices) {
+  op({{32, 10}}, "lambda x, c: torch.nn.functional.cross_entropy(x, c)", [](T x, T c) { return x.cross_entropy(c); },
+     O().consts(classes("(32,)", 1)));
+  raises({{32, 10}, {32, 1}}, "lambda x,y: torch.nn.functional.cross_entropy(x, y)",
+         [](T x, T y) { return x.cross_entropy(y); }, "RuntimeError");
+}
+TG_OPS_TEST(cross_entropy_reductions) {
+  for (std::string r : {"mean", "sum", "none"})
+    op({{32, 10}, {32, 10}}, "lambda x,y: torch.nn.functional.cross_entropy(x, y, reduction='" + r + "')",
+       [r](T x, T y) { return x.cross_entropy(y, 0.f, r); });
+  raises({{32, 10}, {32, 10}}, "lambda x,y: torch.nn.functional.cross_entropy(x, y, reduction='typo')",
+         [](T x, T y) { return x.cross_entropy(y, 0.f, "typo"); }, "ValueError");
+}
+TG_OPS_TEST(cross_entropy_smoothing) {
+  int seed = 2;
+  for (const char* ls : {"0.", "0.3", "0.7", "1."}) {
+    const float v = std::stof(ls);
+    op({{32, 10}, {32, 10}}, std::string("lambda x,y: torch.nn.functional.cross_entropy(x, y, label_smoothing=") + ls + ")",
+       [v](T x, T y) { return x.cross_entropy(y, v); });
+    op({{32, 10}}, std::string("lambda x, c: torch.nn.functional.cross_entropy(x, c, label_smoothing=") + ls + ")",
+       [v](T x, T c) { return x.cross_entropy(c, v); }, O().consts(classes("(32,)", seed++)));
+  }
+}
+
+TG_OPS_TEST(sparse_categorical_crossentropy) {
+  op({{12, 10}}, "lambda x, c: torch.nn.CrossEntropyLoss()(x, c)",
+     [](T x, T c) { return x.sparse_categorical_crossentropy(c); }, O().consts(classes("(12,)", 3)));
+  // combine args
+  op({{12, 10}},
+     "lambda x, c: torch.nn.CrossEntropyLoss(reduction='mean', ignore_index=int(c[0]), label_smoothing=0.3)(x, c)",
+     [](T x, T c) { return x.sparse_categorical_crossentropy(c, c[0].item<int64_t>(), 0.3f, "mean"); },
+     O().consts(classes("(12,)", 3)));
+  // with batch
+  op({{3, 12, 10}}, "lambda x, c: torch.nn.CrossEntropyLoss()(x.permute(0,2,1), c)",
+     [](T x, T c) { return x.sparse_categorical_crossentropy(c); }, O().consts(classes("(3,12)", 4)));
+}
+TG_OPS_TEST(sparse_categorical_crossentropy_reductions) {
+  int seed = 5;
+  for (std::string r : {"mean", "sum", "none"})
+    op({{12, 10}}, "lambda x, c: torch.nn.CrossEntropyLoss(reduction='" + r + "')(x, c)",
+       [r](T x, T c) { return x.sparse_categorical_crossentropy(c, -1, 0.f, r); }, O().consts(classes("(12,)", seed++)));
+}
+TG_OPS_TEST(sparse_categorical_crossentropy_ignore_index) {
+  const O c = O().consts("[torch.tensor([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3])]");
+  for (int i : {-1, 0, 3})
+    op({{12, 10}}, "lambda x, c: torch.nn.CrossEntropyLoss(ignore_index=" + std::to_string(i) + ")(x, c)",
+       [i](T x, T t) { return x.sparse_categorical_crossentropy(t, i); }, c);
+}
+TG_OPS_TEST(sparse_categorical_crossentropy_label_smoothing) {
+  int seed = 8;
+  for (const char* s : {"0.3", "0.9"}) {
+    const float v = std::stof(s);
+    op({{12, 10}}, std::string("lambda x, c: torch.nn.CrossEntropyLoss(label_smoothing=") + s + ")(x, c)",
+       [v](T x, T c) { return x.sparse_categorical_crossentropy(c, -1, v); }, O().consts(classes("(12,)", seed++)));
+  }
+}
+
+TG_OPS_TEST(one_hot) {
+  op({}, "lambda: torch.nn.functional.one_hot(torch.tensor([1, 2, 4]), 6).type(torch.int32)",
+     [] { return Tensor({1, 2, 4}).one_hot(6); }, O().forward_only());
+  tg_only([] { EXPECT_THROW(Tensor({1, 2, 4}).one_hot(-1).realize(), tg::Error); });
+  op({}, "lambda: torch.nn.functional.one_hot(torch.tensor([[[1, 2, 3], [0, 3, 5]], [[1, 2, 3], [0, 3, 5]]]), 8).type(torch.int32)",
+     [] { return Tensor({{{1, 2, 3}, {0, 3, 5}}, {{1, 2, 3}, {0, 3, 5}}}).one_hot(8); }, O().forward_only());
+}
+
+TG_OPS_TEST(cast) {
+  op({{3, 3}}, "lambda x: x.float()", [](T x) { return x.cast(DType::float32); });
+  op({}, "lambda x: x.float()", [](T x) { return x.cast(DType::float32); }, V("[[0, 1, 2, 3]]").forward_only());
+  op({}, "lambda x: x.float()", [](T x) { return x.cast(DType::float32); }, V("[[True, False]]").forward_only());
+  op({{3, 3}}, "lambda x: x.int()", [](T x) { return x.cast(DType::int32); }, O().forward_only());
+  op({{3, 3}}, "lambda x: x.bool()", [](T x) { return x.cast(DType::bool_); }, O().forward_only());
+}
+
+// class TestOpsUint8
+TG_OPS_TEST(uint8_cast) {
+  op({{2, 3, 64, 64}}, "lambda x: x.type(torch.uint8)", [](T x) { return x.cast(DType::uint8); },
+     O().forward_only().low(0).high(255));
+}
+TG_OPS_TEST(uint8_cast_relu) {
+  op({{2, 3, 64, 64}}, "lambda x: x.relu().type(torch.uint8)", [](T x) { return x.relu().cast(DType::uint8); },
+     O().forward_only());
+}
+TG_OPS_TEST(uint8_min) {
+  op({}, "lambda x: x.type(torch.uint8).min()", [](T x) { return x.cast(DType::uint8).min(); },
+     V("[[[0, 1, 2], [3, 4, 5]]]").forward_only());
+  op({}, "lambda x: x.type(torch.uint8).min()", [](T x) { return x.cast(DType::uint8).min(); },
+     V("[[0, 128, 255, 64, 32, 16]]").forward_only());
+}
