@@ -255,44 +255,57 @@ std::optional<Advanced> advanced_of(const Tensor& v, const Plan& p, const std::v
   return a;
 }
 
-// v with the advanced dims first, flattened into one: (P, rest...); and the order used.
-Tensor advanced_first(const Tensor& v, const Advanced& a, std::vector<int64_t>& order) {
+// v with the advanced dims first, flattened into one, and the other dims flattened into a second:
+// (P, R), so the masked sums below have at most 3 dims however many v has (the core computes up to
+// 8). `order` is the permutation used, `rest` the other dims' sizes.
+Tensor advanced_first(const Tensor& v, const Advanced& a, std::vector<int64_t>& order, Dims& rest) {
   order.assign(a.view_dims.begin(), a.view_dims.end());
+  rest.clear();
   for (int64_t d = 0; d < v.ndim(); d++)
-    if (std::find(a.view_dims.begin(), a.view_dims.end(), d) == a.view_dims.end()) order.push_back(d);
-  Tensor t = v.permute(order);
-  return a.view_dims.size() == 1 ? t : t.flatten(0, static_cast<int64_t>(a.view_dims.size()) - 1);
+    if (std::find(a.view_dims.begin(), a.view_dims.end(), d) == a.view_dims.end()) {
+      order.push_back(d);
+      rest.push_back(v.shape()[static_cast<size_t>(d)]);
+    }
+  int64_t r = std::accumulate(rest.begin(), rest.end(), int64_t{1}, std::multiplies<>());
+  return v.permute(order).reshape({a.positions, r});
 }
 
-// (B..., P) true where the linear position of broadcast element b is p.
+// (NB, P): true where the linear position of broadcast element b (of NB, the index shape
+// flattened) is p.
 Tensor hits(const Tensor& v, const Advanced& a) {
   TensorOptions o{DType::int32, v.device(), false};
-  Dims lin_shape = a.shape;
-  lin_shape.push_back(1);
   std::vector<int32_t> lin(a.linear.begin(), a.linear.end());
-  Tensor linear(lin, Shape(lin_shape), o);
-  return linear == Tensor::arange(static_cast<double>(a.positions), o);
+  Tensor linear(lin, Shape({static_cast<int64_t>(lin.size()), 1}), o);
+  return linear == Tensor::arange(static_cast<double>(a.positions), o).reshape({1, a.positions});
 }
 
 // The placement rule: the broadcast dims go where the first indexed dim was when the indexed dims
-// are adjacent, else first. r is laid out (B..., rest...).
-Tensor place_result_dims(const Tensor& r, const Advanced& a, bool inverse) {
-  if (!a.adjacent || a.view_dims[0] == 0) return r;
-  int64_t nb = static_cast<int64_t>(a.shape.size()), before = a.view_dims[0], n = r.ndim();
-  std::vector<int64_t> order;  // from (B..., pre..., post...) to (pre..., B..., post...)
-  for (int64_t i = 0; i < before; i++) order.push_back(nb + i);
-  for (int64_t i = 0; i < nb; i++) order.push_back(i);
-  for (int64_t i = nb + before; i < n; i++) order.push_back(i);
-  if (!inverse) return r.permute(order);
-  std::vector<int64_t> inv(order.size());
-  for (size_t i = 0; i < order.size(); i++) inv[static_cast<size_t>(order[i])] = static_cast<int64_t>(i);
-  return r.permute(inv);
+// are adjacent, else first. The result is laid out (pre..., B..., post...) with pre the `before`
+// leading dims of rest (none when the broadcast dims go first).
+int64_t dims_before(const Advanced& a) { return a.adjacent ? a.view_dims[0] : 0; }
+
+// picked (NB, R) to the result's shape. The swap of pre and B happens on 3 dims (pre, NB, post
+// each flattened), so results of more dims than the core computes still come out as a view.
+Tensor to_result(const Tensor& picked, const Advanced& a, const Dims& rest) {
+  const int64_t before = dims_before(a), nb = picked.shape()[0];
+  const int64_t pre = std::accumulate(rest.begin(), rest.begin() + before, int64_t{1}, std::multiplies<>());
+  const int64_t post = picked.shape()[1] / std::max<int64_t>(pre, 1);
+  Dims out(rest.begin(), rest.begin() + before);
+  out.insert(out.end(), a.shape.begin(), a.shape.end());
+  out.insert(out.end(), rest.begin() + before, rest.end());
+  // contiguous(): the result is then a reshape of a buffer, which any number of dims can view;
+  // a permuted view reshaped to more than 8 dims would need a kernel of that many.
+  Tensor t = before ? picked.reshape({nb, pre, post}).permute({1, 0, 2}).contiguous() : picked;
+  return t.reshape(Shape(out));
 }
 
-Axes leading(int64_t n) {
-  std::vector<int64_t> ax(static_cast<size_t>(n));
-  std::iota(ax.begin(), ax.end(), 0);
-  return Axes(ax);
+// The inverse: a value of the result's shape to (NB, 1, R).
+Tensor from_result(const Tensor& val, const Advanced& a, const Dims& rest) {
+  const int64_t before = dims_before(a), nb = static_cast<int64_t>(a.linear.size());
+  const int64_t pre = std::accumulate(rest.begin(), rest.begin() + before, int64_t{1}, std::multiplies<>());
+  const int64_t r = std::accumulate(rest.begin(), rest.end(), int64_t{1}, std::multiplies<>());
+  if (!before) return val.reshape({nb, 1, r});
+  return val.reshape({pre, nb, r / std::max<int64_t>(pre, 1)}).permute({1, 0, 2}).reshape({nb, 1, r});
 }
 
 Tensor zero_like(const Tensor& t) { return Tensor(detail::const_like(detail::node_of(t), 0, t.dtype())); }
@@ -305,16 +318,12 @@ Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
   std::optional<Advanced> a = advanced_of(v, p, indices, "index");
   if (!a) return v;
   std::vector<int64_t> order;
-  Tensor flat = advanced_first(v, *a, order);  // (P, rest...)
-  int64_t nb = static_cast<int64_t>(a->shape.size()), rest = flat.ndim() - 1;
-  Tensor hit = hits(v, *a);  // (B..., P)
-  Dims hs = hit.shape().dims();
-  hs.insert(hs.end(), static_cast<size_t>(rest), 1);
-  Dims fs(static_cast<size_t>(nb), 1);
-  for (int64_t s : flat.shape()) fs.push_back(s);
-  Tensor src = flat.reshape(Shape(fs));  // (1..., P, rest...)
-  Tensor picked = tg::where(hit.reshape(Shape(hs)), src, zero_like(src)).sum(nb).cast(dtype());  // (B..., rest...)
-  return place_result_dims(picked, *a, false);
+  Dims rest;
+  Tensor flat = advanced_first(v, *a, order, rest);  // (P, R)
+  Tensor hit = hits(v, *a).unsqueeze(-1);            // (NB, P, 1)
+  Tensor src = flat.unsqueeze(0);                    // (1, P, R)
+  Tensor picked = tg::where(hit, src, zero_like(src)).sum(1).cast(dtype());  // (NB, R)
+  return to_result(picked, *a, rest);
 }
 
 Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, Scalar value) {
@@ -344,9 +353,10 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
   Tensor nv = val;
   if (a) {
     std::vector<int64_t> order;
-    Tensor flat = advanced_first(v, *a, order);  // (P, rest...)
-    int64_t nb = static_cast<int64_t>(a->shape.size()), rest = flat.ndim() - 1;
-    Tensor vb = place_result_dims(val, *a, true);  // (B..., rest...)
+    Dims rest;
+    Tensor flat = advanced_first(v, *a, order, rest);  // (P, R)
+    int64_t nb = static_cast<int64_t>(a->linear.size());
+    Tensor vb = from_result(val, *a, rest);  // (NB, 1, R)
     // Of repeated positions, the last one's value is written: keep[b] is false for earlier ones.
     std::vector<bool> keep(a->linear.size(), true);
     {
@@ -357,18 +367,11 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
         seen[at] = true;
       }
     }
-    Dims ks = a->shape;
-    ks.push_back(1);
-    Tensor hit = hits(v, *a).logical_and(Tensor(keep, Shape(ks), TensorOptions{DType::bool_, device(), false}));
-    Dims hs = hit.shape().dims();
-    hs.insert(hs.end(), static_cast<size_t>(rest), 1);
-    Tensor h = hit.reshape(Shape(hs));                      // (B..., P, 1...)
-    Tensor vv = vb.unsqueeze(nb);                           // (B..., 1, rest...)
-    Tensor scattered = tg::where(h, vv, zero_like(vv)).sum(leading(nb)).cast(dtype());  // (P, rest...)
-    Tensor written = hit.any(leading(nb));                                                // (P)
-    Dims ws = written.shape().dims();
-    ws.insert(ws.end(), static_cast<size_t>(rest), 1);
-    Tensor merged = tg::where(written.reshape(Shape(ws)), scattered, flat);  // (P, rest...)
+    Tensor hit = hits(v, *a).logical_and(Tensor(keep, Shape({nb, 1}), TensorOptions{DType::bool_, device(), false}));
+    Tensor h = hit.unsqueeze(-1);                                                // (NB, P, 1)
+    Tensor scattered = tg::where(h, vb, zero_like(vb)).sum(0).cast(dtype());    // (P, R)
+    Tensor written = hit.any(0).unsqueeze(-1);                                   // (P, 1)
+    Tensor merged = tg::where(written, scattered, flat);                         // (P, R)
     // Back to the view's layout: unflatten the indexed dims, undo the permutation.
     Dims pv;
     for (int64_t d : order) pv.push_back(v.shape()[static_cast<size_t>(d)]);
