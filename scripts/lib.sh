@@ -12,6 +12,7 @@ TG_APT_PACKAGES=(
   libamdhip64-dev hipcc                                       # plugins/hip: HIP runtime, hiprtc, AMD device libs
   dataset-fashion-mnist                                       # examples/mnist and its test
   python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
+  clang libfuzzer-14-dev python3                              # tests/fuzz: libFuzzer targets, seed corpora
 )
 
 # Installs the missing ones with apt-get (as root). When every package is already there nothing

@@ -8,6 +8,8 @@
 #   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
 #      TG_DEVICE=nosuch must fail naming nosuch
 #   5. moves the install elsewhere and builds and runs everything again from there (relocatable)
+#   6. builds the libFuzzer targets (tests/fuzz/) with clang under ASan + UBSan (build-fuzz/) and
+#      runs each for 60 s from a fresh seed corpus; a step passes only if libFuzzer finds nothing
 # Prints "N passed, N failed" for its own steps and exits non-zero if any failed.
 #
 #   also: test_threads (models trained on several threads at once) under ThreadSanitizer, in a
@@ -15,6 +17,7 @@
 # TG_SANITIZE=address,undefined: the same, in a Debug build with those sanitizers (build-sanitize/);
 # TG_SANITIZE=thread likewise with ThreadSanitizer (then the separate build-tsan/ step is skipped).
 # TG_JOBS: build and ctest parallelism (default 2). TG_BUILD_DIR: another build directory.
+# TG_FUZZ_TIME: seconds per fuzz target (default 60; 0 skips the fuzzing steps).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -228,6 +231,32 @@ template_conformance() { env -u TG_PLUGIN_PATH "$2/bin/tg" conformance --plugin 
 
 move_install() { mkdir -p "$(dirname "$moved")" && mv "$prefix" "$moved"; }
 
+# --- fuzzing: tests/fuzz/'s libFuzzer targets, in a clang build of their own --------------------
+fuzz_build=build-fuzz
+fuzz_time=${TG_FUZZ_TIME:-60}
+fuzz_targets=(safetensors idx kir)
+configure_fuzz() {
+  tg_configure "$fuzz_build" Debug -DTG_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+}
+build_fuzz() { cmake --build "$fuzz_build" -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"; }
+# fuzz <target>: fuzz_<target> for $fuzz_time s from the seeds make_corpus.py writes. A crash, a
+# sanitizer report, an input taking over 10 s, one allocation over 1 GB or 2 GB resident is a
+# finding: the step fails, showing the report and the input libFuzzer saved.
+fuzz() {
+  local t=$1 corpus=$tmp/fuzz-corpus log=$tmp/fuzz-$1.log rc
+  [ -d "$corpus/$t" ] || python3 tests/fuzz/make_corpus.py "$corpus" || return 1
+  mkdir -p "$fuzz_build/fuzz-findings"
+  "$fuzz_build/bin/fuzz_$t" -max_total_time="$fuzz_time" -timeout=10 -malloc_limit_mb=1024 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$fuzz_build/fuzz-findings/$t-" "$corpus/$t" >"$log" 2>&1
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    tail -n 60 "$log"
+    echo "fuzz_$t found a problem (exit $rc); rerun its input with: $fuzz_build/bin/fuzz_$t $fuzz_build/fuzz-findings/$t-*"
+    return 1
+  fi
+  grep -E 'stat::number_of_executed_units|DONE' "$log" | sed 's/^/  /'
+}
+
 echo "tg test: $type build in $build/${sanitize:+ with -fsanitize=$sanitize}, $jobs jobs"
 must "apt packages" tg_install_deps
 must "configure ($type)" configure
@@ -254,4 +283,9 @@ step "examples/app on the moved install" run_app "$tmp/app-moved"
 step "ldd libtg.so shows no backend library" ldd_clean "$moved"
 step "build sdk/template against the moved install (SDK only)" build_template "$tmp/template" "$moved" &&
   step "tg conformance on the out-of-tree template plugin" template_conformance "$tmp/template" "$moved"
+if [ "$fuzz_time" != 0 ]; then
+  if step "configure the fuzz targets (clang, $fuzz_build/)" configure_fuzz && step "build the fuzz targets" build_fuzz; then
+    for t in "${fuzz_targets[@]}"; do step "fuzz_$t for ${fuzz_time} s finds nothing" fuzz "$t"; done
+  fi
+fi
 finish

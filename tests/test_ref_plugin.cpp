@@ -404,6 +404,64 @@ TEST_F(Ref, RejectsMalformedProgramsAsInvalid) {
   }
 }
 
+// Found by tests/fuzz/fuzz_kir: programs check_program accepted although evaluating them
+// overflows int64 (undefined behaviour in the interpreter and in rendered kernels), and one that
+// crashed check_program itself with a division trap.
+TEST_F(Ref, RejectsIndexArithmeticThatOverflowsInt64) {
+  // A linear mask whose value sum_d coeffs[d] * i_d overflows over the iteration space.
+  Program mask;
+  mask.shape = {4};
+  int x = mask.param(F32, R, 4), out = mask.param(F32, W, 4);
+  int v = mask.view({1});
+  mask.linear(v, {INT64_MAX / 2}, 0, 1);
+  mask.store(out, mask.view({1}), mask.load(x, v));
+  Status s = run_status(mask, {bytes_of(std::vector<float>{1, 2, 3, 4})});
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  EXPECT_NE(s.message.find("linear mask 0"), std::string::npos) << s;
+
+  // A window (the linear mask i0 - i1 == 0 over strides 2^62 * (1, -1)) keeps the element at 0,
+  // but 3 * 2^62, a term of the element index at i = (3, 3), overflows on the way.
+  Program window;
+  window.shape = {4, 4};
+  x = window.param(F32, R, 1);
+  out = window.param(F32, W, 16);
+  v = window.view({int64_t{1} << 62, -(int64_t{1} << 62)});
+  window.linear(v, {1, -1}, 0, 1);
+  window.store(out, window.view({4, 1}), window.load(x, v));
+  s = run_status(window, {bytes_of(std::vector<float>{5})});
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  EXPECT_NE(s.message.find("overflows int64"), std::string::npos) << s;
+
+  // Stride INT64_MIN under a linear mask of coefficient -1: check_program divided one by the
+  // other (INT64_MIN / -1 traps). Over one element the program is valid and runs.
+  Program trap;
+  trap.shape = {1};
+  x = trap.param(F32, R, 1);
+  out = trap.param(F32, W, 1);
+  v = trap.view({INT64_MIN});
+  trap.linear(v, {-1}, 0, 1);
+  trap.store(out, trap.view({0}), trap.load(x, v));
+  auto got = run(trap, {bytes_of(std::vector<float>{7})});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(values_of<float>(got[static_cast<size_t>(out)]), std::vector<float>{7});
+}
+
+// Found by tests/fuzz/fuzz_kir (a heap-buffer-overflow in the interpreter): a linear mask over a
+// dim of stride 0 and a dim of stride 1 was taken for a window of factor 1 (the stride-0 dim's
+// factor 0 read as "no factor yet"), so the view's range was counted as offset + [begin, end - 1]
+// = [0, 2] although i = (1, 0) passes the mask and reads element -1.
+TEST_F(Ref, RejectsALinearMaskThatIsNoWindowOfTheView) {
+  Program p;
+  p.shape = {3, 2};
+  int x = p.param(F32, R, 3), out = p.param(F32, W, 6);
+  int v = p.view({0, 1}, -1);
+  p.linear(v, {1, 1}, 1, 4);
+  p.store(out, p.view({2, 1}), p.load(x, v));
+  Status s = run_status(p, {bytes_of(std::vector<float>{1, 2, 3})});
+  EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << s;
+  EXPECT_NE(s.message.find("reaches elements [-1"), std::string::npos) << s;
+}
+
 TEST_F(Ref, LaunchChecksBuffersAgainstParams) {
   Program p;
   p.shape = {4};

@@ -100,9 +100,9 @@ class BrokenDevice {
     if (breaks_.compile) refuse("program_compile");
     return ref_->compile(program);
   }
-  void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers) {
+  void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers, const tg_kir_scalar* scalars) {
     if (breaks_.launch) refuse("launch");
-    ref_->launch(kernel, buffers);
+    ref_->launch(kernel, buffers, scalars);
   }
   void synchronize() { ref_->synchronize(); }
 

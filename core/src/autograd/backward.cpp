@@ -199,6 +199,9 @@ void run_backward(const NodePtr& root, const NodePtr& seed) {
 
 void Tensor::backward() const {
   const auto& n = detail::node_of(*this);
+  if (!is_float(n->dtype))
+    throw Error("backward(): the tensor is " + std::string(dtype_name(n->dtype)) +
+                "; only floating tensors have gradients (compute the loss in a float dtype, e.g. .cast(tg::DType::float32))");
   if (n->numel() != 1)
     throw Error("backward(): the tensor has shape " + shape().to_string() +
                 "; call it on a single-element tensor (e.g. after .sum()) or pass a gradient of that shape");

@@ -4,11 +4,15 @@
 
 #include "runtime/runtime.hpp"
 #include "tg/error.hpp"
+#include "tg/shape.hpp"
 
 namespace tg::detail {
 namespace {
 
+// Every node is made here: its shape is held to tg::kMaxElements (tg/shape.hpp), so no element
+// count, stride or byte size computed from it later can overflow.
 Node proto(Op op, DType dtype, Dims shape, std::shared_ptr<Device> device, Sources src = {}) {
+  check_shape_size(shape.data(), shape.size());
   Node n;
   n.op = op;
   n.dtype = dtype;
@@ -39,9 +43,9 @@ NodePtr const_node(double value, DType dtype, const std::shared_ptr<Device>& dev
 
 NodePtr buffer_node(const void* data, const Dims& shape, DType dtype, const std::shared_ptr<Device>& device) {
   Node n = proto(Op::BUFFER, dtype, shape, device);
-  int64_t nbytes = n.numel() * dtype_size(dtype);
-  n.buffer = device->alloc(static_cast<uint64_t>(nbytes));
-  if (nbytes > 0) device->write(*n.buffer, data, static_cast<uint64_t>(nbytes));
+  const uint64_t nbytes = n.nbytes();
+  n.buffer = device->alloc(nbytes);
+  if (nbytes > 0) device->write(*n.buffer, data, nbytes);
   return intern(std::move(n));
 }
 
@@ -114,7 +118,7 @@ NodePtr pad(const NodePtr& x, const Ranges& padding) {
   Dims shape = x->shape;
   for (size_t d = 0; d < shape.size(); d++) {
     any |= padding[d].first != 0 || padding[d].second != 0;
-    shape[d] += padding[d].first + padding[d].second;
+    shape[d] = checked_add(checked_add(shape[d], padding[d].first, "pad"), padding[d].second, "pad");
   }
   if (!any) return x;
   Node n = proto(Op::PAD, x->dtype, shape, x->device, {x});

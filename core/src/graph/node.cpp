@@ -62,6 +62,12 @@ int64_t Node::numel() const {
   return n;
 }
 
+uint64_t Node::nbytes() const {
+  uint64_t b;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(numel()), static_cast<uint64_t>(dtype_size(dtype)), &b)) return UINT64_MAX;
+  return b;
+}
+
 // The hash-consing table: every live shareable node, found by its hash and structure. Open
 // addressing over raw pointers: a node takes itself out in its destructor (before its sources
 // go), so no entry outlives its node, and a lookup or an insert allocates nothing. A training
@@ -214,19 +220,64 @@ NodePtr intern(Node&& proto) {
   if (found) return found;
   proto.table = t;
   auto n = std::allocate_shared<Node>(RecyclingAllocator<Node>(), std::move(proto));
+  proto.table = nullptr;  // the moved-from prototype is in no table: its destructor need not look
   t->insert(n.get());
   return n;
 }
 
-Node::~Node() {
-  if (table == nullptr) return;
-  bool last;
-  {
-    std::lock_guard<SpinLock> locked(table->lock);
-    table->erase(this);
-    last = table->orphaned && table->live() == 0;
+namespace {
+
+// Freeing a graph recursed once per op (each ~Node freed its sources in its own destructor):
+// dropping an unrealized chain of 120,000 ops (`total = total + loss` over an epoch) overflowed
+// the stack. Now ~Node recurses at most kMaxNested deep; past that, a node hands the sources it
+// holds the last reference to over to a per-thread list, and the outermost ~Node frees that
+// list in a loop. Ordinary graphs never reach the list: their cost is a counter per node.
+// (Trivially destructible and constant-initialized: no exit-time order issue for a node a
+// static holds, and no guard on the path every node takes. initial-exec: a %fs-relative load
+// instead of a __tls_get_addr call per node, ~11 instructions of the MLP step's ~400 nodes each;
+// 16 bytes fit glibc's static TLS reserve should libtg be dlopen()ed.)
+constexpr uint32_t kMaxNested = 64;
+struct Teardown {
+  uint32_t depth = 0;                       // ~Node calls in progress on this thread
+  std::vector<NodePtr>* pending = nullptr;  // kept until the thread ends (a few slots)
+};
+thread_local Teardown t_teardown __attribute__((tls_model("initial-exec")));
+
+void release_sources(Sources& src) {
+  Teardown& t = t_teardown;
+  if (t.depth >= kMaxNested) {
+    for (NodePtr& s : src)
+      if (s.use_count() == 1) {  // this reference is the last: freeing it would go deeper
+        if (t.pending == nullptr) t.pending = new std::vector<NodePtr>();
+        t.pending->push_back(std::move(s));
+      }
+    src.clear();  // the rest only lose a reference
+    return;
   }
-  if (last) delete table;
+  ++t.depth;
+  src.clear();
+  if (t.depth == 1)  // the outermost: free what was handed over, each again at most kMaxNested deep
+    while (t.pending != nullptr && !t.pending->empty()) {
+      NodePtr n = std::move(t.pending->back());
+      t.pending->pop_back();
+      n.reset();
+    }
+  --t.depth;
+}
+
+}  // namespace
+
+Node::~Node() {
+  if (table != nullptr) {
+    bool last;
+    {
+      std::lock_guard<SpinLock> locked(table->lock);
+      table->erase(this);
+      last = table->orphaned && table->live() == 0;
+    }
+    if (last) delete table;
+  }
+  if (!src.empty()) release_sources(src);
 }
 
 }  // namespace tg::detail

@@ -82,6 +82,9 @@ struct Node : std::enable_shared_from_this<Node> {
   InternTable* table = nullptr;  // the hash-consing table that holds it (its thread's), if any
   ~Node();
   int64_t numel() const;
+  // numel() times the dtype's size; UINT64_MAX when that passes 2^64 (2^62 float64s): a device
+  // then reports that it cannot allocate it, where the wrapped size would have been accepted.
+  uint64_t nbytes() const;
   bool realized() const { return buffer != nullptr; }
 };
 

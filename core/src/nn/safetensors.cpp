@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "base/regular_file.hpp"
 #include "graph/node.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/schedule.hpp"
@@ -22,6 +23,10 @@ namespace {
 using nlohmann::json;
 
 constexpr uint64_t kMaxHeader = 100'000'000;  // the reference implementation's limit
+// How deep the header's JSON may nest. A valid header nests 3 deep (the header, a tensor's entry,
+// its shape); nlohmann's parser is iterative, but dump() and copies recurse, and 80,000 levels of
+// brackets (a 160 KB file) overflowed the stack when an error message showed the value.
+constexpr int kMaxHeaderDepth = 64;
 
 const std::pair<const char*, DType> kDtypes[] = {
     {"BOOL", DType::bool_},   {"U8", DType::uint8},      {"I8", DType::int8},       {"I16", DType::int16},
@@ -39,8 +44,48 @@ const char* dtype_tag(DType d) {
   throw Error("safe_load: " + file + " is not a valid safetensors file: " + problem);
 }
 
+// A name or string from the file, in a message: at most 120 characters.
+std::string clip(const std::string& s) { return s.size() <= 120 ? s : s.substr(0, 120) + "..."; }
+
+// A JSON value from the file, shown in a message: at most 3 levels deep and about 120
+// characters; deeper or longer parts are elided ("[...]", "..."). The file is not trusted.
+void show_into(const json& v, int depth, std::string& out) {
+  constexpr size_t kMaxChars = 120;
+  if (out.size() > kMaxChars) return;
+  if (v.is_array() || v.is_object()) {
+    const bool array = v.is_array();
+    if (depth >= 3 && !v.empty()) {
+      out += array ? "[...]" : "{...}";
+      return;
+    }
+    out += array ? "[" : "{";
+    bool first = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (out.size() > kMaxChars) {
+        out += ", ...";
+        break;
+      }
+      if (!first) out += ", ";
+      first = false;
+      if (!array) out += json(clip(it.key())).dump() + ": ";
+      show_into(*it, depth + 1, out);
+    }
+    out += array ? "]" : "}";
+    return;
+  }
+  std::string s = v.dump();
+  if (s.size() > kMaxChars) s = s.substr(0, kMaxChars) + "...";
+  out += s;
+}
+
+std::string show(const json& v) {
+  std::string out;
+  show_into(v, 0, out);
+  return out;
+}
+
 uint64_t as_u64(const json& v, const std::string& file, const std::string& what) {
-  if (!v.is_number_unsigned()) bad(file, what + " must be a non-negative integer, got " + v.dump());
+  if (!v.is_number_unsigned()) bad(file, what + " must be a non-negative integer, got " + show(v));
   return v.get<uint64_t>();
 }
 
@@ -109,7 +154,14 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
   if (n > kMaxHeader) bad(file, "the header length " + std::to_string(n) + " exceeds the limit of 100 MB");
   json header;
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    // The depth is checked as the parser goes (a callback per value), before any deep value is built.
+    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n),
+                         [&](int depth, json::parse_event_t, json&) {
+                           if (depth > kMaxHeaderDepth)
+                             bad(file, "the header's JSON nests deeper than " + std::to_string(kMaxHeaderDepth) +
+                                           " levels (a valid header nests 3)");
+                           return true;
+                         });
   } catch (const json::exception& e) {
     bad(file, std::string("the header is not valid JSON: ") + e.what());
   }
@@ -121,12 +173,12 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
     if (name == "__metadata__") {
       if (!v.is_object()) bad(file, "\"__metadata__\" must be an object of strings");
       for (auto& [k, s] : v.items()) {
-        if (!s.is_string()) bad(file, "\"__metadata__\" value of \"" + k + "\" must be a string, got " + s.dump());
+        if (!s.is_string()) bad(file, "\"__metadata__\" value of \"" + clip(k) + "\" must be a string, got " + show(s));
         dict.metadata[k] = s.get<std::string>();
       }
       continue;
     }
-    const std::string where = "tensor \"" + name + "\"";
+    const std::string where = "tensor \"" + clip(name) + "\"";
     if (!v.is_object()) bad(file, where + ": its entry must be an object");
     for (const char* key : {"dtype", "shape", "data_offsets"})
       if (!v.contains(key)) bad(file, where + " has no \"" + key + "\"");
@@ -135,19 +187,23 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
     if (!dt.is_string()) bad(file, where + ": \"dtype\" must be a string");
     auto found = std::find_if(std::begin(kDtypes), std::end(kDtypes), [&](auto& p) { return dt.get<std::string>() == p.first; });
     if (found == std::end(kDtypes))
-      bad(file, where + " has dtype \"" + dt.get<std::string>() +
+      bad(file, where + " has dtype \"" + clip(dt.get<std::string>()) +
                     "\", which tg does not support (known: BOOL U8 I8 I16 I32 I64 F16 BF16 F32 F64)");
     e.dtype = found->second;
     const json& shape = v["shape"];
     if (!shape.is_array()) bad(file, where + ": \"shape\" must be an array");
-    uint64_t numel = 1;
     for (const json& d : shape) {
       uint64_t s = as_u64(d, file, where + ": every shape dim");
-      if (s > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) || (s != 0 && numel > UINT64_MAX / s / 8))
-        bad(file, where + ": shape " + shape.dump() + " is too large");
-      numel *= s;
+      if (s > static_cast<uint64_t>(kMaxElements)) bad(file, where + ": shape " + show(shape) + " is too large: a dim is over 2^62");
       e.shape.push_back(static_cast<int64_t>(s));
     }
+    try {
+      tg::detail::check_shape_size(e.shape.data(), e.shape.size());  // [0, 2^62, 2^62] too: its strides overflow
+    } catch (const Error& err) {
+      bad(file, where + ": too large: " + err.what());
+    }
+    uint64_t numel = 1;
+    for (int64_t d : e.shape) numel *= static_cast<uint64_t>(d);  // <= 2^62: no overflow
     const json& off = v["data_offsets"];
     if (!off.is_array() || off.size() != 2) bad(file, where + ": \"data_offsets\" must be [begin, end]");
     e.begin = as_u64(off[0], file, where + ": data_offsets begin");
@@ -156,9 +212,11 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
     if (e.end > data_size)
       bad(file, where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                     "] go past the end of the data section (" + std::to_string(data_size) + " bytes)");
-    uint64_t want = numel * static_cast<uint64_t>(dtype_size(e.dtype));
+    uint64_t want = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(dtype_size(e.dtype)), &want))
+      bad(file, where + ": shape " + show(shape) + " of " + dt.get<std::string>() + " is too large: it needs more than 2^64 bytes");
     if (e.end - e.begin != want)
-      bad(file, where + ": shape " + shape.dump() + " of " + dt.get<std::string>() + " needs " + std::to_string(want) +
+      bad(file, where + ": shape " + show(shape) + " of " + dt.get<std::string>() + " needs " + std::to_string(want) +
                     " bytes but data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] hold " +
                     std::to_string(e.end - e.begin));
     entries.push_back(std::move(e));
@@ -170,9 +228,9 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
   for (size_t i = 0; i < entries.size(); i++) {
     const Entry& e = entries[i];
     if (e.begin < at)
-      bad(file, "tensors \"" + entries[i - 1].name + "\" and \"" + e.name + "\" overlap in the data section");
+      bad(file, "tensors \"" + clip(entries[i - 1].name) + "\" and \"" + clip(e.name) + "\" overlap in the data section");
     if (e.begin > at)
-      bad(file, "the data section has a gap of " + std::to_string(e.begin - at) + " bytes before tensor \"" + e.name + "\"");
+      bad(file, "the data section has a gap of " + std::to_string(e.begin - at) + " bytes before tensor \"" + clip(e.name) + "\"");
     at = e.end;
   }
   if (at != data_size)
@@ -184,11 +242,7 @@ StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& 
 }
 
 StateDict safe_load(const std::string& path, std::optional<std::string> device) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("safe_load: cannot open " + path + ": " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw Error("safe_load: reading " + path + " failed");
-  return safe_load_bytes(bytes, path, std::move(device));
+  return safe_load_bytes(tg::detail::read_regular_file(path, "safe_load"), path, std::move(device));
 }
 
 }  // namespace tg::nn::state

@@ -66,8 +66,10 @@ void load_state_dict(Module& module, const StateDict& dict, bool strict) {
       todo.push_back({t, v});
     }
   }
-  for (const auto& [name, v] : dict)
+  for (const auto& entry : dict) {  // not a structured binding: C++17 lambdas cannot capture one (clang refuses)
+    const std::string& name = entry.first;
     if (std::none_of(mine.begin(), mine.end(), [&](const auto& p) { return p.first == name; })) unexpected.push_back(name);
+  }
   std::string problems;
   if (!mismatched.empty()) problems += "\n  shape mismatch: " + join(mismatched);
   if (strict && !missing.empty()) problems += "\n  missing keys: " + join(missing);

@@ -1,5 +1,6 @@
 #include "schedule/replay.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -8,8 +9,10 @@
 #include <unordered_map>
 
 #include "graph/node_index.hpp"
+#include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
 #include "schedule/liveness.hpp"
+#include "schedule/schedule.hpp"
 #include "tg/plugin.h"
 
 namespace tg::detail {
@@ -222,7 +225,7 @@ void replay(const Recording& rec, const Graph& g, const Liveness* live) {
         for (size_t i = 0; i < s.params.size(); i++) {
           Node* n = g.order[s.params[i]];
           if (s.written[i])
-            n->buffer = s.device->alloc(static_cast<uint64_t>(n->numel() * dtype_size(n->dtype)));
+            n->buffer = s.device->alloc(n->nbytes());
           bufs.push_back(n->buffer.get());
           for (const OffsetTerm& t : s.offsets[i]) offsets[i] += static_cast<uint64_t>(t.coeff * g.values[t.var].i);
         }
@@ -234,7 +237,7 @@ void replay(const Recording& rec, const Graph& g, const Liveness* live) {
       case Step::Kind::COPY: {
         Node& n = *g.order[s.dst];
         Node& src = *n.src[0];
-        n.buffer = n.device->alloc(static_cast<uint64_t>(n.numel() * dtype_size(n.dtype)));
+        n.buffer = n.device->alloc(n.nbytes());
         std::vector<uint8_t> host(n.buffer->nbytes);
         if (!host.empty()) {
           src.device->read(*src.buffer, host.data(), host.size());
@@ -247,6 +250,48 @@ void replay(const Recording& rec, const Graph& g, const Liveness* live) {
     for (uint32_t p : s.release)
       if (live->releasable(p)) g.order[p]->buffer.reset();
   }
+}
+
+// How many unrealized ops deep one realize() lowers at most. Lowering a kernel and realizing
+// the kernels it depends on recurse once per op of depth (a fused chain is one expression; about
+// 500 bytes of stack per op): a 15,000-op chain overflowed the stack. A graph deeper than this
+// is realized from the bottom up in slices of this depth, each an ordinary realize(): under
+// 300 KB of stack (tests/test_limits.cpp runs them on a 512 KiB thread; 288 KiB passes too).
+// The MLP and CNN training steps are never sliced; `total = total + loss` over an epoch is.
+constexpr uint32_t kMaxDepth = 512;
+
+// Realizes the nodes of g at every kMaxDepth levels of unrealized ops, sources first, so that
+// no unrealized chain in g is longer than kMaxDepth. Whether it realized any.
+bool realize_deep_slices(const Graph& g) {
+  if (g.order.size() <= kMaxDepth) return false;  // too few nodes to be that deep: the common case
+  std::vector<uint32_t> depth(g.order.size(), 0);
+  // Unrealized ops on the longest path down from each node, realized nodes 0 (with every node
+  // of `cut` depth or more realized first when cut is set). The deepest.
+  auto depths = [&](bool cut) {
+    uint32_t deepest = 0;
+    for (size_t p = 0; p < g.order.size(); p++) {
+      Node* n = g.order[p];
+      if (n->realized()) {
+        depth[p] = 0;
+        continue;
+      }
+      uint32_t d = 0;
+      for (const NodePtr& s : n->src) d = std::max(d, depth[g.position.at(s.get())]);
+      if (++d >= kMaxDepth && cut) {
+        realize(n->shared_from_this());  // n's own graph is kMaxDepth deep: no slicing there
+        d = 0;
+      }
+      depth[p] = d;
+      deepest = std::max(deepest, d);
+    }
+    return deepest;
+  };
+  const uint32_t deepest = depths(false);
+  if (deepest <= kMaxDepth) return false;
+  debug_log("realize: the graph is " + std::to_string(deepest) + " ops deep; realizing it in slices of " +
+            std::to_string(kMaxDepth));
+  depths(true);
+  return true;
 }
 
 }  // namespace
@@ -341,6 +386,12 @@ void realize_with_cache(const std::vector<NodePtr>& roots, const std::function<v
   for (auto& r : roots) all_done &= r->realized();
   if (all_done) return;
   Graph g = walk(roots);
+  if (realize_deep_slices(g)) {
+    all_done = true;
+    for (auto& r : roots) all_done &= r->realized();
+    if (all_done) return;
+    g = walk(roots);
+  }
   if (auto found = find_recording(g)) {
     // Most replays let nothing go (every buffer is held by a tensor): skip the reachability walk.
     std::optional<Liveness> live;

@@ -489,7 +489,7 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
 
 void realize_copy(Node& n) {
   Node& s = *n.src[0];
-  auto buf = n.device->alloc(static_cast<uint64_t>(n.numel() * dtype_size(n.dtype)));
+  auto buf = n.device->alloc(n.nbytes());
   std::vector<uint8_t> host(buf->nbytes);
   if (!host.empty()) {
     s.device->read(*s.buffer, host.data(), host.size());
@@ -616,7 +616,7 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
     for (size_t i = 0; i < params.size(); i++)
       if (prog.params[i].access == TG_PARAM_WRITE)
-        params[i]->buffer = n->device->alloc(static_cast<uint64_t>(params[i]->numel() * dtype_size(params[i]->dtype)));
+        params[i]->buffer = n->device->alloc(params[i]->nbytes());
     if (n->numel() > 0) run_kernel(prog, *n->device, params);
     for (auto& r : same_as_out) {
       r->buffer = n->buffer;

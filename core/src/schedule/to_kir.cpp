@@ -54,11 +54,24 @@ class Emitter {
   Emitter(KirProgram& p, const Dims& full, const Dims& out, bool scalar_args)
       : p_(p), full_(full), out_(out), scalar_args_(scalar_args) {}
 
+  // l's kir node, its sources' first. By an explicit stack, sources before users: a kernel can
+  // be a fused chain a thousand ops deep (the schedule's limit), and a recursion per op took
+  // ~600 bytes of stack each. (emit_uncached's own emit() calls then find their sources done.)
   int32_t emit(const LPtr& l) {
     if (auto it = done_.find(l.get()); it != done_.end()) return it->second;
-    int32_t id = emit_uncached(*l);
-    done_[l.get()] = id;
-    return id;
+    std::vector<std::pair<const LNode*, size_t>> stack{{l.get(), 0}};
+    while (!stack.empty()) {
+      const LNode* n = stack.back().first;
+      size_t& next = stack.back().second;
+      if (next < n->src.size()) {
+        const LNode* s = n->src[next++].get();
+        if (!done_.count(s)) stack.push_back({s, 0});
+        continue;
+      }
+      if (!done_.count(n)) done_[n] = emit_uncached(*n);
+      stack.pop_back();
+    }
+    return done_.at(l.get());
   }
 
   // The param bound to node's buffer from the launch offset `terms` make (none: from its start).
@@ -111,6 +124,7 @@ class Emitter {
     tg_kir_view k{};
     k.offset = v.offset - shift;
     *valid = !v.all_invalid();
+    if (!*valid) return -1;  // read as a constant 0: no view (nor its linear masks) in the program
     for (size_t d = 0; d < full_.size(); d++) {
       bool bcast = v.shape[d] == 1 && full_[d] != 1;
       k.strides[d] = bcast ? 0 : v.strides[d];

@@ -1,5 +1,6 @@
 // Sliding windows and conv2d, built from movement ops, mul and sum (tinygrad's _pool and conv2d),
 // so they run on every device and their gradients follow from the ops they are made of.
+#include <algorithm>
 #include <numeric>
 
 #include "graph/conv_graph.hpp"
@@ -12,9 +13,13 @@ namespace {
 using detail::Dims;
 using Ranges = std::vector<std::pair<int64_t, int64_t>>;
 
-int64_t ceildiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceildiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }  // a >= 0, b > 0: no a + b overflow
 
 std::string pair_str(const IntPair& p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+
+// Whether a window of k taps dilated by d (d * (k - 1) + 1 wide) fits in i; k, d > 0. Computed
+// without overflow: a dilation near 2^63 is a user's input.
+bool window_fits(int64_t k, int64_t d, int64_t i) { return k <= 1 ? d * (k - 1) + 1 <= i : d <= (i - 1) / (k - 1); }
 
 }  // namespace
 
@@ -23,8 +28,9 @@ namespace detail {
 // Windows over the last k.size() dims: (..., i...) -> (..., o..., k...), o = ceil((i - d(k-1)) / s).
 // Overlapping or dilated windows repeat the input so that a reshape shifts row r by r*d
 // (one copy); otherwise the windows are a plain pad/reshape/shrink view.
-Tensor pool_windows(const Tensor& x, const Dims& k, const Dims& s, const Dims& d, const char* what) {
+Tensor pool_windows(const Tensor& x, const Dims& k, const Dims& s_arg, const Dims& d, const char* what) {
   const size_t n = k.size();
+  Dims s = s_arg;
   if (x.ndim() < static_cast<int64_t>(n))
     throw Error(std::string(what) + ": needs at least " + std::to_string(n) + " dims, got shape " + x.shape().to_string());
   const size_t lead = static_cast<size_t>(x.ndim()) - n;
@@ -33,11 +39,12 @@ Tensor pool_windows(const Tensor& x, const Dims& k, const Dims& s, const Dims& d
   for (size_t j = 0; j < n; j++) {
     if (k[j] <= 0 || s[j] <= 0 || d[j] <= 0)
       throw Error(std::string(what) + ": kernel, stride and dilation must be positive");
-    if (d[j] * (k[j] - 1) + 1 > i[j])
+    if (!window_fits(k[j], d[j], i[j]))
       throw Error(std::string(what) + ": the window (kernel " + std::to_string(k[j]) + ", dilation " +
                   std::to_string(d[j]) + ") is larger than the (padded) input's spatial size " + std::to_string(i[j]) +
                   " in input shape " + x.shape().to_string());
     o[j] = ceildiv(i[j] - d[j] * (k[j] - 1), s[j]);
+    if (o[j] == 1) s[j] = std::min(s[j], i[j]);  // one window: a stride past the input is the same (and no 2^63 pad)
   }
   auto full = [&](const Dims& tail) {
     Dims r = noop;
@@ -57,12 +64,14 @@ Tensor pool_windows(const Tensor& x, const Dims& k, const Dims& s, const Dims& d
   Tensor y = x;
   if (overlap) {
     std::vector<int64_t> reps(lead, 1);
-    for (size_t j = 0; j < n; j++) reps.push_back(ceildiv(k[j] * (i[j] + d[j]), i[j]));
+    Dims span(n);  // k rows of i + d: row r starts at r * (i + d) = (input index r * d) of row 0 + r * i
+    for (size_t j = 0; j < n; j++) span[j] = detail::checked_mul(k[j], detail::checked_add(i[j], d[j], what), what);
+    for (size_t j = 0; j < n; j++) reps.push_back(ceildiv(span[j], i[j]));
     y = y.repeat(reps);
     Ranges r;
     Dims rows, rowpad;
     for (size_t j = 0; j < n; j++) {
-      r.push_back({0, k[j] * (i[j] + d[j])});
+      r.push_back({0, span[j]});
       rows.insert(rows.end(), {k[j], i[j] + d[j]});
     }
     y = y.shrink(ranges(r)).reshape(full(rows));  // row r of dim j starts at input index r*d
@@ -202,17 +211,18 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
   Dims xs = shape().dims(), ws = weight.shape().dims();
   const int64_t cin_all = xs[1], cout = ws[0], cin = ws[1], kh = ws[2], kw = ws[3];
   if (groups <= 0) throw Error("conv2d: groups must be positive, got " + std::to_string(groups));
-  if (groups * cin != cin_all || cout % groups != 0)
+  int64_t groups_cin = 0;
+  if (__builtin_mul_overflow(groups, cin, &groups_cin) || groups_cin != cin_all || cout % groups != 0)
     throw Error("conv2d: input " + shape().to_string() + " and weight " + weight.shape().to_string() + " with groups=" +
-                std::to_string(groups) + " do not fit: need C_in (" + std::to_string(cin_all) + ") == groups * weight dim 1 (" +
-                std::to_string(groups * cin) + ") and C_out (" + std::to_string(cout) + ") divisible by groups");
+                std::to_string(groups) + " do not fit: need C_in (" + std::to_string(cin_all) + ") == groups (" +
+                std::to_string(groups) + ") * weight dim 1 (" + std::to_string(cin) + ") and C_out (" + std::to_string(cout) + ") divisible by groups");
   if (bias && (bias->ndim() != 1 || bias->shape()[0] != cout))
     throw Error("conv2d: bias must have shape (" + std::to_string(cout) + "), got " + bias->shape().to_string());
   Tensor x = detail::pad2d(*this, padding, 0.0f, "conv2d");
   if (stride.h <= 0 || stride.w <= 0 || dilation.h <= 0 || dilation.w <= 0)
     throw Error("conv2d: stride and dilation must be positive, got stride " + pair_str(stride) +
                 " and dilation " + pair_str(dilation));
-  if (dilation.h * (kh - 1) + 1 > x.shape()[2] || dilation.w * (kw - 1) + 1 > x.shape()[3])
+  if (!window_fits(kh, dilation.h, x.shape()[2]) || !window_fits(kw, dilation.w, x.shape()[3]))
     throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
                 pair_str(dilation) + ") is larger than the padded input " + x.shape().to_string());
   const auto& xn = detail::node_of(x);

@@ -23,6 +23,19 @@ void check_shape(const Shape& s, const char* what) {
   for (int64_t d : s)
     if (d < 0)
       throw Error(std::string(what) + ": shape " + s.to_string() + " has a negative dim; dims must be >= 0");
+  detail::check_shape_size(s.dims().data(), s.size());
+}
+
+// n values of T on the host, for data to be copied to a device; a shape too big for host memory
+// (rand({2^31, 2^31}) is within the element limit) is a tg::Error, not std::bad_alloc.
+template <typename T>
+std::vector<T> host_values(int64_t n, const char* what) {
+  try {
+    return std::vector<T>(static_cast<size_t>(n));
+  } catch (const std::exception&) {  // std::bad_alloc, std::length_error
+    throw Error(std::string(what) + ": " + std::to_string(n) + " values of " + std::to_string(sizeof(T)) +
+                " bytes do not fit in host memory");
+  }
 }
 
 // Doubles -> elements of dtype (float -> int truncates toward zero and saturates; NaN -> 0).
@@ -56,7 +69,7 @@ Tensor from_host(const T* data, const Shape& shape, DType natural, const TensorO
   check_shape(shape, "Tensor");
   auto dev = detail::device_for(opts);
   if (opts.dtype && *opts.dtype != natural) {  // convert on the host: leaves are plain buffers
-    std::vector<double> wide(static_cast<size_t>(shape.numel()));
+    std::vector<double> wide = host_values<double>(shape.numel(), "Tensor");
     detail::convert_to<double>(data, natural, shape.numel(), wide.data());
     std::vector<uint8_t> bytes = encode(wide, *opts.dtype);
     return detail::make_leaf(detail::buffer_node(bytes.data(), shape.dims(), *opts.dtype, dev), opts);
@@ -92,7 +105,7 @@ DType float_dtype(const TensorOptions& opts, const char* what) {
 Tensor random_tensor(const Shape& shape, const TensorOptions& opts, const char* what, double (*sample)()) {
   check_shape(shape, what);
   DType d = float_dtype(opts, what);
-  std::vector<float> data(static_cast<size_t>(shape.numel()));
+  std::vector<float> data = host_values<float>(shape.numel(), what);
   for (auto& x : data) x = static_cast<float>(sample());
   TensorOptions o = opts;
   o.dtype = d;
@@ -158,12 +171,13 @@ Tensor Tensor::empty(Shape shape, TensorOptions opts) {
   check_shape(shape, "empty");
   DType d = opts.dtype.value_or(default_float);
   auto dev = detail::device_for(opts);
+  detail::check_shape_size(shape.dims().data(), shape.size());
   detail::Node n;
   n.op = detail::Op::BUFFER;
   n.dtype = d;
   n.shape = shape.dims();
   n.device = dev;
-  n.buffer = dev->alloc(static_cast<uint64_t>(shape.numel() * dtype_size(d)));
+  n.buffer = dev->alloc(n.nbytes());
   return detail::make_leaf(detail::intern(std::move(n)), opts);
 }
 
@@ -246,12 +260,17 @@ Tensor Tensor::linspace(double start, double stop, int64_t steps, TensorOptions 
   return from_host(data.data(), Shape({steps}), DType::float64, opts);
 }
 
+// Lazily, with no host data (tinygrad's): rows of n + 1 (a one, then n zeros) read n at a time
+// put each row's one a place further right. eye(2^31) is a view until realized.
 Tensor Tensor::eye(int64_t n, TensorOptions opts) {
   if (n < 0) throw Error("eye: n must be >= 0, got " + std::to_string(n));
-  std::vector<float> data(static_cast<size_t>(n * n), 0.0f);
-  for (int64_t i = 0; i < n; i++) data[static_cast<size_t>(i * n + i)] = 1.0f;
+  detail::checked_mul(n, detail::checked_add(n, 1, "eye"), "eye");  // the (n, n + 1) rows below
   if (!opts.dtype) opts.dtype = default_float;
-  return from_host(data.data(), Shape({n, n}), DType::float32, opts);
+  auto dev = detail::device_for(opts);
+  detail::NodePtr one = detail::const_node(1.0, *opts.dtype, dev, /*unique=*/true);
+  detail::NodePtr rows = detail::pad(detail::expand(detail::reshape(one, {1, 1}), {n, 1}), {{0, 0}, {0, n}});
+  detail::NodePtr flat = detail::shrink(detail::reshape(rows, {n * (n + 1)}), {{0, n * n}});
+  return detail::make_leaf(detail::reshape(flat, {n, n}), opts);
 }
 
 void Tensor::manual_seed(uint64_t seed) { rng().seed(seed); }
@@ -272,7 +291,7 @@ Tensor Tensor::randint(int64_t low, int64_t high, Shape shape, TensorOptions opt
   if (high <= low)
     throw Error("randint: high (" + std::to_string(high) + ") must be greater than low (" + std::to_string(low) + ")");
   std::uniform_int_distribution<int64_t> dist(low, high - 1);
-  std::vector<int64_t> data(static_cast<size_t>(shape.numel()));
+  std::vector<int64_t> data = host_values<int64_t>(shape.numel(), "randint");
   for (auto& x : data) x = dist(rng());
   if (!opts.dtype) opts.dtype = default_int;
   return from_host(data.data(), shape, DType::int64, opts);

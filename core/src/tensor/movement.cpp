@@ -29,6 +29,7 @@ int64_t real_dim_of(const Tensor& t, int64_t axis, const char* what) {
 Tensor Tensor::reshape(Shape shape) const {
   const auto& n = node_of(*this);
   Dims out = shape.dims();
+  detail::check_shape_size(out.data(), out.size());  // (then `known` below cannot overflow)
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < out.size(); i++) {
     if (out[i] == -1) {
@@ -151,6 +152,8 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar valu
                 std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + "); give one pair per dim");
   for (auto& [b, a] : padding)
     if (b < 0 || a < 0) return pad(std::move(padding), "constant", value);  // negative pads cut (pad_modes.cpp)
+  for (size_t d = 0; d < padding.size(); d++)
+    detail::checked_add(detail::checked_add(n->shape[d], padding[d].first, "pad"), padding[d].second, "pad");
   Tensor padded = detail::make_result(detail::pad(n, padding));
   if (value.value == 0) return padded;
   // Where the padding is: a padded all-true mask says which elements are real.
@@ -190,6 +193,7 @@ Tensor Tensor::repeat(std::vector<int64_t> repeats) const {
   for (int64_t s : shape()) base.push_back(s);
   for (int64_t r : repeats)
     if (r < 0) throw Error("repeat: repeats must be >= 0, got " + std::to_string(r));
+  for (size_t i = 0; i < base.size(); i++) detail::checked_mul(repeats[i], base[i], "repeat");  // each result dim
   Dims expanded = base;
   std::vector<size_t> split;  // dims that need (1, b) -> (r, b)
   for (size_t i = 0; i < base.size(); i++) {
@@ -316,7 +320,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
       if (i != d && t.shape()[static_cast<size_t>(i)] != first.shape()[static_cast<size_t>(i)])
         throw Error("cat: shapes " + first.shape().to_string() + " and " + t.shape().to_string() +
                     " differ in dim " + std::to_string(i) + " (only dim " + std::to_string(d) + " may differ)");
-    total += t.shape()[static_cast<size_t>(d)];
+    total = detail::checked_add(total, t.shape()[static_cast<size_t>(d)], "cat");
     dt = promote_types(dt, t.dtype());
   }
   if (tensors.size() == 1) return first;

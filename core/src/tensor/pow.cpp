@@ -93,6 +93,7 @@ Tensor Tensor::pow(Scalar e) const {
   // exact and cheaper forms, the same values and gradients
   if (e.value == 1) return x + 0;
   if (e.value == 2) return x * x;
+  if (e.value == 3) return x * x * x;
   if (e.value == -1) return x.reciprocal();
   return x.pow(detail::scalar_tensor_like(x, e));
 }

@@ -183,23 +183,32 @@ inline std::string dname(uint32_t dtype) {
 // A LOAD's linear mask whose coefficients are its strides over one common factor S (a window
 // of a padded memory dim: S is that dim's stride) bounds those dims' part of the element
 // index to S * [begin, end - 1]; those dims then count that range instead of their own.
+// Every dim's own range is still summed too, so that offset + sum_d i_d * strides[d], computed
+// term by term in any order at an index the masks let through, never overflows int64.
 inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, uint32_t i, bool full) {
   const tg_kir_node& n = p.nodes[i];
   const tg_kir_view& v = p.views[n.view];
   const bool masked = n.op == TG_KIR_LOAD && v.has_mask;
-  int64_t lo = v.offset, hi = v.offset;
+  int64_t lo = v.offset, hi = v.offset;          // the range reached, windows counted once
+  int64_t box_lo = v.offset, box_hi = v.offset;  // every dim over its own range (overflow only)
   uint32_t grouped = 0;  // dims a linear mask bounds
 #if TG_ABI_MINOR >= 2
   if (n.op == TG_KIR_LOAD) {
     for (const tg_kir_linear_mask& m : info.linear[static_cast<size_t>(n.view)]) {
       int64_t factor = 0;
+      bool have_factor = false;  // (a stride of 0 gives the factor 0: that is no "unset")
       bool proportional = true;
       for (uint32_t d = 0; d < p.ndim && proportional; ++d) {
         if (m.coeffs[d] == 0) continue;
         if ((grouped >> d) & 1u) proportional = false;
+        else if (m.coeffs[d] == -1 && v.strides[d] == INT64_MIN) proportional = false;  // S would overflow
         else if (v.strides[d] % m.coeffs[d] != 0) proportional = false;
-        else if (factor == 0) factor = v.strides[d] / m.coeffs[d];
-        else proportional = factor == v.strides[d] / m.coeffs[d];
+        else if (!have_factor) {
+          factor = v.strides[d] / m.coeffs[d];
+          have_factor = true;
+        } else {
+          proportional = factor == v.strides[d] / m.coeffs[d];
+        }
       }
       if (!proportional || factor == 0 || m.begin >= m.end) continue;
       int64_t a, b;
@@ -215,7 +224,6 @@ inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, 
   (void)info;
 #endif
   for (uint32_t d = 0; d < p.ndim; ++d) {
-    if ((grouped >> d) & 1u) continue;
     // In the output space a reduced axis has the one index 0 (even if shape[d] is 0).
     int64_t first = 0, last = (!full && ((info.reduce_axes >> d) & 1u)) ? 0 : p.shape[d] - 1;
     if (masked) {
@@ -228,6 +236,10 @@ inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, 
     bool overflow = __builtin_mul_overflow(v.strides[d], first, &a) ||
                     __builtin_mul_overflow(v.strides[d], last, &b);
     if (!overflow) {
+      overflow = __builtin_add_overflow(box_lo, a < b ? a : b, &box_lo) ||
+                 __builtin_add_overflow(box_hi, a < b ? b : a, &box_hi);
+    }
+    if (!overflow && !((grouped >> d) & 1u)) {
       overflow = __builtin_add_overflow(lo, a < b ? a : b, &lo) ||
                  __builtin_add_overflow(hi, a < b ? b : a, &hi);
     }
@@ -372,6 +384,23 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
       kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": its iteration space has more than 2^63 elements");
     info.numel *= p.shape[d];
   }
+#if TG_ABI_MINOR >= 2
+  // A linear mask's value sum_d coeffs[d] * i_d is computed at every index, so it (and every
+  // partial sum on the way) must fit int64 over the whole iteration space.
+  for (uint32_t k = 0; k < n_linear; ++k) {
+    const tg_kir_linear_mask& m = p.linear_masks[k];
+    int64_t lo = 0, hi = 0;
+    for (uint32_t d = 0; d < p.ndim; ++d) {
+      int64_t end_value;
+      const int64_t last = p.shape[d] > 0 ? p.shape[d] - 1 : 0;
+      if (__builtin_mul_overflow(m.coeffs[d], last, &end_value) ||
+          __builtin_add_overflow(lo, end_value < 0 ? end_value : 0, &lo) ||
+          __builtin_add_overflow(hi, end_value < 0 ? 0 : end_value, &hi))
+        kir_fail(TG_ERR_INVALID_ARGUMENT, prog, ": linear mask ", to_string(k),
+                 ": sum_d coeffs[d] * i_d overflows int64 over the iteration space");
+    }
+  }
+#endif
   for (uint32_t q = 0; q < p.n_params; ++q) {
     const tg_kir_param& param = p.params[q];
     if (!dtype_name(param.dtype))
