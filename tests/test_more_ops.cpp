@@ -113,6 +113,9 @@ TEST(PadModes, NegativePadsCutAsPyTorch) {
   EXPECT_EQ(dims(x.pad({{-3, 0}, {0, 0}}, "constant")), (Dims{0, 4}));
   EXPECT_TRUE(all_close(x.pad({{0, 0}, {-1, 2}}, 9.f), {1, 2, 3, 9, 9, 5, 6, 7, 9, 9, 9, 10, 11, 9, 9}));
   EXPECT_NE(error_of([&] { x.pad({{0, 0}, {-3, -2}}); }).find("cuts more than"), std::string::npos);
+  EXPECT_NE(error_of([&] { x.pad({{0, 0}, {INT64_MIN, INT64_MIN}}, "circular"); }).find("cuts more than"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { x.pad({{0, 0}, {-INT64_MAX, -INT64_MAX}}); }).find("cuts more than"), std::string::npos);
 }
 
 TEST(PadModes, Gradients) {

@@ -2,6 +2,7 @@
 // from slices, flips and cat, so gradients flow through the views. Negative pads cut, as in
 // PyTorch and tinygrad.
 #include <algorithm>
+#include <cstdint>
 
 #include "tensor/ops.hpp"
 
@@ -15,8 +16,10 @@ Tensor cut_negative(const Tensor& x, const Pads& padding) {
   Pads keep;
   bool any = false;
   for (size_t d = 0; d < padding.size(); d++) {
-    int64_t n = x.shape()[d], b = std::max<int64_t>(0, -padding[d].first), a = std::max<int64_t>(0, -padding[d].second);
-    if (b + a > n)
+    // -INT64_MIN overflows: such a pad cuts more than any dim has anyway.
+    auto cut_of = [](int64_t p) { return p >= 0 ? int64_t{0} : p == INT64_MIN ? INT64_MAX : -p; };
+    int64_t n = x.shape()[d], b = cut_of(padding[d].first), a = cut_of(padding[d].second);
+    if (b > n || a > n - b)
       throw Error("pad: negative padding (" + std::to_string(padding[d].first) + ", " +
                   std::to_string(padding[d].second) + ") cuts more than the " + std::to_string(n) +
                   " elements of dim " + std::to_string(d));
