@@ -81,6 +81,12 @@ TG_OPS_TEST(softplus) {
      O().grad_atol(1e-6).low(-400).high(-300));
   op({{}}, "torch.nn.functional.softplus", [](T x) { return x.softplus(); }, O().grad_atol(1e-6));
 }
+TG_OPS_TEST(erf) {
+  op({{45, 65}}, "torch.erf", [](T x) { return x.erf(); });
+  op({{45, 65}}, "torch.erf", [](T x) { return x.erf(); }, O().low(300).high(400));
+  op({{45, 65}}, "torch.erf", [](T x) { return x.erf(); }, O().low(-400).high(-300));
+  op({{}}, "torch.erf", [](T x) { return x.erf(); });
+}
 
 TG_OPS_PARTIAL(gelu, "gelu(approximate=\"none\") (needs erf; the tanh case ported)") {
   op({{45, 65}}, "lambda x: torch.nn.functional.gelu(x, approximate=\"tanh\")", [](T x) { return x.gelu(); });
@@ -146,6 +152,35 @@ TG_OPS_TEST(cumsum_zero_axis) {
   op({{2, 0, 4}}, cumsum_src(1), cumsum_fn(1));
   op({{0, 3}}, cumsum_src(0), cumsum_fn(0));
   op({{2, 3, 0}}, cumsum_src(2), cumsum_fn(2));
+}
+
+namespace {
+std::string cumprod_src(int dim) { return "lambda x: torch.cumprod(x, dim=" + std::to_string(dim) + ")"; }
+auto cumprod_fn(int dim) {
+  return [dim](T x) { return x.cumprod(dim); };
+}
+}  // namespace
+
+TG_OPS_TEST(small_cumprod) { op({{10}}, cumprod_src(0), cumprod_fn(0)); }
+TG_OPS_TEST(simple_cumprod) {
+  op({{512}}, cumprod_src(0), cumprod_fn(0));
+  op({{1022}}, cumprod_src(0), cumprod_fn(0));
+}
+TG_OPS_TEST(cumprod) {
+  op({{}}, cumprod_src(0), cumprod_fn(0));
+  raises({{}}, cumprod_src(1), cumprod_fn(1), "IndexError");
+  op({{20}}, cumprod_src(0), cumprod_fn(0));
+  raises({{20}}, cumprod_src(1), cumprod_fn(1), "IndexError");
+  raises({{20}}, cumprod_src(-2), cumprod_fn(-2), "IndexError");
+  op({{20, 30}}, cumprod_src(0), cumprod_fn(0));
+  op({{20, 30}}, cumprod_src(1), cumprod_fn(1));
+  op({{20, 30, 40}}, cumprod_src(2), cumprod_fn(2));
+  op({{20, 30, 40}}, cumprod_src(-1), cumprod_fn(-1));
+}
+TG_OPS_TEST(cumprod_zero_axis) {
+  op({{2, 0, 4}}, cumprod_src(1), cumprod_fn(1));
+  op({{0, 3}}, cumprod_src(0), cumprod_fn(0));
+  op({{2, 3, 0}}, cumprod_src(2), cumprod_fn(2));
 }
 
 TG_OPS_PARTIAL(argmax, "bitwise_not (~x) (every other case ported)") {

@@ -137,6 +137,24 @@ TG_OPS_TEST(chunk) {
          [pieces, i] { return pieces().at(i); }, O().forward_only());
   }
 }
+TG_OPS_TEST(meshgrid) {
+  const std::string x = "torch.tensor([0.,1.,2.])", y = "torch.tensor([3.,4.,5.,6.])", z = "torch.tensor([7.,8.,9.])";
+  auto xt = [] { return Tensor({0.f, 1.f, 2.f}); };
+  auto yt = [] { return Tensor({3.f, 4.f, 5.f, 6.f}); };
+  auto zt = [] { return Tensor({7.f, 8.f, 9.f}); };
+  for (std::string indexing : {"ij", "xy"}) {
+    const std::string kw = ", indexing='" + indexing + "')";
+    op({}, "lambda: torch.meshgrid(" + x + kw + "[0]", [=] { return tg::meshgrid({xt()}, indexing)[0]; });
+    for (int i = 0; i < 2; i++)
+      op({}, "lambda: torch.meshgrid(" + x + ", " + y + kw + "[" + std::to_string(i) + "]",
+         [=] { return tg::meshgrid({xt(), yt()}, indexing)[static_cast<size_t>(i)]; });
+    for (int i = 0; i < 4; i++)
+      op({}, "lambda: torch.meshgrid(" + x + ", torch.tensor(10.), " + y + ", " + z + kw + "[" + std::to_string(i) + "]",
+         [=] { return tg::meshgrid({xt(), Tensor(10.f), yt(), zt()}, indexing)[static_cast<size_t>(i)]; });
+  }
+  raises({}, "lambda: torch.meshgrid(" + x + ", indexing='bad')", [=] { return tg::meshgrid({xt()}, "bad")[0]; },
+         "RuntimeError");
+}
 
 TG_OPS_TEST(arange) {
   op({}, "lambda: torch.arange(10, dtype=torch.int32)", [] { return Tensor::arange(10); }, O().forward_only());

@@ -37,6 +37,32 @@ TG_OPS_TEST(round_quantization_gradient) {
 }
 
 namespace {
+const char* kNanInfVals = "[[float('-inf'), 0., float('inf'), float('nan'), 1.1]]";
+}  // namespace
+TG_OPS_PARTIAL(isinf, "isinf(detect_positive, detect_negative) (the plain isinf ported)") {
+  op({}, "torch.isinf", [](T x) { return x.isinf(); }, V(kNanInfVals).forward_only());
+}
+TG_OPS_TEST(isnan) { op({}, "torch.isnan", [](T x) { return x.isnan(); }, V(kNanInfVals).forward_only()); }
+TG_OPS_TEST(isfinite) { op({}, "torch.isfinite", [](T x) { return x.isfinite(); }, V(kNanInfVals).forward_only()); }
+TG_OPS_TEST(lerp) {
+  op({{45, 35}, {45, 35}, {45, 35}}, "lambda x,y,z: x.lerp(y,z)", [](T x, T y, T z) { return x.lerp(y, z); });
+  op({}, "lambda x,y,z: x.lerp(y,z)", [](T x, T y, T z) { return x.lerp(y, z); }, V("[[1.,2.,3.], [4.,5.,6.], 0.5]"));
+}
+namespace {
+void triangle_cases(const char* name, Tensor (*f)(T, int64_t)) {
+  const std::pair<Shapes, int> cases[] = {{{{3, 3}}, 0},  {{{3, 3}}, 1},  {{{3, 3}}, 2},  {{{3, 3}}, -1},
+                                          {{{3, 3}}, -2}, {{{4, 5}}, 4},  {{{4, 5}}, 5},  {{{4, 5}}, 6},
+                                          {{{4, 5}}, -4}, {{{4, 5}}, -5}, {{{4, 5}}, -6}, {{{5, 3, 3}}, 0},
+                                          {{{5, 0, 3}}, 0}, {{{5, 3, 3}}, 1}};
+  for (const auto& [shapes, k] : cases)
+    op(shapes, std::string("lambda x: x.") + name + "(" + std::to_string(k) + ")", [f, k = k](T x) { return f(x, k); });
+  op({}, std::string("lambda x: x.") + name + "()", [f](T x) { return f(x, 0); }, V("[[[True] * 3] * 3]").forward_only());
+}
+}  // namespace
+TG_OPS_TEST(tril) { triangle_cases("tril", [](T x, int64_t k) { return x.tril(k); }); }
+TG_OPS_TEST(triu) { triangle_cases("triu", [](T x, int64_t k) { return x.triu(k); }); }
+
+namespace {
 // test_maximum and test_minimum share their cases.
 template <typename F>
 void extremum(const std::string& torch_fn, F fn) {

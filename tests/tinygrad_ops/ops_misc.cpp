@@ -104,6 +104,74 @@ TG_OPS_PLAIN(inf_where) {
   for (float v : (x < 0).where(x, 1).to_vector<float>()) EXPECT_EQ(v, 1.f);
 }
 
+TG_OPS_TEST(fancy_indexing_inf) {
+  op({}, "lambda: torch.tensor([math.inf, -math.inf, math.nan])[torch.tensor([0, 1, 2])]",
+     [] { return Tensor({INFINITY, -INFINITY, NAN}).index({Tensor({0, 1, 2})}); });
+}
+
+namespace {
+// tinygrad's _get_index_randoms: five int index tensors that broadcast to (2, 3, 4, 5, 6, 1), drawn
+// here from seeded generators (tinygrad draws them unseeded).
+const char* kIndexRandoms =
+    "[torch.randint(low=-1, high=1, size=(2,1,1,1,1,1), generator=torch.Generator().manual_seed(1)),"
+    " torch.randint(high=1, size=(1,3,1,1,1,1), generator=torch.Generator().manual_seed(2)),"
+    " torch.randint(low=-5, high=5, size=(1,1,4,1,1,1), generator=torch.Generator().manual_seed(3)),"
+    " torch.randint(high=4, size=(2,1,1,5,1,1), generator=torch.Generator().manual_seed(4)),"
+    " torch.randint(high=1, size=(1,1,1,1,6,1), generator=torch.Generator().manual_seed(5))]";
+using tg::Ellipsis;
+using tg::None;
+using tg::Slice;
+using tg::TensorIndex;
+using V6 = const std::vector<Tensor>&;  // x, then the five index tensors a b c d e
+void fancy(const std::string& py, std::vector<TensorIndex> (*idx)(V6)) {
+  op({{2, 5, 6, 5, 3, 4}}, "lambda x,a,b,c,d,e: x[" + py + "]", [idx](V6 v) { return v[0].index(idx(v)); },
+     O().consts(kIndexRandoms));
+}
+}  // namespace
+
+TG_OPS_TEST(slice_fancy_indexing_no_dim_collapse) {
+  fancy("a,b,c,d,e", [](V6 v) { return std::vector<TensorIndex>{v[1], v[2], v[3], v[4], v[5]}; });
+  fancy(":,b,c,d,:", [](V6 v) { return std::vector<TensorIndex>{Slice(), v[2], v[3], v[4], Slice()}; });
+  fancy("a,b,...", [](V6 v) { return std::vector<TensorIndex>{v[1], v[2], Ellipsis}; });
+  fancy("a,...,e", [](V6 v) { return std::vector<TensorIndex>{v[1], Ellipsis, v[5]}; });
+  fancy("...,c,:,e", [](V6 v) { return std::vector<TensorIndex>{Ellipsis, v[3], Slice(), v[5]}; });
+}
+TG_OPS_TEST(slice_fancy_indexing_dim_collapse_int) {
+  fancy("1,b,c,d,e", [](V6 v) { return std::vector<TensorIndex>{1, v[2], v[3], v[4], v[5]}; });
+  fancy("a,b,3,d,e", [](V6 v) { return std::vector<TensorIndex>{v[1], v[2], 3, v[4], v[5]}; });
+  fancy("1,b,2,d,2", [](V6 v) { return std::vector<TensorIndex>{1, v[2], 2, v[4], 2}; });
+  fancy("a,2,2,2,e", [](V6 v) { return std::vector<TensorIndex>{v[1], 2, 2, 2, v[5]}; });
+  fancy("1,:,3:11:2,d,0:2", [](V6 v) { return std::vector<TensorIndex>{1, Slice(), Slice(3, 11, 2), v[4], Slice(0, 2)}; });
+}
+TG_OPS_TEST(slice_fancy_indexing_dim_inject_none) {
+  fancy("None,b,c,d,e", [](V6 v) { return std::vector<TensorIndex>{None, v[2], v[3], v[4], v[5]}; });
+  fancy("a,b,c,d,None", [](V6 v) { return std::vector<TensorIndex>{v[1], v[2], v[3], v[4], None}; });
+  fancy("a,b,None,d,e", [](V6 v) { return std::vector<TensorIndex>{v[1], v[2], None, v[4], v[5]}; });
+  fancy("None,b,c,d,None", [](V6 v) { return std::vector<TensorIndex>{None, v[2], v[3], v[4], None}; });
+  fancy("a,:,None,d,e", [](V6 v) { return std::vector<TensorIndex>{v[1], Slice(), None, v[4], v[5]}; });
+  fancy("None,None,None,None,None", [](V6) { return std::vector<TensorIndex>{None, None, None, None, None}; });
+  fancy("None,None,b,c,d,e", [](V6 v) { return std::vector<TensorIndex>{None, None, v[2], v[3], v[4], v[5]}; });
+  fancy("None,None,b,c,None,None", [](V6 v) { return std::vector<TensorIndex>{None, None, v[2], v[3], None, None}; });
+  fancy("a,None,None,c,d,e", [](V6 v) { return std::vector<TensorIndex>{v[1], None, None, v[3], v[4], v[5]}; });
+  fancy("a,None,None,c,None,None", [](V6 v) { return std::vector<TensorIndex>{v[1], None, None, v[3], None, None}; });
+  fancy("None,None,b,None,d,e", [](V6 v) { return std::vector<TensorIndex>{None, None, v[2], None, v[4], v[5]}; });
+}
+TG_OPS_TEST(slice_fancy_indexing_dim_inject_and_collapse) {
+  fancy("1,b,None,d,1", [](V6 v) { return std::vector<TensorIndex>{1, v[2], None, v[4], 1}; });
+  fancy("None,b,2,d,None", [](V6 v) { return std::vector<TensorIndex>{None, v[2], 2, v[4], None}; });
+  fancy("...,1,d,None", [](V6 v) { return std::vector<TensorIndex>{Ellipsis, 1, v[4], None}; });
+}
+TG_OPS_TEST(slice_fancy_indexing_with_tensors) {
+  op({{2, 3}}, "lambda x: x[torch.tensor([[0,0,0],[0,0,0]]), torch.tensor(1)]",
+     [](T x) { return x.index({Tensor({{0, 0, 0}, {0, 0, 0}}), Tensor(1)}); });
+  op({{2, 3}}, "lambda x: x[torch.tensor([1]), torch.tensor([[0,0,0],[0,0,0]])]",
+     [](T x) { return x.index({Tensor({1}), Tensor({{0, 0, 0}, {0, 0, 0}})}); });
+  op({{2, 3}}, "lambda x: x[torch.tensor([[0,0,0],[0,0,0]]), torch.tensor([2,1,1])]",
+     [](T x) { return x.index({Tensor({{0, 0, 0}, {0, 0, 0}}), Tensor({2, 1, 1})}); });
+  op({{2, 3}}, "lambda x: x[torch.tensor([[0,1,-1],[-1,-2,0]]), torch.tensor([2,1,-1])]",
+     [](T x) { return x.index({Tensor({{0, 1, -1}, {-1, -2, 0}}), Tensor({2, 1, -1})}); });
+}
+
 TG_OPS_TEST(gather) {
   // indices cannot have gradient; indices cannot be negative (torch gather)
   const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(0))]");

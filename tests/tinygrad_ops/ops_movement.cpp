@@ -1,16 +1,19 @@
 // tinygrad test_ops.py, from test_tanh to test_expand: tanh, broadcasting, slicing, pad,
 // transpose/permute/reshape/view, flip, squeeze, flatten, expand.
 //
-// Python indexing is written with tg's own movement ops: x[a:b] on dim d is x.slice(d, a, b),
-// a leading integer index is x[i], an integer index on a later dim d is sel(x, d, i) (narrow,
-// then drop the dim: what indexing does). Tests that need None, Ellipsis, tensor indices,
-// negative steps or index() errors wait for index().
+// Python indexing is written with tg's own movement ops where the test is about them: x[a:b] on
+// dim d is x.slice(d, a, b), a leading integer index is x[i], an integer index on a later dim d
+// is sel(x, d, i) (narrow, then drop the dim). Tests of None, Ellipsis, tensor indices, negative
+// steps and index errors use x.index({...}) (tg::Slice, tg::None, tg::Ellipsis).
 #include <cmath>
 
 #include "harness.hpp"
 
 using namespace tgops;
 using tg::DType;
+using tg::Ellipsis;
+using tg::None;
+using tg::Slice;
 
 namespace {
 Tensor sel(T x, int64_t dim, int64_t i) {
@@ -79,6 +82,10 @@ TG_OPS_TEST(slice_in_bounds_1dim) {
   op({{3}}, "lambda x: x[0:2]", [](T x) { return x.slice(0, 0, 2); });
   op({{3}}, "lambda x: x[-2:2]", [](T x) { return x.slice(0, -2, 2); });
 }
+TG_OPS_TEST(slice_on_0dim_tensor) {
+  op({{}}, "lambda x: x[None]", [](T x) { return x.index({None}); });
+  tg_only([] { EXPECT_THROW(Tensor(3.14f).index({0}), tg::Error); });
+}
 TG_OPS_TEST(slice_int_indexing) {
   op({{3}}, "lambda x: x[0]", [](T x) { return x[0]; });
   op({{3}}, "lambda x: x[2]", [](T x) { return x[2]; });
@@ -93,17 +100,47 @@ TG_OPS_TEST(slice_in_bounds_multidim) {
   op({{3, 3, 3}}, "lambda x: x[1:2, 1:2]", [](T x) { return x.slice(0, 1, 2).slice(1, 1, 2); });
   op({{3, 3, 3}}, "lambda x: x[1:2, 1:2, 0:-1]", [](T x) { return x.slice(0, 1, 2).slice(1, 1, 2).slice(2, 0, -1); });
 }
+TG_OPS_TEST(slice_with_none) {
+  op({{3, 3, 3}}, "lambda x: x[None]", [](T x) { return x.index({None}); });
+  op({{3, 3, 3}}, "lambda x: x[1:2, None]", [](T x) { return x.index({Slice(1, 2), None}); });
+  op({{3, 3, 3}}, "lambda x: x[1:2, None, 1:2]", [](T x) { return x.index({Slice(1, 2), None, Slice(1, 2)}); });
+  op({{3, 3, 3}}, "lambda x: x[1:2, 1:2, None, -1]", [](T x) { return x.index({Slice(1, 2), Slice(1, 2), None, -1}); });
+  op({{3, 3, 3}}, "lambda x: x[None, None, 1, None, 2, 0:2]",
+     [](T x) { return x.index({None, None, 1, None, 2, Slice(0, 2)}); });
+}
+TG_OPS_TEST(slice_with_const_tensor) {
+  auto t = [] { return Tensor::zeros({1}, tg::TensorOptions{DType::int32}); };
+  op({{3, 3, 3}}, "lambda x: x[:, [0], :]", [=](T x) { return x.index({Slice(), t(), Slice()}); });
+  op({{3, 3, 3}}, "lambda x: x[:, [0], :]", [=](T x) { return x.index({Slice(), t().contiguous(), Slice()}); });
+}
 TG_OPS_TEST(slice_one_endpoint_out_of_bounds) {
   op({{3, 3, 3}}, "lambda x: x[0:4]", [](T x) { return x.slice(0, 0, 4); });
   op({{3, 3, 3}}, "lambda x: x[-6:4]", [](T x) { return x.slice(0, -6, 4); });
   op({{3, 3, 3}}, "lambda x: x[1:50]", [](T x) { return x.slice(0, 1, 50); });
   op({{3, 3, 3}}, "lambda x: x[1:50, 1:2, -1]", [](T x) { return sel(x.slice(0, 1, 50).slice(1, 1, 2), 2, -1); });
 }
-TG_OPS_PARTIAL(slice_stride_gt_one, "index() with None (x[1:5:2, None, None, 3, None, ::4]; the other cases ported)") {
-  op({{7, 5, 10}}, "lambda x: x[::2, ::3, ::4]", [](T x) { return x.slice(0, 0, 7, 2).slice(1, 0, 5, 3).slice(2, 0, 10, 4); });
+TG_OPS_TEST(slice_stride_gt_one) {
+  op({{7, 5, 10}}, "lambda x: x[::2, ::3, ::4]",
+     [](T x) { return x.slice(0, 0, 7, 2).slice(1, 0, 5, 3).slice(2, 0, 10, 4); });
   op({{7, 5, 10}}, "lambda x: x[1:5:2, ::3, ::4]",
      [](T x) { return x.slice(0, 1, 5, 2).slice(1, 0, 5, 3).slice(2, 0, 10, 4); });
   op({{7, 5, 10}}, "lambda x: x[1:5:2, 3, ::4]", [](T x) { return sel(x.slice(0, 1, 5, 2), 1, 3).slice(1, 0, 10, 4); });
+  op({{7, 5, 10}}, "lambda x: x[1:5:2, None, None, 3, None, ::4]",
+     [](T x) { return x.index({Slice(1, 5, 2), None, None, 3, None, Slice(None, None, 4)}); });
+}
+// tinygrad compares with numpy (PyTorch has no negative steps); here PyTorch computes the same
+// elements with flip and a positive step, so the gradients are checked too.
+TG_OPS_TEST(slice_negative_strides) {
+  const Shapes s{{10, 10, 10}};
+  op(s, "lambda x: x.flip(0)", [](T x) { return x.index({Slice(None, None, -1)}); });
+  op(s, "lambda x: x.flip(0)[::2]", [](T x) { return x.index({Slice(None, None, -2)}); });
+  op(s, "lambda x: x[:, 1:3].flip(1)", [](T x) { return x.index({Slice(), Slice(2, 0, -1)}); });
+  op(s, "lambda x: x[:, 1:3, 3:4].flip(1)", [](T x) { return x.index({Slice(), Slice(2, 0, -1), Slice(3, 1, -2)}); });
+  op(s, "lambda x: x[1:5:3, 1:3, 7:10:2].flip(0).flip(1).flip(2)",
+     [](T x) { return x.index({Slice(4, 0, -3), Slice(2, 0, -1), Slice(-1, -5, -2)}); });
+  op(s, "lambda x: x[0:0, :, :]", [](T x) { return x.index({Slice(2, 5, -1), Slice(), Slice()}); });
+  op(s, "lambda x: x[:, 0:0, :]", [](T x) { return x.index({Slice(), Slice(2, 5, -1), Slice()}); });
+  op(s, "lambda x: x[:, :, 0:0]", [](T x) { return x.index({Slice(), Slice(), Slice(2, 5, -1)}); });
 }
 TG_OPS_TEST(slice_both_endpoints_out_of_bounds) {
   op({{3, 3, 3}}, "lambda x: x[5:10]", [](T x) { return x.slice(0, 5, 10); });
@@ -117,6 +154,24 @@ TG_OPS_TEST(slice_zero_in_shape) {
   op({{10, 10}}, "lambda x: x[1:1]", [](T x) { return x.slice(0, 1, 1); });
   op({{3, 3, 3}}, "lambda x: x[-2:-5]", [](T x) { return x.slice(0, -2, -5); });
 }
+// a[:Tensor([3]), 1] (a tensor as a slice bound, TypeError) does not compile in tg: Slice takes ints.
+TG_OPS_PLAIN(slice_errors) {
+  Tensor a = Tensor::ones({4, 3}), b = Tensor(2);
+  EXPECT_THROW(a.index({1, 77, 77, 77}), tg::Error);  // too many
+  EXPECT_THROW(a.index({1, 3}), tg::Error);           // out of bounds
+  EXPECT_THROW(a.index({1, -4}), tg::Error);
+  EXPECT_THROW(a.index({Ellipsis, Ellipsis}), tg::Error);  // a single ellipsis
+  EXPECT_THROW(a.index({Slice(None, None, 0), 1}), tg::Error);  // no 0 strides
+  EXPECT_THROW(b.index({Slice()}), tg::Error);  // a slice cannot apply to a 0-dim tensor
+}
+TG_OPS_TEST(slice_ellipsis) {
+  const Shapes s{{3, 3, 3, 3}};
+  op(s, "lambda x: x[..., 0]", [](T x) { return x.index({Ellipsis, 0}); });
+  op(s, "lambda x: x[0, ...]", [](T x) { return x.index({0, Ellipsis}); });
+  op(s, "lambda x: x[0, ..., 0]", [](T x) { return x.index({0, Ellipsis, 0}); });
+  op(s, "lambda x: x[0:3, ..., 2:3]", [](T x) { return x.index({Slice(0, 3), Ellipsis, Slice(2, 3)}); });
+  op(s, "lambda x: x[None, 0:3, ..., 0, None]", [](T x) { return x.index({None, Slice(0, 3), Ellipsis, 0, None}); });
+}
 TG_OPS_TEST(double_slice) {
   op({{4, 4}}, "lambda x: x[:, 1:2][1:2]", [](T x) { return x.slice(1, 1, 2).slice(0, 1, 2); });
   op({{4, 4}}, "lambda x: x[1:3][1:2]", [](T x) { return x.slice(0, 1, 3).slice(0, 1, 2); });
@@ -125,25 +180,90 @@ TG_OPS_TEST(double_slice) {
 }
 
 // torch's flat (last dim first) padding, written as tg's (before, after) pair per dim.
-TG_OPS_PARTIAL(pad, "negative padding in pad and pad(mode=...) (the non-negative constant cases ported)") {
+// torch's flat (last dim first) padding, written as tg's (before, after) pair per dim. tinygrad's
+// uneven flat padding (2,0,2) has no counterpart: a pair per dim cannot be uneven.
+TG_OPS_TEST(pad) {
   const Shapes s4{{3, 3, 3, 3}}, s2{{3, 3}};
-  op(s4, "lambda x: torch.nn.functional.pad(x, (1,2,3,4))", [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 4}, {1, 2}}); });
+  op(s4, "lambda x: torch.nn.functional.pad(x, (1,2,3,4))",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 4}, {1, 2}}); });
+  op(s4, "lambda x: torch.nn.functional.pad(x, (-1,2,-3,4))",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {-3, 4}, {-1, 2}}); });
   op(s4, "lambda x: torch.nn.functional.pad(x, (1,2,3,4), value=5)",
      [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 4}, {1, 2}}, 5); });
+  op(s4, "lambda x: torch.nn.functional.pad(x, (-1,2,-3,4), value=5)",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {-3, 4}, {-1, 2}}, 5); });
   op(s4, "lambda x: torch.nn.functional.pad(x, (1,2,3,4), value=math.inf)",
      [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 4}, {1, 2}}, INFINITY); });
+  op(s4, "lambda x: torch.nn.functional.pad(x, (-1,2,-3,4), value=-math.inf)",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {-3, 4}, {-1, 2}}, -INFINITY); });
   op(s2, "lambda x: torch.nn.functional.pad(x, (1,2,3,4))", [](T x) { return x.pad({{3, 4}, {1, 2}}); });
+  op(s2, "lambda x: torch.nn.functional.pad(x, (-1,2,-3,4))", [](T x) { return x.pad({{-3, 4}, {-1, 2}}); });
   op(s2, "lambda x: torch.nn.functional.pad(x, (1,2,3,4), value=5)", [](T x) { return x.pad({{3, 4}, {1, 2}}, 5); });
   op(s2, "lambda x: torch.nn.functional.pad(x, (0,0,3,4), value=1)", [](T x) { return x.pad({{3, 4}, {0, 0}}, 1); });
   op(s2, "lambda x: torch.nn.functional.pad(x, (0,0,0,0), value=1)", [](T x) { return x.pad({{0, 0}, {0, 0}}, 1); });
   // raise error for too many or too little pads
   raises(s2, "lambda x: torch.nn.functional.pad(x, (0,0,0,0,1,0,3,0))",
          [](T x) { return x.pad({{3, 0}, {1, 0}, {0, 0}, {0, 0}}); }, "RuntimeError");
+  // raise error for mode string typo
+  raises({{3, 3, 3}}, "lambda x: torch.nn.functional.pad(x, (3,0), mode='typo')",
+         [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 0}}, "typo"); }, "NotImplementedError");
   tg_only([] {
     Tensor x = Tensor::ones({3, 3});
     EXPECT_THROW(x.pad({{0, 0}, {0, 1}, {3, 0}}).realize(), tg::Error);
     EXPECT_THROW(x.pad({{0, 1}}).realize(), tg::Error);
   });
+}
+TG_OPS_TEST(pad_reflect_mode) {
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2,3,2), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 2}, {0, 2}}, "reflect"); });
+  op({{5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 2}}, "reflect"); });
+  op({{1, 1, 5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (1,2,3,4,1,2), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {1, 2}, {3, 4}, {1, 2}}, "reflect"); });
+  op({{3, 3, 3, 3}}, "lambda x: torch.nn.functional.pad(x, (-1,2,2,-1), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {2, -1}, {-1, 2}}, "reflect"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,-3,0,-3), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, -3}, {3, -3}}, "reflect"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,-5,1,-5), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {1, -5}, {3, -5}}, "reflect"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,0,0,-5), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, -5}, {0, 0}}, "reflect"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (4,4,0,4), mode='reflect')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 4}, {4, 4}}, "reflect"); });
+  raises({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,5,0,0), mode='reflect')",
+         [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 0}, {3, 5}}, "reflect"); },
+         "RuntimeError");
+}
+TG_OPS_TEST(pad_replicate_mode) {
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2,3,2), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 2}, {0, 2}}, "replicate"); });
+  op({{5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 2}}, "replicate"); });
+  op({{1, 1, 5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (1,2,3,4,1,2), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {1, 2}, {3, 4}, {1, 2}}, "replicate"); });
+  op({{3, 3, 3, 3}}, "lambda x: torch.nn.functional.pad(x, (-1,2,2,-1), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {2, -1}, {-1, 2}}, "replicate"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,-3,0,-3), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, -3}, {3, -3}}, "replicate"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,-5,1,-5), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {1, -5}, {3, -5}}, "replicate"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,0,0,-5), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, -5}, {0, 0}}, "replicate"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,11,0,30), mode='replicate')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 30}, {3, 11}}, "replicate"); });
+}
+TG_OPS_TEST(pad_circular_mode) {
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2,3,2), mode='circular')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {3, 2}, {0, 2}}, "circular"); });
+  op({{5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (0,2), mode='circular')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 2}}, "circular"); });
+  op({{1, 1, 5, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (1,2,3,5,1,2), mode='circular')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {1, 2}, {3, 5}, {1, 2}}, "circular"); });
+  op({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (1,-2,2,-1), mode='circular')",
+     [](T x) { return x.pad({{0, 0}, {0, 0}, {2, -1}, {1, -2}}, "circular"); });
+  raises({{1, 1, 5, 5}}, "lambda x: torch.nn.functional.pad(x, (3,6,0,0), mode='circular')",
+         [](T x) { return x.pad({{0, 0}, {0, 0}, {0, 0}, {3, 6}}, "circular"); },
+         "RuntimeError");
 }
 
 TG_OPS_TEST(pad_reshape) {

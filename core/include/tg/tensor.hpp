@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -54,6 +55,13 @@ struct Scalar {
   Scalar(unsigned v) : value(v), kind(DType::int32) {}
   Scalar(float v) : value(v), kind(DType::float32) {}
   Scalar(double v) : value(v), kind(DType::float32) {}
+  // A string or pointer is never a number: without these, x.pad(pairs, "reflect") would turn
+  // "reflect" into bool true and pad with 1.0. They make such calls fail to compile.
+  template <typename T>
+  Scalar(T*) = delete;
+  Scalar(std::nullptr_t) = delete;
+  Scalar(const std::string&) = delete;
+  Scalar(std::string_view) = delete;
 };
 
 // Axis arguments: an int, a braced list, or nothing (= all axes). Negative axes count from the end.
@@ -74,6 +82,10 @@ struct IntPair {
   IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}
   IntPair(std::pair<int64_t, int64_t> p) : h(p.first), w(p.second) {}
 };
+
+namespace indexing {
+class TensorIndex;
+}
 
 class Tensor {
  public:
@@ -238,6 +250,21 @@ class Tensor {
   Tensor softmax(int64_t axis = -1) const;
   Tensor log_softmax(int64_t axis = -1) const;
   Tensor logsumexp(int64_t axis, bool keepdim = false) const;
+  Tensor logsumexp() const;  // over all axes, shape ()
+  // "tanh" (the approximation, what gelu() computes, as tinygrad) or "none" (exact, with erf).
+  Tensor gelu(const std::string& approximate) const;
+  Tensor erf() const;  // Abramowitz-Stegun 7.1.26 as tinygrad: |error| < 1.5e-7
+  Tensor isnan() const;     // bool
+  Tensor isinf() const;     // bool: +inf or -inf
+  Tensor isfinite() const;  // bool: neither nan nor inf
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;  // this + (end - this) * weight
+  Tensor lerp(const Tensor& end, Scalar weight) const;
+  // value where the bool mask (broadcast to this tensor's shape) is true; keeps this dtype.
+  Tensor masked_fill(const Tensor& mask, Scalar value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  // The lower / upper triangle of the last two dims; diagonal k as PyTorch (k > 0 above the main).
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
 
   // ---- reductions ----
   Tensor sum(Axes axes = {}, bool keepdim = false) const;
@@ -252,6 +279,8 @@ class Tensor {
   Tensor any(Axes axes = {}, bool keepdim = false) const;
   Tensor all(Axes axes = {}, bool keepdim = false) const;
   Tensor cumsum(int64_t axis = 0) const;
+  Tensor cumprod(int64_t axis = 0) const;
+  Tensor cummax(int64_t axis = 0) const;  // the running maximum's values (not its indices)
 
   // ---- movement (views) ----
   Tensor reshape(Shape shape) const;  // one dim may be -1
@@ -264,7 +293,16 @@ class Tensor {
   Tensor squeeze(std::optional<int64_t> dim = std::nullopt) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor expand(Shape shape) const;  // -1 keeps a dim
+  // One (before, after) pair per dim; a negative pad cuts, as tinygrad and PyTorch.
   Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar value = 0.0f) const;
+  // PyTorch's modes, one (before, after) pair per dim: "constant" (with value), "reflect" (the
+  // edge not repeated; pads < the dim's size), "replicate" (the edge repeated), "circular"
+  // (wraps around; pads <= the dim's size). Negative pads cut, as in PyTorch (circular cuts
+  // before it wraps, reflect and replicate after).
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const std::string& mode, Scalar value = 0.0f) const;
+  Tensor pad(std::vector<std::pair<int64_t, int64_t>> padding, const char* mode, Scalar value = 0.0f) const {
+    return pad(std::move(padding), std::string(mode), value);
+  }
   Tensor shrink(std::vector<std::pair<int64_t, int64_t>> ranges) const;
   Tensor flip(Axes axes) const;
   Tensor repeat(std::vector<int64_t> repeats) const;
@@ -274,6 +312,15 @@ class Tensor {
   std::vector<Tensor> split(int64_t size, int64_t dim = 0) const;
   std::vector<Tensor> split(std::vector<int64_t> sizes, int64_t dim = 0) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
+  // libtorch's indexing (core/src/tensor/indexing.cpp): x.index({Slice(1, 3), None, Ellipsis, 0, idx}).
+  // Ints, slices, None and Ellipsis give a view (movement ops, no copy); int tensors index as
+  // PyTorch's advanced indexing (broadcast together; their dims go where the first one was when
+  // they are adjacent, else first). The values of index tensors are read to check their range.
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  // x[indices] = value, in place like assign(); value is a scalar or broadcasts to x.index(indices).
+  // With repeated positions in index tensors, the last one's value is written.
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, Scalar value);
   Tensor one_hot(int64_t num_classes) const;
 
   // ---- linear algebra ----
@@ -299,6 +346,8 @@ class Tensor {
                    const Tensor& invstd, Axes axis = 1) const;
   // (x - mean) / sqrt(var + eps) over axis (biased variance).
   Tensor layernorm(Axes axis = -1, float eps = 1e-5f) const;
+  // x / sqrt(mean(x^2 over axis) + eps), as tinygrad's and PyTorch's rms_norm (without weight).
+  Tensor rms_norm(Axes axis = -1, float eps = 1e-6f) const;
   // Zeroes each element with probability p and scales the rest by 1 / (1 - p), only while
   // Tensor::training is true; otherwise returns the tensor unchanged.
   Tensor dropout(float p = 0.5f) const;
@@ -373,6 +422,53 @@ Tensor where(const Tensor& cond, Scalar x, Scalar y);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// Coordinate grids of 1-D tensors: "ij" (matrix indexing: result dims in argument order) or "xy"
+// (Cartesian: the first two dims swapped), as torch.meshgrid.
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing = "ij");
+
+// ---- indexing: libtorch's forms (tg::indexing, also in namespace tg) ----
+namespace indexing {
+// None adds a dim of size 1 (and is std::nullopt, so Slice(None, 3) works as in libtorch).
+inline constexpr std::nullopt_t None = std::nullopt;
+struct EllipsisIndexType {};
+inline constexpr EllipsisIndexType Ellipsis{};
+// start:stop:step, each part optional; negative and out-of-range values as Python's slices (a
+// negative step walks backwards, as tinygrad and numpy).
+struct Slice {
+  std::optional<int64_t> start, stop, step;
+  Slice(std::optional<int64_t> start_ = std::nullopt, std::optional<int64_t> stop_ = std::nullopt,
+        std::optional<int64_t> step_ = std::nullopt)
+      : start(start_), stop(stop_), step(step_) {}
+};
+class TensorIndex {
+ public:
+  enum class Kind { None, Ellipsis, Integer, Slice, Tensor };
+  TensorIndex(std::nullopt_t) : kind_(Kind::None) {}
+  TensorIndex(EllipsisIndexType) : kind_(Kind::Ellipsis) {}
+  TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(long i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(long long i) : kind_(Kind::Integer), integer_(i) {}
+  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}
+  TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}
+  TensorIndex(bool) = delete;  // a bool index would silently become 0 or 1
+  template <typename T>
+  TensorIndex(T*) = delete;    // as would a pointer (a string)
+  Kind kind() const { return kind_; }
+  int64_t integer() const { return integer_; }
+  const Slice& slice() const { return slice_; }
+  const Tensor& tensor() const { return tensor_; }
+
+ private:
+  Kind kind_;
+  int64_t integer_ = 0;
+  Slice slice_;
+  Tensor tensor_;
+};
+}  // namespace indexing
+using indexing::Ellipsis;
+using indexing::None;
+using indexing::Slice;
+using indexing::TensorIndex;
 
 // Disables graph recording for gradients while alive, on this thread only (other threads are
 // unaffected).

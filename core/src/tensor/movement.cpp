@@ -151,7 +151,7 @@ Tensor Tensor::pad(std::vector<std::pair<int64_t, int64_t>> padding, Scalar valu
     throw Error("pad: " + std::to_string(padding.size()) + " (before, after) pairs given for a tensor of " +
                 std::to_string(n->shape.size()) + " dims (shape " + shape_str(n->shape) + "); give one pair per dim");
   for (auto& [b, a] : padding)
-    if (b < 0 || a < 0) throw Error("pad: padding must be >= 0 (use shrink to cut), got (" + std::to_string(b) + ", " + std::to_string(a) + ")");
+    if (b < 0 || a < 0) return pad(std::move(padding), "constant", value);  // negative pads cut (pad_modes.cpp)
   for (size_t d = 0; d < padding.size(); d++)
     detail::checked_add(detail::checked_add(n->shape[d], padding[d].first, "pad"), padding[d].second, "pad");
   Tensor padded = detail::make_result(detail::pad(n, padding));
@@ -408,6 +408,34 @@ Tensor matmul(const Tensor& a, const Tensor& b) { return a.matmul(b); }
 Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {
   Tensor y = matmul(weight);
   return bias ? y + *bias : y;
+}
+
+}  // namespace tg
+
+namespace tg {
+
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing) {
+  if (indexing != "ij" && indexing != "xy")
+    throw Error("meshgrid: indexing is \"" + indexing + "\"; use \"ij\" (matrix) or \"xy\" (Cartesian)");
+  if (tensors.empty()) throw Error("meshgrid: needs at least one tensor");
+  Dims out;
+  for (size_t i = 0; i < tensors.size(); i++) {
+    if (tensors[i].ndim() > 1)
+      throw Error("meshgrid: tensor " + std::to_string(i) + " has shape " + tensors[i].shape().to_string() +
+                  "; each must be 0-D or 1-D");
+    out.push_back(tensors[i].numel());
+  }
+  // "xy" swaps the roles of the first two: tensor 0 runs along dim 1, tensor 1 along dim 0.
+  bool xy = indexing == "xy" && tensors.size() >= 2;
+  if (xy) std::swap(out[0], out[1]);
+  std::vector<Tensor> grids;
+  for (size_t i = 0; i < tensors.size(); i++) {
+    size_t along = xy && i < 2 ? 1 - i : i;
+    Dims s(tensors.size(), 1);
+    s[along] = -1;
+    grids.push_back(tensors[i].reshape(Shape(s)).expand(Shape(out)));
+  }
+  return grids;
 }
 
 }  // namespace tg

@@ -28,6 +28,11 @@ Tensor Tensor::layernorm(Axes axis, float eps) const {
   return y * ((y * y).mean(axis, true) + eps).rsqrt();
 }
 
+Tensor Tensor::rms_norm(Axes axis, float eps) const {
+  Tensor x = detail::to_float(*this);
+  return x * (x.square().mean(axis, true) + eps).rsqrt();
+}
+
 Tensor Tensor::dropout(float p) const {
   if (!(p >= 0.0f && p <= 1.0f)) throw Error("dropout: p must be in [0, 1], got " + std::to_string(p));
   if (!Tensor::training || p == 0.0f) return *this;

@@ -113,43 +113,78 @@ namespace {
 // with 16, 17 with 64; 325 ms as one 1024-wide triangle.
 constexpr int64_t kCumsumBlock = 32;
 
-// The inclusive prefix sums along the last axis of x (n values per row) as a masked sum: term
-// [j][i] is x[j] where j <= i. n * n work per row, so only for short rows. The sum runs over the
+// The running sum, product or maximum (cumsum, cumprod, cummax): the same blocked scheme, with
+// the op's identity where a term is masked out or padded.
+enum class Cum { SUM, PROD, MAX };
+
+Scalar cum_identity(Cum k, DType d) {
+  if (k == Cum::SUM) return Scalar(0);
+  if (k == Cum::PROD) return Scalar(1);
+  if (is_float(d)) return Scalar(-INFINITY);
+  switch (d) {  // the lowest value of the int dtype (exact in a double)
+    case DType::int8: return Scalar(-128);
+    case DType::int16: return Scalar(-32768);
+    case DType::int32: return Scalar(static_cast<long long>(INT32_MIN));
+    case DType::int64: return Scalar(static_cast<long long>(INT64_MIN));
+    default: return Scalar(0);  // bool, uint8
+  }
+}
+
+Tensor cum_reduce(const Tensor& x, Cum k, int64_t axis) {
+  if (k == Cum::SUM) return x.sum(axis);
+  if (k == Cum::PROD) return x.prod(axis);
+  return x.max(axis);
+}
+
+Tensor cum_combine(const Tensor& a, const Tensor& b, Cum k) {
+  if (k == Cum::SUM) return a + b;
+  if (k == Cum::PROD) return a * b;
+  return a.maximum(b);
+}
+
+// The inclusive prefix along the last axis of x (n values per row) as a masked reduce: term
+// [j][i] is x[j] where j <= i. n * n work per row, so only for short rows. The reduce runs over the
 // second-to-last axis, so a kernel's innermost loop runs along the outputs i and vectorizes
 // (summed along the last axis, [i][j], it ran 32-term scalar loops: the block kernel of a
 // (4096, 1024) cumsum took 55 ms instead of 8).
-Tensor cumsum_triangle(const Tensor& x, int64_t n) {
+Tensor cum_triangle(const Tensor& x, int64_t n, Cum k) {
   TensorOptions o{DType::int32, x.device(), false};
   Tensor i = Tensor::arange(static_cast<double>(n), o);
   Tensor upper = i.reshape({n, 1}) <= i.reshape({1, n});  // [j][i]: j <= i
-  return tg::where(upper, x.unsqueeze(-1), 0).sum(-2);  // (..., n, n) -> (..., n)
+  return cum_reduce(tg::where(upper, x.unsqueeze(-1), cum_identity(k, x.dtype())), k, -2);  // (..., n, n) -> (..., n)
 }
 
-// Blocked: each block of kCumsumBlock values gets its own triangle, then the sum of every block
-// before it (the prefix sums of the block sums, one level up). n * (B + n / B) work instead of
-// n * n: a 1024-value row 33K terms, not 1M.
-Tensor cumsum_last(const Tensor& x) {
+// Blocked: each block of kCumsumBlock values gets its own triangle, then combined with the
+// result of every block before it (the prefix of the block totals, one level up). n * (B + n / B)
+// work instead of n * n: a 1024-value row 33K terms, not 1M.
+Tensor cum_last(const Tensor& x, Cum k) {
   const int64_t n = x.shape().back();
-  if (n <= kCumsumBlock) return cumsum_triangle(x, n);
+  if (n <= kCumsumBlock) return cum_triangle(x, n, k);
+  const Scalar id = cum_identity(k, x.dtype());
   const int64_t blocks = (n + kCumsumBlock - 1) / kCumsumBlock;
   std::vector<std::pair<int64_t, int64_t>> pad(static_cast<size_t>(x.ndim()), {0, 0});
   pad.back() = {0, blocks * kCumsumBlock - n};
-  Tensor xb = x.pad(pad).unflatten(-1, {blocks, kCumsumBlock});  // (..., blocks, B)
-  Tensor within = cumsum_triangle(xb, kCumsumBlock);              // (..., blocks, B)
-  Tensor totals = cumsum_last(xb.sum(-1));                        // (..., blocks): through block k
-  // Shifted one block along: the sum of every block before block k (0 before the first).
+  Tensor xb = x.pad(pad, id).unflatten(-1, {blocks, kCumsumBlock});  // (..., blocks, B)
+  Tensor within = cum_triangle(xb, kCumsumBlock, k);                  // (..., blocks, B)
+  Tensor totals = cum_last(cum_reduce(xb, k, -1), k);                 // (..., blocks): through block k
+  // Shifted one block along: the total of every block before block k (the identity before the first).
   pad.back() = {1, 0};
-  Tensor before = totals.pad(pad).slice(-1, 0, blocks);
-  return (within + before.unsqueeze(-1)).flatten(-2).slice(-1, 0, n);
+  Tensor before = totals.pad(pad, id).slice(-1, 0, blocks);
+  return cum_combine(within, before.unsqueeze(-1), k).flatten(-2).slice(-1, 0, n);
+}
+
+Tensor cum_along(const Tensor& x, int64_t axis, Cum k, const char* what) {
+  int64_t ax = detail::norm_axis(axis, x.ndim(), x.shape().dims(), what);
+  if (x.ndim() == 0) return k == Cum::PROD ? x * 1 : x + 0;  // a new value, as for every other shape
+  if (x.numel() == 0) return x;
+  return cum_last(x.transpose(ax, -1), k).transpose(ax, -1);  // the axis last
 }
 
 }  // namespace
 
-Tensor Tensor::cumsum(int64_t axis) const {
-  int64_t ax = detail::norm_axis(axis, ndim(), shape().dims(), "cumsum");
-  if (ndim() == 0) return *this + 0;
-  return cumsum_last(transpose(ax, -1)).transpose(ax, -1);  // the axis last
-}
+Tensor Tensor::cumsum(int64_t axis) const { return cum_along(*this, axis, Cum::SUM, "cumsum"); }
+Tensor Tensor::cumprod(int64_t axis) const { return cum_along(*this, axis, Cum::PROD, "cumprod"); }
+Tensor Tensor::cummax(int64_t axis) const { return cum_along(*this, axis, Cum::MAX, "cummax"); }
 
 Tensor Tensor::softmax(int64_t axis) const {
   Tensor x = detail::to_float(*this);
@@ -168,6 +203,15 @@ Tensor Tensor::logsumexp(int64_t axis, bool keepdim) const {
   Tensor m = x.max(axis, true).detach();
   Tensor r = (x - m).exp().sum(axis, true).log() + m;
   return keepdim ? r : r.squeeze(axis);
+}
+
+Tensor Tensor::logsumexp() const {
+  // Over all axes. An infinite maximum is not subtracted (inf - inf is nan): as PyTorch, all -inf
+  // gives -inf and any +inf gives +inf.
+  Tensor x = detail::to_float(*this);
+  Tensor m = x.max().detach();
+  m = tg::where(m.isinf(), 0.0, m);
+  return (x - m).exp().sum().log() + m;
 }
 
 }  // namespace tg
