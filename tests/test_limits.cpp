@@ -172,7 +172,12 @@ void on_small_stack(size_t kib, const std::function<void()>& f) {
 
 size_t stack_kib() {
   const char* v = std::getenv("TG_TEST_STACK_KIB");
-  return v ? std::strtoul(v, nullptr, 10) : 512;
+#if defined(__SANITIZE_ADDRESS__)
+  const size_t fallback = 4096;  // AddressSanitizer's Debug frames are several times larger
+#else
+  const size_t fallback = 512;
+#endif
+  return v ? std::strtoul(v, nullptr, 10) : fallback;
 }
 
 }  // namespace

@@ -238,7 +238,7 @@ namespace {
 constexpr uint32_t kMaxNested = 64;
 struct Teardown {
   uint32_t depth = 0;                       // ~Node calls in progress on this thread
-  std::vector<NodePtr>* pending = nullptr;  // kept until the thread ends (a few slots)
+  std::vector<NodePtr>* pending = nullptr;  // while a deep teardown runs
 };
 thread_local Teardown t_teardown;
 
@@ -261,6 +261,10 @@ void release_sources(Sources& src) {
       t.pending->pop_back();
       n.reset();
     }
+  if (t.depth == 1 && t.pending != nullptr) {  // only a deep teardown made it: no leak per thread
+    delete t.pending;
+    t.pending = nullptr;
+  }
   --t.depth;
 }
 
