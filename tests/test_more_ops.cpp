@@ -18,16 +18,10 @@ using tg::Tensor;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::iota;
 
 namespace {
 
-Tensor iota(const Dims& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<float> v;
-  for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<float>(i));
-  return Tensor(v, tg::Shape(shape));
-}
 
 template <typename F>
 std::string error_of(F&& f) {

@@ -11,19 +11,13 @@ using tg::Tensor;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::iota;
 
 namespace {
 
 // {{1, 2, 3}, {4, 5, 6}} as float32
 Tensor m23() { return Tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}); }
 // 0..n-1 as float32, of the given shape
-Tensor iota(const Dims& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<float> v;
-  for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<float>(i));
-  return Tensor(v, tg::Shape(shape));
-}
 std::vector<double> range(int a, int b, int step = 1) {
   std::vector<double> v;
   for (int i = a; step > 0 ? i < b : i > b; i += step) v.push_back(i);

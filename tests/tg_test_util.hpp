@@ -16,6 +16,15 @@ using Dims = std::vector<int64_t>;
 
 inline Dims dims(const tg::Tensor& t) { return t.shape().dims(); }
 
+// A float32 tensor of the given shape holding 0, 1, 2, ... in row-major order.
+inline tg::Tensor iota(const Dims& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  std::vector<float> v;
+  for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<float>(i));
+  return tg::Tensor(v, tg::Shape(shape));
+}
+
 // Compares every element of t (read as double) with want: |got - want| <= atol + rtol * |want|.
 // NaN matches NaN, and an infinity matches the same infinity.
 inline ::testing::AssertionResult all_close(const tg::Tensor& t, const std::vector<double>& want,
