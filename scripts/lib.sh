@@ -6,6 +6,7 @@ TG_APT_PACKAGES=(
   cmake g++ ninja-build                                       # the build
   libboost-dev libboost-program-options-dev                   # core (Boost.DLL) and the tg tool
   nlohmann-json3-dev zlib1g-dev                               # core: safetensors, gzipped IDX files
+  libzip-dev                                                  # core: PyTorch .pt checkpoints (zip archives)
   libgtest-dev                                                # tests/
   libdnnl-dev                                                 # plugins/onednn
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd           # plugins/opencl, PoCL as a CPU OpenCL device

@@ -146,10 +146,10 @@ check_layout() {
 }
 
 # The exported package asks consumers for nothing: core's dependencies (Boost, nlohmann_json,
-# zlib) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
+# zlib, libzip) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
 package_needs_nothing() {
   local targets=$prefix/lib/cmake/tg/tgTargets.cmake
-  if grep -iE 'boost|nlohmann|zlib' "$prefix"/lib/cmake/tg/*.cmake; then
+  if grep -iE 'boost|nlohmann|zlib|libzip' "$prefix"/lib/cmake/tg/*.cmake; then
     echo "the installed package names a dependency of libtg (above); consumers must not need it"
     return 1
   fi
