@@ -112,6 +112,30 @@ std::string kind_name(Value::Kind k) {
   return "value";
 }
 
+// Whether s is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF), as
+// Python decodes a pickle's str and as JSON (a safetensors header) requires.
+bool valid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = p[i];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf;  // the range of the second byte
+    if (c < 0x80) len = 1;
+    else if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else return false;
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; k++) {
+      const unsigned b = p[i + k];
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 class Machine {
  public:
   Machine(const uint8_t* data, size_t size, Hooks& hooks, const Limits& limits)
@@ -332,6 +356,7 @@ class Machine {
     const uint8_t* p = take(n);  // checks n against the bytes left before anything is allocated
     auto v = make(k);
     v->text.assign(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    if (k == Value::Kind::string && !valid_utf8(v->text)) throw Error("a str that is not valid UTF-8");
     return v;
   }
 
