@@ -308,6 +308,27 @@ TEST(TorchLoad, MismatchedModelNamesEveryKey) {
   }
 }
 
+// A checkpoint that wraps the state dict ({"model": state_dict, "epoch": 3}) flattens to
+// "model.0.weight", ...: the error says so, and the entries under the prefix load.
+TEST(TorchLoad, WrappedCheckpointNamesItsPrefix) {
+  NEED_CHECKPOINTS();
+  nn::Sequential model{std::make_shared<nn::Conv2d>(3, 4, 3, 1, 1), std::make_shared<nn::BatchNorm2d>(4),
+                       [](const Tensor& x) { return x.relu(); }, [](const Tensor& x) { return x.flatten(1); },
+                       std::make_shared<nn::Linear>(4 * 6 * 6, 5)};
+  st::StateDict wrapped;
+  for (const auto& [k, v] : st::torch_load(path_of("model.pt"))) wrapped.set("model." + k, v);
+  try {
+    st::load_state_dict(model, wrapped);
+    FAIL() << "a wrapped checkpoint loaded";
+  } catch (const tg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("every missing key is in the dict under the prefix \"model.\""),
+              std::string::npos) << e.what();
+  }
+  st::StateDict inner;
+  for (const auto& [k, v] : wrapped) inner.set(k.substr(6), v);
+  st::load_state_dict(model, inner);
+}
+
 // ---- archives built here: what torch_load reads and what it refuses -----------------------
 
 TEST(TorchLoadArchive, HandBuiltTensorViews) {
@@ -445,5 +466,6 @@ TEST(TorchLoadArchive, RefusesHostilePickles) {
   EXPECT_TORCH_LOAD_ERROR(pt("bytes.pt", dict_pickle({{"b", "C\x02hi"}})), "\"b\" is bytes of length 2");
   EXPECT_TORCH_LOAD_ERROR(pt("clash.pt", dict_pickle({{"a.b", integer(1)}, {"a", "}" + str("b") + integer(2) + "s"}})),
                           "flatten to the name \"a.b\"");
+  EXPECT_TORCH_LOAD_ERROR(pt("utf8.pt", "\x80\x02X" + le(2, 4) + "\xc3\x28."), "not valid UTF-8");
   EXPECT_TORCH_LOAD_ERROR(pt("pid.pt", "\x80\x02" + str("x") + "Q."), "a persistent id must be");
 }
