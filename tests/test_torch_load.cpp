@@ -426,6 +426,11 @@ TEST(TorchLoadArchive, RefusesStoragesThatDoNotFit) {
                                                                           {int64_t{1} << 20, int64_t{1} << 20}, {0, 0})}}),
                                    {{"0", floats({0})}}),
                           "expands at most 256 MiB");
+  // 2^62 float64 elements from one: 2^65 bytes, which wraps to 0 in 64 bits.
+  EXPECT_TORCH_LOAD_ERROR(write_pt("expand_wrap.pt", dict_pickle({{"w", tensor("DoubleStorage", "0", 1, 0,
+                                                                               {int64_t{1} << 31, int64_t{1} << 31}, {0, 0})}}),
+                                   {{"0", floats({0, 1})}}),
+                          "expands at most 256 MiB");
   // Two tensors that disagree about one storage's type.
   EXPECT_TORCH_LOAD_ERROR(write_pt("retyped.pt", dict_pickle({{"a", tensor("FloatStorage", "0", 2, 0, {2}, {1})},
                                                              {"b", tensor("IntStorage", "0", 2, 0, {2}, {1})}}),

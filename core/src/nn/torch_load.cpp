@@ -231,6 +231,7 @@ class TorchHooks : public Hooks {
                     std::to_string(it->second->numel) + ", then " + dtype_name(dtype) + " x " + std::to_string(numel) + ")");
       return it->second;
     }
+    if (key.find('\0') != std::string::npos) throw Error(where + ": a storage key holds a NUL byte");
     const std::string entry = prefix_ + "data/" + key;
     const zip_int64_t index = zip_.find(entry);
     if (index < 0) throw Error(where + " has no entry " + entry.substr(0, 120) + " in the archive");
@@ -304,8 +305,11 @@ class TorchHooks : public Hooks {
         throw Error(view + " reads element " + std::to_string(last) + ", but the storage has " + std::to_string(s.numel) +
                     " elements (" + dtype_name(s.dtype) + ")");
     }
+    // A view with overlapping strides (stride 0) may hold more elements than its storage; its
+    // copy is bounded. (numel <= 2^62 elements of up to 8 bytes: the product may pass 2^64.)
     const uint64_t isz = static_cast<uint64_t>(dtype_size(s.dtype));
-    if (numel > s.numel && numel * isz > kMaxExpand)
+    uint64_t out_bytes = 0;
+    if (numel > s.numel && (__builtin_mul_overflow(numel, isz, &out_bytes) || out_bytes > kMaxExpand))
       throw Error(view + " repeats its storage's " + std::to_string(s.numel) + " elements as " + std::to_string(numel) +
                   " (overlapping strides); torch_load expands at most 256 MiB from a smaller storage");
     auto t = std::make_shared<TensorData>();
