@@ -343,6 +343,23 @@ TEST(TorchLoadArchive, HandBuiltTensorViews) {
   EXPECT_EQ(d.at("e").item<float>(), 5.f);
 }
 
+// PyTorch 2's layout: archive/byteorder, archive/.data/serialization_id, and _rebuild_tensor_v2
+// with a 7th argument (the tensor's metadata dict).
+TEST(TorchLoadArchive, PyTorch2Layout) {
+  std::string t = tensor("FloatStorage", "0", 2, 0, {2}, {1});
+  t.insert(t.size() - 2, "}");  // "...OrderedDict()R" then metadata {}, before the closing "tR"
+  const std::string path = temp_path("torch2.pt");
+  write_zip(path, {{"archive/data.pkl", dict_pickle({{"w", t}})},
+                   {"archive/byteorder", "little"},
+                   {"archive/data/0", floats({3, 4})},
+                   {"archive/version", "3\n"},
+                   {"archive/.data/serialization_id", "1234567890"}});
+  EXPECT_EQ(st::torch_load(path).at("w").to_vector<float>(), (std::vector<float>{3, 4}));
+  write_zip(path, {{"archive/data.pkl", dict_pickle({{"w", t}})}, {"archive/byteorder", "middle"},
+                   {"archive/data/0", floats({3, 4})}});
+  EXPECT_TORCH_LOAD_ERROR(path, "its byteorder entry says \"middle\"");
+}
+
 TEST(TorchLoadArchive, RefusesOsSystem) {
   const std::string marker = temp_path("pwned");
   std::remove(marker.c_str());
