@@ -61,7 +61,12 @@ struct Storage {
 struct TensorData {
   DType dtype;
   std::vector<int64_t> shape;
-  std::vector<uint8_t> bytes;  // row-major
+  // A row-major view (most tensors) reads its storage in place from byte `at`; any other has
+  // its elements copied out row-major into bytes.
+  std::shared_ptr<const Storage> storage;
+  uint64_t at = 0;
+  std::vector<uint8_t> bytes;
+  const uint8_t* data() const { return storage ? storage->bytes.data() + at : bytes.data(); }
 };
 
 std::string shape_text(const std::vector<int64_t>& v) {
@@ -315,12 +320,23 @@ class TorchHooks : public Hooks {
     auto t = std::make_shared<TensorData>();
     t->dtype = s.dtype;
     t->shape = size;
-    try {
-      t->bytes.resize(static_cast<size_t>(numel * isz));
-    } catch (const std::bad_alloc&) {
-      throw Error(view + " (" + std::to_string(numel * isz) + " bytes) does not fit in memory");
+    bool row_major = true;  // strides of the dims that count (size > 1) as a row-major layout has them
+    uint64_t expect = 1;
+    for (size_t i = size.size(); i-- > 0;) {
+      if (size[i] > 1 && static_cast<uint64_t>(stride[i]) != expect) row_major = false;
+      expect *= static_cast<uint64_t>(size[i]);
     }
-    materialize(s, offset, size, stride, isz, t->bytes.data());
+    if (row_major && numel > 0) {
+      t->storage = std::static_pointer_cast<const Storage>(a[0]->object);
+      t->at = offset * isz;  // offset + numel <= s.numel, checked above: no overflow
+    } else {
+      try {
+        t->bytes.resize(static_cast<size_t>(numel * isz));
+      } catch (const std::bad_alloc&) {
+        throw Error(view + " (" + std::to_string(numel * isz) + " bytes) does not fit in memory");
+      }
+      materialize(s, offset, size, stride, isz, t->bytes.data());
+    }
     auto v = std::make_shared<Value>();
     v->kind = Kind::object;
     v->tag = kTensorTag;
@@ -418,7 +434,7 @@ StateDict flatten(const Ref& root, const Archive& zip, const std::optional<std::
           zip.bad("\"" + it.name.substr(0, 200) + "\" is a bare storage, not a tensor; torch_load reads tensors");
         claim(it.name);
         const auto& t = *std::static_pointer_cast<TensorData>(v.object);
-        dict.set(it.name, Tensor::from_blob(t.bytes.data(), Shape(t.shape), t.dtype, opts));
+        dict.set(it.name, Tensor::from_blob(t.data(), Shape(t.shape), t.dtype, opts));
         break;
       }
       case Kind::none: claim(it.name), dict.metadata[it.name] = "None"; break;
