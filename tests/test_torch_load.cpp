@@ -34,15 +34,16 @@ struct Expected {
 struct Checkpoints {
   std::string skip;  // why the PyTorch-written files are absent, if they are
   std::string error;
-  std::map<std::string, std::map<std::string, Expected>> tensors;            // file -> key -> tensor
-  std::map<std::string, std::map<std::string, std::string>> meta;            // file -> key -> text
+  std::map<std::string, std::map<std::string, Expected>> tensors;  // file -> key -> tensor
+  std::map<std::string, std::map<std::string, std::string>> meta;  // file -> key -> text
   std::map<std::string, size_t> count;
 };
 
 std::vector<uint8_t> unhex(const std::string& h) {
   std::vector<uint8_t> out;
   if (h == "-") return out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -57,7 +58,8 @@ const Checkpoints& checkpoints() {
     }
     std::ifstream f(dir + "/expected.txt");
     if (!f) {
-      c.error = "no " + dir + "/expected.txt: ctest's fixture TorchLoad.checkpoints writes it (tests/torch_checkpoints.py)";
+      c.error =
+          "no " + dir + "/expected.txt: ctest's fixture TorchLoad.checkpoints writes it (tests/torch_checkpoints.py)";
       return c;
     }
     std::string line;
@@ -88,11 +90,11 @@ const Checkpoints& checkpoints() {
   return c;
 }
 
-#define NEED_CHECKPOINTS()                                      \
-  do {                                                          \
-    const Checkpoints& c_ = checkpoints();                      \
-    if (!c_.skip.empty()) GTEST_SKIP() << c_.skip;              \
-    ASSERT_TRUE(c_.error.empty()) << c_.error;                  \
+#define NEED_CHECKPOINTS()                         \
+  do {                                             \
+    const Checkpoints& c_ = checkpoints();         \
+    if (!c_.skip.empty()) GTEST_SKIP() << c_.skip; \
+    ASSERT_TRUE(c_.error.empty()) << c_.error;     \
   } while (0)
 
 // A tensor's row-major bytes in its own dtype: the data section of a safetensors file holding it.
@@ -123,8 +125,10 @@ void expect_as_saved(const st::StateDict& d, const std::string& file) {
   if (c.meta.count(file))
     for (const auto& [key, text] : c.meta.at(file)) {
       ASSERT_TRUE(d.metadata.count(key)) << file << " " << key;
-      if (key == "lr") EXPECT_DOUBLE_EQ(std::stod(d.metadata.at(key)), std::stod(text));
-      else EXPECT_EQ(d.metadata.at(key), text) << file << " " << key;
+      if (key == "lr")
+        EXPECT_DOUBLE_EQ(std::stod(d.metadata.at(key)), std::stod(text));
+      else
+        EXPECT_EQ(d.metadata.at(key), text) << file << " " << key;
     }
 }
 
@@ -215,11 +219,11 @@ std::string load_error(const std::string& path) {
   return "(no error)";
 }
 
-#define EXPECT_TORCH_LOAD_ERROR(path, phrase)                                                \
-  do {                                                                                       \
-    const std::string p_ = (path);                                                           \
-    const std::string msg_ = load_error(p_);                                                 \
-    EXPECT_NE(msg_.find(p_), std::string::npos) << "the message names no file: " << msg_;    \
+#define EXPECT_TORCH_LOAD_ERROR(path, phrase)                                                    \
+  do {                                                                                           \
+    const std::string p_ = (path);                                                               \
+    const std::string msg_ = load_error(p_);                                                     \
+    EXPECT_NE(msg_.find(p_), std::string::npos) << "the message names no file: " << msg_;        \
     EXPECT_NE(msg_.find(phrase), std::string::npos) << "want \"" << phrase << "\" in: " << msg_; \
   } while (0)
 
@@ -293,8 +297,8 @@ TEST(TorchLoad, ModelStateDictForwardMatchesPyTorch) {
 TEST(TorchLoad, MismatchedModelNamesEveryKey) {
   NEED_CHECKPOINTS();
   nn::Sequential model{std::make_shared<nn::Conv2d>(3, 4, 3, 1, 1), std::make_shared<nn::BatchNorm2d>(4),
-                       [](const Tensor& x) { return x.relu(); }, [](const Tensor& x) { return x.flatten(1); },
-                       std::make_shared<nn::Linear>(4 * 6 * 6, 7), std::make_shared<nn::Linear>(7, 2)};
+                       [](const Tensor& x) { return x.relu(); },    [](const Tensor& x) { return x.flatten(1); },
+                       std::make_shared<nn::Linear>(4 * 6 * 6, 7),  std::make_shared<nn::Linear>(7, 2)};
   st::StateDict d = st::torch_load(path_of("model.pt"));
   d.set("head.weight", Tensor::zeros({2}));
   try {
@@ -322,7 +326,8 @@ TEST(TorchLoad, WrappedCheckpointNamesItsPrefix) {
     FAIL() << "a wrapped checkpoint loaded";
   } catch (const tg::Error& e) {
     EXPECT_NE(std::string(e.what()).find("every missing key is in the dict under the prefix \"model.\""),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   st::StateDict inner;
   for (const auto& [k, v] : wrapped) inner.set(k.substr(6), v);
@@ -333,10 +338,10 @@ TEST(TorchLoad, WrappedCheckpointNamesItsPrefix) {
 
 TEST(TorchLoadArchive, HandBuiltTensorViews) {
   // A 2x3 row-major storage read as its transpose with an offset, and as a 0-d element.
-  const std::string path = write_pt(
-      "views.pt", dict_pickle({{"t", tensor("FloatStorage", "0", 7, 1, {3, 2}, {1, 3})},
-                               {"e", tensor("FloatStorage", "0", 7, 6, {}, {})}}),
-      {{"0", floats({9, 0, 1, 2, 3, 4, 5})}});
+  const std::string path = write_pt("views.pt",
+                                    dict_pickle({{"t", tensor("FloatStorage", "0", 7, 1, {3, 2}, {1, 3})},
+                                                 {"e", tensor("FloatStorage", "0", 7, 6, {}, {})}}),
+                                    {{"0", floats({9, 0, 1, 2, 3, 4, 5})}});
   st::StateDict d = st::torch_load(path);
   EXPECT_EQ(d.at("t").shape(), tg::Shape({3, 2}));
   EXPECT_EQ(d.at("t").to_vector<float>(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
@@ -355,7 +360,8 @@ TEST(TorchLoadArchive, PyTorch2Layout) {
                    {"archive/version", "3\n"},
                    {"archive/.data/serialization_id", "1234567890"}});
   EXPECT_EQ(st::torch_load(path).at("w").to_vector<float>(), (std::vector<float>{3, 4}));
-  write_zip(path, {{"archive/data.pkl", dict_pickle({{"w", t}})}, {"archive/byteorder", "middle"},
+  write_zip(path, {{"archive/data.pkl", dict_pickle({{"w", t}})},
+                   {"archive/byteorder", "middle"},
                    {"archive/data/0", floats({3, 4})}});
   EXPECT_TORCH_LOAD_ERROR(path, "its byteorder entry says \"middle\"");
 }
@@ -370,23 +376,30 @@ TEST(TorchLoadArchive, RefusesOsSystem) {
   EXPECT_TORCH_LOAD_ERROR(path, "never runs code");
   EXPECT_FALSE(std::ifstream(marker).good()) << "the pickle's command ran";
   // The same inside a dict, under a tensor's key, and through other names.
-  EXPECT_TORCH_LOAD_ERROR(write_pt("nested_system.pt", dict_pickle({{"w", global("posix", "system") + "(" + str("true") + "tR"}})),
-                          "the global posix.system");
   EXPECT_TORCH_LOAD_ERROR(
-      write_pt("eval.pt", "\x80\x04\x8c\x08" "builtins" "\x8c\x04" "eval" "\x93(" + str("1") + "tR."),
-      "the global builtins.eval");
+      write_pt("nested_system.pt", dict_pickle({{"w", global("posix", "system") + "(" + str("true") + "tR"}})),
+      "the global posix.system");
+  EXPECT_TORCH_LOAD_ERROR(write_pt("eval.pt",
+                                   "\x80\x04\x8c\x08"
+                                   "builtins"
+                                   "\x8c\x04"
+                                   "eval"
+                                   "\x93(" +
+                                       str("1") + "tR."),
+                          "the global builtins.eval");
   EXPECT_TORCH_LOAD_ERROR(write_pt("module.pt", "\x80\x02" + global("torch.nn.modules.linear", "Linear") + ")\x81."),
                           "save model.state_dict() instead");
 }
 
 TEST(TorchLoadArchive, RefusesCorruptZips) {
-  const std::string good = write_pt("good.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 2, 0, {2}, {1})}}),
-                                    {{"0", floats({1, 2})}});
+  const std::string good =
+      write_pt("good.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 2, 0, {2}, {1})}}), {{"0", floats({1, 2})}});
   ASSERT_EQ(st::torch_load(good).at("w").to_vector<float>(), (std::vector<float>{1, 2}));
   std::vector<uint8_t> bytes = read_all(good);
   for (size_t keep : {bytes.size() - 1, bytes.size() / 2, size_t{30}}) {
     const std::string cut = temp_path("cut.pt");
-    std::ofstream(cut, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(keep));
+    std::ofstream(cut, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(keep));
     EXPECT_TORCH_LOAD_ERROR(cut, "not a zip archive, or a truncated or corrupt one");
   }
   const std::string empty = temp_path("empty.pt");
@@ -422,44 +435,50 @@ TEST(TorchLoadArchive, RefusesStoragesThatDoNotFit) {
   EXPECT_TORCH_LOAD_ERROR(write_pt("short.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 6, 0, {3, 4}, {4, 1})}}),
                                    {{"0", floats({0, 1, 2, 3, 4, 5})}}),
                           "reads element 11, but the storage has 6 elements");
-  EXPECT_TORCH_LOAD_ERROR(write_pt("offset.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 2, 2, {1}, {1})}}),
-                                   {{"0", floats({0, 1})}}),
-                          "reads element 2, but the storage has 2 elements");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("offset.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 2, 2, {1}, {1})}}), {{"0", floats({0, 1})}}),
+      "reads element 2, but the storage has 2 elements");
   // A storage that claims more (or fewer) elements than its entry holds; 2^60 elements.
   EXPECT_TORCH_LOAD_ERROR(
       write_pt("huge.pt", dict_pickle({{"w", tensor("FloatStorage", "0", int64_t{1} << 60, 0, {2}, {1})}}),
                {{"0", floats({0, 1})}}),
-      "claims 1152921504606846976 elements of float32 (4611686018427387904 bytes) but its entry archive/data/0 holds 8 bytes");
+      "claims 1152921504606846976 elements of float32 (4611686018427387904 bytes) but its entry archive/data/0 holds 8 "
+      "bytes");
   EXPECT_TORCH_LOAD_ERROR(
       write_pt("huger.pt", dict_pickle({{"w", tensor("DoubleStorage", "0", int64_t{1} << 62, 0, {2}, {1})}}),
                {{"0", floats({0, 1})}}),
       "(more than 2^64 bytes)");
   // Sizes past tg's limit, and a stride-0 view that would expand one element to 2^40.
-  EXPECT_TORCH_LOAD_ERROR(write_pt("big_shape.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 1, 0,
-                                                                             {int64_t{1} << 40, int64_t{1} << 40}, {0, 0})}}),
-                                   {{"0", floats({0})}}),
-                          "too large");
-  EXPECT_TORCH_LOAD_ERROR(write_pt("expand.pt", dict_pickle({{"w", tensor("FloatStorage", "0", 1, 0,
-                                                                          {int64_t{1} << 20, int64_t{1} << 20}, {0, 0})}}),
-                                   {{"0", floats({0})}}),
-                          "expands at most 256 MiB");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("big_shape.pt",
+               dict_pickle({{"w", tensor("FloatStorage", "0", 1, 0, {int64_t{1} << 40, int64_t{1} << 40}, {0, 0})}}),
+               {{"0", floats({0})}}),
+      "too large");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("expand.pt",
+               dict_pickle({{"w", tensor("FloatStorage", "0", 1, 0, {int64_t{1} << 20, int64_t{1} << 20}, {0, 0})}}),
+               {{"0", floats({0})}}),
+      "expands at most 256 MiB");
   // 2^62 float64 elements from one: 2^65 bytes, which wraps to 0 in 64 bits.
-  EXPECT_TORCH_LOAD_ERROR(write_pt("expand_wrap.pt", dict_pickle({{"w", tensor("DoubleStorage", "0", 1, 0,
-                                                                               {int64_t{1} << 31, int64_t{1} << 31}, {0, 0})}}),
-                                   {{"0", floats({0, 1})}}),
-                          "expands at most 256 MiB");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("expand_wrap.pt",
+               dict_pickle({{"w", tensor("DoubleStorage", "0", 1, 0, {int64_t{1} << 31, int64_t{1} << 31}, {0, 0})}}),
+               {{"0", floats({0, 1})}}),
+      "expands at most 256 MiB");
   // Two tensors that disagree about one storage's type.
-  EXPECT_TORCH_LOAD_ERROR(write_pt("retyped.pt", dict_pickle({{"a", tensor("FloatStorage", "0", 2, 0, {2}, {1})},
-                                                             {"b", tensor("IntStorage", "0", 2, 0, {2}, {1})}}),
+  EXPECT_TORCH_LOAD_ERROR(write_pt("retyped.pt",
+                                   dict_pickle({{"a", tensor("FloatStorage", "0", 2, 0, {2}, {1})},
+                                                {"b", tensor("IntStorage", "0", 2, 0, {2}, {1})}}),
                                    {{"0", floats({0, 1})}}),
                           "appears twice with different types");
   // Dtypes tg does not have.
-  EXPECT_TORCH_LOAD_ERROR(write_pt("complex.pt", dict_pickle({{"w", tensor("ComplexFloatStorage", "0", 1, 0, {1}, {1})}}),
-                                   {{"0", floats({0, 1})}}),
-                          "torch.ComplexFloatStorage has a dtype tg does not have");
-  EXPECT_TORCH_LOAD_ERROR(write_pt("qint.pt", dict_pickle({{"w", tensor("QInt8Storage", "0", 1, 0, {1}, {1})}}),
-                                   {{"0", "x"}}),
-                          "torch.QInt8Storage has a dtype tg does not have");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("complex.pt", dict_pickle({{"w", tensor("ComplexFloatStorage", "0", 1, 0, {1}, {1})}}),
+               {{"0", floats({0, 1})}}),
+      "torch.ComplexFloatStorage has a dtype tg does not have");
+  EXPECT_TORCH_LOAD_ERROR(
+      write_pt("qint.pt", dict_pickle({{"w", tensor("QInt8Storage", "0", 1, 0, {1}, {1})}}), {{"0", "x"}}),
+      "torch.QInt8Storage has a dtype tg does not have");
 }
 
 TEST(TorchLoadArchive, RefusesHostilePickles) {
@@ -470,11 +489,19 @@ TEST(TorchLoadArchive, RefusesHostilePickles) {
   EXPECT_TORCH_LOAD_ERROR(pt("bytes8.pt", "\x80\x04\x8e" + le(uint64_t{1} << 60, 8) + "."), "the pickle ends early");
   EXPECT_TORCH_LOAD_ERROR(pt("long4.pt", "\x80\x02\x8b" + le(0x7fffffffu, 4) + "."), "does not fit in 64 bits");
   EXPECT_TORCH_LOAD_ERROR(pt("frame.pt", "\x80\x04\x95" + le(uint64_t{1} << 60, 8) + "N."), "FRAME claims more bytes");
-  EXPECT_TORCH_LOAD_ERROR(pt("truncated.pkl.pt", dict_pickle({{"a", integer(1)}}).substr(0, 12)), "the pickle ends early");
+  EXPECT_TORCH_LOAD_ERROR(pt("truncated.pkl.pt", dict_pickle({{"a", integer(1)}}).substr(0, 12)),
+                          "the pickle ends early");
   EXPECT_TORCH_LOAD_ERROR(pt("nostop.pt", "\x80\x02N"), "the pickle ends early");
   // Structures: a list inside itself, deep nesting, too many marks, a memo hole, stack underflow.
-  EXPECT_TORCH_LOAD_ERROR(pt("cycle.pt", "\x80\x02]q\x00h\x00" "a."s), "contains itself");
-  EXPECT_TORCH_LOAD_ERROR(pt("cycle2.pt", "\x80\x02]q\x00]q\x01h\x00" "a0h\x01" "a."s), "already sits inside another value");
+  EXPECT_TORCH_LOAD_ERROR(pt("cycle.pt",
+                             "\x80\x02]q\x00h\x00"
+                             "a."s),
+                          "contains itself");
+  EXPECT_TORCH_LOAD_ERROR(pt("cycle2.pt",
+                             "\x80\x02]q\x00]q\x01h\x00"
+                             "a0h\x01"
+                             "a."s),
+                          "already sits inside another value");
   EXPECT_TORCH_LOAD_ERROR(pt("deep.pt", "\x80\x02" + std::string(1000, ']') + std::string(999, 'a') + "."),
                           "nest more than 100 levels");
   EXPECT_TORCH_LOAD_ERROR(pt("marks.pt", "\x80\x02" + std::string(100000, '(')), "MARKs open at once");

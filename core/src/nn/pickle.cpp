@@ -121,11 +121,16 @@ bool valid_utf8(const std::string& s) {
     const unsigned c = p[i];
     size_t len;
     unsigned lo = 0x80, hi = 0xbf;  // the range of the second byte
-    if (c < 0x80) len = 1;
-    else if (c >= 0xc2 && c <= 0xdf) len = 2;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    else return false;
+    if (c < 0x80)
+      len = 1;
+    else if (c >= 0xc2 && c <= 0xdf)
+      len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+      len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+      len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+      return false;
     if (n - i < len) return false;
     for (size_t k = 1; k < len; k++) {
       const unsigned b = p[i + k];
@@ -378,7 +383,8 @@ class Machine {
   // The container on top of the stack, which must be of kind k and still open to change: a
   // frozen one already sits inside another value, and changing it could close a cycle.
   Value& container(const Ref& v, Value::Kind k) {
-    if (!v->is(k)) throw Error(opcode_text(op_) + " needs a " + kind_name(k) + " below its values, got " + describe(*v));
+    if (!v->is(k))
+      throw Error(opcode_text(op_) + " needs a " + kind_name(k) + " below its values, got " + describe(*v));
     if (v->frozen)
       throw Error(opcode_text(op_) + " changes a " + kind_name(k) +
                   " that already sits inside another value (a cyclic or self-referencing structure)");
@@ -443,7 +449,8 @@ class Machine {
       it->second = v;
       return;
     }
-    if (memo_.size() >= limits_.max_memo) throw Error("more than " + std::to_string(limits_.max_memo) + " memo entries");
+    if (memo_.size() >= limits_.max_memo)
+      throw Error("more than " + std::to_string(limits_.max_memo) + " memo entries");
     memo_.emplace(index, v);
   }
   Ref memo_get(uint64_t index) {
@@ -491,7 +498,8 @@ Ref unpickle(const uint8_t* data, size_t size, Hooks& hooks, const std::string& 
   try {
     return m.run();
   } catch (const Error& e) {
-    throw Error(who + ": " + e.what() + " (pickle byte " + std::to_string(m.op_at()) + ", opcode " + opcode_text(m.op()) + ")");
+    throw Error(who + ": " + e.what() + " (pickle byte " + std::to_string(m.op_at()) + ", opcode " +
+                opcode_text(m.op()) + ")");
   } catch (const std::bad_alloc&) {
     throw Error(who + ": out of memory reading the pickle (pickle byte " + std::to_string(m.op_at()) + ")");
   }

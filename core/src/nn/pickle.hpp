@@ -52,12 +52,12 @@ struct Hooks {
 };
 
 struct Limits {
-  size_t max_stack = size_t{1} << 20;    // values on the stack at once
-  size_t max_marks = size_t{1} << 16;    // open MARKs
-  size_t max_memo = size_t{1} << 22;     // memo entries
-  size_t max_values = size_t{1} << 22;   // values made (a torch.save state dict makes ~15 a tensor)
-  size_t max_pushes = size_t{1} << 24;   // values pushed, copies from the memo included
-  int max_depth = 100;                   // nesting of tuples, lists and dicts
+  size_t max_stack = size_t{1} << 20;   // values on the stack at once
+  size_t max_marks = size_t{1} << 16;   // open MARKs
+  size_t max_memo = size_t{1} << 22;    // memo entries
+  size_t max_values = size_t{1} << 22;  // values made (a torch.save state dict makes ~15 a tensor)
+  size_t max_pushes = size_t{1} << 24;  // values pushed, copies from the memo included
+  int max_depth = 100;                  // nesting of tuples, lists and dicts
 };
 
 // Runs the pickle data[0, size) and returns what STOP leaves on the stack. Errors are tg::Errors

@@ -90,7 +90,8 @@ void load_state_dict(Module& module, const StateDict& dict, bool strict) {
   }
   std::string problems;
   if (!mismatched.empty()) problems += "\n  shape mismatch: " + join(mismatched);
-  if (strict && !missing.empty()) problems += "\n  missing keys: " + join(missing) + prefix_hint(missing, dict);
+  if (strict && !missing.empty())
+    problems += "\n  missing keys: " + join(missing) + prefix_hint(missing, dict);
   if (strict && !unexpected.empty()) problems += "\n  unexpected keys: " + join(unexpected);
   if (!problems.empty())
     throw Error("load_state_dict: the state dict does not fit the model:" + problems +

@@ -36,19 +36,19 @@ using detail::pickle::Ref;
 using detail::pickle::Value;
 using Kind = Value::Kind;
 
-constexpr uint64_t kMaxPickle = uint64_t{1} << 30;     // data.pkl: a state dict's is ~150 bytes a tensor
-constexpr uint64_t kChunk = uint64_t{64} << 20;        // entries are read 64 MiB at a time
-constexpr uint64_t kMaxExpand = uint64_t{256} << 20;   // bytes a view may repeat a smaller storage to
+constexpr uint64_t kMaxPickle = uint64_t{1} << 30;    // data.pkl: a state dict's is ~150 bytes a tensor
+constexpr uint64_t kChunk = uint64_t{64} << 20;       // entries are read 64 MiB at a time
+constexpr uint64_t kMaxExpand = uint64_t{256} << 20;  // bytes a view may repeat a smaller storage to
 constexpr size_t kMaxDims = 64;
 
 constexpr int kStorageTag = 1, kTensorTag = 2;
 
 // torch.<Name>Storage -> dtype. UntypedStorage counts bytes.
 const std::pair<const char*, DType> kStorages[] = {
-    {"FloatStorage", DType::float32},   {"DoubleStorage", DType::float64}, {"HalfStorage", DType::float16},
-    {"BFloat16Storage", DType::bfloat16}, {"LongStorage", DType::int64},   {"IntStorage", DType::int32},
-    {"ShortStorage", DType::int16},     {"CharStorage", DType::int8},      {"ByteStorage", DType::uint8},
-    {"BoolStorage", DType::bool_},      {"UntypedStorage", DType::uint8},
+    {"FloatStorage", DType::float32},     {"DoubleStorage", DType::float64}, {"HalfStorage", DType::float16},
+    {"BFloat16Storage", DType::bfloat16}, {"LongStorage", DType::int64},     {"IntStorage", DType::int32},
+    {"ShortStorage", DType::int16},       {"CharStorage", DType::int8},      {"ByteStorage", DType::uint8},
+    {"BoolStorage", DType::bool_},        {"UntypedStorage", DType::uint8},
 };
 
 struct Storage {
@@ -90,7 +90,8 @@ class Archive {
   // The top folder every entry sits in (PyTorch's reader takes the first entry's), with "/".
   std::string prefix() const {
     const zip_int64_t n = zip_get_num_entries(z_, 0);
-    if (n <= 0) bad("the zip archive has no entries (an empty file?); torch.save writes data.pkl and the tensors' data");
+    if (n <= 0)
+      bad("the zip archive has no entries (an empty file?); torch.save writes data.pkl and the tensors' data");
     const char* first = zip_get_name(z_, 0, 0);
     const std::string name = first ? first : "";
     const size_t slash = name.find('/');
@@ -129,7 +130,8 @@ class Archive {
               std::to_string(size) + " bytes the zip directory gives it (truncated or corrupt file)");
       }
       char extra;
-      if (zip_fread(f, &extra, 1) < 0) bad("reading entry " + name + " failed: " + zip_file_strerror(f));  // the CRC check
+      if (zip_fread(f, &extra, 1) < 0)
+        bad("reading entry " + name + " failed: " + zip_file_strerror(f));  // the CRC check
     } catch (const std::bad_alloc&) {
       zip_fclose(f);
       bad("entry " + name + " (" + std::to_string(size) + " bytes) does not fit in memory");
@@ -172,7 +174,8 @@ class TorchHooks : public Hooks {
         hint = "; it is a TorchScript archive (torch.jit.save), not a torch.save file";
       throw Error("the pickle refers to the global " + full.substr(0, 200) +
                   ", which torch_load does not allow: it builds only tensors, dicts, lists, tuples, numbers and "
-                  "strings, and never runs code from a file" + hint);
+                  "strings, and never runs code from a file" +
+                  hint);
     }
     auto v = std::make_shared<Value>();
     v->kind = Kind::global;
@@ -184,10 +187,12 @@ class TorchHooks : public Hooks {
     const auto& t = pid->items;
     if (!pid->is(Kind::tuple) || t.size() != 5 || !t[0]->is(Kind::string) || t[0]->text != "storage")
       throw Error("a persistent id must be ('storage', type, key, location, numel), got " + describe(*pid));
-    if (!t[1]->is(Kind::global)) throw Error("a storage's type must be a torch.*Storage global, got " + describe(*t[1]));
+    if (!t[1]->is(Kind::global))
+      throw Error("a storage's type must be a torch.*Storage global, got " + describe(*t[1]));
     if (!t[2]->is(Kind::string)) throw Error("a storage's key must be a str, got " + describe(*t[2]));
     if (!t[4]->is(Kind::integer) || t[4]->integer < 0)
-      throw Error("storage '" + t[2]->text.substr(0, 60) + "': its size must be a non-negative int, got " + describe(*t[4]));
+      throw Error("storage '" + t[2]->text.substr(0, 60) + "': its size must be a non-negative int, got " +
+                  describe(*t[4]));
     DType dtype = DType::uint8;
     bool found = false;
     for (const auto& [name, dt] : kStorages)
@@ -233,7 +238,8 @@ class TorchHooks : public Hooks {
     if (it != storages_.end()) {
       if (it->second->dtype != dtype || it->second->numel != numel)
         throw Error(where + " appears twice with different types or sizes (" + dtype_name(it->second->dtype) + " x " +
-                    std::to_string(it->second->numel) + ", then " + dtype_name(dtype) + " x " + std::to_string(numel) + ")");
+                    std::to_string(it->second->numel) + ", then " + dtype_name(dtype) + " x " + std::to_string(numel) +
+                    ")");
       return it->second;
     }
     if (key.find('\0') != std::string::npos) throw Error(where + ": a storage key holds a NUL byte");
@@ -261,7 +267,8 @@ class TorchHooks : public Hooks {
   }
 
   static std::vector<int64_t> ints(const Ref& v, const char* what) {
-    if (!v->is(Kind::tuple)) throw Error(std::string("_rebuild_tensor_v2's ") + what + " must be a tuple, got " + describe(*v));
+    if (!v->is(Kind::tuple))
+      throw Error(std::string("_rebuild_tensor_v2's ") + what + " must be a tuple, got " + describe(*v));
     if (v->items.size() > kMaxDims)
       throw Error(std::string("_rebuild_tensor_v2's ") + what + " has " + std::to_string(v->items.size()) +
                   " dims, more than " + std::to_string(kMaxDims));
@@ -307,8 +314,8 @@ class TorchHooks : public Hooks {
           throw Error(view + " reaches past 2^64 elements");
       }
       if (last >= s.numel)
-        throw Error(view + " reads element " + std::to_string(last) + ", but the storage has " + std::to_string(s.numel) +
-                    " elements (" + dtype_name(s.dtype) + ")");
+        throw Error(view + " reads element " + std::to_string(last) + ", but the storage has " +
+                    std::to_string(s.numel) + " elements (" + dtype_name(s.dtype) + ")");
     }
     // A view with overlapping strides (stride 0) may hold more elements than its storage; its
     // copy is bounded. (numel <= 2^62 elements of up to 8 bytes: the product may pass 2^64.)
@@ -358,7 +365,7 @@ class TorchHooks : public Hooks {
     const size_t nd = size.size();
     const uint64_t inner = static_cast<uint64_t>(size[nd - 1]), inner_stride = static_cast<uint64_t>(stride[nd - 1]);
     std::vector<int64_t> idx(nd - 1, 0);  // the position in every dim but the last
-    uint64_t base = offset;                // the element index of the run at idx
+    uint64_t base = offset;               // the element index of the run at idx
     while (true) {
       if (inner_stride == 1) {
         std::memcpy(out, src + base * isz, inner * isz);
@@ -419,9 +426,13 @@ StateDict flatten(const Ref& root, const Archive& zip, const std::optional<std::
         for (size_t i = v.entries.size(); i-- > 0;) {
           const Value& k = *v.entries[i].first;
           std::string key;
-          if (k.is(Kind::string)) key = k.text;
-          else if (k.is(Kind::integer)) key = std::to_string(k.integer);
-          else zip.bad("a dict key at \"" + it.name.substr(0, 200) + "\" is " + describe(k) + "; torch_load reads str and int keys");
+          if (k.is(Kind::string))
+            key = k.text;
+          else if (k.is(Kind::integer))
+            key = std::to_string(k.integer);
+          else
+            zip.bad("a dict key at \"" + it.name.substr(0, 200) + "\" is " + describe(k) +
+                    "; torch_load reads str and int keys");
           todo.push_back({join(it.name, key), v.entries[i].second});
         }
         break;
@@ -461,15 +472,16 @@ StateDict load_archive(zip_t* z, const std::string& file, const std::optional<st
     if (n > 16) zip.bad("its byteorder entry has " + std::to_string(n) + " bytes; it holds \"little\" or \"big\"");
     auto b = zip.read(i, n, order_name);
     const std::string order(b.begin(), b.end());
-    if (order == "big") big_endian = true;
-    else if (order != "little") zip.bad("its byteorder entry says \"" + order + "\", not \"little\" or \"big\"");
+    if (order == "big")
+      big_endian = true;
+    else if (order != "little")
+      zip.bad("its byteorder entry says \"" + order + "\", not \"little\" or \"big\"");
   }
   const std::string pkl_name = prefix + "data.pkl";
   const zip_int64_t pkl = zip.find(pkl_name);
   if (pkl < 0) zip.bad("it has no " + pkl_name + " entry; not a torch.save archive");
   const uint64_t pkl_size = zip.size(pkl, pkl_name);
-  if (pkl_size > kMaxPickle)
-    zip.bad(pkl_name + " has " + std::to_string(pkl_size) + " bytes, over the limit of 1 GiB");
+  if (pkl_size > kMaxPickle) zip.bad(pkl_name + " has " + std::to_string(pkl_size) + " bytes, over the limit of 1 GiB");
   const std::vector<uint8_t> pickle = zip.read(pkl, pkl_size, pkl_name);
   TorchHooks hooks(zip, prefix, big_endian);
   Ref root = detail::pickle::unpickle(pickle.data(), pickle.size(), hooks, "torch_load: " + file);
@@ -493,7 +505,8 @@ StateDict load_archive(zip_t* z, const std::string& file, const std::optional<st
 
 }  // namespace
 
-StateDict torch_load_bytes(const std::vector<uint8_t>& bytes, const std::string& name, std::optional<std::string> device) {
+StateDict torch_load_bytes(const std::vector<uint8_t>& bytes, const std::string& name,
+                           std::optional<std::string> device) {
   zip_error_t err;
   zip_error_init(&err);
   zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err);
