@@ -250,6 +250,11 @@ TEST(TorchLoad, ViewsOfOneStorageMaterialize) {
   EXPECT_EQ(d.at("base").to_vector<float>()[40], 40.f);
 }
 
+TEST(TorchLoad, DeflatedEntries) {
+  NEED_CHECKPOINTS();
+  expect_as_saved(st::torch_load(path_of("views_deflated.pt")), "views_deflated.pt");
+}
+
 TEST(TorchLoad, PickleProtocol4) {
   NEED_CHECKPOINTS();
   expect_as_saved(st::torch_load(path_of("protocol4.pt")), "protocol4.pt");
@@ -419,6 +424,9 @@ TEST(TorchLoadArchive, RefusesCorruptZips) {
     EXPECT_NE(std::string(e.what()).find("flipped.pt"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("CRC"), std::string::npos) << e.what();
   }
+  // Not a file, no file.
+  EXPECT_TORCH_LOAD_ERROR(::testing::TempDir(), "is a directory");
+  EXPECT_TORCH_LOAD_ERROR(temp_path("no_such.pt"), "cannot open");
   // Not a torch archive, and PyTorch's legacy format.
   const std::string plain = temp_path("plain.zip");
   write_zip(plain, {{"readme.txt", "hi"}});

@@ -10,8 +10,9 @@ Writes .pt files with torch.save into OUT_DIR and OUT_DIR/expected.txt, what eac
 The files: every dtype; views (transposes, slices with offsets, stride 0, a 0-d element) that
 share one storage; nested dicts and lists with numbers; a Conv2d/BatchNorm2d/Linear model's
 state_dict with an input and PyTorch's output ("tensor model_io x|y"); the same dict pickled with
-protocol 4 (other opcodes); an nn.Parameter; and a big-endian copy of the dtype file (PyTorch
->= 2.1 marks its byte order in archive/byteorder; this copy is made by rewriting the zip).
+protocol 4 (other opcodes); an nn.Parameter; a big-endian copy of the dtype file (PyTorch
+>= 2.1 marks its byte order in archive/byteorder; this copy is made by rewriting the zip); and a
+copy of the views with deflated entries.
 Without PyTorch it writes OUT_DIR/no_torch with the reason, and the tests that need it skip.
 """
 import io
@@ -159,6 +160,14 @@ with zipfile.ZipFile(os.path.join(out, "dtypes_big.pt"), "w") as dst:
 for key, t in dtypes.items():
     record("dtypes_big.pt", key, t)
 lines.append(f"count dtypes_big.pt {len(dtypes)}")
+
+# views.pt with every entry deflated (torch.save stores them; other zip tools may not).
+with zipfile.ZipFile(os.path.join(out, "views.pt")) as src, \
+        zipfile.ZipFile(os.path.join(out, "views_deflated.pt"), "w", zipfile.ZIP_DEFLATED) as dst:
+    for name in src.namelist():
+        dst.writestr(name, src.read(name))
+save_records = [line.replace(" views.pt ", " views_deflated.pt ", 1) for line in lines if line.split(" ")[1] == "views.pt"]
+lines += save_records
 
 with open(os.path.join(out, "expected.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
