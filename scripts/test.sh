@@ -237,7 +237,7 @@ move_install() { mkdir -p "$(dirname "$moved")" && mv "$prefix" "$moved"; }
 # --- fuzzing: tests/fuzz/'s libFuzzer targets, in a clang build of their own --------------------
 fuzz_build=build-fuzz
 fuzz_time=${TG_FUZZ_TIME:-60}
-fuzz_targets=(safetensors idx kir)
+fuzz_targets=(safetensors idx torch_load kir)
 configure_fuzz() {
   tg_configure "$fuzz_build" Debug -DTG_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 }
