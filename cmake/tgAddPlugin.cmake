@@ -7,7 +7,8 @@
 #   <name>       [a-z][a-z0-9_]*, the name the plugin's table gives (TG_SDK_DEFINE_PLUGIN); the
 #                target is tg-<name>, the file libtg-<name>.so
 #   SOURCES      the plugin's sources (the keyword may be left out: tg_add_plugin(<name> a.cpp b.cpp))
-#   COMPONENT    the install component of its install rule (for CPack; default: CMake's default)
+#   COMPONENT    the install component of its install rule (for CPack; default: CMake's default,
+#                in tg's own tree plugin_<name>, which cmake/tgCPack.cmake packages as tg-plugin-<name>)
 #   INSTALL_DIR  where `cmake --install` puts it, relative to the prefix being installed to; default
 #                tg's plugin directory (lib/tg-plugins), so `--prefix <tg's prefix>` puts it beside
 #                tg's own plugins and any other prefix gives a directory to name in TG_PLUGIN_PATH
@@ -26,8 +27,9 @@ include_guard(GLOBAL)
 #   TG_ADD_PLUGIN_INSTALL_DIR     the default INSTALL_DIR (relative)
 #   TG_ADD_PLUGIN_OUTPUT_DIR      where the build puts the file ("" = CMake's default, the
 #                                 current binary directory)
+#   TG_ADD_PLUGIN_COMPONENT_PREFIX  the default COMPONENT is <this><name> ("" = CMake's default)
 # They are kept as global properties, so the function works in any directory of the project.
-foreach(_tg_var SDK_TARGET VERSION_SCRIPT INSTALL_DIR OUTPUT_DIR)
+foreach(_tg_var SDK_TARGET VERSION_SCRIPT INSTALL_DIR OUTPUT_DIR COMPONENT_PREFIX)
   set_property(GLOBAL PROPERTY TG_ADD_PLUGIN_${_tg_var} "${TG_ADD_PLUGIN_${_tg_var}}")
 endforeach()
 unset(_tg_var)
@@ -42,10 +44,12 @@ function(tg_add_plugin name)
   if(NOT sources)
     message(FATAL_ERROR "tg_add_plugin(${name}): no sources; write tg_add_plugin(${name} SOURCES a.cpp ...)")
   endif()
-  foreach(var SDK_TARGET VERSION_SCRIPT INSTALL_DIR OUTPUT_DIR)
+  foreach(var SDK_TARGET VERSION_SCRIPT INSTALL_DIR OUTPUT_DIR COMPONENT_PREFIX)
     get_property(${var} GLOBAL PROPERTY TG_ADD_PLUGIN_${var})
   endforeach()
 
+  # Every plugin of the project, in order (tg's packaging makes one package each).
+  set_property(GLOBAL APPEND PROPERTY TG_ADD_PLUGIN_NAMES ${name})
   set(target tg-${name})
   add_library(${target} MODULE ${sources})
   target_link_libraries(${target} PRIVATE ${SDK_TARGET})
@@ -62,6 +66,9 @@ function(tg_add_plugin name)
   if(NOT arg_NO_INSTALL)
     if(NOT arg_INSTALL_DIR)
       set(arg_INSTALL_DIR ${INSTALL_DIR})
+    endif()
+    if(NOT arg_COMPONENT AND COMPONENT_PREFIX)
+      set(arg_COMPONENT ${COMPONENT_PREFIX}${name})
     endif()
     set(component)
     if(arg_COMPONENT)

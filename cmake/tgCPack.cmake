@@ -5,6 +5,8 @@
 #                                 tg_add_plugin), share/tg: the plugin SDK README and template
 #   tg                 tool       bin/tg (devices, info, conformance, bench)
 #   tg-plugin-<name>   plugin_<name>  lib/tg-plugins/libtg-<name>.so, one per plugin built
+# An install rule without a COMPONENT would land in a package of its own ("Unspecified"):
+# scripts/test.sh fails on any package it does not expect.
 # Each package's dependencies on Debian's libraries come from dpkg-shlibdeps; a plugin's backend
 # runtime is also named outright (below), so the packages say what each backend needs even where
 # dpkg-shlibdeps is missing. Files go under /usr (CPACK_PACKAGING_INSTALL_PREFIX); the core finds
@@ -48,30 +50,36 @@ cpack_add_component(dev DISPLAY_NAME "tg development files" DEPENDS runtime
 cpack_add_component(tool DISPLAY_NAME "tg tool" DEPENDS runtime
   DESCRIPTION "the tg command: tg devices, tg info, tg conformance (checks a plugin), tg bench")
 
-# tg_package_plugin(<name> <description> [<Debian depends>]): tg-plugin-<name>, if it is built.
-# <Debian depends>: the packages of the backend runtime (found with dpkg -S on the libraries).
-# (A macro: cpack_add_component records the component in the caller's variables.)
-macro(tg_package_plugin name description)
-  if(TARGET tg-${name})
-    string(TOUPPER "PLUGIN_${name}" _tg_comp)
-    cpack_add_component(plugin_${name} DISPLAY_NAME "tg ${name} plugin" DEPENDS runtime
-      DESCRIPTION "${description}")
-    set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_NAME tg-plugin-${name})
-    set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_SECTION libs)
-    if(${ARGC} GREATER 2)
-      set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_DEPENDS "${ARGV2}")
-    endif()
+# One package per plugin the build makes (every tg_add_plugin: install component plugin_<name>),
+# depending on libtg0 and on the Debian package of its backend's runtime, found with dpkg -S on the
+# library it links. A plugin missing here still gets its package, with dpkg-shlibdeps' depends.
+set(TG_PLUGIN_DESCRIPTION_ref "reference interpreter device (plain C++, slow, runs everywhere)")
+set(TG_PLUGIN_DESCRIPTION_onednn "CPU device: oneDNN matmul and run-time compiled C kernels")
+set(TG_PLUGIN_DEPENDS_onednn "libdnnl2")                    # libdnnl.so.2
+# The compiled kernels need a C compiler at run time (without one the device interprets them).
+set(TG_PLUGIN_RECOMMENDS_onednn "gcc, libc6-dev")
+set(TG_PLUGIN_DESCRIPTION_opencl "OpenCL 1.2+ devices through the ICD loader")
+set(TG_PLUGIN_DEPENDS_opencl "ocl-icd-libopencl1")          # libOpenCL.so.1, the ICD loader
+set(TG_PLUGIN_RECOMMENDS_opencl "pocl-opencl-icd | opencl-icd")  # a device needs a driver too
+set(TG_PLUGIN_DESCRIPTION_hip "AMD GPUs through HIP (ROCm)")
+set(TG_PLUGIN_DEPENDS_hip "libamdhip64-5")                  # libamdhip64.so.5 (hiprtc inside, ROCm 5)
+
+get_property(_tg_plugins GLOBAL PROPERTY TG_ADD_PLUGIN_NAMES)
+foreach(_tg_name IN LISTS _tg_plugins)
+  string(TOUPPER "PLUGIN_${_tg_name}" _tg_comp)
+  if(NOT DEFINED TG_PLUGIN_DESCRIPTION_${_tg_name})
+    set(TG_PLUGIN_DESCRIPTION_${_tg_name} "the ${_tg_name} device")
   endif()
-endmacro()
-tg_package_plugin(ref "reference interpreter device (plain C++, slow, runs everywhere)")
-# libdnnl.so.2: libdnnl2. The compiled kernels need a C compiler at run time (else the device
-# interprets them), hence the recommendation.
-tg_package_plugin(onednn "CPU device: oneDNN matmul and run-time compiled C kernels" "libdnnl2")
-set(CPACK_DEBIAN_PLUGIN_ONEDNN_PACKAGE_RECOMMENDS "gcc, libc6-dev")
-# libOpenCL.so.1: the ICD loader, ocl-icd-libopencl1; a device needs a driver (an ICD) too.
-tg_package_plugin(opencl "OpenCL 1.2+ devices through the ICD loader" "ocl-icd-libopencl1")
-set(CPACK_DEBIAN_PLUGIN_OPENCL_PACKAGE_RECOMMENDS "pocl-opencl-icd | opencl-icd")
-# libamdhip64.so.5 (hiprtc included in ROCm 5): libamdhip64-5.
-tg_package_plugin(hip "AMD GPUs through HIP (ROCm)" "libamdhip64-5")
+  cpack_add_component(plugin_${_tg_name} DISPLAY_NAME "tg ${_tg_name} plugin" DEPENDS runtime
+    DESCRIPTION "tg plugin: ${TG_PLUGIN_DESCRIPTION_${_tg_name}}")
+  set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_NAME tg-plugin-${_tg_name})
+  set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_SECTION libs)
+  if(DEFINED TG_PLUGIN_DEPENDS_${_tg_name})
+    set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_DEPENDS "${TG_PLUGIN_DEPENDS_${_tg_name}}")
+  endif()
+  if(DEFINED TG_PLUGIN_RECOMMENDS_${_tg_name})
+    set(CPACK_DEBIAN_${_tg_comp}_PACKAGE_RECOMMENDS "${TG_PLUGIN_RECOMMENDS_${_tg_name}}")
+  endif()
+endforeach()
 
 include(CPack)

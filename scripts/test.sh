@@ -261,6 +261,13 @@ check_debs() {
       done
     fi
   done
+  for deb in "$debs"/*.deb; do
+    p=$(dpkg-deb -f "$deb" Package)
+    [ -n "${needs[$p]-}" ] && continue
+    echo "  unexpected package $p: an install() rule without a COMPONENT? (cmake/tgCPack.cmake)"
+    dpkg-deb -c "$deb" | sed 's/^/    /'
+    ok=1
+  done
   if grep -iE 'dnnl|opencl|amdhip' <<<"$(dpkg-deb -f "$(deb_of libtg0)" Depends)"; then
     echo "  libtg0 depends on a backend runtime (above)"; ok=1
   fi
