@@ -243,6 +243,9 @@ deb_of() { ls "$debs/$1"_*.deb 2>/dev/null | head -n 1; }
 check_debs() {
   local ok=0 p f deb depends want
   local -A needs=([libtg0]=usr/lib/libtg.so.0 [libtg-dev]=usr/lib/cmake/tg/tgConfig.cmake [tg]=usr/bin/tg)
+  # libtg0 owns the plugin directory: libtg-dev's package config needs it with no plugin installed.
+  grep -q " \./usr/lib/tg-plugins/$" <<<"$(dpkg-deb -c "$(deb_of libtg0)")" ||
+    { echo "  libtg0 lacks the directory usr/lib/tg-plugins/"; ok=1; }
   local -A runtime=([ref]="" [onednn]=libdnnl2 [opencl]=ocl-icd-libopencl1 [hip]=libamdhip64-5)
   for f in "$build"/lib/tg-plugins/libtg-*.so; do
     p=${f##*/libtg-} p=${p%.so}
