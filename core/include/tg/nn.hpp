@@ -21,10 +21,24 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
+  // Trainable tensors, each once: a parameter shared by two modules (tied weights, or one
+  // module registered twice) is listed under its first name only, as PyTorch does.
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
-  // Parameters and buffers (such as BatchNorm's running statistics), in registration order.
+  // Parameters and buffers (such as BatchNorm's running statistics), in registration order;
+  // a shared tensor appears under every name (as in PyTorch's state_dict).
   std::vector<std::pair<std::string, Tensor>> named_tensors() const;
+  // The direct sub-modules, in registration order.
+  std::vector<std::pair<std::string, Module*>> named_children() const { return children_; }
+
+  // The mode of this module and every module under it, as PyTorch's: train() makes Dropout drop
+  // and BatchNorm use (and update) batch statistics, eval() turns both off. A module never set
+  // follows the thread's Tensor::training (tinygrad's global flag, see tg::Training), so code
+  // that only sets Tensor::training keeps working. Optimizers and Tensor::dropout read only the
+  // global flag.
+  Module& train(bool mode = true);
+  Module& eval() { return train(false); }
+  bool is_training() const;
 
  protected:
   // Registers a trainable tensor (requires_grad is set) under name; returns it.
@@ -33,6 +47,14 @@ class Module {
   Tensor& register_buffer(const std::string& name, Tensor& t);
   // Registers a child module that lives as long as this one (a member, usually).
   void register_module(const std::string& name, Module& child);
+  // Registers a child module this one then owns (shares ownership of); returns it.
+  template <typename M, std::enable_if_t<std::is_base_of_v<Module, M>, int> = 0>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> child) {
+    if (!child) throw Error("register_module: \"" + name + "\" is an empty std::shared_ptr");
+    register_module(name, static_cast<Module&>(*child));
+    owned_.push_back(child);
+    return child;
+  }
 
  private:
   struct Entry {
@@ -42,6 +64,8 @@ class Module {
   };
   std::vector<Entry> tensors_;
   std::vector<std::pair<std::string, Module*>> children_;
+  std::vector<std::shared_ptr<Module>> owned_;  // children given as std::shared_ptr
+  std::optional<bool> training_;                // unset: follow Tensor::training
 };
 
 // y = x @ weight.T + bias, weight of shape (out, in) as PyTorch; PyTorch's initialisation.
@@ -247,4 +271,8 @@ std::vector<Tensor> get_parameters(const Module& module);
 }  // namespace tg::nn
 
 #include "tg/datasets.hpp"
+#include "tg/lr_scheduler.hpp"
+#include "tg/nn_containers.hpp"
+#include "tg/nn_init.hpp"
+#include "tg/nn_layers_more.hpp"
 #include "tg/state.hpp"

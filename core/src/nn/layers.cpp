@@ -70,7 +70,7 @@ Tensor BatchNorm2d::operator()(const Tensor& x) const {
   const int64_t c = weight ? weight->numel() : running_mean.numel();
   check_channels(x, c, "BatchNorm2d");
   Shape cs = channel_shape(c, x.ndim());
-  if (track_running_stats && !Tensor::training)
+  if (track_running_stats && !is_training())
     return x.batchnorm(weight, bias, running_mean, (running_var + eps).rsqrt());
   std::vector<int64_t> axes{0};
   for (int64_t d = 2; d < x.ndim(); d++) axes.push_back(d);

@@ -1,6 +1,8 @@
 // Module registration and the Linear layer.
 #include <cmath>
+#include <unordered_set>
 
+#include "tensor/impl.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn {
@@ -17,7 +19,23 @@ Tensor& Module::register_buffer(const std::string& name, Tensor& t) {
   return t;
 }
 
-void Module::register_module(const std::string& name, Module& child) { children_.push_back({name, &child}); }
+void Module::register_module(const std::string& name, Module& child) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw Error("register_module: the name \"" + name + "\" must be non-empty and without '.' (dots join nested names)");
+  for (const auto& [n, c] : children_)
+    if (n == name) throw Error("register_module: a child module named \"" + name + "\" is already registered");
+  if (&child == this) throw Error("register_module: a module cannot be its own child (\"" + name + "\")");
+  children_.push_back({name, &child});
+  if (training_) child.train(*training_);
+}
+
+Module& Module::train(bool mode) {
+  training_ = mode;
+  for (auto& [name, child] : children_) child->train(mode);
+  return *this;
+}
+
+bool Module::is_training() const { return training_.value_or(Tensor::training); }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_tensors() const {
   std::vector<std::pair<std::string, Tensor>> out;
@@ -28,11 +46,18 @@ std::vector<std::pair<std::string, Tensor>> Module::named_tensors() const {
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
-  std::vector<std::pair<std::string, Tensor>> out;
+  std::vector<std::pair<std::string, Tensor>> all;
   for (const Entry& e : tensors_)
-    if (e.trainable) out.push_back({e.name, *e.tensor});
+    if (e.trainable) all.push_back({e.name, *e.tensor});
   for (const auto& [name, child] : children_)
-    for (auto& [n, t] : child->named_parameters()) out.push_back({name + "." + n, t});
+    for (auto& [n, t] : child->named_parameters()) all.push_back({name + "." + n, t});
+  // A tied parameter (two handles of one value) would otherwise get two optimizer updates per
+  // step: keep its first name only. Handles of one value share their TensorImpl (equal nodes
+  // do not mean one value: two zeros({n}) may share a node and still be separate parameters).
+  std::unordered_set<const void*> seen;
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (auto& [n, t] : all)
+    if (seen.insert(&detail::TensorAccess::impl(t)).second) out.push_back({n, t});
   return out;
 }
 
