@@ -150,6 +150,13 @@ const Tensor& Tensor::realize() const {
   return *this;
 }
 
+void realize(const std::vector<Tensor>& tensors) {
+  std::vector<detail::NodePtr> nodes;
+  for (const Tensor& t : tensors) nodes.push_back(detail::node_of(t));
+  detail::realize(nodes);
+  for (const Tensor& t : tensors) let_history_go(t);
+}
+
 std::vector<uint8_t> Tensor::bytes() const {
   const auto& n = detail::node_of(*this);
   detail::realize(n);

@@ -1,0 +1,224 @@
+#pragma once
+// A small GPT (GPT-2's layout: token and position embeddings, pre-norm blocks of causal
+// self-attention and a GELU MLP, a final LayerNorm and a linear head), shared by examples/gpt
+// and `tg bench gpt`. State-dict names follow GPT-2's ("h.0.attn.c_attn.weight", ...).
+//
+// Generation uses a key/value cache (KVCache) of the full context, allocated once: each new
+// token's keys and values are written into it at its position through a mask, and attention
+// reads the whole cache with the positions after it masked out. Every token therefore builds
+// the same graph (only the buffers' values differ: the token and its position are small int
+// tensors uploaded each step), so the kernels compile for the first token and are reused for
+// every later one, and a token costs the same at any position.
+#include <tg/tg.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpt {
+
+using tg::Tensor;
+namespace nn = tg::nn;
+
+struct Config {
+  int64_t vocab = 0;  // characters in the vocabulary
+  int64_t n_layer = 2, n_head = 4, d_model = 128, context = 64;
+  float dropout = 0.0f;
+};
+
+// Scaled dot-product attention of q (B, H, T, hd) over k, v (B, H, S, hd); mask (broadcast to
+// (B, H, T, S)) is true where a query may attend (PyTorch's bool attn_mask); causal masks
+// key s > query t. The one place the model computes attention (built from matmul, masked_fill
+// and softmax until Tensor::scaled_dot_product_attention is there to call instead).
+inline Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& mask,
+                        bool causal) {
+  const int64_t T = q.size(q.ndim() - 2), S = k.size(k.ndim() - 2), hd = q.size(q.ndim() - 1);
+  Tensor scores = q.matmul(k.transpose(k.ndim() - 2, k.ndim() - 1)) * static_cast<float>(1.0 / std::sqrt(double(hd)));
+  if (causal) {
+    tg::TensorOptions i32{tg::DType::int32, {}, {}};
+    Tensor future = Tensor::arange(static_cast<double>(S), i32).reshape({1, S}) >
+                    Tensor::arange(static_cast<double>(T), i32).reshape({T, 1});
+    scores = scores.masked_fill(future, -INFINITY);
+  }
+  if (mask) scores = scores.masked_fill(mask->logical_not(), -INFINITY);
+  return scores.softmax(-1).matmul(v);
+}
+
+inline void init_linear(nn::Linear& l, double std) {
+  nn::init::normal_(l.weight, 0.0, std);
+  if (l.bias) nn::init::zeros_(*l.bias);
+}
+
+class CausalSelfAttention : public nn::Module {
+ public:
+  explicit CausalSelfAttention(const Config& c)
+      : n_head(c.n_head), c_attn(c.d_model, 3 * c.d_model), c_proj(c.d_model, c.d_model), dropout(c.dropout) {
+    register_module("c_attn", c_attn);
+    register_module("c_proj", c_proj);
+    register_module("resid_dropout", dropout);
+  }
+
+  // x (B, T, d) -> (B, T, d), each position attending to itself and the ones before it.
+  Tensor operator()(const Tensor& x) const {
+    auto [q, k, v] = heads(x);
+    return project(attention(q, k, v, std::nullopt, /*causal=*/true), x.size(0), x.size(1));
+  }
+
+  // One position of one sequence: x (1, 1, d). Its keys and values go into the caches
+  // (1, H, context, hd) where write_mask (1, 1, context, 1) is true; it attends to the cached
+  // positions where attend_mask (1, 1, 1, context) is true.
+  Tensor decode(const Tensor& x, Tensor& cache_k, Tensor& cache_v, const Tensor& write_mask,
+                const Tensor& attend_mask) const {
+    auto [q, k, v] = heads(x);
+    cache_k.assign(tg::where(write_mask, k, cache_k));
+    cache_v.assign(tg::where(write_mask, v, cache_v));
+    return project(attention(q, cache_k, cache_v, attend_mask, /*causal=*/false), 1, 1);
+  }
+
+  int64_t n_head;
+  nn::Linear c_attn, c_proj;
+  nn::Dropout dropout;
+
+ private:
+  // (B, T, d) -> q, k, v, each (B, H, T, hd).
+  std::array<Tensor, 3> heads(const Tensor& x) const {
+    const int64_t B = x.size(0), T = x.size(1), d = x.size(2);
+    std::vector<Tensor> qkv = c_attn(x).reshape({B, T, 3, n_head, d / n_head}).permute({2, 0, 3, 1, 4}).chunk(3, 0);
+    return {qkv[0].squeeze(0), qkv[1].squeeze(0), qkv[2].squeeze(0)};
+  }
+  Tensor project(const Tensor& y, int64_t B, int64_t T) const {
+    return dropout(c_proj(y.permute({0, 2, 1, 3}).reshape({B, T, -1})));
+  }
+};
+
+class MLP : public nn::Module {
+ public:
+  explicit MLP(const Config& c) : c_fc(c.d_model, 4 * c.d_model), c_proj(4 * c.d_model, c.d_model), dropout(c.dropout) {
+    register_module("c_fc", c_fc);
+    register_module("c_proj", c_proj);
+    register_module("dropout", dropout);
+  }
+  Tensor operator()(const Tensor& x) const { return dropout(c_proj(c_fc(x).gelu())); }
+  nn::Linear c_fc, c_proj;
+  nn::Dropout dropout;
+};
+
+class Block : public nn::Module {
+ public:
+  explicit Block(const Config& c) : ln_1(tg::Shape{c.d_model}), attn(c), ln_2(tg::Shape{c.d_model}), mlp(c) {
+    register_module("ln_1", ln_1);
+    register_module("attn", attn);
+    register_module("ln_2", ln_2);
+    register_module("mlp", mlp);
+  }
+  Tensor operator()(const Tensor& x) const {
+    Tensor h = x + attn(ln_1(x));
+    return h + mlp(ln_2(h));
+  }
+  Tensor decode(const Tensor& x, Tensor& cache_k, Tensor& cache_v, const Tensor& write_mask,
+                const Tensor& attend_mask) const {
+    Tensor h = x + attn.decode(ln_1(x), cache_k, cache_v, write_mask, attend_mask);
+    return h + mlp(ln_2(h));
+  }
+  nn::LayerNorm ln_1;
+  CausalSelfAttention attn;
+  nn::LayerNorm ln_2;
+  MLP mlp;
+};
+
+class GPT : public nn::Module {
+ public:
+  explicit GPT(const Config& c) : config(c), wte(c.vocab, c.d_model), wpe(c.context, c.d_model), drop(c.dropout),
+                                  ln_f(tg::Shape{c.d_model}), lm_head(c.d_model, c.vocab, /*bias=*/false) {
+    if (c.vocab <= 0 || c.n_layer <= 0 || c.n_head <= 0 || c.context <= 0 || c.d_model <= 0)
+      throw tg::Error("GPT: vocab, layers, heads, d_model and context must be positive");
+    if (c.d_model % c.n_head != 0)
+      throw tg::Error("GPT: d_model " + std::to_string(c.d_model) + " is not a multiple of the heads " +
+                      std::to_string(c.n_head));
+    for (int64_t i = 0; i < c.n_layer; ++i) h.emplace_back<Block>(c);
+    register_module("wte", wte);
+    register_module("wpe", wpe);
+    register_module("drop", drop);
+    register_module("h", h);
+    register_module("ln_f", ln_f);
+    register_module("lm_head", lm_head);
+    // GPT-2's initialisation: N(0, 0.02) weights, zero biases, the residual projections scaled
+    // down by sqrt(2 n_layer) so the residual stream's variance does not grow with depth.
+    nn::init::normal_(wte.weight, 0.0, 0.02);
+    nn::init::normal_(wpe.weight, 0.0, 0.02);
+    init_linear(lm_head, 0.02);
+    const double proj_std = 0.02 / std::sqrt(2.0 * static_cast<double>(c.n_layer));
+    for (int64_t i = 0; i < c.n_layer; ++i) {
+      Block& b = h.at<Block>(i);
+      init_linear(b.attn.c_attn, 0.02);
+      init_linear(b.attn.c_proj, proj_std);
+      init_linear(b.mlp.c_fc, 0.02);
+      init_linear(b.mlp.c_proj, proj_std);
+    }
+  }
+
+  // Token ids (B, T), T <= context -> logits (B, T, vocab).
+  Tensor operator()(const Tensor& idx) const {
+    const int64_t T = idx.size(1);
+    if (T > config.context)
+      throw tg::Error("GPT: a sequence of " + std::to_string(T) + " tokens is longer than the context " +
+                      std::to_string(config.context));
+    Tensor x = drop(wte(idx) + wpe.weight.shrink({{0, T}, {0, config.d_model}}));
+    for (int64_t i = 0; i < static_cast<int64_t>(h.size()); ++i) x = h.at<Block>(i)(x);
+    return lm_head(ln_f(x));
+  }
+
+  Config config;
+  nn::Embedding wte, wpe;
+  nn::Dropout drop;
+  nn::ModuleList h;
+  nn::LayerNorm ln_f;
+  nn::Linear lm_head;
+};
+
+// Keys and values of the positions generated so far, for one sequence: per layer two tensors
+// (1, H, context, hd) allocated once. step(token, pos) returns the logits of the next token.
+class KVCache {
+ public:
+  explicit KVCache(const GPT& model) : model_(model) {
+    const Config& c = model.config;
+    const int64_t hd = c.d_model / c.n_head;
+    for (int64_t i = 0; i < c.n_layer * 2; ++i) caches_.push_back(Tensor::zeros({1, c.n_head, c.context, hd}).contiguous().realize());
+    positions_ = Tensor::arange(static_cast<double>(c.context), tg::TensorOptions{tg::DType::int32, {}, {}}).realize();
+  }
+
+  // The logits (vocab) after `token` at position pos (0 <= pos < context). Positions after pos
+  // are masked out, so feeding pos = 0 again starts a new sequence.
+  Tensor step(int32_t token, int64_t pos) {
+    const Config& c = model_.config;
+    if (pos < 0 || pos >= c.context)
+      throw tg::Error("KVCache::step: position " + std::to_string(pos) + " is outside the context of " +
+                      std::to_string(c.context));
+    tg::NoGrad no_grad;
+    Tensor tok(std::vector<int32_t>{token}, tg::Shape{1, 1});
+    Tensor at(std::vector<int32_t>{static_cast<int32_t>(pos)}, tg::Shape{1});
+    Tensor here = positions_ == at;  // (context): the position being written
+    Tensor write_mask = here.reshape({1, 1, c.context, 1});
+    Tensor attend_mask = (positions_ <= at).reshape({1, 1, 1, c.context});
+    // The position's embedding as a one-hot row times the table: the same kernel at every pos.
+    Tensor x = model_.wte(tok) + here.cast(tg::DType::float32).reshape({1, 1, c.context}).matmul(model_.wpe.weight);
+    for (int64_t i = 0; i < c.n_layer; ++i)
+      x = model_.h.at<Block>(i).decode(x, caches_[2 * i], caches_[2 * i + 1], write_mask, attend_mask);
+    Tensor logits = model_.lm_head(model_.ln_f(x)).reshape({c.vocab});
+    std::vector<Tensor> out = caches_;
+    out.push_back(logits);
+    tg::realize(out);  // the caches and the logits in one schedule
+    return logits;
+  }
+
+ private:
+  const GPT& model_;
+  std::vector<Tensor> caches_;  // layer i: keys at 2 i, values at 2 i + 1
+  Tensor positions_;            // 0, 1, ..., context - 1 (int32)
+};
+
+}  // namespace gpt
