@@ -13,6 +13,7 @@ TG_APT_PACKAGES=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd           # plugins/opencl, PoCL as a CPU OpenCL device
   libamdhip64-dev hipcc                                       # plugins/hip: HIP runtime, hiprtc, AMD device libs
   dataset-fashion-mnist                                       # examples/mnist and its test
+  fortunes-min                                                # examples/gpt: its default text and its test
   python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
   clang libfuzzer-14-dev python3                              # tests/fuzz: libFuzzer targets, seed corpora
 )

@@ -6,6 +6,8 @@
 //   tg bench conv [B]         conv2d 32->64 3x3 on (B, 32, 13, 13) (B 128)   GFLOP/s
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
+//   tg bench gpt [B]          examples/gpt's train step (AdamW, batch B, 16) steps/s, and one
+//                             generated token at positions 10 and 200 (KV cache)   tokens/s
 //   tg bench all              each of the above at its default size
 //   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
 //   tg bench mnist-slice      a Fashion-MNIST MLP epoch batched by slice on the device, epochs 1
@@ -33,20 +35,13 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "bench_workload.hpp"
 #include "torch_peer.hpp"
 
 namespace tgtool {
 namespace {
 
 using tg::Tensor;
-
-struct Workload {
-  std::string label;      // "matmul 1024 fp32"
-  double work = 0;        // flops or bytes per run
-  const char* unit = "";  // "GFLOP/s", "GB/s", "steps/s"
-  std::function<void()> run;   // one run on tg (ends synchronized)
-  std::string torch_body;      // python: defines f() doing the same work
-};
 
 // The best of `times` runs back to back. The block starts after a 10 ms pause: the peer
 // process's OpenMP threads spin for a while after their own runs, and would otherwise share
@@ -250,7 +245,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all | ops | mnist-slice> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | gpt [BATCH] | all | ops | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -267,7 +262,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, all or ops", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, gpt, all or ops", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
   if (which == "mnist-slice") {
@@ -283,6 +278,11 @@ int run_bench(const std::vector<std::string>& args) {
   if (which == "conv" || which == "all") todo.push_back([&] { return conv(size && which != "all" ? size : 128); });
   if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
   if (which == "cnn" || which == "all") todo.push_back([&] { return cnn(size && which != "all" ? size : 128); });
+  if (which == "gpt" || which == "all") {
+    todo.push_back([&] { return gpt_train_step(size && which != "all" ? size : 16); });
+    todo.push_back([] { return gpt_token(10); });
+    todo.push_back([] { return gpt_token(200); });
+  }
   if (which == "ops") {
     if (size) throw UsageError("tg bench ops: takes no size", "tg bench");
     todo = ops_workloads();

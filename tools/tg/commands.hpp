@@ -20,7 +20,7 @@ inline constexpr Command kCommands[] = {
     {"info", "Show tg's version, default device, plugin search path and TG_* settings.", run_info},
     {"conformance", "Check a plugin against the ABI and tg.kir: support matrix and pass/fail per case.",
      run_conformance},
-    {"bench", "Time matmul, elementwise, reduce, conv and MLP/CNN training-step workloads (all), or common ops (ops), beside PyTorch when installed.", run_bench},
+    {"bench", "Time matmul, elementwise, reduce, conv and MLP/CNN/GPT training-step and GPT generation workloads (all), or common ops (ops), beside PyTorch when installed.", run_bench},
 };
 
 // The row of kCommands named `name`.
