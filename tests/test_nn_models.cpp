@@ -373,3 +373,53 @@ TEST(Matmul, AllRowsFormKeepsShapesGradientsAndStridedInputs) {
   EXPECT_TRUE(all_close(xb.matmul(w.detach()), twice));
   EXPECT_THROW(x.matmul(Tensor::ones({5, 4})), tg::Error);
 }
+
+namespace {
+// Restores the default float when a test ends.
+struct DefaultFloatScope {
+  DType saved = tg::get_default_float();
+  ~DefaultFloatScope() { tg::set_default_float(saved); }
+};
+}  // namespace
+
+TEST(DefaultFloat, CreatorsLayersAndPromotionFollowIt) {
+  DefaultFloatScope restore;
+  EXPECT_EQ(tg::get_default_float(), DType::float32);
+  tg::set_default_float(DType::bfloat16);
+  EXPECT_EQ(Tensor::ones({2}).dtype(), DType::bfloat16);
+  EXPECT_EQ(Tensor::randn({2}).dtype(), DType::bfloat16);
+  EXPECT_EQ((Tensor::arange(3) * 0.5f).dtype(), DType::bfloat16);  // an int tensor times a float scalar
+  nn::Linear lin(4, 3);
+  EXPECT_EQ(lin.weight.dtype(), DType::bfloat16);
+  EXPECT_EQ(lin.bias->dtype(), DType::bfloat16);
+  Tensor y = lin(Tensor::ones({2, 4}));
+  EXPECT_EQ(y.dtype(), DType::bfloat16);
+  EXPECT_TRUE(std::isfinite(y.sum().item<float>()));
+  tg::set_default_float(DType::float16);
+  EXPECT_EQ(nn::RMSNorm(4).weight->dtype(), DType::float16);
+  EXPECT_THROW(tg::set_default_float(DType::int32), tg::Error);
+  EXPECT_EQ(tg::get_default_float(), DType::float16);
+}
+
+TEST(LayerOptions, DtypeAndDeviceOfParameters) {
+  const TensorOptions f64{DType::float64};
+  nn::Linear lin(4, 3, true, f64);
+  EXPECT_EQ(lin.weight.dtype(), DType::float64);
+  EXPECT_EQ(lin.bias->dtype(), DType::float64);
+  EXPECT_TRUE(lin.weight.requires_grad());
+  nn::LSTMCell cell(3, 2, true, f64);
+  auto [h, c] = cell(Tensor::ones({1, 3}, f64));
+  EXPECT_EQ(h.dtype(), DType::float64);
+  nn::BatchNorm2d bn(3, 1e-5f, 0.1f, true, true, f64);
+  EXPECT_EQ(bn.running_var.dtype(), DType::float64);
+  EXPECT_EQ(bn.num_batches_tracked.dtype(), DType::int64);
+  EXPECT_EQ(nn::Conv2d(2, 4, 3, 1, 0, 1, 1, true, f64).weight.dtype(), DType::float64);
+  EXPECT_EQ(nn::LayerNorm({4}, 1e-5f, true, f64).weight->dtype(), DType::float64);
+  EXPECT_EQ(nn::GroupNorm(2, 4, 1e-5f, true, f64).bias->dtype(), DType::float64);
+  EXPECT_EQ(nn::Embedding(5, 2, f64).weight.dtype(), DType::float64);
+  EXPECT_EQ(nn::InstanceNorm2d(3, 1e-5f, 0.1f, true, false, f64).weight->dtype(), DType::float64);
+  EXPECT_EQ(nn::RMSNorm(3, 1e-6f, true, TensorOptions{DType::float16}).weight->dtype(), DType::float16);
+  nn::Linear on_ref(2, 2, true, TensorOptions{std::nullopt, std::string("ref")});
+  EXPECT_EQ(on_ref.weight.device().rfind("ref", 0), 0u) << on_ref.weight.device();
+  EXPECT_THROW(nn::Linear(2, 2, true, TensorOptions{DType::int32}), tg::Error);
+}

@@ -19,3 +19,7 @@ if(TG_TEST_DEVICE)
   list(APPEND _nntorch_props ENVIRONMENT "TG_DEVICE=${TG_TEST_DEVICE}")
 endif()
 gtest_discover_tests(test_nn_torch DISCOVERY_TIMEOUT 60 DISCOVERY_MODE PRE_TEST PROPERTIES ${_nntorch_props})
+
+# Not a test: times Linear over batch dims as one GEMM against the batched form (see the file).
+add_executable(bench_linear_rows ${_nntorch_dir}/bench_linear_rows.cpp)
+target_link_libraries(bench_linear_rows PRIVATE tg::tg)

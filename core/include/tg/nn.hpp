@@ -12,7 +12,9 @@
 
 namespace tg::nn {
 
-// Base of every layer. A module registers its parameters and sub-modules by name; names of
+// Base of every layer. Every layer takes TensorOptions last (PyTorch's dtype= and device=): its
+// parameters' dtype (a float one; unset: the default float, see set_default_float) and device.
+// A module registers its parameters and sub-modules by name; names of
 // nested parameters are dotted ("0.weight", "encoder.bias"), as in PyTorch.
 class Module {
  public:
@@ -71,7 +73,7 @@ class Module {
 // y = x @ weight.T + bias, weight of shape (out, in) as PyTorch; PyTorch's initialisation.
 class Linear : public Module {
  public:
-  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Linear(int64_t in_features, int64_t out_features, bool bias = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Tensor weight;               // (out_features, in_features)
   std::optional<Tensor> bias;  // (out_features)
@@ -81,7 +83,7 @@ class Linear : public Module {
 class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size, IntPair stride = 1, IntPair padding = 0,
-         IntPair dilation = 1, int64_t groups = 1, bool bias = true);
+         IntPair dilation = 1, int64_t groups = 1, bool bias = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Tensor weight;
   std::optional<Tensor> bias;
@@ -97,7 +99,7 @@ class Conv2d : public Module {
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t num_features, float eps = 1e-5f, float momentum = 0.1f, bool affine = true,
-                       bool track_running_stats = true);
+                       bool track_running_stats = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   std::optional<Tensor> weight, bias;
   Tensor running_mean, running_var, num_batches_tracked;
@@ -109,7 +111,8 @@ using BatchNorm = BatchNorm2d;
 // Normalizes over the last normalized_shape.size() dims, then weight * x + bias.
 class LayerNorm : public Module {
  public:
-  explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true);
+  explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true,
+                     TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Shape normalized_shape;
   std::optional<Tensor> weight, bias;
@@ -119,7 +122,7 @@ class LayerNorm : public Module {
 // Normalizes (N, C, ...) over groups of C / num_groups channels, then a per-channel affine.
 class GroupNorm : public Module {
  public:
-  GroupNorm(int64_t num_groups, int64_t num_channels, float eps = 1e-5f, bool affine = true);
+  GroupNorm(int64_t num_groups, int64_t num_channels, float eps = 1e-5f, bool affine = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   int64_t num_groups, num_channels;
   std::optional<Tensor> weight, bias;
@@ -129,7 +132,7 @@ class GroupNorm : public Module {
 // A lookup table: integer indices (...) -> (..., dim). Weight N(0, 1) as PyTorch.
 class Embedding : public Module {
  public:
-  Embedding(int64_t num_embeddings, int64_t embedding_dim);
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, TensorOptions options = {});
   Tensor operator()(const Tensor& idx) const;
   int64_t num_embeddings, embedding_dim;
   Tensor weight;

@@ -12,7 +12,7 @@ namespace tg::nn {
 // dict: weight (tinygrad's RMSNorm, PyTorch's nn.RMSNorm with normalized_shape = dim).
 class RMSNorm : public Module {
  public:
-  explicit RMSNorm(int64_t dim, float eps = 1e-6f, bool elementwise_affine = true);
+  explicit RMSNorm(int64_t dim, float eps = 1e-6f, bool elementwise_affine = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   int64_t dim;
   float eps;
@@ -27,7 +27,7 @@ class RMSNorm : public Module {
 class InstanceNorm : public Module {
  public:
   explicit InstanceNorm(int64_t num_features, float eps = 1e-5f, float momentum = 0.1f, bool affine = false,
-                        bool track_running_stats = false);
+                        bool track_running_stats = false, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   int64_t num_features;
   float eps, momentum;
@@ -55,7 +55,7 @@ class Dropout : public Module {
 // (4 hidden, hidden), bias_ih, bias_hh (4 hidden).
 class LSTMCell : public Module {
  public:
-  LSTMCell(int64_t input_size, int64_t hidden_size, bool bias = true);
+  LSTMCell(int64_t input_size, int64_t hidden_size, bool bias = true, TensorOptions options = {});
   // Returns (h', c').
   std::pair<Tensor, Tensor> operator()(const Tensor& x,
                                        const std::optional<std::pair<Tensor, Tensor>>& hx = std::nullopt) const;

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "nn/deferred.hpp"
+#include "nn/param_options.hpp"
 #include "tg/nn_layers_more.hpp"
 
 namespace tg::nn {
@@ -13,10 +14,11 @@ void positive(int64_t v, const char* what, const char* name) {
 
 }  // namespace
 
-RMSNorm::RMSNorm(int64_t dim_, float eps_, bool affine) : dim(dim_), eps(eps_) {
+RMSNorm::RMSNorm(int64_t dim_, float eps_, bool affine, TensorOptions options) : dim(dim_), eps(eps_) {
+  const TensorOptions o = internal::param_options(options, "RMSNorm");
   positive(dim, "RMSNorm", "dim");
   if (affine) {
-    weight = Tensor::ones({dim});
+    weight = Tensor::ones({dim}, o);
     register_parameter("weight", *weight);
   }
 }
@@ -28,19 +30,20 @@ Tensor RMSNorm::operator()(const Tensor& x) const {
   return weight ? y * *weight : y;
 }
 
-InstanceNorm::InstanceNorm(int64_t n, float eps_, float momentum_, bool affine, bool track)
+InstanceNorm::InstanceNorm(int64_t n, float eps_, float momentum_, bool affine, bool track, TensorOptions options)
     : num_features(n), eps(eps_), momentum(momentum_), track_running_stats(track) {
+  const TensorOptions o = internal::param_options(options, "InstanceNorm");
   positive(n, "InstanceNorm", "num_features");
   if (affine) {
-    weight = Tensor::ones({n});
-    bias = Tensor::zeros({n});
+    weight = Tensor::ones({n}, o);
+    bias = Tensor::zeros({n}, o);
     register_parameter("weight", *weight);
     register_parameter("bias", *bias);
   }
   if (track) {
-    running_mean = Tensor::zeros({n});
-    running_var = Tensor::ones({n});
-    num_batches_tracked = Tensor(int64_t{0}, TensorOptions{DType::int64, std::nullopt, false});
+    running_mean = Tensor::zeros({n}, o);
+    running_var = Tensor::ones({n}, o);
+    num_batches_tracked = Tensor(int64_t{0}, internal::counter_options(o));
     register_buffer("running_mean", running_mean);
     register_buffer("running_var", running_var);
     register_buffer("num_batches_tracked", num_batches_tracked);
@@ -94,18 +97,20 @@ Tensor Dropout::operator()(const Tensor& x) const {
   return x.dropout(p);
 }
 
-LSTMCell::LSTMCell(int64_t input, int64_t hidden, bool has_bias) : input_size(input), hidden_size(hidden) {
+LSTMCell::LSTMCell(int64_t input, int64_t hidden, bool has_bias, TensorOptions options)
+    : input_size(input), hidden_size(hidden) {
+  const TensorOptions o = internal::param_options(options, "LSTMCell");
   positive(input, "LSTMCell", "input_size");
   positive(hidden, "LSTMCell", "hidden_size");
   // PyTorch's reset_parameters: every tensor uniform in +-1/sqrt(hidden_size).
   const double k = 1.0 / std::sqrt(static_cast<double>(hidden));
-  weight_ih = Tensor::uniform({4 * hidden, input}, -k, k);
-  weight_hh = Tensor::uniform({4 * hidden, hidden}, -k, k);
+  weight_ih = Tensor::uniform({4 * hidden, input}, -k, k, o);
+  weight_hh = Tensor::uniform({4 * hidden, hidden}, -k, k, o);
   register_parameter("weight_ih", weight_ih);
   register_parameter("weight_hh", weight_hh);
   if (has_bias) {
-    bias_ih = Tensor::uniform({4 * hidden}, -k, k);
-    bias_hh = Tensor::uniform({4 * hidden}, -k, k);
+    bias_ih = Tensor::uniform({4 * hidden}, -k, k, o);
+    bias_hh = Tensor::uniform({4 * hidden}, -k, k, o);
     register_parameter("bias_ih", *bias_ih);
     register_parameter("bias_hh", *bias_hh);
   }

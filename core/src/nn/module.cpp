@@ -2,6 +2,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "nn/param_options.hpp"
 #include "tensor/impl.hpp"
 #include "tg/nn.hpp"
 
@@ -67,16 +68,17 @@ std::vector<Tensor> Module::parameters() const {
   return out;
 }
 
-Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias) {
+Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias, TensorOptions options) {
+  const TensorOptions o = internal::param_options(options, "Linear");
   if (in_features <= 0 || out_features <= 0)
     throw Error("Linear: in_features and out_features must be positive, got " + std::to_string(in_features) + " and " +
                 std::to_string(out_features));
   // PyTorch's defaults: kaiming_uniform(a=sqrt(5)) weights, bias uniform in +-1/sqrt(in).
-  weight = Tensor::kaiming_uniform({out_features, in_features}, std::sqrt(5.0));
+  weight = Tensor::kaiming_uniform({out_features, in_features}, std::sqrt(5.0), o);
   register_parameter("weight", weight);
   if (has_bias) {
     double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
-    bias = Tensor::uniform({out_features}, -bound, bound);
+    bias = Tensor::uniform({out_features}, -bound, bound, o);
     register_parameter("bias", *bias);
   }
 }
