@@ -6,9 +6,9 @@
 // Generation uses a key/value cache (KVCache) of the full context, allocated once: each new
 // token's keys and values are written into it at its position through a mask, and attention
 // reads the whole cache with the positions after it masked out. Every token therefore builds
-// the same graph (only the buffers' values differ: the token and its position are small int
-// tensors uploaded each step), so the kernels compile for the first token and are reused for
-// every later one, and a token costs the same at any position.
+// the same graph (the token is a small int tensor uploaded each step; the position only moves
+// the start of slices, which kernels take at launch), so the kernels compile for the first
+// token and are reused for every later one, and a token costs the same at any position.
 #include <tg/tg.hpp>
 
 #include <array>
@@ -186,26 +186,32 @@ class KVCache {
  public:
   explicit KVCache(const GPT& model) : model_(model) {
     const Config& c = model.config;
-    const int64_t hd = c.d_model / c.n_head;
-    for (int64_t i = 0; i < c.n_layer * 2; ++i) caches_.push_back(Tensor::zeros({1, c.n_head, c.context, hd}).contiguous().realize());
-    positions_ = Tensor::arange(static_cast<double>(c.context), tg::TensorOptions{tg::DType::int32, {}, {}}).realize();
+    const int64_t C = c.context, hd = c.d_model / c.n_head;
+    for (int64_t i = 0; i < c.n_layer * 2; ++i) caches_.push_back(Tensor::zeros({1, c.n_head, C, hd}).contiguous().realize());
+    // Masks of position pos are windows [C - pos, 2 C - pos) of these: a window's start is a
+    // launch value (an offset), not program text, so every position runs the same kernels.
+    std::vector<bool> write(static_cast<size_t>(2 * C)), attend(static_cast<size_t>(2 * C));
+    for (int64_t i = 0; i < 2 * C; ++i) {
+      write[static_cast<size_t>(i)] = i == C;   // window: true at pos only
+      attend[static_cast<size_t>(i)] = i <= C;  // window: true at 0..pos
+    }
+    write_ = Tensor(write, tg::Shape{2 * C}).realize();
+    attend_ = Tensor(attend, tg::Shape{2 * C}).realize();
   }
 
   // The logits (vocab) after `token` at position pos (0 <= pos < context). Positions after pos
   // are masked out, so feeding pos = 0 again starts a new sequence.
   Tensor step(int32_t token, int64_t pos) {
     const Config& c = model_.config;
-    if (pos < 0 || pos >= c.context)
+    const int64_t C = c.context;
+    if (pos < 0 || pos >= C)
       throw tg::Error("KVCache::step: position " + std::to_string(pos) + " is outside the context of " +
-                      std::to_string(c.context));
+                      std::to_string(C));
     tg::NoGrad no_grad;
-    Tensor tok(std::vector<int32_t>{token}, tg::Shape{1, 1});
-    Tensor at(std::vector<int32_t>{static_cast<int32_t>(pos)}, tg::Shape{1});
-    Tensor here = positions_ == at;  // (context): the position being written
-    Tensor write_mask = here.reshape({1, 1, c.context, 1});
-    Tensor attend_mask = (positions_ <= at).reshape({1, 1, 1, c.context});
-    // The position's embedding as a one-hot row times the table: the same kernel at every pos.
-    Tensor x = model_.wte(tok) + here.cast(tg::DType::float32).reshape({1, 1, c.context}).matmul(model_.wpe.weight);
+    Tensor write_mask = write_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, C, 1});
+    Tensor attend_mask = attend_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, 1, C});
+    Tensor x = model_.wte(Tensor(std::vector<int32_t>{token}, tg::Shape{1, 1})) +
+               model_.wpe.weight.shrink({{pos, pos + 1}, {0, c.d_model}});
     for (int64_t i = 0; i < c.n_layer; ++i)
       x = model_.h.at<Block>(i).decode(x, caches_[2 * i], caches_[2 * i + 1], write_mask, attend_mask);
     Tensor logits = model_.lm_head(model_.ln_f(x)).reshape({c.vocab});
@@ -218,7 +224,7 @@ class KVCache {
  private:
   const GPT& model_;
   std::vector<Tensor> caches_;  // layer i: keys at 2 i, values at 2 i + 1
-  Tensor positions_;            // 0, 1, ..., context - 1 (int32)
+  Tensor write_, attend_;       // (2 context) bool: the masks' sources
 };
 
 }  // namespace gpt

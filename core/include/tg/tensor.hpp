@@ -420,9 +420,9 @@ Tensor where(const Tensor& cond, Scalar x, const Tensor& y);
 Tensor where(const Tensor& cond, const Tensor& x, Scalar y);
 Tensor where(const Tensor& cond, Scalar x, Scalar y);
 Tensor matmul(const Tensor& a, const Tensor& b);
-// Realizes several tensors in one schedule (tinygrad's Tensor.realize(*lst)): work they share
-// runs once, as when a model's output and the caches it updated are realized together.
-void realize(const std::vector<Tensor>& tensors);
+// Realizes several tensors in one schedule (tinygrad's Tensor.realize(*lst)): work they share,
+// such as the forward pass under several gradients, runs once.
+void realize(std::vector<Tensor>& tensors);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // Coordinate grids of 1-D tensors: "ij" (matrix indexing: result dims in argument order) or "xy"

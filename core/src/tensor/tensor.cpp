@@ -150,10 +150,10 @@ const Tensor& Tensor::realize() const {
   return *this;
 }
 
-void realize(const std::vector<Tensor>& tensors) {
-  std::vector<detail::NodePtr> nodes;
-  for (const Tensor& t : tensors) nodes.push_back(detail::node_of(t));
-  detail::realize(nodes);
+void realize(std::vector<Tensor>& tensors) {
+  std::vector<detail::NodePtr> roots;
+  for (const Tensor& t : tensors) roots.push_back(detail::node_of(t));
+  detail::realize(roots);
   for (const Tensor& t : tensors) let_history_go(t);
 }
 
