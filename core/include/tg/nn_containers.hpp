@@ -33,7 +33,7 @@ class ModuleList : public Module {
   bool empty() const { return modules_.empty(); }
   // The module at i; a negative i counts from the end (list[-1] is the last), as in Python.
   Module& operator[](int64_t i) const { return *ptr(i); }
-  // The module at i as a T (throws a tg::Error naming both types if it is not one).
+  // The module at i as a T (throws a tg::Error if it is not one).
   template <typename T>
   T& at(int64_t i) const {
     auto* t = dynamic_cast<T*>(ptr(i).get());
