@@ -248,6 +248,14 @@ int main(int argc, char** argv) {
       o.model.n_head = std::stol(meta("n_head"));
       o.model.d_model = std::stol(meta("d_model"));
       o.model.context = std::stol(meta("context"));
+      // The shape the metadata claims must be the tensors' (so a wrong or hostile header cannot
+      // make the model allocate more than the file holds).
+      const tg::Shape wpe = loaded.at("wpe.weight").shape(), wte = loaded.at("wte.weight").shape();
+      if (wpe != tg::Shape{o.model.context, o.model.d_model} ||
+          wte != tg::Shape{static_cast<int64_t>(vocab->chars.size()), o.model.d_model} || o.model.n_layer <= 0 ||
+          o.model.n_layer > static_cast<int64_t>(loaded.size()) ||
+          !loaded.contains("h." + std::to_string(o.model.n_layer - 1) + ".ln_1.weight"))
+        throw tg::Error(o.load + ": the metadata's model shape (context, d_model, vocabulary, n_layer) does not match its tensors");
     }
     std::vector<int32_t> tokens;
     if (o.steps > 0 || o.check) {
