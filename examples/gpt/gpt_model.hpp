@@ -6,9 +6,9 @@
 // Generation uses a key/value cache (KVCache) of the full context, allocated once: each new
 // token's keys and values are written into it at its position through a mask, and attention
 // reads the whole cache with the positions after it masked out. Every token therefore builds
-// the same graph (the token is a small int tensor uploaded each step; the position only moves
-// the start of slices, which kernels take at launch), so the kernels compile for the first
-// token and are reused for every later one, and a token costs the same at any position.
+// the same graph (the token and the position only move the starts of slices, which kernels take
+// at launch), so the kernels compile for the first token and are reused for every later one,
+// and a token costs the same at any position.
 #include <tg/tg.hpp>
 
 #include <array>
@@ -210,8 +210,14 @@ class KVCache {
     tg::NoGrad no_grad;
     Tensor write_mask = write_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, C, 1});
     Tensor attend_mask = attend_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, 1, C});
-    Tensor x = model_.wte(Tensor(std::vector<int32_t>{token}, tg::Shape{1, 1})) +
-               model_.wpe.weight.shrink({{pos, pos + 1}, {0, c.d_model}});
+    if (token < 0 || token >= c.vocab)
+      throw tg::Error("KVCache::step: token " + std::to_string(token) + " is outside the vocabulary of " +
+                      std::to_string(c.vocab));
+    // The token's and the position's rows of the embedding tables, as slices: their starts are
+    // launch values too, so nothing is uploaded and no one-hot product runs.
+    Tensor x = (model_.wte.weight.shrink({{token, token + 1}, {0, c.d_model}}) +
+                model_.wpe.weight.shrink({{pos, pos + 1}, {0, c.d_model}}))
+                   .reshape({1, 1, c.d_model});
     for (int64_t i = 0; i < c.n_layer; ++i)
       x = model_.h.at<Block>(i).decode(x, caches_[2 * i], caches_[2 * i + 1], write_mask, attend_mask);
     Tensor logits = model_.lm_head(model_.ln_f(x)).reshape({c.vocab});
