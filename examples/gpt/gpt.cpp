@@ -392,6 +392,7 @@ int main(int argc, char** argv) {
         compiled_after_first += kernels_compiled() - before;
       }
       std::fputc('\n', stdout);
+      std::fflush(stdout);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::fprintf(stderr, "generated %ld characters in %.2f s (%.2f ms each); kernels compiled after the first token: %llu\n",
                    o.generate, secs, secs * 1e3 / static_cast<double>(o.generate),
