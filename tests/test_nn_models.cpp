@@ -302,6 +302,12 @@ TEST(LRScheduler, ConstructionSetsStepZeroAndArgumentsAreChecked) {
   sched::LinearWarmup warm(opt, 0.1f, 10);
   EXPECT_FLOAT_EQ(opt.get_lr(), 0.01f);
   EXPECT_FLOAT_EQ(warm.base_lr(), 0.1f);
+  for (int i = 0; i < 10; i++) warm.step();
+  EXPECT_FLOAT_EQ(opt.get_lr(), 0.1f);
+  sched::CosineAnnealingLR cosine(opt, 4);  // a warmup, then a cosine decay from the full rate
+  EXPECT_FLOAT_EQ(cosine.base_lr(), 0.1f);
+  cosine.step();
+  EXPECT_NEAR(opt.get_lr(), 0.1 * (1 + std::cos(M_PI / 4)) / 2, 1e-8);
   EXPECT_THROW(sched::StepLR(opt, 0), tg::Error);
   EXPECT_THROW(sched::CosineAnnealingLR(opt, -1), tg::Error);
   EXPECT_THROW(sched::OneCycleLR(opt, 0.1f, 10, 0.3f, "exp"), tg::Error);

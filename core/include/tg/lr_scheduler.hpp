@@ -6,6 +6,8 @@
 //   tg::nn::optim::AdamW opt(model.parameters(), 3e-4f);
 //   tg::nn::optim::lr_scheduler::CosineAnnealingLR sched(opt, 1000);
 //   for (...) { ...; opt.step(); sched.step(); }
+// To chain schedules (a warmup, then a cosine decay), make the next one when the previous one
+// has ended: its base is the rate then (a LinearWarmup ends at the full rate).
 #include <cstdint>
 #include <string>
 #include <vector>
