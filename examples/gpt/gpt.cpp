@@ -158,13 +158,13 @@ struct Vocab {
   }
 };
 
-// One line on stderr: a bar, loss, tokens/s and ETA; redrawn in place on a terminal.
+// One line on stderr: a bar, loss, learning rate, tokens/s and ETA; redrawn in place on a terminal.
 class Progress {
  public:
   Progress(long total, long tokens_per_step) : total_(total), tokens_(tokens_per_step), tty_(isatty(2) != 0) {}
   // loss() is only called when the bar is drawn: reading the loss waits for the device.
   template <typename LossFn>
-  void update(long done, LossFn loss) {
+  void update(long done, float lr, LossFn loss) {
     auto now = std::chrono::steady_clock::now();
     double since_draw = std::chrono::duration<double>(now - last_draw_).count();
     bool last = done == total_;
@@ -177,9 +177,9 @@ class Progress {
     int fill = total_ > 0 ? static_cast<int>(width * done / total_) : width;
     std::string bar(static_cast<size_t>(fill), '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "%strain [%s] %ld/%ld  loss %.4f  %.0f tokens/s  ETA %ld:%02ld%s", tty_ ? "\r" : "", bar.c_str(),
-                 done, total_, static_cast<double>(loss()), rate * static_cast<double>(tokens_), eta / 60, eta % 60,
-                 tty_ && !last ? "" : "\n");
+    std::fprintf(stderr, "%strain [%s] %ld/%ld  loss %.4f  lr %.2e  %.0f tokens/s  ETA %ld:%02ld%s", tty_ ? "\r" : "",
+                 bar.c_str(), done, total_, static_cast<double>(loss()), static_cast<double>(lr),
+                 rate * static_cast<double>(tokens_), eta / 60, eta % 60, tty_ && !last ? "" : "\n");
     std::fflush(stderr);
   }
 
@@ -286,12 +286,16 @@ int main(int argc, char** argv) {
       const int64_t B = o.batch, T = o.model.context;
       std::vector<Tensor> params = model.parameters();
       nn::optim::AdamW opt(params, o.lr, 0.9f, 0.95f, 1e-8f, o.weight_decay);
-      // Cosine from the full rate after the warm-up: made first, so its base is --lr; the
-      // warm-up then sets step 0's rate and steps until the cosine takes over.
+      // A linear warm-up to --lr, then a cosine decay to --min-lr, made when the warm-up ends
+      // (its base is the rate then: the full one).
       const int warm = static_cast<int>(std::min<long>(o.warmup, o.steps));
-      sched::CosineAnnealingLR cosine(opt, std::max<long>(1, o.steps - warm), o.min_lr);
       std::unique_ptr<sched::LinearWarmup> warmup;
+      std::unique_ptr<sched::CosineAnnealingLR> cosine;
+      auto start_cosine = [&] {
+        cosine = std::make_unique<sched::CosineAnnealingLR>(opt, std::max<long>(1, o.steps - warm), o.min_lr);
+      };
       if (warm > 0) warmup = std::make_unique<sched::LinearWarmup>(opt, 1.0f / static_cast<float>(warm + 1), warm);
+      else start_cosine();
       std::uniform_int_distribution<size_t> start(0, tokens.size() - static_cast<size_t>(T) - 1);
       std::vector<int32_t> xs(static_cast<size_t>(B * T)), ys(xs.size());
       Progress bar(o.steps, B * T);
@@ -313,12 +317,16 @@ int main(int argc, char** argv) {
         loss.backward();
         nn::utils::clip_grad_norm_(params, o.clip);
         opt.step({loss});
-        if (warmup && s < warm) warmup->step();
-        else cosine.step();
+        if (cosine) {
+          cosine->step();
+        } else {
+          warmup->step();
+          if (warmup->last_epoch() == warm) start_cosine();
+        }
         if (s >= 2) compiled_after_warmup += kernels_compiled() - compiled_before;
         if (s == 0) first_loss = loss.item<float>();
         if (s == o.steps - 1) last_loss = loss.item<float>();
-        bar.update(s + 1, [&] { return loss.item<float>(); });
+        bar.update(s + 1, opt.get_lr(), [&] { return loss.item<float>(); });
       }
       tg::synchronize();
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
