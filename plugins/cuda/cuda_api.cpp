@@ -69,7 +69,9 @@ void open_nvrtc(Loaded& l) {
   for (const std::string& c : candidates) {
     void* h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-      tried += (tried.empty() ? "" : "; ") + dl_error();
+      std::string e = dl_error();
+      if (e.rfind(c, 0) != 0) e = c + ": " + e;  // the loader names the file, except when an audit module refused it
+      tried += (tried.empty() ? "" : "; ") + e;
       continue;
     }
     Nvrtc n;
