@@ -7,6 +7,7 @@
  *   nodevice  cuInit returns CUDA_ERROR_NO_DEVICE (the driver of CUDA 13.0, no GPU)
  *   old       cuDriverGetVersion says CUDA 12.4
  *   zero      cuInit succeeds and cuDeviceGetCount finds 0 devices
+ *   volta     one Tesla V100 (sm_70), which CUDA 13's nvrtc no longer compiles for
  * Everything else returns CUDA_ERROR_NOT_INITIALIZED: the plugin must not get further. */
 #include <stdlib.h>
 #include <string.h>
@@ -35,22 +36,51 @@ int cuDriverGetVersion(int* version) {
   return FAKE_SUCCESS;
 }
 
+static int initializes(void) { return strcmp(mode(), "zero") == 0 || strcmp(mode(), "volta") == 0; }
+
 int cuInit(unsigned flags) {
   (void)flags;
-  return strcmp(mode(), "zero") == 0 ? FAKE_SUCCESS : FAKE_NO_DEVICE;
+  return initializes() ? FAKE_SUCCESS : FAKE_NO_DEVICE;
 }
 
 int cuDeviceGetCount(int* count) {
-  *count = 0;
-  return strcmp(mode(), "zero") == 0 ? FAKE_SUCCESS : FAKE_NOT_INITIALIZED;
+  *count = strcmp(mode(), "volta") == 0 ? 1 : 0;
+  return initializes() ? FAKE_SUCCESS : FAKE_NOT_INITIALIZED;
+}
+
+/* The one device of "volta": what the driver reports of a Tesla V100. */
+int cuDeviceGet(int* device, int ordinal) {
+  *device = ordinal;
+  return strcmp(mode(), "volta") == 0 && ordinal == 0 ? FAKE_SUCCESS : FAKE_NOT_INITIALIZED;
+}
+
+int cuDeviceGetName(char* name, int len, int device) {
+  (void)device;
+  strncpy(name, "Tesla V100-SXM2-16GB", (size_t)len);
+  return FAKE_SUCCESS;
+}
+
+int cuDeviceTotalMem_v2(size_t* bytes, int device) {
+  (void)device;
+  *bytes = (size_t)16 << 30;
+  return FAKE_SUCCESS;
+}
+
+int cuDeviceGetAttribute(int* value, int attribute, int device) {
+  (void)device;
+  switch (attribute) {
+    case 75: *value = 7; break;     /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR */
+    case 76: *value = 0; break;     /* ..._MINOR */
+    case 16: *value = 80; break;    /* ..._MULTIPROCESSOR_COUNT */
+    case 1: *value = 1024; break;   /* ..._MAX_THREADS_PER_BLOCK */
+    case 8: *value = 49152; break;  /* ..._MAX_SHARED_MEMORY_PER_BLOCK */
+    default: return FAKE_NOT_INITIALIZED;
+  }
+  return FAKE_SUCCESS;
 }
 
 #define FAKE_UNREACHED(name) \
   int name(void) { return FAKE_NOT_INITIALIZED; }
-FAKE_UNREACHED(cuDeviceGet)
-FAKE_UNREACHED(cuDeviceGetName)
-FAKE_UNREACHED(cuDeviceTotalMem_v2)
-FAKE_UNREACHED(cuDeviceGetAttribute)
 FAKE_UNREACHED(cuDevicePrimaryCtxRetain)
 FAKE_UNREACHED(cuDevicePrimaryCtxRelease_v2)
 FAKE_UNREACHED(cuCtxSetCurrent)

@@ -267,3 +267,19 @@ TEST(CudaCompile, TheCubinCheckRejectsTheWrongArchitectureAndKernel) {
   EXPECT_THAT(cudatest::check_cubin(code, 90, "tg_probe"), ::testing::HasSubstr("name sm_80, not sm_90"));
   EXPECT_THAT(cudatest::check_cubin(code, 80, "tg_other"), ::testing::HasSubstr("no code section .text.tg_other"));
 }
+
+// Which architecture a GPU gets code for: its own, else the newest of its major version below it.
+TEST(CudaCompile, EachGpuGetsCodeItsArchitectureRuns) {
+  const std::vector<int> nvrtc13 = {75, 80, 86, 87, 88, 89, 90, 100, 103, 110, 120, 121};
+  EXPECT_EQ(tg::cuda::pick_arch(90, nvrtc13), 90);
+  EXPECT_EQ(tg::cuda::pick_arch(86, nvrtc13), 86);
+  EXPECT_EQ(tg::cuda::pick_arch(85, {80, 86, 90}), 80);   // a minor nvrtc does not know: the major's older code
+  EXPECT_EQ(tg::cuda::pick_arch(70, nvrtc13), 0);         // Volta: CUDA 13 dropped it
+  EXPECT_EQ(tg::cuda::pick_arch(130, nvrtc13), 0);        // a newer major: its code would not run
+  EXPECT_EQ(tg::cuda::pick_arch(90, {}), 0);
+  // This nvrtc compiles for both architectures the compile tests use.
+  const std::vector<int> here = tg::cuda::nvrtc_archs(loaded_nvrtc());
+  ASSERT_FALSE(here.empty());
+  EXPECT_EQ(tg::cuda::pick_arch(80, here), 80);
+  EXPECT_EQ(tg::cuda::pick_arch(90, here), 90);
+}

@@ -2,7 +2,8 @@
 // knows, checked through libtg, a fresh process with TG_DEVICE=cuda, and `tg devices`:
 //   - no NVIDIA driver (this machine: libcuda.so.1 is not installed): the loader's own words;
 //     on a machine with a GPU the same tests check that cuda is available instead;
-//   - a driver that finds no GPU, one too old for nvrtc's code, one that finds 0 devices: a
+//   - a driver that finds no GPU, one too old for nvrtc's code, one that finds 0 devices, a GPU
+//     nvrtc cannot compile for: a
 //     stand-in libcuda.so.1 (cuda_fake_driver.c) first on the child's LD_LIBRARY_PATH;
 //   - no nvrtc: an LD_AUDIT module (cuda_hide_nvrtc.c) hides every libnvrtc.so* from the loader.
 // Other plugins stay usable in every case.
@@ -172,6 +173,18 @@ TEST(CudaFakeDriver, ZeroDevicesIsSaid) {
   const ChildRun r = run(with_fake_driver("zero") + "'" TG_TOOL "' devices");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("cuda: no NVIDIA GPU available: cuDeviceGetCount found 0 devices (CUDA driver 13.0"));
+}
+
+// A GPU this nvrtc cannot compile for (CUDA 13 dropped sm_70): named, with what nvrtc supports.
+TEST(CudaFakeDriver, AGpuNvrtcCannotCompileForIsNamed) {
+  const ChildRun r = run(with_fake_driver("volta") + "'" TG_TOOL "' devices");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ContainsRegex("\ncuda +0 +no "));
+  EXPECT_THAT(r.output, HasSubstr("cuda: no NVIDIA GPU this nvrtc can compile for (device 0, Tesla V100-SXM2-16GB "
+                                  "(sm_70, 80 SMs): nvrtc 13."));
+  EXPECT_THAT(r.output, ContainsRegex("compiles for sm_[0-9]+ to sm_[0-9]+ only"));
+  EXPECT_THAT(r.output, HasSubstr("set TG_CUDA_NVRTC to the libnvrtc.so of a CUDA toolkit that supports it"));
+  EXPECT_THAT(r.output, Not(HasSubstr("skipping")));  // no warning besides the reason
 }
 
 // AddressSanitizer cannot start in a process with an LD_AUDIT module (the module's mappings land

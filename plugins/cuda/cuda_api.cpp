@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -120,6 +121,15 @@ std::string nvrtc_version_text(const Nvrtc& rtc) {
   int major = 0, minor = 0;
   if (rtc.nvrtcVersion(&major, &minor) != NVRTC_SUCCESS) return "nvrtc (version unknown)";
   return "nvrtc " + std::to_string(major) + "." + std::to_string(minor);
+}
+
+std::vector<int> nvrtc_archs(const Nvrtc& rtc) {
+  int n = 0;
+  if (rtc.nvrtcGetNumSupportedArchs(&n) != NVRTC_SUCCESS || n <= 0) return {};
+  std::vector<int> archs(static_cast<size_t>(n));
+  if (rtc.nvrtcGetSupportedArchs(archs.data()) != NVRTC_SUCCESS) return {};
+  std::sort(archs.begin(), archs.end());
+  return archs;
 }
 
 }  // namespace tg::cuda

@@ -11,6 +11,7 @@
 #include <nvrtc.h>
 
 #include <string>
+#include <vector>
 
 namespace tg::cuda {
 
@@ -25,7 +26,8 @@ namespace tg::cuda {
 
 #define TG_CUDA_NVRTC_FUNCTIONS(X)                                                                                    \
   X(nvrtcVersion) X(nvrtcGetErrorString) X(nvrtcCreateProgram) X(nvrtcDestroyProgram) X(nvrtcCompileProgram)          \
-  X(nvrtcGetProgramLogSize) X(nvrtcGetProgramLog) X(nvrtcGetCUBINSize) X(nvrtcGetCUBIN)
+  X(nvrtcGetProgramLogSize) X(nvrtcGetProgramLog) X(nvrtcGetCUBINSize) X(nvrtcGetCUBIN)                              \
+  X(nvrtcGetNumSupportedArchs) X(nvrtcGetSupportedArchs)
 
 #define TG_CUDA_MEMBER(f) decltype(&::f) f = nullptr;
 
@@ -56,5 +58,8 @@ const Nvrtc* nvrtc(std::string* why);
 
 // "nvrtc 13.0"
 std::string nvrtc_version_text(const Nvrtc& rtc);
+
+// The sm_XX numbers this nvrtc compiles cubins for (75, 80, 86, ... for nvrtc 13), ascending.
+std::vector<int> nvrtc_archs(const Nvrtc& rtc);
 
 }  // namespace tg::cuda

@@ -10,6 +10,13 @@ using tg::sdk::Failure;
 
 std::string arch_name(int sm) { return "sm_" + std::to_string(sm); }
 
+int pick_arch(int device_sm, const std::vector<int>& supported) {
+  int best = 0;
+  for (int a : supported)
+    if (a / 10 == device_sm / 10 && a <= device_sm) best = std::max(best, a);
+  return best;
+}
+
 tg::render::Target target_for(const GpuInfo& gpu) {
   tg::render::Target t;
   t.dialect = &tg::render::cuda_dialect();

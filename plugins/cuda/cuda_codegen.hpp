@@ -25,6 +25,12 @@ struct GpuInfo {
 // "sm_90"
 std::string arch_name(int sm);
 
+// The architecture to compile for on a GPU of compute capability `device_sm`, given what nvrtc
+// supports (nvrtc_archs): the device's own when supported, else the newest supported one of the
+// same major version and no newer minor (a cubin runs on later minors of its major: sm_80 code on
+// an sm_86 GPU); 0 when there is none (a GPU too old or too new for this nvrtc).
+int pick_arch(int device_sm, const std::vector<int>& supported);
+
 // The render target of a GPU: the CUDA dialect, float64 (every NVIDIA GPU has it), its limits,
 // two-pass reductions (CudaDevice::launch runs Kernel::finish_entry right after the main kernel).
 tg::render::Target target_for(const GpuInfo& gpu);

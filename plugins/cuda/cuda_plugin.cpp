@@ -87,6 +87,8 @@ void CudaPlugin::find_devices() {
     unavailable_ += " (" + identity_ + ")" + device_files_hint();
     return;
   }
+  const std::vector<int> archs = nvrtc_archs(*rtc_);
+  std::string skipped;  // GPUs this nvrtc cannot compile for
   for (int i = 0; i < count; ++i) {
     DeviceEntry e;
     e.ordinal = i;
@@ -98,18 +100,31 @@ void CudaPlugin::find_devices() {
     e.memory = memory;
     const int major = attribute(*d_, e.device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, "compute capability major");
     const int minor = attribute(*d_, e.device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, "compute capability minor");
-    e.gpu.sm = major * 10 + minor;
+    const int device_sm = major * 10 + minor;
+    e.gpu.sm = archs.empty() ? device_sm : pick_arch(device_sm, archs);
     e.gpu.multiprocessors =
         static_cast<uint32_t>(std::max(1, attribute(*d_, e.device, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, "SM count")));
     e.gpu.max_threads_per_block = static_cast<uint32_t>(
         std::max(32, attribute(*d_, e.device, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, "max threads per block")));
     e.gpu.shared_mem_per_block = static_cast<uint64_t>(
         attribute(*d_, e.device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, "shared memory per block"));
-    e.name = std::string(name[0] ? name : "NVIDIA GPU") + " (" + arch_name(e.gpu.sm) + ", " +
+    e.name = std::string(name[0] ? name : "NVIDIA GPU") + " (" + arch_name(device_sm) +
+             (e.gpu.sm != device_sm && e.gpu.sm != 0 ? ", code for " + arch_name(e.gpu.sm) : std::string()) + ", " +
              std::to_string(e.gpu.multiprocessors) + " SMs)";
+    if (e.gpu.sm == 0) {
+      skipped += (skipped.empty() ? "" : "; ") + std::string("device ") + std::to_string(i) + ", " + e.name + ": " +
+                 nvrtc_version_text(*rtc_) + " compiles for " + arch_name(archs.front()) + " to " +
+                 arch_name(archs.back()) + " only";
+      continue;
+    }
     host_.log(TG_LOG_DEBUG, "cuda: device " + std::to_string(i) + ": " + e.name + "; " + identity_);
     devices_.push_back(std::move(e));
   }
+  if (!devices_.empty() && !skipped.empty())
+    host_.log(TG_LOG_WARNING, "cuda: leaving out " + skipped + " (TG_CUDA_NVRTC can name another nvrtc)");
+  if (devices_.empty())
+    unavailable_ = "cuda: no NVIDIA GPU this nvrtc can compile for (" + skipped + "): set TG_CUDA_NVRTC to the "
+                   "libnvrtc.so of a CUDA toolkit that supports it";
 }
 
 uint32_t CudaPlugin::device_count() {
