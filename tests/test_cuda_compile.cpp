@@ -218,6 +218,99 @@ TEST_F(CudaCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
   EXPECT_GT(compiled, 0);
 }
 
+namespace {
+
+// The kinds of the parameters in the signature of `entry` in `source`, or "" in *wrong and what
+// could not be read.
+std::vector<tg::cuda::ArgKind> signature_kinds(const std::string& source, const std::string& entry, std::string* wrong) {
+  std::vector<tg::cuda::ArgKind> kinds;
+  const std::string head = " void " + entry + "(";
+  const size_t at = source.find(head);
+  if (at == std::string::npos) {
+    *wrong = "no entry point " + entry;
+    return kinds;
+  }
+  const size_t begin = at + head.size(), end = source.find(')', begin);
+  std::string params = source.substr(begin, end - begin) + ",";
+  for (size_t from = 0, comma; (comma = params.find(',', from)) != std::string::npos; from = comma + 1) {
+    std::string p = params.substr(from, comma - from);
+    p.erase(0, p.find_first_not_of(' '));
+    if (p.empty()) continue;
+    const std::string type = p.substr(0, p.rfind(' '));  // drop the parameter's name
+    if (type.find('*') != std::string::npos) kinds.push_back(tg::cuda::ArgKind::pointer);
+    else if (type == "double") kinds.push_back(tg::cuda::ArgKind::f64);
+    else if (type == "float") kinds.push_back(tg::cuda::ArgKind::f32);
+    else if (type == "tg_i64" || type == "long long") kinds.push_back(tg::cuda::ArgKind::i64);
+    else *wrong += "parameter '" + p + "' has a type the launch does not pass; ";
+  }
+  return kinds;
+}
+
+}  // namespace
+
+// What CudaDevice::launch passes (launch_arg_kinds) is what every kernel declares: one pointer
+// per param, the scratch pointer of a two-pass kernel (both of its entries), then each scalar arg
+// as a double, float or 64-bit integer. A mismatch would read garbage on a GPU, with no error.
+TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
+  size_t with_scalars = 0;
+  for (const Rendered& r : kernels_) {
+    const tg::render::Kernel& k = r.kernel;
+    const std::vector<tg::cuda::ArgKind> passed =
+        tg::cuda::launch_arg_kinds(r.program.params.size(), !k.finish_entry.empty(), k.scalar_dtypes);
+    for (const std::string& entry : {k.entry, k.finish_entry}) {
+      if (entry.empty()) continue;
+      std::string wrong;
+      const std::vector<tg::cuda::ArgKind> declared = signature_kinds(k.source, entry, &wrong);
+      if (!wrong.empty() || declared != passed)
+        ADD_FAILURE() << r.file << ": " << entry << " declares " << declared.size() << " parameters, the launch passes "
+                      << passed.size() << " of other kinds; " << wrong << "\n" << k.source;
+    }
+    if (!k.scalar_dtypes.empty()) ++with_scalars;
+  }
+  std::printf("sm_%d: %zu kernels' signatures checked, %zu with scalar args\n", sm_, kernels_.size(), with_scalars);
+  // The suites scale tensors by host numbers and train with learning rates: such kernels take
+  // those numbers as scalar args (TG_KIR_SCALAR_ARGS), and the dump must have kept them.
+  EXPECT_GT(with_scalars, 0u) << "no dumped program has scalar args: does the ref plugin's TG_KIR_DUMP keep them?";
+}
+
+// The dump keeps a program's scalar args (format TGKIR002), and still reads TGKIR001 files.
+TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
+  tg::ref::OwnedProgram p;
+  p.name = "scaled";
+  p.ndim = 1;
+  p.shape[0] = 4;
+  p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
+  tg_kir_view v{};
+  v.strides[0] = 1;
+  p.views.push_back(v);
+  tg_kir_node c{};
+  c.op = TG_KIR_CONST;
+  c.dtype = TG_DTYPE_FLOAT32;
+  c.src[0] = c.src[1] = c.src[2] = -1;
+  c.param = c.view = -1;
+  tg_kir_node s = c;
+  s.op = TG_KIR_STORE;
+  s.src[0] = 0;
+  s.param = s.view = 0;
+  p.nodes = {c, s};
+  p.scalar_args = {0};  // the CONST's value comes with each launch
+  const std::string bytes = tg::ref::serialize_program(p.view());
+  const tg::ref::OwnedProgram back = tg::ref::parse_program(bytes);
+  EXPECT_EQ(back.scalar_args, std::vector<int32_t>{0});
+  const tg::render::Kernel k = tg::render::render(back.view(), tg::cuda::target_for(gpu_of(90)));
+  EXPECT_EQ(k.scalar_dtypes, std::vector<uint32_t>{TG_DTYPE_FLOAT32});
+  std::string wrong;
+  EXPECT_EQ(signature_kinds(k.source, k.entry, &wrong),
+            (std::vector<tg::cuda::ArgKind>{tg::cuda::ArgKind::pointer, tg::cuda::ArgKind::f32}));
+  EXPECT_EQ(wrong, "");
+  // A TGKIR001 file: the same bytes with the old magic, no scalar-arg count and no scalar args.
+  std::string v1 = bytes.substr(0, 8 + 5 * 8) + bytes.substr(8 + 6 * 8, bytes.size() - 8 - 6 * 8 - 4);
+  v1[7] = '1';
+  const tg::ref::OwnedProgram old = tg::ref::parse_program(v1);
+  EXPECT_TRUE(old.scalar_args.empty());
+  EXPECT_EQ(old.nodes.size(), 2u);
+}
+
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
 TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
   tg::ref::OwnedProgram p;

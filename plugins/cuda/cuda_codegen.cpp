@@ -29,6 +29,13 @@ tg::render::Target target_for(const GpuInfo& gpu) {
   return t;
 }
 
+std::vector<ArgKind> launch_arg_kinds(size_t n_params, bool scratch, const std::vector<uint32_t>& scalar_dtypes) {
+  std::vector<ArgKind> kinds(n_params + (scratch ? 1 : 0), ArgKind::pointer);
+  for (const uint32_t dt : scalar_dtypes)
+    kinds.push_back(dt == TG_DTYPE_FLOAT64 ? ArgKind::f64 : tg::sdk::is_float_dtype(dt) ? ArgKind::f32 : ArgKind::i64);
+  return kinds;
+}
+
 std::vector<std::string> compile_options(int sm) { return {"--gpu-architecture=" + arch_name(sm), "--fmad=false"}; }
 
 namespace {

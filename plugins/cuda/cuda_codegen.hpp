@@ -35,6 +35,13 @@ int pick_arch(int device_sm, const std::vector<int>& supported);
 // two-pass reductions (CudaDevice::launch runs Kernel::finish_entry right after the main kernel).
 tg::render::Target target_for(const GpuInfo& gpu);
 
+// The kernel arguments CudaDevice::launch passes, in order (render.hpp, KERNEL ARGUMENTS): a
+// device pointer per program param, the scratch buffer's pointer for a two-pass kernel, then per
+// scalar arg a double (float64), a float (other float dtypes) or a 64-bit integer. The compile
+// tests check every rendered kernel's signature against it.
+enum class ArgKind { pointer, f64, f32, i64 };
+std::vector<ArgKind> launch_arg_kinds(size_t n_params, bool scratch, const std::vector<uint32_t>& scalar_dtypes);
+
 // nvrtc's options for an architecture: --gpu-architecture=sm_XX (a cubin for exactly that GPU,
 // no PTX JIT at load time) and --fmad=false (a*b+c rounds twice, as the reference computes it).
 std::vector<std::string> compile_options(int sm);

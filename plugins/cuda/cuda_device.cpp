@@ -132,24 +132,38 @@ void CudaDevice::launch(CudaKernel& k, const std::vector<tg::sdk::LaunchBuffer<C
                         const tg_kir_scalar* scalars) {
   for (uint32_t dim = 0; dim < k.launch.dims; ++dim)
     if (k.launch.global[dim] == 0) return;  // an empty output: nothing to compute
-  // CUDA dialect: one pointer per param, already offset (no offset arguments), then the scratch
-  // buffer of a two-pass kernel.
-  std::vector<CUdeviceptr> pointers(buffers.size());
+  // One value per kernel argument, kept alive until cuLaunchKernel has read them: pointers
+  // already offset (the CUDA dialect takes no offset arguments), the scratch buffer of a two-pass
+  // kernel, then the scalar args in the types the renderer declared (launch_arg_kinds).
+  const std::vector<ArgKind> kinds = launch_arg_kinds(buffers.size(), k.scratch != nullptr, k.scalar_dtypes);
+  std::vector<CUdeviceptr> pointers;
+  std::vector<double> doubles;
+  std::vector<float> floats;
+  std::vector<int64_t> ints;
+  pointers.reserve(kinds.size());  // no reallocation: args point into these vectors
+  doubles.reserve(kinds.size());
+  floats.reserve(kinds.size());
+  ints.reserve(kinds.size());
   std::vector<void*> args;
-  for (size_t q = 0; q < buffers.size(); ++q) pointers[q] = buffers[q].buffer->ptr + buffers[q].offset;
-  if (k.scratch) pointers.push_back(k.scratch->ptr);
-  for (CUdeviceptr& p : pointers) args.push_back(&p);
-  // Then the scalar args, each in the type the renderer declared for its dtype (render.hpp).
-  std::vector<double> doubles(k.scalar_dtypes.size());
-  std::vector<float> floats(k.scalar_dtypes.size());
-  std::vector<int64_t> ints(k.scalar_dtypes.size());
-  for (size_t j = 0; j < k.scalar_dtypes.size(); ++j) {
-    const uint32_t dt = k.scalar_dtypes[j];
-    doubles[j] = scalars[j].fvalue;
-    floats[j] = static_cast<float>(scalars[j].fvalue);
-    ints[j] = scalars[j].ivalue;
-    args.push_back(dt == TG_DTYPE_FLOAT64 ? static_cast<void*>(&doubles[j])
-                   : tg::sdk::is_float_dtype(dt) ? static_cast<void*>(&floats[j]) : static_cast<void*>(&ints[j]));
+  for (size_t a = 0, scalar = 0; a < kinds.size(); ++a) {
+    switch (kinds[a]) {
+      case ArgKind::pointer:
+        pointers.push_back(a < buffers.size() ? buffers[a].buffer->ptr + buffers[a].offset : k.scratch->ptr);
+        args.push_back(&pointers.back());
+        break;
+      case ArgKind::f64:
+        doubles.push_back(scalars[scalar++].fvalue);
+        args.push_back(&doubles.back());
+        break;
+      case ArgKind::f32:
+        floats.push_back(static_cast<float>(scalars[scalar++].fvalue));
+        args.push_back(&floats.back());
+        break;
+      case ArgKind::i64:
+        ints.push_back(scalars[scalar++].ivalue);
+        args.push_back(&ints.back());
+        break;
+    }
   }
   auto run = [&](CUfunction function, const tg::render::Launch& l, const std::string& name) {
     // Grid limits: 2^31 - 1 blocks in x, 65535 in y and z.
