@@ -64,7 +64,10 @@ start=$(date +%s)
 export LD_LIBRARY_PATH="$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 [ -d "$carry/lib" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$carry/lib"
 export TG_PLUGIN_PATH=$build/lib/tg-plugins
-export TG_CACHE_DIR=$out/kernel-cache  # cold: every kernel is compiled by this run's nvrtc
+# Cold: every kernel is compiled by this run's nvrtc. Not under $out: thousands of cubins.
+TG_CACHE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tg-gpu-check-cache.XXXXXX")
+export TG_CACHE_DIR
+trap 'rm -rf "$TG_CACHE_DIR"' EXIT
 unset TG_DEVICE
 tg=$build/bin/tg
 
@@ -147,8 +150,8 @@ wait "$suites_pid"
 
 # 3. The mnist example, one epoch each.
 steps+=(mnist-mlp mnist-cnn)
-step mnist-mlp "${TG_GPU_CHECK_MLP_LIMIT:-60}" env TG_DEVICE=cuda "$build/bin/mnist" --model mlp --epochs 1 --data "$mnist_data" --min-accuracy 80
-step mnist-cnn "${TG_GPU_CHECK_CNN_LIMIT:-120}" env TG_DEVICE=cuda "$build/bin/mnist" --model cnn --epochs 1 --data "$mnist_data" --min-accuracy 80
+step mnist-mlp "${TG_GPU_CHECK_MLP_LIMIT:-60}" env TG_DEVICE=cuda "$build/bin/mnist" --model mlp --epochs 1 --data "$mnist_data" --min-accuracy 75
+step mnist-cnn "${TG_GPU_CHECK_CNN_LIMIT:-120}" env TG_DEVICE=cuda "$build/bin/mnist" --model cnn --epochs 1 --data "$mnist_data" --min-accuracy 75
 
 # 4. tg bench beside PyTorch on the same GPU.
 steps+=(bench)
