@@ -266,6 +266,13 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
                       << passed.size() << " of other kinds; " << wrong << "\n" << k.source;
     }
     if (!k.scalar_dtypes.empty()) ++with_scalars;
+    unsigned grid[3], block[3];  // the launch fits CUDA's grid (the plugin checks it when compiling)
+    try {
+      tg::cuda::grid_of(k.launch, k.entry, grid, block);
+      if (!k.finish_entry.empty()) tg::cuda::grid_of(k.finish_launch, k.finish_entry, grid, block);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << r.file << ": " << e.what();
+    }
   }
   std::printf("sm_%d: %zu kernels' signatures checked, %zu with scalar args\n", sm_, kernels_.size(), with_scalars);
   // The suites scale tensors by host numbers and train with learning rates: such kernels take
@@ -359,6 +366,31 @@ TEST(CudaCompile, TheCubinCheckRejectsTheWrongArchitectureAndKernel) {
   EXPECT_EQ(cudatest::check_cubin(code, 80, "tg_probe"), "");
   EXPECT_THAT(cudatest::check_cubin(code, 90, "tg_probe"), ::testing::HasSubstr("name sm_80, not sm_90"));
   EXPECT_THAT(cudatest::check_cubin(code, 80, "tg_other"), ::testing::HasSubstr("no code section .text.tg_other"));
+}
+
+// A grid beyond CUDA's limits is UNSUPPORTED (the core falls back), naming the kernel.
+TEST(CudaCompile, AGridBeyondCudasLimitsIsUnsupported) {
+  tg::render::Launch l;
+  l.dims = 3;
+  l.global[0] = 256;
+  l.local[0] = 256;
+  l.global[1] = 70000;  // 70000 blocks of 1 in y: more than 65535
+  l.global[2] = 2;
+  unsigned grid[3], block[3];
+  try {
+    tg::cuda::grid_of(l, "tg_R_big", grid, block);
+    FAIL() << "a 70000-block y grid was accepted";
+  } catch (const tg::sdk::Failure& f) {
+    EXPECT_EQ(f.code(), TG_ERR_UNSUPPORTED);
+    EXPECT_THAT(f.what(), ::testing::HasSubstr("cuda: kernel tg_R_big needs 70000 blocks in grid dimension y; CUDA allows at most 65535"));
+  }
+  l.global[1] = 65535;
+  tg::cuda::grid_of(l, "tg_R_big", grid, block);
+  EXPECT_EQ(grid[0], 1u);
+  EXPECT_EQ(grid[1], 65535u);
+  EXPECT_EQ(grid[2], 2u);
+  EXPECT_EQ(block[0], 256u);
+  EXPECT_EQ(block[1], 1u);
 }
 
 // Which architecture a GPU gets code for: its own, else the newest of its major version below it.

@@ -36,6 +36,22 @@ std::vector<ArgKind> launch_arg_kinds(size_t n_params, bool scratch, const std::
   return kinds;
 }
 
+void grid_of(const tg::render::Launch& l, const std::string& name, unsigned grid[3], unsigned block[3]) {
+  // CUDA's limits: 2^31 - 1 blocks in x, 65535 in y and z.
+  static constexpr uint64_t kMaxGrid[3] = {2147483647u, 65535u, 65535u};
+  for (uint32_t dim = 0; dim < 3; ++dim) {
+    grid[dim] = block[dim] = 1;
+    if (dim >= l.dims) continue;
+    const uint64_t blocks = l.global[dim] / l.local[dim];
+    if (blocks > kMaxGrid[dim])
+      throw Failure(TG_ERR_UNSUPPORTED, "cuda: kernel " + name + " needs " + std::to_string(blocks) +
+                                            " blocks in grid dimension " + "xyz"[dim] + "; CUDA allows at most " +
+                                            std::to_string(kMaxGrid[dim]));
+    block[dim] = l.local[dim];
+    grid[dim] = static_cast<unsigned>(blocks);
+  }
+}
+
 std::vector<std::string> compile_options(int sm) { return {"--gpu-architecture=" + arch_name(sm), "--fmad=false"}; }
 
 namespace {

@@ -42,6 +42,11 @@ tg::render::Target target_for(const GpuInfo& gpu);
 enum class ArgKind { pointer, f64, f32, i64 };
 std::vector<ArgKind> launch_arg_kinds(size_t n_params, bool scratch, const std::vector<uint32_t>& scalar_dtypes);
 
+// The grid and block of a launch. A grid beyond CUDA's limits (65535 blocks in y or z) throws
+// Failure(TG_ERR_UNSUPPORTED) naming the kernel: compile() checks it, so the core can fall back
+// before anything runs.
+void grid_of(const tg::render::Launch& launch, const std::string& kernel, unsigned grid[3], unsigned block[3]);
+
 // nvrtc's options for an architecture: --gpu-architecture=sm_XX (a cubin for exactly that GPU,
 // no PTX JIT at load time) and --fmad=false (a*b+c rounds twice, as the reference computes it).
 std::vector<std::string> compile_options(int sm);

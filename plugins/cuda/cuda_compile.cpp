@@ -41,6 +41,10 @@ std::unique_ptr<CudaKernel> CudaDevice::compile(const tg_kir_program& program) {
   out->launch = k.launch;
   out->scalar_dtypes = k.scalar_dtypes;
 
+  unsigned grid[3], block[3];
+  grid_of(k.launch, k.entry, grid, block);  // too large a grid: UNSUPPORTED now, not at launch
+  if (!k.finish_entry.empty()) grid_of(k.finish_launch, k.finish_entry, grid, block);
+
   std::string key_text = "tg-cuda-1|" + identity_ + "|";
   for (const std::string& o : compile_options(state_->entry.gpu.sm)) key_text += o + " ";
   key_text += "|" + k.source;

@@ -166,18 +166,8 @@ void CudaDevice::launch(CudaKernel& k, const std::vector<tg::sdk::LaunchBuffer<C
     }
   }
   auto run = [&](CUfunction function, const tg::render::Launch& l, const std::string& name) {
-    // Grid limits: 2^31 - 1 blocks in x, 65535 in y and z.
-    static constexpr uint64_t kMaxGrid[3] = {2147483647u, 65535u, 65535u};
-    unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
-    for (uint32_t dim = 0; dim < l.dims; ++dim) {
-      const uint64_t blocks = l.global[dim] / l.local[dim];
-      if (blocks > kMaxGrid[dim])
-        throw Failure(TG_ERR_UNSUPPORTED, "cuda: kernel " + name + " needs " + std::to_string(blocks) +
-                                              " blocks in grid dimension " + "xyz"[dim] + "; CUDA allows at most " +
-                                              std::to_string(kMaxGrid[dim]));
-      block[dim] = l.local[dim];
-      grid[dim] = static_cast<unsigned>(blocks);
-    }
+    unsigned grid[3], block[3];
+    grid_of(l, name, grid, block);
     const CUresult r = d_.cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0,
                                          state_->stream, args.empty() ? nullptr : args.data(), nullptr);
     if (r != CUDA_SUCCESS)
