@@ -3,7 +3,8 @@
 #   1. installs the apt packages the build needs (scripts/lib.sh)
 #   2. configures and builds tg with every plugin (Release, build/) and runs ctest: the whole suite
 #      on the default device (onednn), the device-generic suites again on the ref interpreter, and
-#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU)
+#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU; cuda, where
+#      /usr/local/cuda has the toolkit: what needs no NVIDIA GPU, scripts/gpu-check.sh the rest)
 #   3. installs tg into a temporary prefix, checks its layout and that libtg links no backend
 #   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
 #      TG_DEVICE=nosuch must fail naming nosuch
@@ -81,7 +82,7 @@ must() { step "$@" || finish; }
 
 configure() {
   tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize" \
-    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON
+    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON "$(tg_cuda_flag)"
 }
 build_all() { cmake --build "$build" -j "$jobs"; }
 # Compiled kernels go to a cache of this run's own, so every run starts cold and a stale
@@ -111,11 +112,11 @@ run_ctest() {
   return $rc
 }
 # The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
-# the hip harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
+# the hip and cuda harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
 # would take the interpreter a quarter of an hour).
-generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn)'
+generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn)'
 # A sanitizer build's interpreter is slower still: the MLP run (20 steps) would take it ten minutes.
-[ -n "$sanitize" ] && generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_)'
+[ -n "$sanitize" ] && generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_)'
 run_ctest_ref() { TG_DEVICE=ref ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
 # And on OpenCL (PoCL on this CPU): every program compiled by clBuildProgram, ~0.5 s each cold.
 run_ctest_opencl() { env "${plugin_pass_env[@]}" TG_DEVICE=opencl ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
