@@ -63,6 +63,9 @@ set(TG_PLUGIN_DEPENDS_opencl "ocl-icd-libopencl1")          # libOpenCL.so.1, th
 set(TG_PLUGIN_RECOMMENDS_opencl "pocl-opencl-icd | opencl-icd")  # a device needs a driver too
 set(TG_PLUGIN_DESCRIPTION_hip "AMD GPUs through HIP (ROCm)")
 set(TG_PLUGIN_DEPENDS_hip "libamdhip64-5")                  # libamdhip64.so.5 (hiprtc inside, ROCm 5)
+# The driver (libcuda.so.1) and nvrtc are opened at run time and come with NVIDIA's driver and
+# CUDA toolkit, not from Debian main: no Depends, the device reports what is missing.
+set(TG_PLUGIN_DESCRIPTION_cuda "NVIDIA GPUs through the CUDA driver and nvrtc (opened at run time)")
 
 get_property(_tg_plugins GLOBAL PROPERTY TG_ADD_PLUGIN_NAMES)
 foreach(_tg_name IN LISTS _tg_plugins)
