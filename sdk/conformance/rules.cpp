@@ -1,5 +1,7 @@
 #include "rules.hpp"
 
+#include "conformance.hpp"
+
 #include <stdexcept>
 
 namespace tg::conformance {
@@ -60,6 +62,12 @@ const Rule& rule(const std::string& id) {
   for (const Rule& r : rules())
     if (id == r.id) return r;
   throw std::logic_error("conformance bug: no rule named " + id);
+}
+
+std::string rules_text() {
+  std::string out;
+  for (const Rule& r : rules()) out += std::string(r.id) + ": " + r.text + "\n";
+  return out;
 }
 
 }  // namespace tg::conformance
