@@ -9,7 +9,6 @@ namespace {
 
 bool floats(uint32_t d) { return is_float(d); }
 bool ints(uint32_t d) { return is_int(d); }
-bool not_bool(uint32_t d) { return d != TG_DTYPE_BOOL; }
 bool ints_and_bool(uint32_t d) { return !is_float(d); }
 bool any(uint32_t) { return true; }
 
@@ -76,10 +75,10 @@ const std::vector<OpInfo>& elementwise_ops() {
       {TG_KIR_SIN, "SIN", 1, floats, sin_domain},
       {TG_KIR_SQRT, "SQRT", 1, floats, sqrt_domain},
       {TG_KIR_RECIP, "RECIP", 1, floats, recip_domain},
-      {TG_KIR_NEG, "NEG", 1, not_bool, arith_domain},
+      {TG_KIR_NEG, "NEG", 1, any, arith_domain},  // bool: the identity
       {TG_KIR_TRUNC, "TRUNC", 1, floats, trunc_domain},
-      {TG_KIR_ADD, "ADD", 2, not_bool, arith_domain},
-      {TG_KIR_MUL, "MUL", 2, not_bool, arith_domain},
+      {TG_KIR_ADD, "ADD", 2, any, arith_domain},  // bool: OR
+      {TG_KIR_MUL, "MUL", 2, any, arith_domain},  // bool: AND
       {TG_KIR_MAX, "MAX", 2, any, arith_domain},
       {TG_KIR_CMPLT, "CMPLT", 2, any, compare_domain},
       {TG_KIR_CMPNE, "CMPNE", 2, any, compare_domain},
