@@ -164,8 +164,8 @@ typedef struct tg_executable tg_executable; /* a compiled program */
  *          a STORE is the last use of its value. STORE has no result (dtype = its value's dtype).
  *          When one STORE's view maps several indices to one element (a stride 0 over a dim that
  *          is not reduced) or two STOREs write one element, the element ends up holding one of
- *          the values written there, whole (never a mix of their bytes); which one is unspecified.
- *          The core emits such programs only where those values are equal.
+ *          the values written there, whole (never a mix of their bytes); which one is unspecified,
+ *          so a host that needs a particular one does not emit such a program.
  *   Others are elementwise on their sources' values at i (see the op list).
  * Dtypes: every node has a result dtype; binary ops take two sources of the node's dtype except
  * CMPLT/CMPNE (sources of one dtype, result bool) and WHERE (src[0] bool). CAST converts
