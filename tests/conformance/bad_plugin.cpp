@@ -10,6 +10,7 @@
 //   BAD_STRUCT_READ   initialize reads past the args' struct_size -> the guard page catches it
 //   BAD_EXTRA_EXPORT  exports a third symbol                       -> loading/exports fails
 //   BAD_PROBE_THREAD  tg_plugin_probe starts a thread             -> loading/probe fails
+//   BAD_OFFSET_ALIGN  launch rounds offsets down to 8 bytes       -> rules/launch-offsets fails
 // and, with BAD_SEMANTICS, one broken rule of plugin.h's SEMANTICS (bad_semantics.hpp)
 //                                                                 -> its rules/ case fails quoting it
 #include <signal.h>
@@ -85,7 +86,13 @@ class BadDevice {
     if (neg_)
       for (;;) pause();
 #endif
+#ifdef BAD_OFFSET_ALIGN
+    std::vector<tg::sdk::LaunchBuffer<Buffer>> aligned = buffers;  // offsets rounded down to 8 bytes
+    for (auto& b : aligned) b.offset &= ~uint64_t{7};
+    inner_.launch(e, aligned);
+#else
     inner_.launch(e, buffers);
+#endif
 #ifdef BAD_OOB_STORE
     if (!buffers.empty()) buffers.back().buffer->data()[buffers.back().offset + buffers.back().nbytes] = std::byte{0xEE};
 #endif

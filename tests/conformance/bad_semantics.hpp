@@ -11,6 +11,10 @@
 //   BAD_BF16_ROUNDING  int -> bfloat16 casts go through float64: two roundings (cast-to-float)
 //   BAD_IDIV_MIN       IDIV(INT_MIN, -1) saturates to INT_MAX (idiv-mod)
 //   BAD_SIGNED_ZERO    float NEG(x) is 0 + NEG(x): NEG(+0) gives +0 (signed-zero)
+//   BAD_INT_SATURATE   ADD on int8/16/32 saturates instead of wrapping (int-wraps)
+//   BAD_NARROW_FUSED   float16/bfloat16 ADDs of ADDs add in float32 and round only at the end
+//                      of the chain (narrow-per-op)
+// (BAD_OFFSET_ALIGN, in bad_plugin.cpp, rounds launch offsets down to 8 bytes: launch-offsets.)
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +29,9 @@ struct Rewritten {
 
 class Rewriter {
  public:
+  // Per new node: the float32 value it was rounded from (BAD_NARROW_FUSED), or -1.
+  std::vector<int32_t> wide;
+
   explicit Rewriter(Rewritten& out) : out_(out) {}
   // Appends a node; sources are indices into the new list. Returns its index.
   int32_t push(uint32_t op, uint32_t dtype, int32_t a = -1, int32_t b = -1, int32_t c = -1) {
@@ -39,6 +46,7 @@ class Rewriter {
     return push(n);
   }
   int32_t push(const tg_kir_node& n) {
+    wide.push_back(-1);
     out_.nodes.push_back(n);
     return static_cast<int32_t>(out_.nodes.size()) - 1;
   }
@@ -66,6 +74,7 @@ inline int64_t signed_max(uint32_t dtype) {
   }
   return INT64_MAX;
 }
+inline int64_t signed_min(uint32_t dtype) { return -signed_max(dtype) - 1; }
 
 // Emits old node `n` (its sources already renumbered), broken where the defect applies.
 // Returns the index that stands for it.
@@ -105,6 +114,28 @@ inline int32_t emit(Rewriter& r, tg_kir_node n) {
 #endif
 #ifdef BAD_SIGNED_ZERO
   if (n.op == TG_KIR_NEG && is_float_dtype(n.dtype)) return r.push(TG_KIR_ADD, n.dtype, r.fconst(n.dtype, 0.0), r.push(n));
+#endif
+#ifdef BAD_INT_SATURATE
+  if (n.op == TG_KIR_ADD && (n.dtype == TG_DTYPE_INT8 || n.dtype == TG_DTYPE_INT16 || n.dtype == TG_DTYPE_INT32)) {
+    const uint32_t w = TG_DTYPE_INT64;
+    const int32_t sum = r.push(TG_KIR_ADD, w, r.push(TG_KIR_CAST, w, n.src[0]), r.push(TG_KIR_CAST, w, n.src[1]));
+    const int32_t low = r.push(TG_KIR_MAX, w, sum, r.iconst(w, signed_min(n.dtype)));  // max(sum, MIN)
+    const int32_t high = r.push(TG_KIR_NEG, w, r.push(TG_KIR_MAX, w, r.push(TG_KIR_NEG, w, low), r.iconst(w, -signed_max(n.dtype))));
+    return r.push(TG_KIR_CAST, n.dtype, high);  // min(.., MAX) as -max(-x, -MAX)
+  }
+#endif
+#ifdef BAD_NARROW_FUSED
+  if (n.op == TG_KIR_ADD && (n.dtype == TG_DTYPE_FLOAT16 || n.dtype == TG_DTYPE_BFLOAT16)) {
+    auto in_f32 = [&](int32_t s) {
+      const int32_t w = r.wide[static_cast<size_t>(s)];
+      return w >= 0 ? w : r.push(TG_KIR_CAST, TG_DTYPE_FLOAT32, s);
+    };
+    const int32_t a = in_f32(n.src[0]), b = in_f32(n.src[1]);
+    const int32_t sum = r.push(TG_KIR_ADD, TG_DTYPE_FLOAT32, a, b);
+    const int32_t out = r.push(TG_KIR_CAST, n.dtype, sum);
+    r.wide[static_cast<size_t>(out)] = sum;
+    return out;
+  }
 #endif
   return r.push(n);
 }
