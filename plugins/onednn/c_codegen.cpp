@@ -136,6 +136,10 @@ std::string Gen::cast(uint32_t to, uint32_t from, const std::string& a) const {
     if (from == TG_DTYPE_FLOAT64 && is_narrow(to))  // one rounding from double
       return to == TG_DTYPE_FLOAT16 ? "tg_half_to_float(tg_double_to_half(" + a + "))"
                                     : "tg_bfloat16_to_float(tg_double_to_bfloat16(" + a + "))";
+    // int32/int64 -> bfloat16 through float would round twice (int64 2^60 + 2^52 + 1 must give
+    // 0x5d81): one rounding from the integer. (float16 overflows before float stops being exact.)
+    if (to == TG_DTYPE_BFLOAT16 && (from == TG_DTYPE_INT32 || from == TG_DTYPE_INT64))
+      return "tg_bfloat16_to_float(tg_int64_to_bfloat16((int64_t)(" + a + ")))";
     // 8- and 16-bit integers widen to int32 first (exact): GCC 12 vectorizes int32 -> float
     // but not uint8 -> float, and a bool cast to float (a max-pool gradient's tie mask) would
     // keep the whole loop scalar (2-3x slower).
@@ -282,7 +286,9 @@ void Gen::emit_prologue() {
   out_ += kVectorMath;
   out_ += kHalfSource;
   out_ += kHelpers;
-  line("/* " + std::string(p_.name ? p_.name : "kernel") + " */");
+  std::string title = p_.name ? p_.name : "kernel";  // a name holding "*/" must not end the comment
+  for (size_t at; (at = title.find("*/")) != std::string::npos;) title.replace(at, 2, "* /");
+  line("/* " + title + " */");
   params_decl_.clear();
   params_args_.clear();
   for (uint32_t q = 0; q < p_.n_params; ++q) {

@@ -158,9 +158,9 @@ Value int_binary(uint32_t op, uint32_t dtype, uint32_t in, const Value& a, const
 Value cast(uint32_t to, uint32_t from, const Value& a) {
   if (a.unsure) return unsure();
   if (!is_float(from)) {
-    if (!is_float(to)) return of_int(to, a.i);
-    const ld x = static_cast<ld>(a.i);
-    return of_float(to, x, round_to(to, x) == x ? 0 : rounding(to, x, 1));
+    if (!is_float(to)) return of_int(to, a.i);  // wraps (cast-int-to-int)
+    // One correct rounding of the exact integer (cast-to-float): no slack.
+    return of_float(to, round_to(to, static_cast<ld>(a.i)), 0);
   }
   const ld x = a.f, e = a.err;
   if (to == TG_DTYPE_BOOL) {
@@ -168,13 +168,18 @@ Value cast(uint32_t to, uint32_t from, const Value& a) {
     return of_int(to, x != 0);
   }
   if (!is_float(to)) {
-    const ld t = std::trunc(x);
-    if (std::trunc(x - e) != t || std::trunc(x + e) != t) return unsure();
-    if (t < static_cast<ld>(int_min(to)) || t > static_cast<ld>(int_max(to)))
-      throw std::runtime_error(std::string("evaluator: a cast to ") + dtype_str(to) + " out of its range");
-    return of_int(to, static_cast<int64_t>(t));
+    // Truncates toward zero and saturates (cast-float-to-int); unsure where x's bound straddles
+    // an integer inside the range.
+    auto saturated = [to](ld v) {
+      const ld t = std::trunc(v);
+      return t < static_cast<ld>(int_min(to)) ? int_min(to) : t > static_cast<ld>(int_max(to)) ? int_max(to) : static_cast<int64_t>(t);
+    };
+    const int64_t t = saturated(x);
+    if (saturated(x - e) != t || saturated(x + e) != t) return unsure();
+    return of_int(to, t);
   }
-  return of_float(to, x, e + (e == 0 && round_to(to, x) == x ? 0 : rounding(to, x, 1)));
+  if (e == 0) return of_float(to, round_to(to, x), 0);  // an exact source rounds once, exactly
+  return of_float(to, x, e + rounding(to, x, 1));
 }
 
 Value elementwise(const tg_kir_node& n, uint32_t src_dtype, const Value* s) {

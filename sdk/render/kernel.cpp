@@ -19,13 +19,16 @@ using tg::sdk::Failure;
 
 namespace detail {
 
+// "tgk_" + the program's name made an identifier. Helpers, types and macros of the kernel
+// source all start with "tg_" or "TG_", and locals with neither, so a program named "idiv i8"
+// gives tgk_idiv_i8, never the helper tg_idiv_i8.
 std::string entry_name(const tg_kir_program& p) {
-  std::string name = "tg_";
+  std::string name = "tgk_";
   for (const char* c = p.name ? p.name : ""; *c && name.size() < 48; ++c) {
     const bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     name += ok ? *c : '_';
   }
-  return name.size() > 3 ? name : "tg_kernel";
+  return name.size() > 4 ? name : "tgk_kernel";
 }
 
 void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3], bool scratch) {

@@ -13,6 +13,12 @@
 // After it passes, every LOAD and STORE touches only elements inside [0, numel) of its param (the
 // plugin.hpp helper checks at launch that each buffer holds numel elements), so an evaluator can
 // index memory without further checks.
+//
+// Needs a GCC- or Clang-compatible compiler (it uses __builtin_mul_overflow and
+// __builtin_add_overflow for the view bounds). What a field of ProgramInfo holds depends on the
+// tg/plugin.h it is built against: ProgramInfo::linear exists only when TG_ABI_MINOR >= 2 and
+// ProgramInfo::scalar_slot only when TG_ABI_MINOR >= 3 (a plugin built against an older header
+// gets neither, and the core gives it programs without them).
 #pragma once
 
 #include <cstddef>
