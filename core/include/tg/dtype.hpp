@@ -8,7 +8,17 @@ namespace tg {
 // Values match TG_DTYPE_* in tg/plugin.h.
 enum class DType : uint8_t { bool_, int8, uint8, int16, int32, int64, float16, bfloat16, float32, float64 };
 
-constexpr DType default_float = DType::float32;
+// The dtype of float tensors made without one (creators, Tensor(float), an int tensor made
+// float, a float scalar on an int tensor, layers' parameters): tinygrad's dtypes.default_float.
+// float32 until set_default_float changes it (float16, bfloat16, float32 or float64); one
+// setting for the whole process, so set it before building a model.
+DType get_default_float();
+void set_default_float(DType dtype);
+// Reads as the current default float wherever a DType is expected.
+struct DefaultFloat {
+  operator DType() const { return get_default_float(); }
+};
+inline constexpr DefaultFloat default_float{};
 constexpr DType default_int = DType::int32;
 
 int64_t dtype_size(DType dtype);       // bytes per element

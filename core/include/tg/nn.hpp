@@ -12,7 +12,9 @@
 
 namespace tg::nn {
 
-// Base of every layer. A module registers its parameters and sub-modules by name; names of
+// Base of every layer. Every layer takes TensorOptions last (PyTorch's dtype= and device=): its
+// parameters' dtype (a float one; unset: the default float, see set_default_float) and device.
+// A module registers its parameters and sub-modules by name; names of
 // nested parameters are dotted ("0.weight", "encoder.bias"), as in PyTorch.
 class Module {
  public:
@@ -21,10 +23,24 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
+  // Trainable tensors, each once: a parameter shared by two modules (tied weights, or one
+  // module registered twice) is listed under its first name only, as PyTorch does.
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
-  // Parameters and buffers (such as BatchNorm's running statistics), in registration order.
+  // Parameters and buffers (such as BatchNorm's running statistics), in registration order;
+  // a shared tensor appears under every name (as in PyTorch's state_dict).
   std::vector<std::pair<std::string, Tensor>> named_tensors() const;
+  // The direct sub-modules, in registration order.
+  std::vector<std::pair<std::string, Module*>> named_children() const { return children_; }
+
+  // The mode of this module and every module under it, as PyTorch's: train() makes Dropout drop
+  // and BatchNorm use (and update) batch statistics, eval() turns both off. A module never set
+  // follows the thread's Tensor::training (tinygrad's global flag, see tg::Training), so code
+  // that only sets Tensor::training keeps working. Optimizers and Tensor::dropout read only the
+  // global flag.
+  Module& train(bool mode = true);
+  Module& eval() { return train(false); }
+  bool is_training() const;
 
  protected:
   // Registers a trainable tensor (requires_grad is set) under name; returns it.
@@ -33,6 +49,14 @@ class Module {
   Tensor& register_buffer(const std::string& name, Tensor& t);
   // Registers a child module that lives as long as this one (a member, usually).
   void register_module(const std::string& name, Module& child);
+  // Registers a child module this one then owns (shares ownership of); returns it.
+  template <typename M, std::enable_if_t<std::is_base_of_v<Module, M>, int> = 0>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> child) {
+    if (!child) throw Error("register_module: \"" + name + "\" is an empty std::shared_ptr");
+    register_module(name, static_cast<Module&>(*child));
+    owned_.push_back(child);
+    return child;
+  }
 
  private:
   struct Entry {
@@ -42,12 +66,14 @@ class Module {
   };
   std::vector<Entry> tensors_;
   std::vector<std::pair<std::string, Module*>> children_;
+  std::vector<std::shared_ptr<Module>> owned_;  // children given as std::shared_ptr
+  std::optional<bool> training_;                // unset: follow Tensor::training
 };
 
 // y = x @ weight.T + bias, weight of shape (out, in) as PyTorch; PyTorch's initialisation.
 class Linear : public Module {
  public:
-  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Linear(int64_t in_features, int64_t out_features, bool bias = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Tensor weight;               // (out_features, in_features)
   std::optional<Tensor> bias;  // (out_features)
@@ -57,7 +83,7 @@ class Linear : public Module {
 class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size, IntPair stride = 1, IntPair padding = 0,
-         IntPair dilation = 1, int64_t groups = 1, bool bias = true);
+         IntPair dilation = 1, int64_t groups = 1, bool bias = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Tensor weight;
   std::optional<Tensor> bias;
@@ -73,7 +99,7 @@ class Conv2d : public Module {
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t num_features, float eps = 1e-5f, float momentum = 0.1f, bool affine = true,
-                       bool track_running_stats = true);
+                       bool track_running_stats = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   std::optional<Tensor> weight, bias;
   Tensor running_mean, running_var, num_batches_tracked;
@@ -85,7 +111,8 @@ using BatchNorm = BatchNorm2d;
 // Normalizes over the last normalized_shape.size() dims, then weight * x + bias.
 class LayerNorm : public Module {
  public:
-  explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true);
+  explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true,
+                     TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   Shape normalized_shape;
   std::optional<Tensor> weight, bias;
@@ -95,7 +122,7 @@ class LayerNorm : public Module {
 // Normalizes (N, C, ...) over groups of C / num_groups channels, then a per-channel affine.
 class GroupNorm : public Module {
  public:
-  GroupNorm(int64_t num_groups, int64_t num_channels, float eps = 1e-5f, bool affine = true);
+  GroupNorm(int64_t num_groups, int64_t num_channels, float eps = 1e-5f, bool affine = true, TensorOptions options = {});
   Tensor operator()(const Tensor& x) const;
   int64_t num_groups, num_channels;
   std::optional<Tensor> weight, bias;
@@ -105,7 +132,7 @@ class GroupNorm : public Module {
 // A lookup table: integer indices (...) -> (..., dim). Weight N(0, 1) as PyTorch.
 class Embedding : public Module {
  public:
-  Embedding(int64_t num_embeddings, int64_t embedding_dim);
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, TensorOptions options = {});
   Tensor operator()(const Tensor& idx) const;
   int64_t num_embeddings, embedding_dim;
   Tensor weight;
@@ -247,4 +274,8 @@ std::vector<Tensor> get_parameters(const Module& module);
 }  // namespace tg::nn
 
 #include "tg/datasets.hpp"
+#include "tg/lr_scheduler.hpp"
+#include "tg/nn_containers.hpp"
+#include "tg/nn_init.hpp"
+#include "tg/nn_layers_more.hpp"
 #include "tg/state.hpp"

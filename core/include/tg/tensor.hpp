@@ -484,6 +484,20 @@ class NoGrad {
 };
 bool grad_enabled();
 
+// Sets Tensor::training (dropout, BatchNorm's batch statistics, optimizers) for a scope and
+// restores the previous value when the scope ends; per thread like the flag itself:
+//   { tg::Training guard(true); loss = model(x)...; }   // training mode here only
+class Training {
+ public:
+  explicit Training(bool mode = true) : previous_(Tensor::training) { Tensor::training = mode; }
+  ~Training() { Tensor::training = previous_; }
+  Training(const Training&) = delete;
+  Training& operator=(const Training&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // ---- template definitions ----
 namespace detail {
 // Converts n elements of dtype `from` at src into T at dst.

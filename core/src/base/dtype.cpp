@@ -1,6 +1,7 @@
 // DType facts, tinygrad's promotion lattice, and host-side element conversion.
 #include "tg/dtype.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,19 @@
 #include "tg/tensor.hpp"
 
 namespace tg {
+
+namespace {
+std::atomic<DType> g_default_float{DType::float32};
+}  // namespace
+
+DType get_default_float() { return g_default_float.load(std::memory_order_relaxed); }
+
+void set_default_float(DType dtype) {
+  if (!is_float(dtype))
+    throw Error(std::string("set_default_float: needs a float dtype (float16, bfloat16, float32 or float64), got ") +
+                dtype_name(dtype));
+  g_default_float.store(dtype, std::memory_order_relaxed);
+}
 
 int64_t dtype_size(DType d) {
   switch (d) {

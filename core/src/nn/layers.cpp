@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "nn/deferred.hpp"
+#include "nn/param_options.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn {
@@ -26,8 +27,9 @@ void check_channels(const Tensor& x, int64_t c, const char* what) {
 }  // namespace
 
 Conv2d::Conv2d(int64_t in, int64_t out, IntPair k, IntPair stride_, IntPair padding_, IntPair dilation_, int64_t groups_,
-               bool has_bias)
+               bool has_bias, TensorOptions options)
     : stride(stride_), padding(padding_), dilation(dilation_), groups(groups_) {
+  const TensorOptions o = internal::param_options(options, "Conv2d");
   positive(in, "Conv2d", "in_channels");
   positive(out, "Conv2d", "out_channels");
   positive(groups, "Conv2d", "groups");
@@ -36,30 +38,31 @@ Conv2d::Conv2d(int64_t in, int64_t out, IntPair k, IntPair stride_, IntPair padd
   if (in % groups != 0 || out % groups != 0)
     throw Error("Conv2d: in_channels (" + std::to_string(in) + ") and out_channels (" + std::to_string(out) +
                 ") must both be divisible by groups (" + std::to_string(groups) + ")");
-  weight = Tensor::kaiming_uniform({out, in / groups, k.h, k.w}, std::sqrt(5.0));
+  weight = Tensor::kaiming_uniform({out, in / groups, k.h, k.w}, std::sqrt(5.0), o);
   register_parameter("weight", weight);
   if (has_bias) {
     double bound = 1.0 / std::sqrt(static_cast<double>(in / groups * k.h * k.w));
-    bias = Tensor::uniform({out}, -bound, bound);
+    bias = Tensor::uniform({out}, -bound, bound, o);
     register_parameter("bias", *bias);
   }
 }
 
 Tensor Conv2d::operator()(const Tensor& x) const { return x.conv2d(weight, bias, stride, padding, dilation, groups); }
 
-BatchNorm2d::BatchNorm2d(int64_t n, float eps_, float momentum_, bool affine, bool track)
+BatchNorm2d::BatchNorm2d(int64_t n, float eps_, float momentum_, bool affine, bool track, TensorOptions options)
     : eps(eps_), momentum(momentum_), track_running_stats(track) {
+  const TensorOptions o = internal::param_options(options, "BatchNorm2d");
   positive(n, "BatchNorm2d", "num_features");
   if (affine) {
-    weight = Tensor::ones({n});
-    bias = Tensor::zeros({n});
+    weight = Tensor::ones({n}, o);
+    bias = Tensor::zeros({n}, o);
     register_parameter("weight", *weight);
     register_parameter("bias", *bias);
   }
   if (track) {
-    running_mean = Tensor::zeros({n});
-    running_var = Tensor::ones({n});
-    num_batches_tracked = Tensor(int64_t{0}, TensorOptions{DType::int64, std::nullopt, false});
+    running_mean = Tensor::zeros({n}, o);
+    running_var = Tensor::ones({n}, o);
+    num_batches_tracked = Tensor(int64_t{0}, internal::counter_options(o));
     register_buffer("running_mean", running_mean);
     register_buffer("running_var", running_var);
     register_buffer("num_batches_tracked", num_batches_tracked);
@@ -70,7 +73,7 @@ Tensor BatchNorm2d::operator()(const Tensor& x) const {
   const int64_t c = weight ? weight->numel() : running_mean.numel();
   check_channels(x, c, "BatchNorm2d");
   Shape cs = channel_shape(c, x.ndim());
-  if (track_running_stats && !Tensor::training)
+  if (track_running_stats && !is_training())
     return x.batchnorm(weight, bias, running_mean, (running_var + eps).rsqrt());
   std::vector<int64_t> axes{0};
   for (int64_t d = 2; d < x.ndim(); d++) axes.push_back(d);
@@ -95,12 +98,14 @@ Tensor BatchNorm2d::operator()(const Tensor& x) const {
   return x.batchnorm(weight, bias, mean, (var + eps).rsqrt());
 }
 
-LayerNorm::LayerNorm(Shape shape, float eps_, bool affine) : normalized_shape(std::move(shape)), eps(eps_) {
+LayerNorm::LayerNorm(Shape shape, float eps_, bool affine, TensorOptions options)
+    : normalized_shape(std::move(shape)), eps(eps_) {
+  const TensorOptions o = internal::param_options(options, "LayerNorm");
   if (normalized_shape.size() == 0) throw Error("LayerNorm: normalized_shape must have at least one dim");
   for (int64_t d : normalized_shape) positive(d, "LayerNorm", "every normalized_shape dim");
   if (affine) {
-    weight = Tensor::ones(normalized_shape);
-    bias = Tensor::zeros(normalized_shape);
+    weight = Tensor::ones(normalized_shape, o);
+    bias = Tensor::zeros(normalized_shape, o);
     register_parameter("weight", *weight);
     register_parameter("bias", *bias);
   }
@@ -120,16 +125,17 @@ Tensor LayerNorm::operator()(const Tensor& x) const {
   return weight ? y * *weight + *bias : y;
 }
 
-GroupNorm::GroupNorm(int64_t groups, int64_t channels, float eps_, bool affine)
+GroupNorm::GroupNorm(int64_t groups, int64_t channels, float eps_, bool affine, TensorOptions options)
     : num_groups(groups), num_channels(channels), eps(eps_) {
+  const TensorOptions o = internal::param_options(options, "GroupNorm");
   positive(groups, "GroupNorm", "num_groups");
   positive(channels, "GroupNorm", "num_channels");
   if (channels % groups != 0)
     throw Error("GroupNorm: num_channels (" + std::to_string(channels) + ") must be divisible by num_groups (" +
                 std::to_string(groups) + ")");
   if (affine) {
-    weight = Tensor::ones({channels});
-    bias = Tensor::zeros({channels});
+    weight = Tensor::ones({channels}, o);
+    bias = Tensor::zeros({channels}, o);
     register_parameter("weight", *weight);
     register_parameter("bias", *bias);
   }
@@ -143,10 +149,11 @@ Tensor GroupNorm::operator()(const Tensor& x) const {
   return y * weight->reshape(cs) + bias->reshape(cs);
 }
 
-Embedding::Embedding(int64_t n, int64_t dim) : num_embeddings(n), embedding_dim(dim) {
+Embedding::Embedding(int64_t n, int64_t dim, TensorOptions options) : num_embeddings(n), embedding_dim(dim) {
+  const TensorOptions o = internal::param_options(options, "Embedding");
   positive(n, "Embedding", "num_embeddings");
   positive(dim, "Embedding", "embedding_dim");
-  weight = Tensor::randn({n, dim});
+  weight = Tensor::randn({n, dim}, o);
   register_parameter("weight", weight);
 }
 

@@ -1,6 +1,9 @@
 // Module registration and the Linear layer.
 #include <cmath>
+#include <unordered_set>
 
+#include "nn/param_options.hpp"
+#include "tensor/impl.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn {
@@ -17,7 +20,23 @@ Tensor& Module::register_buffer(const std::string& name, Tensor& t) {
   return t;
 }
 
-void Module::register_module(const std::string& name, Module& child) { children_.push_back({name, &child}); }
+void Module::register_module(const std::string& name, Module& child) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw Error("register_module: the name \"" + name + "\" must be non-empty and without '.' (dots join nested names)");
+  for (const auto& [n, c] : children_)
+    if (n == name) throw Error("register_module: a child module named \"" + name + "\" is already registered");
+  if (&child == this) throw Error("register_module: a module cannot be its own child (\"" + name + "\")");
+  children_.push_back({name, &child});
+  if (training_) child.train(*training_);
+}
+
+Module& Module::train(bool mode) {
+  training_ = mode;
+  for (auto& [name, child] : children_) child->train(mode);
+  return *this;
+}
+
+bool Module::is_training() const { return training_.value_or(Tensor::training); }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_tensors() const {
   std::vector<std::pair<std::string, Tensor>> out;
@@ -28,11 +47,18 @@ std::vector<std::pair<std::string, Tensor>> Module::named_tensors() const {
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
-  std::vector<std::pair<std::string, Tensor>> out;
+  std::vector<std::pair<std::string, Tensor>> all;
   for (const Entry& e : tensors_)
-    if (e.trainable) out.push_back({e.name, *e.tensor});
+    if (e.trainable) all.push_back({e.name, *e.tensor});
   for (const auto& [name, child] : children_)
-    for (auto& [n, t] : child->named_parameters()) out.push_back({name + "." + n, t});
+    for (auto& [n, t] : child->named_parameters()) all.push_back({name + "." + n, t});
+  // A tied parameter (two handles of one value) would otherwise get two optimizer updates per
+  // step: keep its first name only. Handles of one value share their TensorImpl (equal nodes
+  // do not mean one value: two zeros({n}) may share a node and still be separate parameters).
+  std::unordered_set<const void*> seen;
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (auto& [n, t] : all)
+    if (seen.insert(&detail::TensorAccess::impl(t)).second) out.push_back({n, t});
   return out;
 }
 
@@ -42,16 +68,17 @@ std::vector<Tensor> Module::parameters() const {
   return out;
 }
 
-Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias) {
+Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias, TensorOptions options) {
+  const TensorOptions o = internal::param_options(options, "Linear");
   if (in_features <= 0 || out_features <= 0)
     throw Error("Linear: in_features and out_features must be positive, got " + std::to_string(in_features) + " and " +
                 std::to_string(out_features));
   // PyTorch's defaults: kaiming_uniform(a=sqrt(5)) weights, bias uniform in +-1/sqrt(in).
-  weight = Tensor::kaiming_uniform({out_features, in_features}, std::sqrt(5.0));
+  weight = Tensor::kaiming_uniform({out_features, in_features}, std::sqrt(5.0), o);
   register_parameter("weight", weight);
   if (has_bias) {
     double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
-    bias = Tensor::uniform({out_features}, -bound, bound);
+    bias = Tensor::uniform({out_features}, -bound, bound, o);
     register_parameter("bias", *bias);
   }
 }

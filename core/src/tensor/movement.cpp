@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tensor/matmul_rows.hpp"
 #include "tensor/ops.hpp"
 
 namespace tg {
@@ -381,6 +382,38 @@ Tensor Tensor::one_hot(int64_t num_classes) const {
   return tg::where(unsqueeze(-1) == ar, 1, 0).cast(DType::int32);
 }
 
+namespace {
+
+// x @ w (+ bias) with a weight without batch dims (or only size-1 ones) shared by every row of a
+// batched x: one GEMM of all rows, (rows, K) x (K, N), instead of one per batch entry, where x's
+// leading dims fold without a copy; nullopt otherwise (the batched form takes any strides). A
+// bias of at most 1 dim is added before the rows unfold, so it stays the GEMM's epilogue.
+// Shapes that do not fit get nullopt too (matmul then says what is wrong).
+std::optional<Tensor> matmul_all_rows(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias) {
+  const int64_t n1 = x.ndim(), n2 = w.ndim();
+  if (n1 <= 2 || n2 == 0 || (bias && bias->ndim() > 1)) return std::nullopt;
+  Dims as = x.shape().dims(), bs = w.shape().dims();
+  const int64_t wm = std::min<int64_t>(n2, 2), k = as.back();
+  if (bs[static_cast<size_t>(n2 - wm)] != k) return std::nullopt;
+  if (!std::all_of(bs.begin(), bs.end() - wm, [](int64_t d) { return d == 1; })) return std::nullopt;
+  int64_t rows = 1;
+  for (int64_t i = 0; i + 1 < n1; i++) rows *= as[static_cast<size_t>(i)];
+  if (rows == 0 || !detail::reshapes_freely(node_of(x), Dims{rows, k})) return std::nullopt;
+  Tensor w2 = n2 >= 2 ? w.reshape({k, bs.back()}) : w;
+  Dims out(as.begin(), as.end() - 1);  // x's batch dims and M, then w's N (if w is a matrix)
+  if (n2 >= 2) out.push_back(bs.back());
+  while (static_cast<int64_t>(out.size()) < n2 - (n2 >= 2 ? 0 : 1)) out.insert(out.begin(), 1);  // w's 1s
+  Tensor y = x.reshape({rows, k}).matmul(w2);
+  if (bias) {
+    Tensor with_bias = y + *bias;
+    if (with_bias.shape() != y.shape()) return std::nullopt;  // a bias that widens the result: the plain path
+    y = with_bias;
+  }
+  return y.reshape(Shape(out));
+}
+
+}  // namespace
+
 Tensor Tensor::matmul(const Tensor& w) const {
   int64_t n1 = ndim(), n2 = w.ndim();
   if (n1 == 0 || n2 == 0)
@@ -391,8 +424,9 @@ Tensor Tensor::matmul(const Tensor& w) const {
     throw Error("matmul: shapes " + shape().to_string() + " and " + w.shape().to_string() + " do not fit: " +
                 std::to_string(k) + " (last dim of the first) != " + std::to_string(kw) +
                 (n2 >= 2 ? " (second-to-last dim of the second)" : " (the second's only dim)"));
-  int64_t ones = std::min<int64_t>({n1 - 1, n2 - 1, 1});
+  if (std::optional<Tensor> y = matmul_all_rows(*this, w, std::nullopt)) return *y;
   Dims as = shape().dims(), bs = w.shape().dims();
+  int64_t ones = std::min<int64_t>({n1 - 1, n2 - 1, 1});
   Dims xs(as.begin(), as.end() - 1), ws(bs.begin(), bs.end() - std::min<int64_t>(n2, 2));
   xs.insert(xs.end(), static_cast<size_t>(ones), 1);
   xs.push_back(k);
@@ -406,6 +440,7 @@ Tensor Tensor::matmul(const Tensor& w) const {
 Tensor matmul(const Tensor& a, const Tensor& b) { return a.matmul(b); }
 
 Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {
+  if (std::optional<Tensor> y = matmul_all_rows(*this, weight, bias)) return *y;
   Tensor y = matmul(weight);
   return bias ? y + *bias : y;
 }
