@@ -115,10 +115,12 @@ run_ctest() {
 # The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
 # the hip harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
 # would take the interpreter a quarter of an hour).
-# tg::dist's device-independent tests (faults, before init, the 2-rank mnist) run once, too.
-generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn|mnist_mlp_distributed|dist_rank_|dist_before)'
+# tg::dist: the device-independent tests (faults, before init, one rank, DistributedDataParallel,
+# the 2-rank mnist) run once; dist_mpi2 (the collectives) runs on each device (ref: MPI on the
+# device's buffers, opencl: via host memory).
+generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn|mnist_mlp_distributed|dist_rank_|dist_before|dist_world1|dist_mpi2_ddp)'
 # A sanitizer build's interpreter is slower still: the MLP run (20 steps) would take it ten minutes.
-[ -n "$sanitize" ] && generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_|dist_rank_|dist_before)'
+[ -n "$sanitize" ] && generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_|dist_rank_|dist_before|dist_world1|dist_mpi2_ddp)'
 run_ctest_ref() { TG_DEVICE=ref ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
 # And on OpenCL (PoCL on this CPU): every program compiled by clBuildProgram, ~0.5 s each cold.
 run_ctest_opencl() { env "${plugin_pass_env[@]}" TG_DEVICE=opencl ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
