@@ -158,10 +158,12 @@ int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   World world;
   try {
+    int64_t local = o.batch;  // this rank's part of each global batch of o.batch
 #ifdef TG_MNIST_DIST
     if (o.distributed) {
       tg::dist::init(argc, argv);
       world = {tg::dist::rank(), tg::dist::world_size()};
+      local = tg::dist::local_batch_size(o.batch);  // before loading data: a bad split fails at once
     }
 #endif
     // The same seed on every rank: the same model (DistributedDataParallel checks it and copies
@@ -189,8 +191,7 @@ int main(int argc, char** argv) {
       return gather_rows(all, img, idx, n).cast(tg::DType::float32) / 255.0f;
     };
 
-    // Each rank's part of a global batch of o.batch, and its share of each epoch's order.
-    int64_t local = o.batch;
+    // Each rank's share of each epoch's order.
     std::function<void()> sync_gradients = [] {};
     std::function<std::vector<int64_t>(int)> epoch_order;
     std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
@@ -199,7 +200,6 @@ int main(int argc, char** argv) {
     std::unique_ptr<tg::dist::DistributedDataParallel> ddp;
     std::unique_ptr<tg::dist::DistributedSampler> sampler;
     if (o.distributed) {
-      local = tg::dist::local_batch_size(o.batch);
       ddp = std::make_unique<tg::dist::DistributedDataParallel>(*model);
       sampler = std::make_unique<tg::dist::DistributedSampler>(n_train, true, static_cast<uint64_t>(o.seed));
       sync_gradients = [&] { ddp->sync_gradients(); };
