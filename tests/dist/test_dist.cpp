@@ -56,6 +56,15 @@ TEST(Collectives, AllReduceEveryOpInPlace) {
   EXPECT_EQ(all.to_vector<uint8_t>(), (std::vector<uint8_t>{uint8_t(n == 1), 1}));
 }
 
+// The result goes to a new buffer: a tensor sharing the old one keeps its value.
+TEST(Collectives, AllReduceLeavesTensorsSharingTheOldBufferAlone) {
+  Tensor a = Tensor::full({4}, 3.0f).realize();
+  Tensor b = a.detach();  // the same buffer, another handle
+  dist::all_reduce(b);
+  EXPECT_EQ(a.to_vector<float>(), std::vector<float>(4, 3.0f));
+  EXPECT_EQ(b.to_vector<float>(), std::vector<float>(4, 3.0f * dist::world_size()));
+}
+
 TEST(Collectives, AllReduceOfALazyViewAndGradientsStillFlow) {
   const int n = dist::world_size();
   Tensor w = Tensor::arange(12).reshape({3, 4}).T();  // a view, not yet computed
