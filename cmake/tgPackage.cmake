@@ -11,10 +11,12 @@ set_target_properties(tg_sdk PROPERTIES EXPORT_NAME sdk)
 # libtg needs nothing of its own beside it; $ORIGIN keeps any future sibling library found.
 set_target_properties(tg PROPERTIES INSTALL_RPATH "$ORIGIN")
 
-install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR})
-# tg::dist (COMPONENTS dist) in a file of its own, there only when built with -DTG_WITH_MPI=ON.
+install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dev)
+# tg::dist (COMPONENTS dist) in a file of its own, there only when built with -DTG_WITH_MPI=ON; in
+# the package of libtg-dist's development files (dist_dev), so the file is never there without
+# the library it names.
 if(TARGET tg-dist)
-  install(EXPORT tgDistTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR})
+  install(EXPORT tgDistTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dist_dev)
 endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
   ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake
@@ -24,5 +26,5 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/tgConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake ${PROJECT_BINARY_DIR}/cmake/tgConfigVersion.cmake
-  DESTINATION ${TG_CMAKE_INSTALL_DIR})
+  ${CMAKE_CURRENT_LIST_DIR}/tgAddPlugin.cmake DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dev)
 
