@@ -15,6 +15,7 @@ TG_APT_PACKAGES=(
   dataset-fashion-mnist                                       # examples/mnist and its test
   python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
   clang libfuzzer-14-dev python3                              # tests/fuzz: libFuzzer targets, seed corpora
+  libopenmpi-dev openmpi-bin                                  # core/dist (tg::dist over MPI) and its tests
 )
 
 # Installs the missing ones with apt-get (as root). When every package is already there nothing

@@ -108,6 +108,7 @@ class Device {
   std::unique_ptr<HostBuffer> alloc(uint64_t nbytes);
   void write(HostBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
   void read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
+  void* host_pointer(HostBuffer& b) { return b.data(); }  // buffers are host memory (ABI 1.4)
   void copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<Executable> compile(const tg_kir_program& program);
   void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers,

@@ -1,6 +1,6 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.3 (1.1 added TG_FAST_CONV, 1.2 linear masks,
- * 1.3 scalar launch arguments).
+ * tg/plugin.h -- the tg device plugin ABI, version 1.4 (1.1 added TG_FAST_CONV, 1.2 linear masks,
+ * 1.3 scalar launch arguments, 1.4 buffer_host_pointer).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -78,7 +78,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 3
+#define TG_ABI_MINOR 4
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -512,6 +512,14 @@ typedef struct tg_plugin_api {
   tg_error* (*launch)(tg_device* device, tg_executable* executable, const tg_launch_args* args);
   /* Waits for all work on the device and returns its first error. */
   tg_error* (*synchronize)(tg_device* device);
+
+  /* Since 1.4, optional (NULL, and for a 1.3 plugin absent: no buffer is host memory). For a
+   * device whose buffers are memory of this process (a CPU device), the address of buffer's
+   * first byte, valid while the buffer lives; NULL for a device whose memory the host cannot
+   * address. The host then reads and writes the bytes directly (tg::dist hands them to MPI, so
+   * no copy is made): only after synchronize, and never while work it queued on the buffer may
+   * still run. Cannot fail. */
+  void* (*buffer_host_pointer)(tg_device* device, tg_buffer* buffer);
 } tg_plugin_api;
 
 typedef const tg_plugin_api* (*tg_plugin_get_api_fn)(uint32_t host_abi_major,
