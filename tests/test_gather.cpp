@@ -186,6 +186,41 @@ TEST(GatherIndex, IndexPutWithIntTensors) {
   EXPECT_TRUE(all_close(x, {-1, 1, -1, 15, -1, 5, -1, 13}));
 }
 
+// A training loop replays its recorded kernels from the second step on: the scatter-add's
+// second kernel must add into the buffer its first kernel filled, step after step.
+TEST(GatherIndex, EmbeddingGradientsAcrossReplayedSteps) {
+  tg::nn::Embedding emb(6, 4);
+  Tensor idx = ints({5, 1, 5, 0, 5}, {5});
+  for (int step = 0; step < 4; step++) {
+    Tensor g = (iota({5, 4}) + static_cast<double>(step)).realize();
+    emb.weight.set_grad(std::nullopt);
+    (emb(idx) * g).sum().backward();
+    std::vector<double> want(24, 0.0);
+    const int rows[5] = {5, 1, 5, 0, 5};
+    for (int t = 0; t < 5; t++)
+      for (int c = 0; c < 4; c++) want[static_cast<size_t>(rows[t] * 4 + c)] += t * 4 + c + step;
+    EXPECT_TRUE(all_close(*emb.weight.grad(), want)) << "step " << step;
+    emb.weight.assign((emb.weight - *emb.weight.grad() * 0.01).detach());
+  }
+}
+
+// A matmul of gathered rows keeps the matmul's form (the gather is realized first), and
+// computes the product of the rows.
+TEST(GatherIndex, EmbeddingThenMatmul) {
+  tg::nn::Embedding emb(50, 8);
+  emb.weight.assign(iota({50, 8}) * 0.01);
+  Tensor w = (iota({8, 3}) * 0.1).realize();
+  Tensor y = emb(ints({49, 0, 7}, {3})).matmul(w);
+  std::vector<double> want;
+  for (int r : {49, 0, 7})
+    for (int j = 0; j < 3; j++) {
+      double acc = 0;
+      for (int k = 0; k < 8; k++) acc += (r * 8 + k) * 0.01 * (k * 3 + j) * 0.1;
+      want.push_back(acc);
+    }
+  EXPECT_TRUE(all_close(y, want));
+}
+
 TEST(GatherIndex, EmbeddingForwardAndBackward) {
   tg::nn::Embedding emb(5, 3);
   emb.weight.assign(iota({5, 3}));

@@ -130,7 +130,14 @@ std::unique_ptr<Executable> Device::compile_generic(const tg_kir_program& p, con
     if (options_.jit == 0) debug(exe->name + ": interpreter (jit=0)");
     return exe;
   }
-  const CSource src = render_c(p, info, threads_);
+  CSource src;
+  try {
+    src = render_c(p, info, threads_);
+  } catch (const Failure& f) {  // (a SCATTER_ADD of a dtype with no atomic add): the interpreter runs it
+    if (f.code() != TG_ERR_UNSUPPORTED) throw;
+    debug(exe->name + ": " + f.what() + "\n  -> it stays on the interpreter");
+    return exe;
+  }
   exe->source = src.code;
   exe->summary = src.summary;
   if (options_.dump) debug(exe->name + ": C source\n" + src.code.substr(src.code.find("/* ")));

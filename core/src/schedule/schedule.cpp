@@ -291,7 +291,10 @@ class KernelBuilder {
       }
       case Op::CONV:
       case Op::POW: return lower(n->src[0]);
-      case Op::GATHER: return lower_gather(n);
+      // Inside a reduce's source a gather is realized first: a matmul of gathered rows (an
+      // embedding times a weight) then stays the plain REDUCE(MUL(LOAD, LOAD)) a device runs
+      // as a GEMM.
+      case Op::GATHER: return inside_reduce_ ? boundary(n) : lower_gather(n);
       case Op::SCATTER_ADD:  // its own kernels (realize_scatter)
       case Op::CONTIGUOUS:
       case Op::COPY:
