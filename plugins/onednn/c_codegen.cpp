@@ -146,17 +146,18 @@ std::string Gen::gather(uint32_t i, const Ctx& c) const {
   return "((" + ok + ") ? " + e + " : (" + vt(n.dtype) + ")0)";
 }
 
-// SCATTER_ADD (ABI 1.4): tasks run on several threads and indices repeat, so each add is an
-// OpenMP atomic. Narrow floats and bool have no atomic add here: the program stays on the
-// interpreter, which runs lanes one at a time.
+// SCATTER_ADD (ABI 1.4): indices repeat, so two threads could add into one element; a program
+// with one runs its tasks on one thread (emit_parallel_call), with plain adds the compiler can
+// vectorize along a row. Measured on the Zen 2 (2 threads), the Embedding(50000, 512) gradient's
+// 4096 x 512 adds: 22-54 ms as OpenMP atomics on both threads (a locked compare-and-swap each),
+// against ~2 ms plain on one. Narrow floats and bool stay on the interpreter.
 void Gen::scatter_add(uint32_t i, const Ctx& c) {
   const tg_kir_node& n = p_.nodes[i];
   if (is_narrow(n.dtype) || n.dtype == TG_DTYPE_BOOL)
-    throw Failure(TG_ERR_UNSUPPORTED, "onednn codegen: no atomic add for SCATTER_ADD of " +
+    throw Failure(TG_ERR_UNSUPPORTED, "onednn codegen: no C add for SCATTER_ADD of " +
                                           std::string(tg::sdk::dtype_name(n.dtype)));
   const std::string k = "(int64_t)" + v(n.src[1]);
   open("if ((uint64_t)" + k + " < UINT64_C(" + std::to_string(p_.nodes[n.src[2]].ivalue) + "))");
-  line("#pragma omp atomic");
   line("p" + std::to_string(n.param) + "[" + index(n.view, c) + " + INT64_C(" + std::to_string(n.ivalue) + ") * " + k +
        "] += " + v(n.src[0]) + ";");
   close();
@@ -386,7 +387,9 @@ CSource Gen::finish_single_pass(int64_t tasks, const std::string& summary) {
 
 // In tg_kernel: runs tasks 0..count-1 of `name` on every core (on one when work is small).
 void Gen::emit_parallel_call(const std::string& name, int64_t count, int64_t work, const std::string& extra_args) {
-  line("#pragma omp parallel for schedule(static) if(" + std::to_string(work >= 32768 ? 1 : 0) + ")");
+  bool adds = false;  // a SCATTER_ADD: one thread (see scatter_add)
+  for (uint32_t i = 0; i < p_.n_nodes; ++i) adds = adds || p_.nodes[i].op == TG_KIR_SCATTER_ADD;
+  line("#pragma omp parallel for schedule(static) if(" + std::to_string(work >= 32768 && !adds ? 1 : 0) + ")");
   std::string args = "t" + extra_args;
   if (!params_args_.empty()) args += ", " + params_args_;
   line("for (int64_t t = 0; t < " + std::to_string(count) + "; t++) " + name + "(" + args + ");");
