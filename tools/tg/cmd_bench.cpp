@@ -190,7 +190,7 @@ Workload mlp(int64_t batch) {
 
 // Embedding(50000, 512) on `tokens` random token ids: the forward (a gather of rows), a weighted
 // sum as the loss, and the backward to the table's gradient (a scatter-add of rows into zeros),
-// realized. PyTorch does the same with nn.Embedding (its dense gradient).
+// both realized. PyTorch does the same with nn.Embedding (its dense gradient).
 Workload embedding(int64_t tokens) {
   const int64_t vocab = 50000, dim = 512;
   auto emb = std::make_shared<tg::nn::Embedding>(vocab, dim);
@@ -203,8 +203,10 @@ Workload embedding(int64_t tokens) {
   w.unit = "steps/s";
   w.run = [emb, idx, g] {
     emb->weight.set_grad(std::nullopt);
-    (((*emb)(idx)) * g).sum().backward();
+    Tensor loss = ((*emb)(idx) * g).sum();
+    loss.backward();
     emb->weight.grad()->realize();
+    loss.realize();  // the forward's value too, as PyTorch computes it
     tg::synchronize();
   };
   w.torch_body = "import torch.nn as nn\nm = nn.Embedding(50000, 512)\n"
