@@ -129,6 +129,11 @@ TEST(Scatter, Gradients) {
   check_grad([&](std::vector<Tensor> t) { return t[0].scatter_add(1, idx, t[1]); }, {x, src});
   check_grad([&](std::vector<Tensor> t) { return t[0].scatter_reduce(1, idx, t[1], "mean"); }, {x, src});
   check_grad([&](std::vector<Tensor> t) { return t[0].scatter_reduce(1, idx, t[1], "sum", false).square(); }, {x, src});
+  // the one-hot forms (distinct values: no ties)
+  check_grad([&](std::vector<Tensor> t) { return t[0].scatter_reduce(1, idx, t[1], "prod"); }, {x, src});
+  check_grad([&](std::vector<Tensor> t) { return t[0].scatter_reduce(1, idx, t[1], "amax"); }, {x, src});
+  check_grad([&](std::vector<Tensor> t) { return t[0].scatter_reduce(1, idx, t[1], "amin", false); }, {x, src});
+  check_grad([&](std::vector<Tensor> t) { return t[0].scatter(1, idx, t[1]); }, {x, src});
 }
 
 TEST(Scatter, BadArguments) {
