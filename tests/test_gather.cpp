@@ -226,6 +226,26 @@ TEST(GatherIndex, EmbeddingThenMatmul) {
   EXPECT_TRUE(all_close(y, want));
 }
 
+// The cost grows with the output, not output x rows: an Embedding(20000, 16) step on 1024 tokens
+// holds the table's gradient (1.3 MB) and the rows (64 kB), never a (1024, 20000) one-hot
+// (82 MB, which the path before ABI 1.4 builds).
+TEST(GatherIndex, EmbeddingMemoryGrowsWithTheOutput) {
+  if (one_hot_path()) GTEST_SKIP() << "the one-hot path is what this rules out";
+  tg::nn::Embedding emb(20000, 16);
+  emb.weight.realize();
+  Tensor idx = Tensor::randint(0, 20000, {1024}).realize();
+  Tensor g = Tensor::rand({1024, 16}).requires_grad_(false).realize();
+  tg::synchronize();
+  tg::reset_runtime_stats();
+  const uint64_t before = tg::runtime_stats().bytes_in_use;
+  Tensor loss = (emb(idx) * g).sum();
+  loss.backward();
+  emb.weight.grad()->realize();
+  loss.realize();
+  tg::synchronize();
+  EXPECT_LT(tg::runtime_stats().peak_bytes - before, uint64_t{4} << 20);
+}
+
 TEST(GatherIndex, EmbeddingForwardAndBackward) {
   tg::nn::Embedding emb(5, 3);
   emb.weight.assign(iota({5, 3}));
