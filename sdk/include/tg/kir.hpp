@@ -468,7 +468,11 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
     const tg_kir_node& n = p.nodes[i];
     if (!op_name(n.op))
       kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown op ", to_string(n.op),
+#if TG_ABI_MINOR >= 4
+               " (this plugin knows tg.kir 1.4 ops 0..", to_string(TG_KIR_OP_COUNT_1_4 - 1), ")");
+#else
                " (this plugin knows tg.kir 1.0 ops 0..", to_string(TG_KIR_OP_COUNT_1_0 - 1), ")");
+#endif
     if (!dtype_name(n.dtype))
       kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown dtype ", to_string(n.dtype),
                " (this plugin knows tg.kir 1.0 dtypes 0..", to_string(TG_DTYPE_COUNT_1_0 - 1), ")");
