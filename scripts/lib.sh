@@ -4,8 +4,10 @@
 # and test.sh builds the opencl and hip plugins too.
 TG_APT_PACKAGES=(
   cmake g++ ninja-build                                       # the build
+  dpkg-dev file                                               # cpack -G DEB: dpkg-shlibdeps, file
   libboost-dev libboost-program-options-dev                   # core (Boost.DLL) and the tg tool
   nlohmann-json3-dev zlib1g-dev                               # core: safetensors, gzipped IDX files
+  libzip-dev                                                  # core: PyTorch .pt checkpoints (zip archives)
   libgtest-dev                                                # tests/
   libdnnl-dev                                                 # plugins/onednn
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd           # plugins/opencl, PoCL as a CPU OpenCL device
