@@ -55,7 +55,8 @@ Domain shr_domain(uint32_t d, int operand) {
 const char* op_str(uint32_t op) {
   static const char* const names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2",  "LOG2", "SIN",   "SQRT",
                                       "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",   "CMPLT", "CMPNE", "IDIV",
-                                      "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",   "WHERE"};
+                                      "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",   "WHERE",
+                                      "GATHER", "SCATTER_ADD"};
   return op < sizeof names / sizeof names[0] ? names[op] : "op?";
 }
 

@@ -6,6 +6,7 @@
 //   tg bench conv [B]         conv2d 32->64 3x3 on (B, 32, 13, 13) (B 128)   GFLOP/s
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
+//   tg bench embedding [T]    Embedding(50000, 512) on T tokens (4096), forward + backward  steps/s
 //   tg bench all              each of the above at its default size
 //   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
 //   tg bench mnist-slice      a Fashion-MNIST MLP epoch batched by slice on the device, epochs 1
@@ -187,6 +188,34 @@ Workload mlp(int64_t batch) {
   return w;
 }
 
+// Embedding(50000, 512) on `tokens` random token ids: the forward (a gather of rows), a weighted
+// sum as the loss, and the backward to the table's gradient (a scatter-add of rows into zeros),
+// both realized. PyTorch does the same with nn.Embedding (its dense gradient).
+Workload embedding(int64_t tokens) {
+  const int64_t vocab = 50000, dim = 512;
+  auto emb = std::make_shared<tg::nn::Embedding>(vocab, dim);
+  emb->weight.realize();
+  Tensor idx = Tensor::randint(0, vocab, {tokens}).realize();
+  Tensor g = Tensor::rand({tokens, dim}).requires_grad_(false).realize();
+  Workload w;
+  w.label = "Embedding(50000, 512) fwd+bwd, " + std::to_string(tokens) + " tokens";
+  w.work = 1;
+  w.unit = "steps/s";
+  w.run = [emb, idx, g] {
+    emb->weight.set_grad(std::nullopt);
+    Tensor loss = ((*emb)(idx) * g).sum();
+    loss.backward();
+    emb->weight.grad()->realize();
+    loss.realize();  // the forward's value too, as PyTorch computes it
+    tg::synchronize();
+  };
+  w.torch_body = "import torch.nn as nn\nm = nn.Embedding(50000, 512)\n"
+                 "idx = torch.randint(0, 50000, (" + std::to_string(tokens) + ",))\n"
+                 "g = torch.rand(" + std::to_string(tokens) + ", 512)\n"
+                 "def f():\n    m.weight.grad = None\n    (m(idx) * g).sum().backward()\n";
+  return w;
+}
+
 // One op on one realized random float tensor: tg's call and PyTorch's expression of the same
 // (on `x`). Rate: bytes read and written once each.
 Workload one_op(const std::string& label, const std::vector<int64_t>& shape, std::function<Tensor(const Tensor&)> op,
@@ -250,7 +279,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | all | ops | mnist-slice> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | all | ops | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -267,7 +296,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, all or ops", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, embedding, all or ops", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
   if (which == "mnist-slice") {
@@ -283,6 +312,7 @@ int run_bench(const std::vector<std::string>& args) {
   if (which == "conv" || which == "all") todo.push_back([&] { return conv(size && which != "all" ? size : 128); });
   if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
   if (which == "cnn" || which == "all") todo.push_back([&] { return cnn(size && which != "all" ? size : 128); });
+  if (which == "embedding" || which == "all") todo.push_back([&] { return embedding(size && which != "all" ? size : 4096); });
   if (which == "ops") {
     if (size) throw UsageError("tg bench ops: takes no size", "tg bench");
     todo = ops_workloads();

@@ -311,7 +311,20 @@ class Tensor {
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
   std::vector<Tensor> split(int64_t size, int64_t dim = 0) const;
   std::vector<Tensor> split(std::vector<int64_t> sizes, int64_t dim = 0) const;
+  // out[i][j] = x[index[i][j]][j] (dim 0; PyTorch's and tinygrad's gather): index has x's rank
+  // and at most x's size in the other dims; an index outside [0, size) reads 0 (tinygrad). A
+  // gather (cost grows with the output) on devices with TG_KIR_INDEXED, else a one-hot masked sum.
   Tensor gather(int64_t dim, const Tensor& index) const;
+  // The reverse (core/src/tensor/gather.cpp): x with src[i][j] put at row index[i][j] (dim 0).
+  // index has src's rank and at most src's size in every dim (and x's outside dim); indices
+  // outside [0, size) write nothing. scatter_add adds; scatter replaces (where an index repeats,
+  // the values written there are averaged: PyTorch leaves that case unspecified).
+  // scatter_reduce: "sum", "mean" (by scatter-adds), "prod", "amax", "amin" (one-hot masked
+  // reductions, cost index x size along dim); include_self: x's value takes part where written.
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true) const;
   // libtorch's indexing (core/src/tensor/indexing.cpp): x.index({Slice(1, 3), None, Ellipsis, 0, idx}).
   // Ints, slices, None and Ellipsis give a view (movement ops, no copy); int tensors index as
   // PyTorch's advanced indexing (broadcast together; their dims go where the first one was when

@@ -1,6 +1,6 @@
 /*
  * tg/plugin.h -- the tg device plugin ABI, version 1.4 (1.1 added TG_FAST_CONV, 1.2 linear masks,
- * 1.3 scalar launch arguments, 1.4 buffer_host_pointer).
+ * 1.3 scalar launch arguments, 1.4 buffer_host_pointer, GATHER and SCATTER_ADD).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -274,7 +274,28 @@ enum {
   TG_KIR_SHR = 23,   /* integers; arithmetic for signed types */
   /* ternary */
   TG_KIR_WHERE = 24, /* src[0] ? src[1] : src[2] */
-  TG_KIR_OP_COUNT_1_0 = 25
+  TG_KIR_OP_COUNT_1_0 = 25,
+  /* Since 1.4, only in programs for devices that declare TG_KIR_INDEXED (kir_features).
+   * Both read an index k (the value at i of the node `index`, of an integer dtype, as int64) and
+   * a bound n (the ivalue of the node `bound`, a CONST of an integer dtype, n >= 0); ivalue is a
+   * stride s in elements (any sign). The element is offset + sum_d i_d*strides[d] + k*s of
+   * param `param` through view `view`.
+   *   GATHER       src = {index, bound}. Like LOAD, the value of that element where 0 <= k < n,
+   *                else 0 (nothing is read); also 0 where the view's masks exclude i. tinygrad's
+   *                one-hot gather: table[idx] with an index out of range reads 0.
+   *   SCATTER_ADD  src = {value, index, bound}; value has the node's dtype. A store that adds:
+   *                at every index i of `shape`, element += value(i) where 0 <= k < n (an index
+   *                outside adds nothing). Several i may add into one element: the device makes
+   *                each add atomic, in any order (float sums may round differently run to run).
+   *                Elements nothing adds into keep their value: the param is TG_PARAM_WRITE and
+   *                holds its start value when the launch begins (the core writes it first). A
+   *                program with a SCATTER_ADD has no REDUCE and no other store, and its view has
+   *                no box mask.
+   * The core states the indexed dim with stride 0 in the view and its stride as s;
+   * check_program bounds the view over k in [0, n). */
+  TG_KIR_GATHER = 25,
+  TG_KIR_SCATTER_ADD = 26,
+  TG_KIR_OP_COUNT_1_4 = 27
 };
 
 enum { TG_REDUCE_SUM = 0, TG_REDUCE_MAX = 1, TG_REDUCE_PROD = 2 };
@@ -400,7 +421,12 @@ enum {
    * gets the host's float constants (those that do not enable folding: not 0, 1, -1, 0.5, 2,
    * +-inf or NaN) as launch arguments. Without it the core writes each value into the program,
    * and compiles one program per value. */
-  TG_KIR_SCALAR_ARGS = 1u << 1
+  TG_KIR_SCALAR_ARGS = 1u << 1,
+  /* Since 1.4. GATHER and SCATTER_ADD nodes (see the op list): a device that declares it gets
+   * x.gather(dim, idx), int-tensor indexing and Embedding as gathers (cost grows with the output)
+   * and their gradients as scatter-adds. Without it the core builds them as one-hot masked sums
+   * (cost output x table rows), as before 1.4. */
+  TG_KIR_INDEXED = 1u << 2
 };
 
 /* What a device claims. A claim is a promise: program_compile accepts (and computes by
