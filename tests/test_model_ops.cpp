@@ -160,6 +160,24 @@ TEST(Attention, ForwardIsFourKernelsAndStoresTwoScoreBuffers) {
   EXPECT_LE(s.kernels_launched, 4u);
 }
 
+TEST(Attention, ForwardAndBackwardAreElevenKernels) {
+  // Forward 4; backward: the products with the output's gradient (dV, dP) and with the score
+  // gradient (dQ, dK) are GEMMs, the softmax gradient a row sum and one elementwise pass, and
+  // one small copy of dV into the layout of v.
+  Tensor q = data({2, 3, 16, 8}, 0.1).realize().requires_grad_(), k = data({2, 3, 16, 8}, 0.2).realize().requires_grad_();
+  Tensor v = data({2, 3, 16, 8}, 0.3).realize().requires_grad_(), g = data({2, 3, 16, 8}, 0.4).realize();
+  for (int run = 0; run < 2; run++) {
+    for (Tensor* t : {&q, &k, &v}) t->set_grad(std::nullopt);
+    tg::RuntimeStats s = measure([&] {
+      Tensor out = q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, true);
+      out.backward(g);
+      std::vector<Tensor> all = {out, *q.grad(), *k.grad(), *v.grad()};
+      tg::realize(all);
+    });
+    EXPECT_LE(s.kernels_launched, 11u) << "run " << run;
+  }
+}
+
 TEST(Attention, MaskedFillThenSoftmaxIsTwoKernels) {
   Tensor x = data({8, 32}).realize();
   std::vector<bool> mb;

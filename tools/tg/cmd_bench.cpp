@@ -202,9 +202,11 @@ Workload attention() {
   w.unit = "runs/s";
   w.run = [q, k, v, g]() mutable {
     for (Tensor* t : {&q, &k, &v}) t->set_grad(std::nullopt);
-    q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, true).backward(g);
-    std::vector<Tensor> grads = {*q.grad(), *k.grad(), *v.grad()};
-    tg::realize(grads);
+    Tensor out = q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, true);
+    out.backward(g);
+    // The output too, as a model needs it (backward alone would not compute it).
+    std::vector<Tensor> results = {out, *q.grad(), *k.grad(), *v.grad()};
+    tg::realize(results);
     tg::synchronize();
   };
   w.torch_body = "import math\n"
