@@ -364,6 +364,7 @@ TEST(Resample, InterpolateAndAdaptivePoolMatchPyTorch) {
       {"l1a", "F.interpolate(x1, size=(13,), mode='linear', align_corners=True)",
        [&] { return x1.interpolate({13}, "linear", true); }},
       {"up", "F.interpolate(x, scale_factor=2, mode='bilinear')", [&] { return x.interpolate({10, 14}, "bilinear"); }},
+      {"n2", "F.interpolate(x, scale_factor=(3, 2), mode='nearest')", [&] { return x.interpolate({15, 14}, "nearest"); }},
       {"ap", "F.adaptive_avg_pool2d(x, (3, 4))", [&] { return x.adaptive_avg_pool2d({3, 4}); }},
       {"ap1", "F.adaptive_avg_pool2d(x, 1)", [&] { return x.adaptive_avg_pool2d(1); }},
       {"mpc", "F.max_pool2d(x, 2, 2, 1, ceil_mode=True)", [&] { return x.max_pool2d(2, 2, 1, 1, true); }},

@@ -69,7 +69,20 @@ Tensor Tensor::interpolate(std::vector<int64_t> size, const std::string& mode, b
         const float pos = exact ? scale * (static_cast<float>(i) + 0.5f) : scale * static_cast<float>(i);
         src[static_cast<size_t>(i)] = static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(std::floor(pos)), in - 1));
       }
-      x = take(x, d, src);
+      // An integer upscale whose indices are i / r (as PyTorch's float arithmetic gives them for
+      // every usual factor) is a view: each element repeated r times, no gather.
+      const int64_t r = out % in == 0 ? out / in : 0;
+      bool repeat = r > 0;
+      for (int64_t i = 0; repeat && i < out; i++) repeat = src[static_cast<size_t>(i)] == i / r;
+      if (repeat) {
+        Dims one = x.shape().dims(), wide = one, merged = one;
+        one.insert(one.begin() + static_cast<std::ptrdiff_t>(d) + 1, 1);
+        wide.insert(wide.begin() + static_cast<std::ptrdiff_t>(d) + 1, r);
+        merged[static_cast<size_t>(d)] = out;
+        x = x.reshape(Shape(one)).expand(Shape(wide)).reshape(Shape(merged));
+      } else {
+        x = take(x, d, src);
+      }
     }
     return x;
   }
