@@ -419,3 +419,33 @@ TEST(Resample, BadInputIsAnError) {
   expect_error_with([&] { data({4}).adaptive_avg_pool2d(1); }, "at least 2 dims");
   expect_error_with([&] { x.max_pool2d(9, std::nullopt, 0, 1, true); }, "larger than");
 }
+
+// ---------------------------------------------------------------- the call forms of API.md
+
+TEST(CallForms, ModelsPeopleUseCompileAndGiveShapes) {
+  using tgtest::dims;
+  using Dims = std::vector<int64_t>;
+  Tensor a = data({2, 3, 4}), b = data({2, 4, 5}), x = data({1, 2, 8, 8}), x1 = data({1, 2, 8});
+  Tensor w1 = data({4, 2, 3}), b1 = data({4}), wt = data({2, 3, 3, 3}), bt = data({3});
+  Tensor q = data({1, 2, 5, 4}), k = data({1, 2, 5, 4}), v = data({1, 2, 5, 4});
+  EXPECT_EQ(dims(tg::einsum("bij,bjk->bik", {a, b})), (Dims{2, 3, 5}));
+  EXPECT_EQ(dims(tg::einsum("ii->i", {data({3, 3})})), (Dims{3}));
+  EXPECT_EQ(dims(tg::einsum("...ij->...ji", {a})), (Dims{2, 4, 3}));
+  EXPECT_EQ(dims(x.interpolate({64, 64}, "bilinear", /*align_corners=*/false)), (Dims{1, 2, 64, 64}));
+  EXPECT_EQ(dims(x.adaptive_avg_pool2d({1, 1})), (Dims{1, 2, 1, 1}));
+  EXPECT_EQ(dims(x.max_pool2d(3, 2, 1, 1, /*ceil_mode=*/true)), (Dims{1, 2, 5, 5}));  // PyTorch: 5 x 5
+  EXPECT_EQ(dims(x1.conv1d(w1, b1, 1, 1, 1, 1)), (Dims{1, 4, 8}));
+  EXPECT_EQ(dims(x.conv_transpose2d(wt, bt, /*stride*/2, /*padding*/1, /*output_padding*/1, /*groups*/1, /*dilation*/1)),
+            (Dims{1, 3, 16, 16}));
+  EXPECT_EQ(dims(q.scaled_dot_product_attention(k, v, /*attn_mask*/std::nullopt, /*dropout_p*/0.f, /*is_causal*/true)),
+            (Dims{1, 2, 5, 4}));
+  tg::nn::Conv1d c1(2, 4, 3);
+  tg::nn::ConvTranspose2d ct(2, 3, 3, 2, 1, 1);
+  tg::nn::Upsample up(2, "bilinear");
+  tg::nn::MultiheadAttention mha(8, 2, /*bias*/true, /*batch_first*/true);
+  EXPECT_EQ(dims(c1(x1)), (Dims{1, 4, 6}));
+  EXPECT_EQ(dims(ct(x)), (Dims{1, 3, 16, 16}));
+  EXPECT_EQ(dims(up(x)), (Dims{1, 2, 16, 16}));
+  Tensor seq = data({2, 5, 8});
+  EXPECT_EQ(dims(mha(seq, seq, seq)), (Dims{2, 5, 8}));
+}
