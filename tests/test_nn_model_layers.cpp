@@ -54,7 +54,9 @@ void expect_uniform_within(const Tensor& t, double bound) {
   for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
   EXPECT_GE(lo, -bound);
   EXPECT_LE(hi, bound);
-  if (v.size() >= 32) EXPECT_GT(hi - lo, bound) << "values spread over less than half the range";
+  if (v.size() >= 32) {
+    EXPECT_GT(hi - lo, bound) << "values spread over less than half the range";
+  }
 }
 
 }  // namespace
