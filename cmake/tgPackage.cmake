@@ -11,7 +11,7 @@ set_target_properties(tg_sdk PROPERTIES EXPORT_NAME sdk)
 # libtg needs nothing of its own beside it; $ORIGIN keeps any future sibling library found.
 set_target_properties(tg PROPERTIES INSTALL_RPATH "$ORIGIN")
 
-install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR})
+install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dev)
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
   ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake
   INSTALL_DESTINATION ${TG_CMAKE_INSTALL_DIR}
@@ -20,5 +20,5 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/tgConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake ${PROJECT_BINARY_DIR}/cmake/tgConfigVersion.cmake
-  DESTINATION ${TG_CMAKE_INSTALL_DIR})
+  ${CMAKE_CURRENT_LIST_DIR}/tgAddPlugin.cmake DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dev)
 

@@ -3,12 +3,17 @@
 #   1. installs the apt packages the build needs (scripts/lib.sh)
 #   2. configures and builds tg with every plugin (Release, build/) and runs ctest: the whole suite
 #      on the default device (onednn), the device-generic suites again on the ref interpreter, and
-#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU)
+#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU; cuda, where
+#      /usr/local/cuda has the toolkit: what needs no NVIDIA GPU, scripts/gpu-check.sh the rest)
 #   3. installs tg into a temporary prefix, checks its layout and that libtg links no backend
 #   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
 #      TG_DEVICE=nosuch must fail naming nosuch
 #   5. moves the install elsewhere and builds and runs everything again from there (relocatable)
-#   6. builds the libFuzzer targets (tests/fuzz/) with clang under ASan + UBSan (build-fuzz/) and
+#   6. makes the Debian packages (cpack -G DEB, reusing the build), unpacks the core, tool,
+#      development, ref and onednn ones into a scratch root (dpkg -x), runs `tg devices` and
+#      examples/app from there, and builds the installed SDK template (share/tg/sdk/template)
+#      with the packaged files alone; it must pass `tg conformance --level full`
+#   7. builds the libFuzzer targets (tests/fuzz/) with clang under ASan + UBSan (build-fuzz/) and
 #      runs each for 60 s from a fresh seed corpus; a step passes only if libFuzzer finds nothing
 # Prints "N passed, N failed" for its own steps and exits non-zero if any failed.
 #
@@ -77,7 +82,7 @@ must() { step "$@" || finish; }
 
 configure() {
   tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize" \
-    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON
+    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON "$(tg_cuda_flag)"
 }
 build_all() { cmake --build "$build" -j "$jobs"; }
 # Compiled kernels go to a cache of this run's own, so every run starts cold and a stale
@@ -107,11 +112,11 @@ run_ctest() {
   return $rc
 }
 # The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
-# the hip harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
+# the hip and cuda harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
 # would take the interpreter a quarter of an hour).
-generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn)'
+generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn)'
 # A sanitizer build's interpreter is slower still: the MLP run (20 steps) would take it ten minutes.
-[ -n "$sanitize" ] && generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_)'
+[ -n "$sanitize" ] && generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_)'
 run_ctest_ref() { TG_DEVICE=ref ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
 # And on OpenCL (PoCL on this CPU): every program compiled by clBuildProgram, ~0.5 s each cold.
 run_ctest_opencl() { env "${plugin_pass_env[@]}" TG_DEVICE=opencl ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
@@ -139,17 +144,19 @@ check_layout() {
   local f ok=0 plugins=()
   for f in "$build"/lib/tg-plugins/libtg-*.so; do plugins+=("lib/tg-plugins/${f##*/}"); done
   for f in lib/libtg.so bin/tg include/tg/tg.hpp include/tg/plugin.h "${plugins[@]}" \
-           lib/cmake/tg/tgConfig.cmake lib/cmake/tg/tgConfigVersion.cmake lib/cmake/tg/tgTargets.cmake; do
+           lib/cmake/tg/tgConfig.cmake lib/cmake/tg/tgConfigVersion.cmake lib/cmake/tg/tgTargets.cmake \
+           lib/cmake/tg/tgAddPlugin.cmake share/tg/tg-plugin.map share/tg/sdk/README.md \
+           share/tg/sdk/template/CMakeLists.txt share/tg/sdk/template/src/entry.cpp; do
     if [ -e "$prefix/$f" ]; then echo "  $f"; else echo "  missing: $f"; ok=1; fi
   done
   return $ok
 }
 
 # The exported package asks consumers for nothing: core's dependencies (Boost, nlohmann_json,
-# zlib) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
+# zlib, libzip) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
 package_needs_nothing() {
   local targets=$prefix/lib/cmake/tg/tgTargets.cmake
-  if grep -iE 'boost|nlohmann|zlib' "$prefix"/lib/cmake/tg/*.cmake; then
+  if grep -iE 'boost|nlohmann|zlib|libzip' "$prefix"/lib/cmake/tg/*.cmake; then
     echo "the installed package names a dependency of libtg (above); consumers must not need it"
     return 1
   fi
@@ -222,22 +229,117 @@ nosuch_fails() {
   echo "  exit $rc, names nosuch"
 }
 
-# --- the plugin SDK: sdk/template copied out of the tree, built against the install alone -------
-# build_template <dir> <install>: configures and builds a copy of sdk/template with only tg_DIR.
-build_template() {
-  rm -rf "$1" "$1-src" && cp -r sdk/template "$1-src" &&
-    cmake -S "$1-src" -B "$1" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" \
-      -Dtg_DIR="$2/lib/cmake/tg" && cmake --build "$1" -j "$jobs"
+# --- Debian packages: cpack -G DEB from the build, unpacked into a scratch root ---------------------
+debs=$tmp/debs root=$tmp/root
+# The packages of every component; cpack installs each from the build (nothing is rebuilt).
+build_debs() {
+  rm -rf "$debs" && mkdir -p "$debs" &&
+    cpack -G DEB --config "$build/CPackConfig.cmake" -B "$debs" >"$tmp/cpack.log" 2>&1 ||
+    { tail -n 40 "$tmp/cpack.log"; return 1; }
+  ls "$debs"/*.deb | sed 's|.*/|  |'
 }
-# template_conformance <dir> <install>: the installed tg runs the conformance suite on it.
-template_conformance() { env -u TG_PLUGIN_PATH "$2/bin/tg" conformance --plugin "$1/libtg-template.so" --level quick; }
+deb_of() { ls "$debs/$1"_*.deb 2>/dev/null | head -n 1; }
+# Every package there, with its file; each plugin's package depends on its backend runtime (the
+# Debian package owning the library it links) and on libtg0; the core depends on no backend.
+check_debs() {
+  local ok=0 p f deb depends want
+  local -A needs=([libtg0]=usr/lib/libtg.so.0 [libtg-dev]=usr/lib/cmake/tg/tgConfig.cmake [tg]=usr/bin/tg)
+  # libtg0 owns the plugin directory: libtg-dev's package config needs it with no plugin installed.
+  grep -q " \./usr/lib/tg-plugins/$" <<<"$(dpkg-deb -c "$(deb_of libtg0)")" ||
+    { echo "  libtg0 lacks the directory usr/lib/tg-plugins/"; ok=1; }
+  local -A runtime=([ref]="" [onednn]=libdnnl2 [opencl]=ocl-icd-libopencl1 [hip]=libamdhip64-5)
+  for f in "$build"/lib/tg-plugins/libtg-*.so; do
+    p=${f##*/libtg-} p=${p%.so}
+    needs[tg-plugin-$p]=usr/lib/tg-plugins/libtg-$p.so
+  done
+  for p in $(printf "%s\n" "${!needs[@]}" | sort); do
+    deb=$(deb_of "$p")
+    if [ -z "$deb" ]; then echo "  missing: the package $p"; ok=1; continue; fi
+    depends=$(dpkg-deb -f "$deb" Depends)
+    echo "  $p: Depends: $depends"
+    grep -q " \./${needs[$p]}\( \|$\)" <<<"$(dpkg-deb -c "$deb")" || { echo "    it lacks ${needs[$p]}"; ok=1; }
+    if [[ "$p" == tg-plugin-* ]]; then
+      want=${runtime[${p#tg-plugin-}]-}
+      for f in libtg0 $want; do
+        grep -qE "(^|, )$f( |,|$)" <<<"$depends" || { echo "    it does not depend on $f"; ok=1; }
+      done
+    fi
+  done
+  for deb in "$debs"/*.deb; do
+    p=$(dpkg-deb -f "$deb" Package)
+    [ -n "${needs[$p]-}" ] && continue
+    echo "  unexpected package $p: an install() rule without a COMPONENT? (cmake/tgCPack.cmake)"
+    dpkg-deb -c "$deb" | sed 's/^/    /'
+    ok=1
+  done
+  if grep -iE 'dnnl|opencl|amdhip' <<<"$(dpkg-deb -f "$(deb_of libtg0)" Depends)"; then
+    echo "  libtg0 depends on a backend runtime (above)"; ok=1
+  fi
+  return $ok
+}
+# The core, the tool, the development files and two plugins, as a user with a CPU would install.
+extract_debs() {
+  local p
+  rm -rf "$root" && mkdir -p "$root" || return 1
+  for p in libtg0 tg libtg-dev tg-plugin-ref tg-plugin-onednn; do
+    echo "  dpkg -x ${p}" && dpkg -x "$(deb_of "$p")" "$root" || return 1
+  done
+}
+# tg devices from the root: onednn and ref, both from the root's plugin directory, nothing else.
+debs_devices() {
+  local out want
+  out=$(env -u TG_DEVICE -u TG_PLUGIN_PATH "$root/usr/bin/tg" devices) || { echo "$out"; return 1; }
+  echo "$out"
+  want="onednn:$root/usr/lib/tg-plugins/libtg-onednn.so ref:$root/usr/lib/tg-plugins/libtg-ref.so"
+  [ "$(awk 'NF == 0 { exit } NR > 1 && $3 == "yes" { print $1 ":" $6 }' <<<"$out" | sort | xargs)" = "$want" ] ||
+    { echo "expected exactly: $want"; return 1; }
+}
+run_app_debs() {
+  local d ok=0
+  for d in ref onednn; do
+    if env -u TG_PLUGIN_PATH "${plugin_pass_env[@]}" TG_DEVICE=$d "$1/seed" >"$tmp/seed-deb-$d.log" 2>&1; then
+      echo "  $d: ok"
+    else
+      echo "  $d: FAILED (exit $?):"; tail -n 20 "$tmp/seed-deb-$d.log"; ok=1
+    fi
+  done
+  return $ok
+}
+
+# --- the plugin SDK as shipped: share/tg/sdk/template built with the packaged files alone -------
+# build_template <dir> <prefix>: the SDK README's commands, on the installed template as it is.
+build_template() {
+  rm -rf "$1" &&
+    cmake -S "$2/share/tg/sdk/template" -B "$1" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" \
+      -DCMAKE_PREFIX_PATH="$2" && cmake --build "$1" -j "$jobs"
+}
+# template_conformance <dir> <prefix>: that prefix's tg runs the whole conformance suite on it.
+template_conformance() {
+  env -u TG_PLUGIN_PATH "$2/bin/tg" conformance --plugin "$1/libtg-template.so" --level full >"$tmp/tmpl-conf.log" 2>&1
+  local rc=$?
+  tail -n 3 "$tmp/tmpl-conf.log"
+  [ "$rc" -eq 0 ] || { grep -E 'FAIL' "$tmp/tmpl-conf.log" | head -n 20; return 1; }
+}
+# template_install <dir> <prefix>: tg_add_plugin's install rule, both ways: into another prefix,
+# found through TG_PLUGIN_PATH, and into tg's prefix, found beside tg's own plugins.
+template_install() {
+  local lists='NR > 1 && $1 == "template" && $3 == "yes" { print $6 }' out
+  cmake --install "$1" --prefix "$tmp/vendor" >/dev/null || return 1
+  out=$(TG_PLUGIN_PATH=$tmp/vendor/lib/tg-plugins "$2/bin/tg" devices | awk "$lists")
+  echo "  TG_PLUGIN_PATH=$tmp/vendor/lib/tg-plugins: template from $out"
+  [ "$out" = "$tmp/vendor/lib/tg-plugins/libtg-template.so" ] || { echo "  expected it from there"; return 1; }
+  cmake --install "$1" --prefix "$2" >/dev/null || return 1
+  out=$(env -u TG_PLUGIN_PATH "$2/bin/tg" devices | awk "$lists")
+  echo "  installed into $2: template from $out"
+  [ "$out" = "$2/lib/tg-plugins/libtg-template.so" ] || { echo "  expected it from there"; return 1; }
+}
 
 move_install() { mkdir -p "$(dirname "$moved")" && mv "$prefix" "$moved"; }
 
 # --- fuzzing: tests/fuzz/'s libFuzzer targets, in a clang build of their own --------------------
 fuzz_build=build-fuzz
 fuzz_time=${TG_FUZZ_TIME:-60}
-fuzz_targets=(safetensors idx kir)
+fuzz_targets=(safetensors idx torch_load kir)
 configure_fuzz() {
   tg_configure "$fuzz_build" Debug -DTG_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 }
@@ -284,8 +386,15 @@ step "moved tg tool finds the ref plugin" tool_lists_ref "$moved"
 step "build examples/app against the moved install (tg_DIR)" build_app "$tmp/app-moved" -Dtg_DIR="$moved/lib/cmake/tg"
 step "examples/app on the moved install" run_app "$tmp/app-moved"
 step "ldd libtg.so shows no backend library" ldd_clean "$moved"
-step "build sdk/template against the moved install (SDK only)" build_template "$tmp/template" "$moved" &&
-  step "tg conformance on the out-of-tree template plugin" template_conformance "$tmp/template" "$moved"
+must "cpack -G DEB: one package per component" build_debs
+step "packages: contents and dependencies" check_debs
+must "dpkg -x the core, tool, dev, ref and onednn packages into a scratch root" extract_debs
+step "tg devices from the packages: onednn and ref" debs_devices
+step "build examples/app against the packages (libtg-dev)" build_app "$tmp/app-deb" -Dtg_DIR="$root/usr/lib/cmake/tg" &&
+  step "examples/app from the packages on ref and onednn" run_app_debs "$tmp/app-deb"
+step "build the installed SDK template (share/tg/sdk/template) from the packages" build_template "$tmp/template" "$root/usr" &&
+  step "tg conformance --level full on the template plugin" template_conformance "$tmp/template" "$root/usr" &&
+  step "the template plugin installs beside tg and into a TG_PLUGIN_PATH directory" template_install "$tmp/template" "$root/usr"
 if [ "$fuzz_time" != 0 ]; then
   if step "configure the fuzz targets (clang, $fuzz_build/)" configure_fuzz && step "build the fuzz targets" build_fuzz; then
     for t in "${fuzz_targets[@]}"; do step "fuzz_$t for ${fuzz_time} s finds nothing" fuzz "$t"; done

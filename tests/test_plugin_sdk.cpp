@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "plugin_test_host.hpp"
@@ -36,6 +37,31 @@ Program plus_one() {
   return p;
 }
 const std::vector<std::vector<std::byte>> kPlusOneInput{bytes_of(std::vector<float>{1, 2, 3, 4})};
+
+// TG_SDK_DEFINE_PROBE: the exported tg_plugin_probe returns the function's score, never a
+// negative one, and 0 when the function throws (nothing unwinds into the host).
+int32_t g_probe_answer = 0;
+bool g_probe_throws = false;
+int32_t test_probe() {
+  if (g_probe_throws) throw std::runtime_error("no driver");
+  return g_probe_answer;
+}
+}  // namespace
+TG_SDK_DEFINE_PROBE(test_probe)
+namespace {
+
+TEST(PluginSdk, DefineProbeEmitsTheEntryPoint) {
+  const tg_plugin_probe_fn probe = &tg_plugin_probe;  // the ABI's signature
+  g_probe_answer = 7;
+  EXPECT_EQ(probe(), 7);
+  g_probe_answer = 0;
+  EXPECT_EQ(probe(), 0);
+  g_probe_answer = -5;
+  EXPECT_EQ(probe(), 0) << "a score is >= 0";
+  g_probe_throws = true;
+  EXPECT_EQ(probe(), 0) << "a probe that throws cannot run here";
+  g_probe_throws = false;
+}
 
 TEST(PluginSdk, GetApiAnswersOnlyItsMajor) {
   Plugin ref(ref_plugin());

@@ -9,16 +9,23 @@ here from the formats' specifications so that nothing binary is kept in the tree
   idx/          IDX files of 1 to 4 dims behind fuzz_idx's mode byte: raw, gzipped by the
                 target, and gzipped here (a gzip stream for the fuzzer to mutate); and one
                 known bad file (issue 21: dims whose product wraps)
+  torch_load/   fuzz_torch_load's mode byte, then a pickle as torch.save writes it (tensors on the
+                target's fixed storages: views, offsets, every storage type, nested dicts, numbers,
+                protocol 2 and 4) or a whole archive; and a hostile pickle (os.system)
   kir/          tg.kir programs in fuzz_kir's byte layout: elementwise, reductions, masks,
                 casts and compares, a linear mask, a 0-d program; and the programs this
                 target found check_program wrongly accepting (now refused or safe)
 """
+import collections
 import gzip
+import io
 import itertools
 import json
 import os
+import pickle
 import struct
 import sys
+import zipfile
 
 # ---- safetensors -------------------------------------------------------------------------------
 
@@ -53,6 +60,73 @@ def safetensors_seeds():
     yield "metadata_only", safetensors([], {"k": "v"})
     yield "mlp", safetensors([("0.weight", "F32", [4, 2]), ("0.bias", "F32", [4]),
                               ("2.weight", "BF16", [1, 4]), ("2.bias", "BF16", [1])])
+
+# ---- torch_load --------------------------------------------------------------------------------
+# fuzz_torch_load packs a pickle beside storages "0" (64 bytes), "1" (8), "2" (0), "3" (3) and "4"
+# to "10" (64 each).
+
+
+def p_str(s):
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def p_global(module, name):
+    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+
+def p_int(v):
+    return b"J" + struct.pack("<i", v)
+
+
+def p_ints(v):
+    return b"(" + b"".join(p_int(x) for x in v) + b"t"
+
+
+def p_tensor(storage_type, key, numel, offset, size, stride):
+    """torch._utils._rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())"""
+    return (p_global("torch._utils", "_rebuild_tensor_v2") + b"((" + p_str("storage") + p_global("torch", storage_type) +
+            p_str(key) + p_str("cpu") + p_int(numel) + b"tQ" + p_int(offset) + p_ints(size) + p_ints(stride) + b"\x89" +
+            p_global("collections", "OrderedDict") + b")RtR")
+
+
+def p_dict(items):
+    return b"\x80\x02}(" + b"".join(p_str(k) + v for k, v in items) + b"u."
+
+
+def torch_load_seeds():
+    yield "matrix", b"\0" + p_dict([("w", p_tensor("FloatStorage", "0", 16, 0, [4, 4], [4, 1]))])
+    yield "views", b"\0" + p_dict([("t", p_tensor("FloatStorage", "0", 16, 0, [4, 4], [1, 4])),
+                                    ("s", p_tensor("FloatStorage", "0", 16, 5, [2, 3], [4, 1])),
+                                    ("e", p_tensor("FloatStorage", "0", 16, 15, [], [])),
+                                    ("x", p_tensor("FloatStorage", "0", 16, 0, [3, 2], [0, 1]))])
+    yield "storage_types", b"\0" + p_dict([("i64", p_tensor("LongStorage", "1", 1, 0, [], [])),
+                                            ("empty", p_tensor("FloatStorage", "2", 0, 0, [0, 3], [3, 1])),
+                                            ("u8", p_tensor("ByteStorage", "3", 3, 0, [3], [1])),
+                                            ("half", p_tensor("HalfStorage", "4", 32, 2, [2, 2], [2, 1])),
+                                            ("bf16", p_tensor("BFloat16Storage", "5", 32, 0, [4], [8])),
+                                            ("f64", p_tensor("DoubleStorage", "6", 8, 0, [8], [1])),
+                                            ("i32", p_tensor("IntStorage", "7", 16, 0, [16], [1])),
+                                            ("i16", p_tensor("ShortStorage", "8", 32, 0, [2, 16], [16, 1])),
+                                            ("i8", p_tensor("CharStorage", "9", 64, 0, [3], [1])),
+                                            ("b", p_tensor("BoolStorage", "10", 64, 1, [2], [1]))])
+    yield "nested", b"\0" + b"\x80\x02}(" + p_str("model") + b"}(" + p_str("w") + \
+        p_tensor("FloatStorage", "0", 16, 0, [16], [1]) + b"u" + p_str("list") + b"](" + \
+        p_tensor("LongStorage", "1", 1, 0, [1], [1]) + p_int(3) + b"e" + b"u."
+    numbers = {"epoch": 3, "lr": 0.5, "name": "run", "flag": True, "none": None, "seq": [1, (2, 3)], 7: "int key"}
+    yield "numbers_protocol2", b"\0" + pickle.dumps(numbers, protocol=2)
+    yield "numbers_protocol4", b"\0" + pickle.dumps(numbers, protocol=4)
+    od = collections.OrderedDict(a=1, b=[2.5])
+    od._metadata = collections.OrderedDict({"": {"version": 1}})  # a state_dict's attribute: BUILD
+    yield "ordered_dict_build", b"\0" + pickle.dumps(od, protocol=2)
+    yield "os_system", b"\0" + b"\x80\x02" + p_global("os", "system") + b"(" + p_str("true") + b"tR."
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("archive/data.pkl", p_dict([("w", p_tensor("FloatStorage", "0", 4, 1, [3], [1]))]))
+        z.writestr("archive/byteorder", "little")
+        z.writestr("archive/data/0", struct.pack("<4f", 1, 2, 3, 4))
+        z.writestr("archive/version", "3\n")
+    yield "whole_archive", b"\1" + archive.getvalue()
 
 # ---- IDX ---------------------------------------------------------------------------------------
 
@@ -228,7 +302,8 @@ def kir_found_seeds():
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    for target, seeds in (("safetensors", safetensors_seeds()), ("idx", idx_seeds()), ("kir", itertools.chain(kir_seeds(), kir_found_seeds()))):
+    for target, seeds in (("safetensors", safetensors_seeds()), ("idx", idx_seeds()),
+                          ("torch_load", torch_load_seeds()), ("kir", itertools.chain(kir_seeds(), kir_found_seeds()))):
         d = os.path.join(sys.argv[1], target)
         os.makedirs(d, exist_ok=True)
         count = 0

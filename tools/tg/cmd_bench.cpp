@@ -328,9 +328,11 @@ int run_bench(const std::vector<std::string>& args) {
 
   const bool torch = !vm.count("no-torch") && torch_installed();
   const std::string device = tg::Device::default_device();  // before any output: it may fail
-  std::cout << "device: " << device << "; PyTorch: "
-            << (vm.count("no-torch") ? "skipped (--no-torch)" : torch ? "python3-torch, 2 threads, OpenBLAS" : "not installed")
-            << "; best of " << repeat << "\n\n";
+  std::string peer = "python3-torch, 2 threads, OpenBLAS";
+  if (vm.count("no-torch")) peer = "skipped (--no-torch)";
+  else if (!torch) peer = "not installed";
+  else if (torch_device() != "cpu") peer = "PyTorch on " + torch_device() + " (TG_BENCH_TORCH_DEVICE)";
+  std::cout << "device: " << device << "; PyTorch: " << peer << "; best of " << repeat << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH PEAK MEM", "TORCH/TG"}};
   for (const auto& make : todo) {
     Workload w = make();

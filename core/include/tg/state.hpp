@@ -1,5 +1,5 @@
 #pragma once
-// tg::nn::state: state dicts and safetensors files (included by tg/nn.hpp).
+// tg::nn::state: state dicts, safetensors files and PyTorch checkpoints (included by tg/nn.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,6 +39,7 @@ class StateDict {
   const_iterator begin() const { return items_.begin(); }
   const_iterator end() const { return items_.end(); }
   // safe_load fills this with the file's "__metadata__" (string -> string); safe_save writes it.
+  // torch_load fills it with the file's numbers and strings (an epoch, a learning rate) as text.
   std::map<std::string, std::string> metadata;
 
  private:
@@ -64,6 +65,19 @@ StateDict safe_load(const std::string& path, std::optional<std::string> device =
 StateDict safe_load_bytes(const std::vector<uint8_t>& bytes, const std::string& name = "<memory>",
                           std::optional<std::string> device = std::nullopt);
 std::vector<uint8_t> safe_save_bytes(const StateDict& dict);
+
+// PyTorch's torch.save files (the zip format of PyTorch >= 1.6). A restricted unpickler builds
+// tensors (every dtype tg has; any strides and offsets, materialized row-major; storages shared
+// by several tensors), dicts and lists and nothing else: any other global in the file (a class, a
+// function such as os.system) is refused with a tg::Error, and no code from the file ever runs.
+// Nested dicts and lists flatten to dotted names ({"model": {"fc.weight": t}} -> "model.fc.weight",
+// a list's items by index); numbers, strings, booleans and None go to the result's metadata as
+// text. Tensors are created on the default device (or device, if given). Malformed or hostile
+// files throw tg::Error naming the file and the problem.
+StateDict torch_load(const std::string& path, std::optional<std::string> device = std::nullopt);
+// The same from bytes already in memory; `name` is used in error messages.
+StateDict torch_load_bytes(const std::vector<uint8_t>& bytes, const std::string& name = "<memory>",
+                           std::optional<std::string> device = std::nullopt);
 
 }  // namespace state
 }  // namespace tg::nn

@@ -22,6 +22,24 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// A checkpoint that wraps the state dict ({"model": state_dict} flattens to "model.0.weight";
+// DataParallel saves "module.0.weight") misses every key of the model under one prefix: name it.
+std::string prefix_hint(const std::vector<std::string>& missing, const StateDict& dict) {
+  if (missing.empty()) return "";
+  const std::string& first = missing[0];
+  for (const auto& entry : dict) {
+    const std::string& name = entry.first;
+    if (name.size() <= first.size() + 1 || name.compare(name.size() - first.size(), first.size(), first) != 0 ||
+        name[name.size() - first.size() - 1] != '.')
+      continue;
+    const std::string prefix = name.substr(0, name.size() - first.size());
+    if (std::all_of(missing.begin(), missing.end(), [&](const std::string& m) { return dict.contains(prefix + m); }))
+      return "\n  every missing key is in the dict under the prefix \"" + prefix +
+             "\" (a checkpoint that wraps the state dict): load a dict of those entries with the prefix removed";
+  }
+  return "";
+}
+
 }  // namespace
 
 Tensor& StateDict::at(const std::string& name) {
@@ -72,7 +90,8 @@ void load_state_dict(Module& module, const StateDict& dict, bool strict) {
   }
   std::string problems;
   if (!mismatched.empty()) problems += "\n  shape mismatch: " + join(mismatched);
-  if (strict && !missing.empty()) problems += "\n  missing keys: " + join(missing);
+  if (strict && !missing.empty())
+    problems += "\n  missing keys: " + join(missing) + prefix_hint(missing, dict);
   if (strict && !unexpected.empty()) problems += "\n  unexpected keys: " + join(unexpected);
   if (!problems.empty())
     throw Error("load_state_dict: the state dict does not fit the model:" + problems +

@@ -45,8 +45,9 @@
 //   };
 //
 //   TG_SDK_DEFINE_PLUGIN(MyPlugin, "my", "1.0 (vendor runtime 3.2)", "one line for tg devices", 10)
+//   TG_SDK_DEFINE_PROBE(my_probe)   // optional: int32_t my_probe(); see below
 //
-// Write the macro in exactly one .cpp file of the plugin, at global scope. Destroying a plugin,
+// Write the macros in exactly one .cpp file of the plugin, at global scope. Destroying a plugin,
 // device, buffer or executable is its destructor: destructors must not throw.
 //
 // WHAT THE HELPER GUARANTEES YOUR METHODS (so they need not check it again)
@@ -592,4 +593,30 @@ constexpr tg_plugin_api make_api(const char* name, const char* version, const ch
         ::tg::sdk::make_api<PluginClass>(name, version, description, priority);                    \
     (void)host_abi_minor;                                                                           \
     return host_abi_major == TG_ABI_MAJOR ? &api : nullptr;                                         \
+  }
+
+namespace tg::sdk::detail {
+// The score of a probe function as tg_plugin_probe returns it: never negative, and 0 (cannot run
+// here) when it throws, since nothing may unwind into the host.
+template <class F>
+int32_t probe_score(F&& probe) noexcept {
+  try {
+    const int32_t score = static_cast<int32_t>(probe());
+    return score < 0 ? 0 : score;
+  } catch (...) {
+    return 0;
+  }
+}
+}  // namespace tg::sdk::detail
+
+// Emits the optional entry point tg_plugin_probe from a function `int32_t probe_function()`:
+// its score decides the default device when TG_DEVICE is unset (0 = cannot run on this machine,
+// higher = preferred; without a probe the core uses the table's priority). The function must be
+// cheap and pure, as tg_plugin_probe (plugin.h): no device context, no thread, no allocation
+// kept; look for the driver's files (a device node, a library) or an environment variable, not
+// for devices. A negative score is returned as 0, and so is an exception. Use at most once per
+// plugin, at global scope. `tg conformance` checks the rules (loading/probe).
+#define TG_SDK_DEFINE_PROBE(probe_function)                                                          \
+  extern "C" TG_PLUGIN_EXPORT int32_t tg_plugin_probe(void) {                                         \
+    return ::tg::sdk::detail::probe_score(probe_function);                                            \
   }
