@@ -361,6 +361,7 @@ TEST(Resample, InterpolateAndAdaptivePoolMatchPyTorch) {
       {"nn", "F.interpolate(x, size=(11, 3), mode='nearest')", [&] { return x.interpolate({11, 3}, "nearest"); }},
       {"nx", "F.interpolate(x, size=(11, 3), mode='nearest-exact')", [&] { return x.interpolate({11, 3}, "nearest-exact"); }},
       {"l1", "F.interpolate(x1, size=(4,), mode='linear')", [&] { return x1.interpolate({4}, "linear"); }},
+      {"l3", "F.interpolate(x1, size=(27,), mode='linear')", [&] { return x1.interpolate({27}, "linear"); }},
       {"l1a", "F.interpolate(x1, size=(13,), mode='linear', align_corners=True)",
        [&] { return x1.interpolate({13}, "linear", true); }},
       {"up", "F.interpolate(x, scale_factor=2, mode='bilinear')", [&] { return x.interpolate({10, 14}, "bilinear"); }},
@@ -395,10 +396,12 @@ TEST(Resample, IntegersAndInfinitiesKeepTheirValues) {
   EXPECT_EQ(up.to_vector<int>()[0 * 6 + 2], 200);
   EXPECT_EQ(up.to_vector<int>()[3 * 6 + 5], 255);
   Tensor xf = Tensor({{{1.f, INFINITY, 3.f, 4.f}}});
-  // PyTorch's values (1.13): the infinity stays where it is read, and 0 * inf at the left edge
-  // is nan there as in PyTorch's w0 * x0 + w1 * x1.
+  // The infinity stays where it is read. PyTorch 1.13 gives {nan, inf, inf, inf, inf, 3.25, 3.75,
+  // 4}: at the left edge its 1 * x0 + 0 * x1 is nan when x1 is infinite; tg's integer upscale
+  // mixes x0 with itself there and keeps 1. A size that is no multiple takes PyTorch's formula.
   const double inf = INFINITY, nan = NAN;
-  EXPECT_TRUE(all_close(xf.interpolate({8}, "linear"), {nan, inf, inf, inf, inf, 3.25, 3.75, 4.0}));
+  EXPECT_TRUE(all_close(xf.interpolate({8}, "linear"), {1.0, inf, inf, inf, inf, 3.25, 3.75, 4.0}));
+  EXPECT_TRUE(all_close(xf.interpolate({6}, "linear"), {nan, inf, inf, inf, 3.5, 4.0}));
 }
 
 TEST(Resample, GradientsMatchFiniteDifferences) {

@@ -36,6 +36,26 @@ std::string size_str(const std::vector<int64_t>& v) {
   return s + (v.size() == 1 ? ",)" : ")");
 }
 
+// Linear upscaling of dim d by an integer factor r (align_corners false): output r * i + t sits
+// at input position i + f_t, f_t = (2t + 1 - r) / (2r), the same for every i. So phase t is x
+// and its neighbour (before when f_t < 0, after otherwise; the edge repeated, as PyTorch clamps)
+// mixed with fixed weights: shifted views and one elementwise pass, no gather over the dim (a
+// U-Net's 2x bilinear upsample of (8, 64, 64, 64): 2.1 s with gathers).
+Tensor upscale_linear(const Tensor& x, int64_t d, int64_t r) {
+  const int64_t in = x.size(d);
+  Tensor before = in > 1 ? tg::cat({x.slice(d, 0, 1), x.slice(d, 0, in - 1)}, d) : x;
+  Tensor after = in > 1 ? tg::cat({x.slice(d, 1, in), x.slice(d, in - 1, in)}, d) : x;
+  std::vector<Tensor> phases;
+  for (int64_t t = 0; t < r; t++) {
+    const double f = static_cast<double>(2 * t + 1 - r) / static_cast<double>(2 * r);
+    phases.push_back(f < 0 ? before * static_cast<float>(-f) + x * static_cast<float>(1 + f)
+                           : x * static_cast<float>(1 - f) + after * static_cast<float>(f));
+  }
+  Dims merged = x.shape().dims();
+  merged[static_cast<size_t>(d)] = in * r;
+  return tg::stack(phases, d + 1).reshape(Shape(merged));
+}
+
 }  // namespace
 
 Tensor Tensor::interpolate(std::vector<int64_t> size, const std::string& mode, bool align_corners) const {
@@ -90,6 +110,10 @@ Tensor Tensor::interpolate(std::vector<int64_t> size, const std::string& mode, b
   for (size_t k = 0; k < size.size(); k++) {
     const int64_t d = ndim() - static_cast<int64_t>(size.size()) + static_cast<int64_t>(k);
     const int64_t in = this->size(d), out = size[k];
+    if (!align_corners && out % in == 0 && out > in) {
+      x = upscale_linear(x, d, out / in);
+      continue;
+    }
     // Source position num / den, exact in integers: i * (in - 1) / (out - 1) with aligned
     // corners, else (i + 0.5) * in / out - 0.5 = ((2i + 1) in - out) / (2 out), clamped to the input.
     std::vector<int32_t> lo(static_cast<size_t>(out)), hi(static_cast<size_t>(out));
