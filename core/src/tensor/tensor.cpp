@@ -150,6 +150,13 @@ const Tensor& Tensor::realize() const {
   return *this;
 }
 
+void realize(std::vector<Tensor>& tensors) {
+  std::vector<detail::NodePtr> roots;
+  for (const Tensor& t : tensors) roots.push_back(detail::node_of(t));
+  detail::realize(roots);
+  for (const Tensor& t : tensors) let_history_go(t);
+}
+
 std::vector<uint8_t> Tensor::bytes() const {
   const auto& n = detail::node_of(*this);
   detail::realize(n);
