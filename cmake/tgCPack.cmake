@@ -5,6 +5,8 @@
 #                                 tg_add_plugin), share/tg: the plugin SDK README and template
 #   tg                 tool       bin/tg (devices, info, conformance, bench)
 #   tg-plugin-<name>   plugin_<name>  lib/tg-plugins/libtg-<name>.so, one per plugin built
+#   libtg-dist0        dist       lib/libtg-dist.so.0 (tg::dist over Open MPI; with -DTG_WITH_MPI=ON)
+#   libtg-dist-dev     dist_dev   <tg/dist.hpp>, lib/libtg-dist.so, the package's tgDistTargets.cmake
 # An install rule without a COMPONENT would land in a package of its own ("Unspecified"):
 # scripts/test.sh fails on any package it does not expect.
 # Each package's dependencies on Debian's libraries come from dpkg-shlibdeps; a plugin's backend
@@ -63,6 +65,24 @@ set(TG_PLUGIN_DEPENDS_opencl "ocl-icd-libopencl1")          # libOpenCL.so.1, th
 set(TG_PLUGIN_RECOMMENDS_opencl "pocl-opencl-icd | opencl-icd")  # a device needs a driver too
 set(TG_PLUGIN_DESCRIPTION_hip "AMD GPUs through HIP (ROCm)")
 set(TG_PLUGIN_DEPENDS_hip "libamdhip64-5")                  # libamdhip64.so.5 (hiprtc inside, ROCm 5)
+# The driver (libcuda.so.1) and nvrtc are opened at run time and come with NVIDIA's driver and
+# CUDA toolkit, not from Debian main: no Depends, the device reports what is missing.
+set(TG_PLUGIN_DESCRIPTION_cuda "NVIDIA GPUs through the CUDA driver and nvrtc (opened at run time)")
+
+# tg::dist: its own runtime package (it links Open MPI, which libtg0 must not need) and its own
+# development package, so find_package(tg) sees tgDistTargets.cmake only beside the library.
+if(TARGET tg-dist)
+  cpack_add_component(dist DISPLAY_NAME "tg data-parallel library" DEPENDS runtime
+    DESCRIPTION "libtg-dist: tg::dist, data-parallel training over MPI (run under mpirun)")
+  cpack_add_component(dist_dev DISPLAY_NAME "tg data-parallel development files" DEPENDS dist dev
+    DESCRIPTION "<tg/dist.hpp> and tg::dist for find_package(tg CONFIG REQUIRED COMPONENTS dist)")
+  set(CPACK_DEBIAN_DIST_PACKAGE_NAME libtg-dist${_tg_major})
+  set(CPACK_DEBIAN_DIST_PACKAGE_SECTION libs)
+  set(CPACK_DEBIAN_DIST_PACKAGE_DEPENDS "libopenmpi3")  # libmpi.so.40
+  set(CPACK_DEBIAN_DIST_PACKAGE_RECOMMENDS "openmpi-bin")  # mpirun
+  set(CPACK_DEBIAN_DIST_DEV_PACKAGE_NAME libtg-dist-dev)
+  set(CPACK_DEBIAN_DIST_DEV_PACKAGE_SECTION libdevel)
+endif()
 
 get_property(_tg_plugins GLOBAL PROPERTY TG_ADD_PLUGIN_NAMES)
 foreach(_tg_name IN LISTS _tg_plugins)

@@ -1,4 +1,4 @@
-# Installs the CMake package `tg` (targets tg::tg, tg::sdk, tg::render) and gives the installed library
+# Installs the CMake package `tg` (targets tg::tg, tg::sdk, tg::render, and tg::dist when built) and gives the installed library
 # $ORIGIN-relative RPATHs, so a moved install tree still works. Included at the end of the
 # top-level CMakeLists.txt, after every target exists.
 include(CMakePackageConfigHelpers)
@@ -12,6 +12,12 @@ set_target_properties(tg_sdk PROPERTIES EXPORT_NAME sdk)
 set_target_properties(tg PROPERTIES INSTALL_RPATH "$ORIGIN")
 
 install(EXPORT tgTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dev)
+# tg::dist (COMPONENTS dist) in a file of its own, there only when built with -DTG_WITH_MPI=ON; in
+# the package of libtg-dist's development files (dist_dev), so the file is never there without
+# the library it names.
+if(TARGET tg-dist)
+  install(EXPORT tgDistTargets NAMESPACE tg:: DESTINATION ${TG_CMAKE_INSTALL_DIR} COMPONENT dist_dev)
+endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/tgConfig.cmake.in
   ${PROJECT_BINARY_DIR}/cmake/tgConfig.cmake
   INSTALL_DESTINATION ${TG_CMAKE_INSTALL_DIR}

@@ -3,8 +3,13 @@
 //
 //   mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N] [--lr X]
 //         [--seed N] [--save FILE.safetensors] [--load FILE.safetensors] [--test-limit N]
-//         [--min-accuracy X]
+//         [--min-accuracy X] [--distributed]
 //
+// --distributed (tg built with -DTG_WITH_MPI=ON): data-parallel training under
+// `mpirun -n N mnist --distributed`. --batch stays the global batch: each rank trains on its
+// 1/N of every batch (tg::dist::DistributedSampler), gradients are averaged across ranks
+// (tg::dist::DistributedDataParallel), each rank tests its 1/N of the test set, and rank 0
+// prints the progress and the test accuracy.
 // --steps stops after N training steps in all (for quick runs); --load then --epochs 0 only
 // evaluates; --min-accuracy makes the exit status fail below X (for tests).
 #include <unistd.h>
@@ -14,12 +19,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <random>
 #include <string>
 
 #include <tg/tg.hpp>
+#ifdef TG_MNIST_DIST
+#include <tg/dist.hpp>
+#endif
 
 using tg::Tensor;
 namespace nn = tg::nn;
@@ -31,11 +40,13 @@ struct Options {
   int epochs = 1, batch = 128, seed = 0;
   long steps = -1, test_limit = -1;
   float lr = 1e-3f, min_accuracy = -1;
+  bool distributed = false;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr, "mnist: %s\nusage: mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N]\n"
-               "             [--lr X] [--seed N] [--save FILE] [--load FILE] [--test-limit N] [--min-accuracy X]\n", why);
+               "             [--lr X] [--seed N] [--save FILE] [--load FILE] [--test-limit N] [--min-accuracy X]\n"
+               "             [--distributed]\n", why);
   std::exit(2);
 }
 
@@ -44,6 +55,13 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") usage("trains a classifier on Fashion-MNIST");
+    if (a == "--distributed") {
+#ifndef TG_MNIST_DIST
+      usage("--distributed needs tg built with MPI (configure with -DTG_WITH_MPI=ON)");
+#endif
+      o.distributed = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(("missing value after " + a).c_str());
     std::string v = argv[++i];
     try {
@@ -130,9 +148,26 @@ class Progress {
 
 }  // namespace
 
+// The ranks of a --distributed run (tg::dist); one rank of a world of one otherwise.
+struct World {
+  int rank = 0, size = 1;
+  bool root() const { return rank == 0; }
+};
+
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
+  World world;
   try {
+    int64_t local = o.batch;  // this rank's part of each global batch of o.batch
+#ifdef TG_MNIST_DIST
+    if (o.distributed) {
+      tg::dist::init(argc, argv);
+      world = {tg::dist::rank(), tg::dist::world_size()};
+      local = tg::dist::local_batch_size(o.batch);  // before loading data: a bad split fails at once
+    }
+#endif
+    // The same seed on every rank: the same model (DistributedDataParallel checks it and copies
+    // rank 0's values anyway) and the same shuffles (the sampler splits them).
     Tensor::manual_seed(static_cast<uint64_t>(o.seed));
     auto [X_train, Y_train, X_test, Y_test] = nn::datasets::mnist(o.data);
     std::vector<int64_t> img = {1, X_train.shape()[2], X_train.shape()[3]};
@@ -140,73 +175,113 @@ int main(int argc, char** argv) {
     const int64_t n_train = Y_train.shape()[0];
     int64_t n_test = Y_test.shape()[0];
     if (o.test_limit >= 0) n_test = std::min<int64_t>(n_test, o.test_limit);
-    std::fprintf(stderr, "data: %lld train, %lld test images of %lldx%lld on %s\n", static_cast<long long>(n_train),
-                 static_cast<long long>(n_test), static_cast<long long>(img[1]), static_cast<long long>(img[2]),
-                 tg::Device::default_device().c_str());
+    if (world.root())
+      std::fprintf(stderr, "data: %lld train, %lld test images of %lldx%lld on %s%s\n", static_cast<long long>(n_train),
+                   static_cast<long long>(n_test), static_cast<long long>(img[1]), static_cast<long long>(img[2]),
+                   tg::Device::default_device().c_str(),
+                   world.size > 1 ? (", " + std::to_string(world.size) + " ranks").c_str() : "");
 
     auto model = make_model(o.model);
     if (!o.load.empty()) {
       nn::state::load_state_dict(*model, nn::state::safe_load(o.load));
-      std::fprintf(stderr, "loaded %s\n", o.load.c_str());
+      if (world.root()) std::fprintf(stderr, "loaded %s\n", o.load.c_str());
     }
     nn::optim::Adam opt(model->parameters(), o.lr);
     auto batch_x = [&](const std::vector<uint8_t>& all, const int64_t* idx, size_t n) {
       return gather_rows(all, img, idx, n).cast(tg::DType::float32) / 255.0f;
     };
 
+    // Each rank's share of each epoch's order.
+    std::function<void()> sync_gradients = [] {};
+    std::function<std::vector<int64_t>(int)> epoch_order;
+    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
+    std::vector<int64_t> order(static_cast<size_t>(n_train));
+#ifdef TG_MNIST_DIST
+    std::unique_ptr<tg::dist::DistributedDataParallel> ddp;
+    std::unique_ptr<tg::dist::DistributedSampler> sampler;
+    if (o.distributed) {
+      ddp = std::make_unique<tg::dist::DistributedDataParallel>(*model);
+      sampler = std::make_unique<tg::dist::DistributedSampler>(n_train, true, static_cast<uint64_t>(o.seed));
+      sync_gradients = [&] { ddp->sync_gradients(); };
+      epoch_order = [&](int epoch) {
+        sampler->set_epoch(epoch);
+        return sampler->indices();
+      };
+    }
+#endif
+    if (!epoch_order)
+      epoch_order = [&](int) {
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), rng);
+        return order;
+      };
+
     const long per_epoch = static_cast<long>(n_train / o.batch);  // full batches only, as tinygrad
     long total = per_epoch * o.epochs;
     if (o.steps >= 0) total = std::min(total, o.steps);
-    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
-    std::vector<int64_t> order(static_cast<size_t>(n_train));
     long step = 0;
     const auto train_start = std::chrono::steady_clock::now();
     for (int epoch = 0; epoch < o.epochs && step < total; ++epoch) {
       Tensor::training = true;
-      std::iota(order.begin(), order.end(), 0);
-      std::shuffle(order.begin(), order.end(), rng);
+      const std::vector<int64_t> mine = epoch_order(epoch);
       long steps_here = std::min(per_epoch, total - step);
       Progress bar(steps_here, "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs));
       for (long s = 0; s < steps_here; ++s, ++step) {
-        const int64_t* idx = order.data() + s * o.batch;
-        Tensor x = batch_x(xtr, idx, static_cast<size_t>(o.batch));
-        Tensor y = gather_rows(ytr, {}, idx, static_cast<size_t>(o.batch));
+        const int64_t* idx = mine.data() + s * local;
+        Tensor x = batch_x(xtr, idx, static_cast<size_t>(local));
+        Tensor y = gather_rows(ytr, {}, idx, static_cast<size_t>(local));
         Tensor loss = (*model)(x).sparse_categorical_crossentropy(y);
         opt.zero_grad();
         loss.backward();
+        sync_gradients();  // the average over the ranks' shares: the gradient of the global batch
         opt.step({loss});
-        bar.update(s + 1, [&] { return loss.item<float>(); });
+        if (world.root()) bar.update(s + 1, [&] { return loss.item<float>(); });
       }
     }
 
     tg::synchronize();
     const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
-    if (step > 0)
+    if (step > 0 && world.root())
       std::printf("%s: trained %ld steps in %.2f s (%.1f steps/s)\n", o.model.c_str(), step, train_s,
                   static_cast<double>(step) / train_s);
+    // Each rank tests its contiguous 1/N of the test set; the counts are summed.
     Tensor::training = false;
     tg::NoGrad no_grad;
+    const int64_t test_from = n_test * world.rank / world.size, test_to = n_test * (world.rank + 1) / world.size;
     int64_t correct = 0;
     std::vector<int64_t> all_idx(static_cast<size_t>(n_test));
     std::iota(all_idx.begin(), all_idx.end(), 0);
-    for (int64_t at = 0; at < n_test; at += 1000) {
-      size_t n = static_cast<size_t>(std::min<int64_t>(1000, n_test - at));
+    for (int64_t at = test_from; at < test_to; at += 1000) {
+      size_t n = static_cast<size_t>(std::min<int64_t>(1000, test_to - at));
       std::vector<int> pred = (*model)(batch_x(xte, all_idx.data() + at, n)).argmax(1).to_vector<int>();
       for (size_t i = 0; i < n; ++i) correct += pred[i] == yte[static_cast<size_t>(at) + i];
     }
+#ifdef TG_MNIST_DIST
+    if (o.distributed) {
+      Tensor counted(std::vector<int64_t>{correct}, {1});
+      tg::dist::all_reduce(counted);
+      correct = counted.to_vector<int64_t>()[0];
+    }
+#endif
     double acc = n_test > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(n_test) : 0;
-    std::printf("%s: %ld steps, test accuracy %.2f%% (%lld/%lld)\n", o.model.c_str(), step, acc,
-                static_cast<long long>(correct), static_cast<long long>(n_test));
-    if (!o.save.empty()) {
+    if (world.root())
+      std::printf("%s: %ld steps, test accuracy %.2f%% (%lld/%lld)\n", o.model.c_str(), step, acc,
+                  static_cast<long long>(correct), static_cast<long long>(n_test));
+    if (!o.save.empty() && world.root()) {
       nn::state::safe_save(nn::state::get_state_dict(*model), o.save);
       std::fprintf(stderr, "saved %s\n", o.save.c_str());
     }
+#ifdef TG_MNIST_DIST
+    if (o.distributed) tg::dist::finalize();
+#endif
     if (o.min_accuracy >= 0 && acc < o.min_accuracy) {
-      std::fprintf(stderr, "mnist: accuracy %.2f%% is below --min-accuracy %.2f%%\n", acc, o.min_accuracy);
+      if (world.root()) std::fprintf(stderr, "mnist: accuracy %.2f%% is below --min-accuracy %.2f%%\n", acc, o.min_accuracy);
       return 1;
     }
   } catch (const tg::Error& e) {
-    std::fprintf(stderr, "mnist: %s\n", e.what());
+    // A failing rank ends with an error status without finalize(): mpirun then ends the others.
+    std::fprintf(stderr, "mnist%s: %s\n", world.size > 1 ? (" (rank " + std::to_string(world.rank) + ")").c_str() : "",
+                 e.what());
     return 1;
   }
   return 0;

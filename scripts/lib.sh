@@ -1,7 +1,7 @@
 # Shared by scripts/demo.sh and scripts/test.sh (sourced, not run).
 
 # The Debian 12 packages tg's build, tests and demo need: the onednn plugin is built by default,
-# and test.sh builds the opencl and hip plugins too.
+# and test.sh builds the opencl and hip plugins too (and cuda where the CUDA toolkit is installed).
 TG_APT_PACKAGES=(
   cmake g++ ninja-build                                       # the build
   dpkg-dev file                                               # cpack -G DEB: dpkg-shlibdeps, file
@@ -16,6 +16,7 @@ TG_APT_PACKAGES=(
   fortunes-min                                                # examples/gpt: its default text and its test
   python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
   clang libfuzzer-14-dev python3                              # tests/fuzz: libFuzzer targets, seed corpora
+  libopenmpi-dev openmpi-bin                                  # core/dist (tg::dist over MPI) and its tests
 )
 
 # Installs the missing ones with apt-get (as root). When every package is already there nothing
@@ -37,6 +38,18 @@ tg_install_deps() {
   echo "packages: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# The CUDA plugin (plugins/cuda) is built where NVIDIA's CUDA toolkit is installed: it is not a
+# Debian package (NVIDIA's installer puts it in /usr/local/cuda), so it is not in the list above.
+# The build needs only its headers; the plugin opens the driver and nvrtc at run time.
+tg_cuda_flag() {
+  local root=${CUDA_HOME:-/usr/local/cuda}
+  if [ -f "$root/include/cuda.h" ] && [ -f "$root/include/nvrtc.h" ]; then
+    echo "-DTG_WITH_CUDA=ON"
+  else
+    echo "-DTG_WITH_CUDA=OFF"
+  fi
 }
 
 # tg_configure <build dir> <build type> [cmake args...]: configures tg's tree, with Ninja when

@@ -3,10 +3,12 @@
 #   1. installs the apt packages the build needs (scripts/lib.sh)
 #   2. configures and builds tg with every plugin (Release, build/) and runs ctest: the whole suite
 #      on the default device (onednn), the device-generic suites again on the ref interpreter, and
-#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU)
+#      the plugins' own tests and `tg conformance` on each (hip: what needs no AMD GPU; cuda, where
+#      /usr/local/cuda has the toolkit: what needs no NVIDIA GPU, scripts/gpu-check.sh the rest)
 #   3. installs tg into a temporary prefix, checks its layout and that libtg links no backend
 #   4. builds examples/app against the installed package and runs it on TG_DEVICE=ref;
-#      TG_DEVICE=nosuch must fail naming nosuch
+#      TG_DEVICE=nosuch must fail naming nosuch; with MPI, builds examples/dist_app (find_package
+#      COMPONENTS dist) and runs it under mpirun -n 2
 #   5. moves the install elsewhere and builds and runs everything again from there (relocatable)
 #   6. makes the Debian packages (cpack -G DEB, reusing the build), unpacks the core, tool,
 #      development, ref and onednn ones into a scratch root (dpkg -x), runs `tg devices` and
@@ -79,9 +81,14 @@ step() {
 # must <name> <command...>: a step the rest depends on; stop at its failure.
 must() { step "$@" || finish; }
 
+# tg::dist (libtg-dist) whenever Open MPI is installed (scripts/lib.sh installs it).
+with_mpi=OFF
+command -v mpicc >/dev/null && command -v mpirun >/dev/null && with_mpi=ON
+# mpirun refuses to start as root unless told (CI containers run as root).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 configure() {
   tg_configure "$build" "$type" -DTG_BUILD_TESTS=ON -DTG_BUILD_EXAMPLES=ON -DTG_SANITIZE="$sanitize" \
-    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON
+    -DTG_WITH_ONEDNN=ON -DTG_WITH_OPENCL=ON -DTG_WITH_HIP=ON -DTG_WITH_MPI="$with_mpi" "$(tg_cuda_flag)"
 }
 build_all() { cmake --build "$build" -j "$jobs"; }
 # Compiled kernels go to a cache of this run's own, so every run starts cold and a stale
@@ -111,11 +118,14 @@ run_ctest() {
   return $rc
 }
 # The device-generic suites again on the ref interpreter (the plugins' own tests, conformance and
-# the hip harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
+# the hip and cuda harvest/compile tests pick their plugin themselves: not repeated; the CNN training run
 # would take the interpreter a quarter of an hour).
-generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn)'
+# tg::dist: the device-independent tests (faults, before init, one rank, DistributedDataParallel,
+# the 2-rank mnist) run once; dist_mpi2 (the collectives) runs on each device (ref: MPI on the
+# device's buffers, opencl: via host memory).
+generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_cnn|mnist_mlp_distributed|dist_rank_|dist_before|dist_world1|dist_mpi2_ddp)'
 # A sanitizer build's interpreter is slower still: the MLP run (20 steps) would take it ten minutes.
-[ -n "$sanitize" ] && generic_only='^(hip\.|conformance|abi_|Onednn|Opencl|Render|mnist_)'
+[ -n "$sanitize" ] && generic_only='^(hip\.|cuda\.|conformance|abi_|Onednn|Opencl|Render|mnist_|dist_rank_|dist_before|dist_world1|dist_mpi2_ddp)'
 run_ctest_ref() { TG_DEVICE=ref ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
 # And on OpenCL (PoCL on this CPU): every program compiled by clBuildProgram, ~0.5 s each cold.
 run_ctest_opencl() { env "${plugin_pass_env[@]}" TG_DEVICE=opencl ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$generic_only"; }
@@ -142,7 +152,9 @@ install_tg() { rm -rf "$prefix" && cmake --install "$build" --prefix "$prefix"; 
 check_layout() {
   local f ok=0 plugins=()
   for f in "$build"/lib/tg-plugins/libtg-*.so; do plugins+=("lib/tg-plugins/${f##*/}"); done
-  for f in lib/libtg.so bin/tg include/tg/tg.hpp include/tg/plugin.h "${plugins[@]}" \
+  local dist=()
+  [ "$with_mpi" = ON ] && dist=(lib/libtg-dist.so include/tg/dist.hpp lib/cmake/tg/tgDistTargets.cmake)
+  for f in lib/libtg.so bin/tg include/tg/tg.hpp include/tg/plugin.h "${plugins[@]}" "${dist[@]}" \
            lib/cmake/tg/tgConfig.cmake lib/cmake/tg/tgConfigVersion.cmake lib/cmake/tg/tgTargets.cmake \
            lib/cmake/tg/tgAddPlugin.cmake share/tg/tg-plugin.map share/tg/sdk/README.md \
            share/tg/sdk/template/CMakeLists.txt share/tg/sdk/template/src/entry.cpp; do
@@ -155,7 +167,7 @@ check_layout() {
 # zlib, libzip) are private to libtg, so tg::tg has no INTERFACE_LINK_LIBRARIES.
 package_needs_nothing() {
   local targets=$prefix/lib/cmake/tg/tgTargets.cmake
-  if grep -iE 'boost|nlohmann|zlib|libzip' "$prefix"/lib/cmake/tg/*.cmake; then
+  if grep -iE 'boost|nlohmann|zlib|libzip|MPI::' "$prefix"/lib/cmake/tg/*.cmake; then
     echo "the installed package names a dependency of libtg (above); consumers must not need it"
     return 1
   fi
@@ -171,8 +183,8 @@ ldd_clean() {
   local out
   out=$(ldd "$1/lib/libtg.so") || return 1
   echo "$out"
-  if grep -iE 'dnnl|opencl|amdhip|hiprtc|cuda|not found' <<<"$out"; then
-    echo "libtg.so links a backend library or has an unresolved dependency (above)"
+  if grep -iE 'dnnl|opencl|amdhip|hiprtc|cuda|mpi|not found' <<<"$out"; then
+    echo "libtg.so links a backend library, MPI, or has an unresolved dependency (above)"
     return 1
   fi
 }
@@ -200,6 +212,16 @@ build_app() {
     cmake --build "$dir" -j "$jobs"
 }
 run_app() { env -u TG_PLUGIN_PATH TG_DEVICE=ref "$1/seed"; }
+# build_dist_app <dir> <cmake args...>: examples/dist_app (find_package(tg CONFIG REQUIRED
+# COMPONENTS dist)) against the installed tg; run_dist_app runs it on two ranks.
+build_dist_app() {
+  local dir=$1
+  shift
+  rm -rf "$dir"
+  cmake -S examples/dist_app -B "$dir" "${app_generator[@]}" -DCMAKE_BUILD_TYPE="$type" "${app_flags[@]}" "$@" &&
+    cmake --build "$dir" -j "$jobs"
+}
+run_dist_app() { env -u TG_PLUGIN_PATH OMP_NUM_THREADS=1 mpirun -n 2 --oversubscribe "$1/dist_hello"; }
 
 # The same program on every device the installed tg reports available (ref ran above).
 run_app_everywhere() {
@@ -243,6 +265,7 @@ deb_of() { ls "$debs/$1"_*.deb 2>/dev/null | head -n 1; }
 check_debs() {
   local ok=0 p f deb depends want
   local -A needs=([libtg0]=usr/lib/libtg.so.0 [libtg-dev]=usr/lib/cmake/tg/tgConfig.cmake [tg]=usr/bin/tg)
+  [ "$with_mpi" = ON ] && needs+=([libtg-dist0]=usr/lib/libtg-dist.so.0 [libtg-dist-dev]=usr/lib/cmake/tg/tgDistTargets.cmake)
   # libtg0 owns the plugin directory: libtg-dev's package config needs it with no plugin installed.
   grep -q " \./usr/lib/tg-plugins/$" <<<"$(dpkg-deb -c "$(deb_of libtg0)")" ||
     { echo "  libtg0 lacks the directory usr/lib/tg-plugins/"; ok=1; }
@@ -271,7 +294,7 @@ check_debs() {
     dpkg-deb -c "$deb" | sed 's/^/    /'
     ok=1
   done
-  if grep -iE 'dnnl|opencl|amdhip' <<<"$(dpkg-deb -f "$(deb_of libtg0)" Depends)"; then
+  if grep -iE 'dnnl|opencl|amdhip|mpi' <<<"$(dpkg-deb -f "$(deb_of libtg0)" Depends)"; then
     echo "  libtg0 depends on a backend runtime (above)"; ok=1
   fi
   return $ok
@@ -380,6 +403,10 @@ must "build examples/app against the install (CMAKE_PREFIX_PATH)" build_app "$tm
 step "examples/app on TG_DEVICE=ref" run_app "$tmp/app"
 step "examples/app on every other available device" run_app_everywhere "$tmp/app"
 step "examples/app on TG_DEVICE=nosuch fails naming it" nosuch_fails "$tmp/app"
+if [ "$with_mpi" = ON ]; then
+  step "build examples/dist_app against the install (COMPONENTS dist)" build_dist_app "$tmp/dist-app" \
+    -DCMAKE_PREFIX_PATH="$prefix" && step "examples/dist_app under mpirun -n 2" run_dist_app "$tmp/dist-app"
+fi
 must "move the install to another path" move_install
 step "moved tg tool finds the ref plugin" tool_lists_ref "$moved"
 step "build examples/app against the moved install (tg_DIR)" build_app "$tmp/app-moved" -Dtg_DIR="$moved/lib/cmake/tg"

@@ -19,36 +19,9 @@
 set(TG_HIP_TEST_ARCHS "gfx90a;gfx1030" CACHE STRING "AMD targets test_hip_compile compiles every kernel for")
 set(TG_HIP_KIR_DIR ${CMAKE_BINARY_DIR}/tests/hip-kir)
 
-# The suites whose kernels are harvested: everything that builds tensors and runs them, plus the
-# ref plugin's direct tg.kir cases (every op and dtype). test_errors (child processes with their
-# own TG_DEVICE) and test_datasets (file parsing) add no kernels of their own.
-set(_hip_dump_suites test_creation test_tensor_ops test_reduce test_movement test_autograd test_fusion
-  test_api_forms test_nn_functional test_nn_modules test_optim test_state test_ref_plugin)
-foreach(suite IN LISTS _hip_dump_suites)
-  if(NOT TARGET ${suite})
-    message(FATAL_ERROR "hip_tests.cmake: the suite ${suite} is not built; update _hip_dump_suites")
-  endif()
-  add_test(NAME hip.dump.${suite}
-    COMMAND ${CMAKE_COMMAND} -DSUITE=$<TARGET_FILE:${suite}> -DDIR=${TG_HIP_KIR_DIR}/${suite}
-            -P ${CMAKE_CURRENT_SOURCE_DIR}/hip_dump_suite.cmake)
-  set_tests_properties(hip.dump.${suite} PROPERTIES FIXTURES_SETUP hip_kir TIMEOUT 900)
-endforeach()
-
-# The conformance suite's cases (every op x dtype x view class, casts, reductions, fused and random
-# programs), run on the ref plugin at the level its own ctest entry uses.
-add_test(NAME hip.dump.conformance
-  COMMAND ${CMAKE_COMMAND} -DSUITE=$<TARGET_FILE:tg_tool> -DDIR=${TG_HIP_KIR_DIR}/conformance
-          "-DARGS=conformance;--plugin;$<TARGET_FILE:tg-ref>;--level;standard"
-          -P ${CMAKE_CURRENT_SOURCE_DIR}/hip_dump_suite.cmake)
-set_tests_properties(hip.dump.conformance PROPERTIES FIXTURES_SETUP hip_kir TIMEOUT 900)
-
-# GPU-sized workloads the suites do not reach (the tiled matmul, work-group reductions, a CNN step).
-add_executable(hip_kir_workloads hip_kir_workloads.cpp)
-target_link_libraries(hip_kir_workloads PRIVATE tg::tg)
-add_test(NAME hip.dump.workloads
-  COMMAND ${CMAKE_COMMAND} -DSUITE=$<TARGET_FILE:hip_kir_workloads> -DDIR=${TG_HIP_KIR_DIR}/workloads
-          -P ${CMAKE_CURRENT_SOURCE_DIR}/hip_dump_suite.cmake)
-set_tests_properties(hip.dump.workloads PROPERTIES FIXTURES_SETUP hip_kir TIMEOUT 900)
+# The harvest: hip.dump.* (kir_dumps.cmake).
+include(kir_dumps.cmake)
+tg_add_kir_dumps(hip hip_kir ${TG_HIP_KIR_DIR})
 
 add_executable(test_hip_compile test_hip_compile.cpp)
 target_link_libraries(test_hip_compile PRIVATE tg_hip_codegen tg_ref_objects GTest::gmock GTest::gtest_main)

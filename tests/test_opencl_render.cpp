@@ -181,6 +181,19 @@ TEST_F(OpenclVsRef, IntegerEdgeCasesOfDivisionAndShifts) {
   }
 }
 
+// A kernel is named after its program: names that spell a helper's ("idiv i8" once gave the
+// kernel tg_idiv_i8, the helper IDIV on int8 calls) must still compile and run.
+TEST_F(OpenclVsRef, ProgramNamesCannotCollideWithHelpers) {
+  Program idiv = binary_program("x", {TG_KIR_IDIV, TG_KIR_MOD}, I8);
+  idiv.name = "idiv i8";
+  check(idiv);
+  Program max = binary_program("x", {TG_KIR_MAX}, F32);
+  max.name = "max_f";
+  check(max);
+  const tg_kir_program prog = max.get();
+  EXPECT_EQ(tg::render::render(prog, tg::render::Target{&tg::render::opencl_dialect()}).entry, "tgk_max_f");
+}
+
 TEST_F(OpenclVsRef, UnaryOpsAndWhere) {
   for (uint32_t d : kAllDtypes) {
     // Exact ops, and WHERE; then the transcendentals, within a few ulps of the reference's libm.

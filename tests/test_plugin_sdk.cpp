@@ -73,6 +73,32 @@ TEST(PluginSdk, GetApiAnswersOnlyItsMajor) {
   EXPECT_EQ(ref.api()->abi_minor, static_cast<uint32_t>(TG_ABI_MINOR));
 }
 
+// ABI 1.4: a device whose buffers are host memory says where they are (tg::dist hands them to
+// MPI); bad handles give NULL, since the slot cannot fail.
+TEST(PluginSdk, BufferHostPointerIsTheBuffersBytes) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  TG_ASSERT_OK(ref.init_status());
+  TG_ASSERT_OK(ref.open());
+  const tg_plugin_api* api = ref.api();
+  ASSERT_NE(api->buffer_host_pointer, nullptr);
+  tg_buffer* buf = nullptr;
+  TG_ASSERT_OK(take(api->buffer_alloc(ref.device(), 16, &buf)));
+  const std::vector<float> v{1, 2, 3, 4};
+  TG_ASSERT_OK(take(api->buffer_write(ref.device(), buf, 0, v.data(), 16)));
+  TG_ASSERT_OK(take(api->synchronize(ref.device())));
+  void* p = api->buffer_host_pointer(ref.device(), buf);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(std::memcmp(p, v.data(), 16), 0);
+  static_cast<float*>(p)[3] = 9;  // and writes through it are the buffer's contents
+  float back[4] = {};
+  TG_ASSERT_OK(take(api->buffer_read(ref.device(), buf, 0, back, 16)));
+  EXPECT_EQ(back[3], 9.0f);
+  EXPECT_EQ(api->buffer_host_pointer(nullptr, buf), nullptr);
+  EXPECT_EQ(api->buffer_host_pointer(ref.device(), nullptr), nullptr);
+  api->buffer_free(ref.device(), buf);
+}
+
 TEST(PluginSdk, NullHandlesAndOutPointersAreInvalidArguments) {
   Plugin ref(ref_plugin());
   ASSERT_NE(ref.api(), nullptr) << ref.load_error();

@@ -96,6 +96,8 @@ class Gen {
   }
 
   std::string load(uint32_t i, const Ctx& c) const;
+  std::string gather(uint32_t i, const Ctx& c) const;
+  void scatter_add(uint32_t i, const Ctx& c);
   std::string alu(uint32_t i) const;
   std::string cast(uint32_t to, uint32_t from, const std::string& a) const;
   void emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stores);

@@ -9,7 +9,7 @@ std::vector<bool> views_in_full_space(const tg_kir_program& p, const tg::sdk::Pr
   std::vector<bool> full(p.n_views, false);
   for (uint32_t i = 0; i < p.n_nodes; ++i) {
     const tg_kir_node& n = p.nodes[i];
-    if (n.view >= 0 && n.op != TG_KIR_STORE && (info.space[i] & tg::sdk::kSpaceFull)) full[n.view] = true;
+    if (n.view >= 0 && !tg::sdk::is_store_op(n.op) && (info.space[i] & tg::sdk::kSpaceFull)) full[n.view] = true;
   }
   return full;
 }

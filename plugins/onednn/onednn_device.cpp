@@ -80,9 +80,10 @@ Device::Device(const tg::sdk::Host& host, const Options& options, uint64_t max_a
 
 void Device::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
-  caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
+  // every op of tg.kir 1.0, and 1.4's GATHER and SCATTER_ADD unless indexed=0
+  caps.ops = (uint64_t{1} << (options_.indexed ? TG_KIR_OP_COUNT_1_4 : TG_KIR_OP_COUNT_1_0)) - 1;
   caps.fast_paths = (options_.matmul ? TG_FAST_MATMUL : 0) | (options_.conv ? TG_FAST_CONV : 0);
-  caps.kir_features = TG_KIR_LINEAR_MASKS | TG_KIR_SCALAR_ARGS;
+  caps.kir_features = TG_KIR_LINEAR_MASKS | TG_KIR_SCALAR_ARGS | (options_.indexed ? TG_KIR_INDEXED : 0);
   caps.max_alloc = max_alloc_;
 }
 
@@ -129,7 +130,14 @@ std::unique_ptr<Executable> Device::compile_generic(const tg_kir_program& p, con
     if (options_.jit == 0) debug(exe->name + ": interpreter (jit=0)");
     return exe;
   }
-  const CSource src = render_c(p, info, threads_);
+  CSource src;
+  try {
+    src = render_c(p, info, threads_);
+  } catch (const Failure& f) {  // (a SCATTER_ADD of a dtype with no atomic add): the interpreter runs it
+    if (f.code() != TG_ERR_UNSUPPORTED) throw;
+    debug(exe->name + ": " + f.what() + "\n  -> it stays on the interpreter");
+    return exe;
+  }
   exe->source = src.code;
   exe->summary = src.summary;
   if (options_.dump) debug(exe->name + ": C source\n" + src.code.substr(src.code.find("/* ")));
@@ -225,14 +233,14 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   }
   if (out->epilogue) {
     out->epilogue->relink();
-    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program, true));
+    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program, true, options_.indexed));
   }
   debug(name + ": " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
   return exe;
 }
 
 std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
-  const tg::sdk::ProgramInfo info = tg::sdk::check_program(p, true);
+  const tg::sdk::ProgramInfo info = tg::sdk::check_program(p, true, options_.indexed);
   if ((options_.matmul || options_.conv) && info.has_reduce)
     if (auto exe = compile_primitive(p, info)) return exe;
   return compile_generic(p, info);
@@ -309,12 +317,14 @@ Options parse_options(const std::string& text, const tg::sdk::Host& host) {
       o.gemm_auto = false;
       continue;
     }
-    if ((key == "matmul" || key == "conv" || key == "dump" || key == "vecmath") && (value == "0" || value == "1")) {
-      (key == "matmul" ? o.matmul : key == "conv" ? o.conv : key == "dump" ? o.dump : o.vecmath) = value == "1";
+    if ((key == "matmul" || key == "conv" || key == "dump" || key == "vecmath" || key == "indexed") &&
+        (value == "0" || value == "1")) {
+      (key == "matmul" ? o.matmul : key == "conv" ? o.conv : key == "dump" ? o.dump : key == "indexed" ? o.indexed : o.vecmath) =
+          value == "1";
       continue;
     }
     throw Failure(TG_ERR_INVALID_ARGUMENT, "onednn: unknown option \"" + key + (value.empty() ? "" : "=" + value) +
-                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1, vecmath=0|1 and dump=0|1");
+                                               "\" in TG_PLUGIN_OPTIONS_ONEDNN; it takes jit=0|1|2, matmul=0|1, gemm=onednn|avx2|avx512, conv=0|1, indexed=0|1, vecmath=0|1 and dump=0|1");
   }
   // Unset: tg's AVX2 GEMM for the large matmuls where the CPU's widest is AVX2 (gemm_for).
   if (o.gemm_auto) o.gemm = gemm_best_isa() == GemmIsa::avx2 ? GemmIsa::avx2 : GemmIsa::none;

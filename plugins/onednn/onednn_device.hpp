@@ -46,6 +46,9 @@ struct Options {
   GemmIsa gemm = GemmIsa::none;
   bool conv = true;    // conv=0: do not declare TG_FAST_CONV (the core lowers convolutions to matmuls)
   bool dump = false;   // dump=1: log each kernel's C source (with TG_PLUGIN_DEBUG=1)
+  // indexed=0: do not declare TG_KIR_INDEXED (ABI 1.4): gathers and scatter-adds are one-hot
+  // masked sums, as an older plugin gets them (the tests of that fallback use it)
+  bool indexed = true;
   bool vecmath = true; // vecmath=0: exp2, log2 and sin as scalar libm calls even where libmvec has vector ones
 };
 
@@ -108,6 +111,7 @@ class Device {
   std::unique_ptr<HostBuffer> alloc(uint64_t nbytes);
   void write(HostBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
   void read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
+  void* host_pointer(HostBuffer& b) { return b.data(); }  // buffers are host memory (ABI 1.4)
   void copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<Executable> compile(const tg_kir_program& program);
   void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers,

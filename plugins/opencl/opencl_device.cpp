@@ -68,9 +68,12 @@ void OpenclDevice::caps(tg_device_caps& caps) {
   // code, so every device has them; float64 needs cl_khr_fp64.
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;
   if (!target_.fp64) caps.dtypes &= ~(uint64_t{1} << TG_DTYPE_FLOAT64);
-  caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;
+  // every op of tg.kir 1.0 and GATHER; SCATTER_ADD only for some dtypes (below), so not claimed
+  caps.ops = ((uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1) | (uint64_t{1} << TG_KIR_GATHER);
   caps.fast_paths = TG_FAST_MATMUL;
-  caps.kir_features = TG_KIR_SCALAR_ARGS;  // (kernel arguments after the buffers, render.hpp)
+  // (scalar args: kernel arguments after the buffers, render.hpp; GATHER and SCATTER_ADD: float32
+  // and int32 adds are atomic compare-and-swap loops, other dtypes run on the reference plugin)
+  caps.kir_features = TG_KIR_SCALAR_ARGS | TG_KIR_INDEXED;
   caps.max_alloc = max_alloc_;
 }
 

@@ -41,7 +41,7 @@ bool step(const std::vector<uint32_t>& axes, const int64_t* shape, int64_t* coor
 
 // Linear masks are read (the core's fallback for programs a device declined may have them),
 // though the plugin does not declare them: its own programs copy padding, a second opinion.
-Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p, true)) {
+Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p, true, true)) {
   name_ = p.name ? p.name : "";
   ndim_ = p.ndim;
   std::copy(p.shape, p.shape + p.ndim, shape_);
@@ -76,7 +76,7 @@ Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p, true))
   }
   std::vector<uint32_t> stores;
   for (uint32_t i = 0; i < nodes_.size(); ++i)
-    if (nodes_[i].op == TG_KIR_STORE) stores.push_back(i);
+    if (tg::sdk::is_store_op(nodes_[i].op)) stores.push_back(i);
   output_phase_ = plan_phase(stores, false);
 }
 
@@ -116,7 +116,7 @@ void Kernel::run(const std::vector<std::byte*>& base, const tg_kir_scalar* scala
   s.cols.resize(nodes_.size());
   s.acc.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].op == TG_KIR_STORE) continue;
+    if (tg::sdk::is_store_op(nodes_[i].op)) continue;
     if (is_float(nodes_[i].dtype)) s.cols[i].f.resize(kLanes);
     else s.cols[i].u.resize(kLanes);
   }
@@ -184,6 +184,8 @@ void Kernel::eval_nodes(Scratch& s, const std::vector<uint32_t>& nodes, size_t n
       case TG_KIR_LOAD: load(s, i, n); continue;
       case TG_KIR_CONST: constant(s, i, n); continue;
       case TG_KIR_STORE: store(s, i, n); continue;
+      case TG_KIR_GATHER: gather(s, i, n); continue;
+      case TG_KIR_SCATTER_ADD: scatter_add(s, i, n); continue;
       case TG_KIR_REDUCE: {  // its value for each lane's output, computed by an earlier phase
         Column& out = s.cols[i];
         const Column& acc = s.acc[i];
@@ -263,6 +265,44 @@ void Kernel::store(Scratch& s, uint32_t i, size_t n) const {
     std::byte* p = base + element(v, s, l) * size;
     if (is_float(node.dtype)) write_float(node.dtype, p, value.f[l]);
     else write_int(node.dtype, p, value.u[l]);
+  }
+}
+
+// The element a GATHER or SCATTER_ADD lane reaches, or -1 when its index is outside [0, bound)
+// (or, for a GATHER, a mask excludes the lane): inside [0, numel) by check_program otherwise.
+int64_t Kernel::indexed_element(const Scratch& s, uint32_t i, int index_src, size_t lane) const {
+  const tg_kir_node& node = nodes_[i];
+  const int64_t k = as_signed(s.cols[node.src[index_src]].u[lane]);
+  if (k < 0 || k >= nodes_[node.src[index_src + 1]].ivalue) return -1;
+  if (node.op == TG_KIR_GATHER && !in_mask(node.view, s, lane)) return -1;
+  return element(views_[node.view], s, lane) + k * node.ivalue;
+}
+
+void Kernel::gather(Scratch& s, uint32_t i, size_t n) const {
+  const tg_kir_node& node = nodes_[i];
+  const std::byte* base = (*s.base)[node.param];
+  const int64_t size = static_cast<int64_t>(tg::sdk::dtype_size(node.dtype));
+  Column& out = s.cols[i];
+  const bool f = is_float(node.dtype);
+  for (size_t l = 0; l < n; ++l) {
+    const int64_t e = indexed_element(s, i, 0, l);
+    const std::byte* p = e >= 0 ? base + e * size : nullptr;
+    if (f) out.f[l] = p ? read_float(node.dtype, p) : 0.0;
+    else out.u[l] = p ? read_int(node.dtype, p) : 0;
+  }
+}
+
+void Kernel::scatter_add(Scratch& s, uint32_t i, size_t n) const {
+  const tg_kir_node& node = nodes_[i];
+  std::byte* base = (*s.base)[node.param];
+  const int64_t size = static_cast<int64_t>(tg::sdk::dtype_size(node.dtype));
+  const Column& value = s.cols[node.src[0]];
+  for (size_t l = 0; l < n; ++l) {
+    const int64_t e = indexed_element(s, i, 1, l);
+    if (e < 0) continue;
+    std::byte* p = base + e * size;
+    if (is_float(node.dtype)) write_float(node.dtype, p, round_to(node.dtype, read_float(node.dtype, p) + value.f[l]));
+    else write_int(node.dtype, p, wrap(node.dtype, read_int(node.dtype, p) + value.u[l]));
   }
 }
 

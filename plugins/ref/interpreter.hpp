@@ -48,6 +48,9 @@ class Kernel {
   void load(Scratch& s, uint32_t i, size_t n) const;
   void constant(Scratch& s, uint32_t i, size_t n) const;
   void store(Scratch& s, uint32_t i, size_t n) const;
+  void gather(Scratch& s, uint32_t i, size_t n) const;       // GATHER (ABI 1.4)
+  int64_t indexed_element(const Scratch& s, uint32_t i, int index_src, size_t lane) const;
+  void scatter_add(Scratch& s, uint32_t i, size_t n) const;  // SCATTER_ADD: lanes in order, no atomics needed
   bool in_mask(int32_t view, const Scratch& s, size_t lane) const;  // the view's box and linear masks
   int64_t element(const tg_kir_view& v, const Scratch& s, size_t lane) const;
 

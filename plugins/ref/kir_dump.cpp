@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kMagic[8] = {'T', 'G', 'K', 'I', 'R', '0', '0', '1'};
+constexpr char kMagic[8] = {'T', 'G', 'K', 'I', 'R', '0', '0', '2'};
+constexpr char kMagicV1[8] = {'T', 'G', 'K', 'I', 'R', '0', '0', '1'};  // before scalar_args
 
 template <class T>
 void put(std::string& out, const T* data, size_t n) {
@@ -60,19 +61,22 @@ tg_kir_program OwnedProgram::view() const {
   p.views = views.data();
   p.n_params = static_cast<uint32_t>(params.size());
   p.params = params.data();
+  p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
+  p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
   return p;
 }
 
 std::string serialize_program(const tg_kir_program& p) {
   const std::string name = p.name ? p.name : "";
-  const uint64_t counts[5] = {p.ndim, p.n_nodes, p.n_views, p.n_params, name.size()};
+  const uint64_t counts[6] = {p.ndim, p.n_nodes, p.n_views, p.n_params, name.size(), p.n_scalar_args};
   std::string out(kMagic, sizeof kMagic);
-  put(out, counts, 5);
+  put(out, counts, 6);
   put(out, p.shape, TG_KIR_MAX_DIMS);
   put(out, name.data(), name.size());
   put(out, p.nodes, p.n_nodes);
   put(out, p.views, p.n_views);
   put(out, p.params, p.n_params);
+  put(out, p.scalar_args, p.n_scalar_args);
   return out;
 }
 
@@ -80,11 +84,12 @@ OwnedProgram parse_program(const std::string& bytes) {
   Reader in(bytes);
   char magic[sizeof kMagic];
   in.get(magic, sizeof magic, "the magic");
-  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw std::runtime_error("not a tg.kir file (bad magic)");
-  uint64_t counts[5];
-  in.get(counts, 5, "the header");
+  const bool v1 = std::memcmp(magic, kMagicV1, sizeof kMagicV1) == 0;
+  if (!v1 && std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw std::runtime_error("not a tg.kir file (bad magic)");
+  uint64_t counts[6] = {};
+  in.get(counts, v1 ? 5 : 6, "the header");
   if (counts[0] > TG_KIR_MAX_DIMS) throw std::runtime_error("tg.kir file has ndim " + std::to_string(counts[0]));
-  for (int i = 1; i < 4; ++i)
+  for (int i : {1, 2, 3, 5})
     if (counts[i] > UINT32_MAX) throw std::runtime_error("tg.kir file has an array of " + std::to_string(counts[i]));
   OwnedProgram p;
   p.ndim = static_cast<uint32_t>(counts[0]);
@@ -98,7 +103,9 @@ OwnedProgram parse_program(const std::string& bytes) {
   in.get(p.views.data(), counts[2], "the views");
   p.params.resize(counts[3]);
   in.get(p.params.data(), counts[3], "the params");
-  if (!in.done()) throw std::runtime_error("tg.kir file has bytes after its params");
+  p.scalar_args.resize(counts[5]);
+  in.get(p.scalar_args.data(), counts[5], "the scalar args");
+  if (!in.done()) throw std::runtime_error("tg.kir file has bytes after its scalar args");
   return p;
 }
 

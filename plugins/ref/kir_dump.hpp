@@ -6,9 +6,12 @@
 // renders and compiles each one for AMD GPUs without a GPU).
 //
 // File format (host byte order; the files never leave the machine that wrote them):
-//   "TGKIR001", then uint64 fields ndim, n_nodes, n_views, n_params, name length, then
-//   int64 shape[TG_KIR_MAX_DIMS], the name's bytes, and the node, view and param arrays as their
-//   FROZEN structs' bytes (tg/plugin.h).
+//   "TGKIR002", then uint64 fields ndim, n_nodes, n_views, n_params, name length, n_scalar_args,
+//   then int64 shape[TG_KIR_MAX_DIMS], the name's bytes, the node, view and param arrays as their
+//   FROZEN structs' bytes (tg/plugin.h), and the scalar_args as int32s (ABI 1.3: the CONSTs whose
+//   values each launch gives, which GPU plugins turn into kernel arguments). "TGKIR001" files
+//   (no n_scalar_args, no scalar_args) are still read. Linear masks are not kept: the ref device
+//   does not declare TG_KIR_LINEAR_MASKS, so its programs have none.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +28,7 @@ struct OwnedProgram {
   std::vector<tg_kir_node> nodes;
   std::vector<tg_kir_view> views;
   std::vector<tg_kir_param> params;
+  std::vector<int32_t> scalar_args;
   tg_kir_program view() const;  // valid while this object lives and is not changed
 };
 

@@ -30,9 +30,9 @@ RefBuffer::RefBuffer(uint64_t nbytes)
 
 void RefDevice::caps(tg_device_caps& caps) {
   caps.dtypes = (uint64_t{1} << TG_DTYPE_COUNT_1_0) - 1;  // every dtype of tg.kir 1.0
-  caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_0) - 1;    // every op of tg.kir 1.0
+  caps.ops = (uint64_t{1} << TG_KIR_OP_COUNT_1_4) - 1;    // every op of tg.kir 1.4
   caps.fast_paths = 0;                                     // it runs every program as written
-  caps.kir_features = TG_KIR_SCALAR_ARGS;                  // (it reads linear masks but keeps copying padding)
+  caps.kir_features = TG_KIR_SCALAR_ARGS | TG_KIR_INDEXED;  // (it reads linear masks but keeps copying padding)
   caps.max_alloc = max_alloc_;
 }
 

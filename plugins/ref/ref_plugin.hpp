@@ -41,6 +41,7 @@ class RefDevice {
   std::unique_ptr<RefBuffer> alloc(uint64_t nbytes);
   void write(RefBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
   void read(RefBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
+  void* host_pointer(RefBuffer& b) { return b.data(); }  // buffers are host memory (ABI 1.4)
   void copy(RefBuffer& dst, uint64_t dst_offset, RefBuffer& src, uint64_t src_offset, uint64_t nbytes);
   std::unique_ptr<Kernel> compile(const tg_kir_program& program);
   void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers, const tg_kir_scalar* scalars);

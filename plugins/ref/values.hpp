@@ -96,13 +96,13 @@ inline uint64_t float_to_int(uint32_t dtype, double x) {
   return wrap(dtype, as_bits(static_cast<int64_t>(std::trunc(x))));
 }
 
-// integer (canonical) -> float dtype: converted through float for the narrow float dtypes, as a
-// float32 device does.
+// integer (canonical) -> float dtype: one rounding from the exact integer (plugin.h's
+// cast-to-float rule; through float, int64 2^60 + 2^52 + 1 would round twice to bfloat16 2^60).
 inline double int_to_float(uint32_t dtype, uint64_t bits) {
   const int64_t v = as_signed(bits);
   switch (dtype) {
-    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_float_to_half(static_cast<float>(v)));
-    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_float_to_bfloat16(static_cast<float>(v)));
+    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_int64_to_half(v));
+    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_int64_to_bfloat16(v));
     case TG_DTYPE_FLOAT32: return static_cast<float>(v);
     default: return static_cast<double>(v);
   }

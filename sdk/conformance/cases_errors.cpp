@@ -223,7 +223,11 @@ struct Spoil {
 const std::vector<Spoil>& spoils() {
   static const std::vector<Spoil> list = {
       {"unknown op 99", TG_ERR_UNSUPPORTED, [](Program& p) { p.nodes[1].op = 99; }},
+#if TG_ABI_MINOR >= 4  // (ops 25 and 26 are GATHER and SCATTER_ADD since 1.4: this node is no valid one of them)
+      {"unknown op TG_KIR_OP_COUNT_1_4", TG_ERR_UNSUPPORTED, [](Program& p) { p.nodes[1].op = TG_KIR_OP_COUNT_1_4; }},
+#else
       {"unknown op TG_KIR_OP_COUNT_1_0", TG_ERR_UNSUPPORTED, [](Program& p) { p.nodes[1].op = TG_KIR_OP_COUNT_1_0; }},
+#endif
       {"unknown node dtype 42", TG_ERR_UNSUPPORTED,
        [](Program& p) { for (auto& n : p.nodes) n.dtype = 42; p.params[0].dtype = p.params[1].dtype = 42; }},
       {"unknown param dtype TG_DTYPE_COUNT_1_0", TG_ERR_UNSUPPORTED,

@@ -271,6 +271,43 @@ Program scalar_args(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
 }
 #endif
 
+#if TG_ABI_MINOR >= 4
+// GATHER (TG_KIR_INDEXED): rows of a (7, 5) table read through a transposed view, at 9 indices
+// from -2 to 8 (some outside [0, 7): 0), with an elementwise consumer: out[n, c] = 2 * t[k[n], c]
+// (as g + g), over the space (9, 5). The table's view gives the gathered dim stride 0.
+Program gather(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  const int64_t R = 7, C = 5, N = 9;
+  Program p;
+  p.shape = {N, C};
+  const int table = read(p, in, rng, dtype, R * C, small(dtype));  // laid out (C, R): t[r, c] at c * R + r
+  Domain d;
+  d.choices = {-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+  const int idx = read(p, in, rng, TG_DTYPE_INT32, N, d);
+  const int k = p.load(idx, p.view({1, 0}));
+  const int g = p.gather(table, p.view({0, R}), k, R, 1);
+  p.store(write(p, in, dtype, N * C), p.view({C, 1}), p.binary(TG_KIR_ADD, g, g));
+  return p;
+}
+
+// SCATTER_ADD: 40 rows of values added into a (5, 3) start at indices from -1 to 5 (repeats, and
+// -1 and 5 outside: nothing), over the space (40, 3). The values are small and exact, so every
+// order of the adds gives the same sums.
+Program scatter_add(uint32_t dtype, std::mt19937_64& rng, Inputs& in) {
+  const int64_t R = 5, C = 3, N = 40;
+  Program p;
+  p.shape = {N, C};
+  const int values = read(p, in, rng, dtype, N * C, small(dtype));
+  Domain d;
+  d.choices = {-1, 0, 1, 2, 3, 4, 5};
+  const int idx = read(p, in, rng, TG_DTYPE_INT64, N, d);
+  const int out = write(p, in, dtype, R * C);
+  p.starts.resize(p.params.size());
+  p.starts[static_cast<size_t>(out)] = random_input(dtype, R * C, small(dtype), rng);
+  p.scatter_add(out, p.view({0, 1}), p.load(values, p.view({C, 1})), p.load(idx, p.view({1, 0})), R, C);
+  return p;
+}
+#endif
+
 }  // namespace
 
 void add_view_cases(std::vector<Case>& cases) {
@@ -325,6 +362,28 @@ void add_view_cases(std::vector<Case>& cases) {
                        return run_and_compare(ctx.session(), p, in);
                      },
                      "", ""});
+  }
+#endif
+#if TG_ABI_MINOR >= 4
+  // Only for plugins that declare TG_KIR_INDEXED: the core gives GATHER and SCATTER_ADD to no other.
+  using Build = Program (*)(uint32_t, std::mt19937_64&, Inputs&);
+  for (auto [what, build] : {std::pair<const char*, Build>{"gather", gather}, {"scatter-add", scatter_add}}) {
+    for (uint32_t dtype : {uint32_t{TG_DTYPE_FLOAT32}, uint32_t{TG_DTYPE_INT32}, uint32_t{TG_DTYPE_FLOAT64},
+                           uint32_t{TG_DTYPE_INT64}, uint32_t{TG_DTYPE_FLOAT16}, uint32_t{TG_DTYPE_UINT8}}) {
+      const std::string name = std::string("fused/") + what + "/" + dtype_str(dtype);
+      const bool quick = dtype == TG_DTYPE_FLOAT32 || dtype == TG_DTYPE_INT32;
+      cases.push_back({name, quick ? Level::Quick : Level::Standard, Needs::Device,
+                       [build = build, dtype, name](Context& ctx) {
+                         if (!(ctx.session().caps().kir_features & TG_KIR_INDEXED))
+                           return pass("the plugin does not declare TG_KIR_INDEXED");
+                         std::mt19937_64 rng = ctx.rng_for(name);
+                         Inputs in;
+                         Program p = build(dtype, rng, in);
+                         p.name = name;
+                         return run_and_compare(ctx.session(), p, in);
+                       },
+                       "", ""});
+    }
   }
 #endif
 }

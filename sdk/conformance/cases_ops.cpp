@@ -101,7 +101,6 @@ Program reduce_program(const std::string& name, int32_t reduce_op, uint32_t dtyp
 void add_reduces(std::vector<Case>& cases) {
   for (int32_t reduce_op : {TG_REDUCE_SUM, TG_REDUCE_MAX, TG_REDUCE_PROD}) {
     for (uint32_t dtype : kAllDtypes) {
-      if (dtype == TG_DTYPE_BOOL && reduce_op != TG_REDUCE_MAX) continue;  // tg.kir leaves bool sums open
       for (const ReduceShape& rs : reduce_shapes()) {
         const std::string name = std::string("reduce/") + reduce_str(reduce_op) + "/" + dtype_str(dtype) + "/" + rs.name;
         cases.push_back({name, rs.level, Needs::Device,

@@ -34,4 +34,8 @@ int run(const Options& options, std::ostream& out);
 // What the suite checks, its sections, levels and filter syntax: for `tg conformance --help`.
 std::string describe();
 
+// The named rules of tg/plugin.h's SEMANTICS that the rules/ section checks, one per line:
+// "<name>: <text>" (`tg conformance --rules`).
+std::string rules_text();
+
 }  // namespace tg::conformance

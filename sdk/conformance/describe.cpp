@@ -20,18 +20,24 @@ std::string describe() {
              buffers; allocation churn gives memory back; params sharing one buffer
   ops        every elementwise op x dtype x view class (contiguous, broadcast, transposed,
              strided, flipped, padded, size0, size1, scalar; large at level full)
-  cast       every dtype pair; reduce: SUM/MAX/PROD x dtype x axes (each axis, several, all,
-             empty, size 1, long; large at level full)
+  cast       every dtype pair (-1000..1000: saturating and wrapping casts); reduce: SUM/MAX/PROD
+             x dtype x axes (each axis, several, all, empty, size 1, long; large at level full)
+  rules      each named rule of tg/plugin.h's SEMANTICS, exactly (bit for bit; -0 is not +0):
+             casts out of range, of infinities and NaN, int -> int wrapping, one rounding to
+             float (int64 2^60+2^52+1 -> bfloat16 0x5d81); integer overflow, IDIV/MOD of
+             INT_MIN by -1 and by 0; ADD/MUL/MAX/NEG/SUM/PROD on bool; MAX with NaN and on
+             ties; signed zeros; float16/bfloat16 rounding per node and their accumulators;
+             duplicate stores; launch offsets of one element. A violation quotes the rule.
   fused      matmul patterns with epilogues, nested and padded reductions, two outputs, mixed
              dtypes, eight dims, constant-only programs
   random     randomly generated fused programs with fixed seeds (25 / 150 / 600 by level)
   lifecycle  init/shutdown cycles, two instances, device reopen, objects freed in any order,
              an executable relaunched, exit without shutdown
 
-Every program result is compared with a double-precision (long double) evaluation of the same
-tg.kir on the host: integers exactly, floats within a bound that allows each op its accuracy
-(ADD/MUL/CAST one rounding, SQRT/RECIP 3 ulp, EXP2/LOG2/SIN 4 ulp; sums (n-1) roundings unless
-exact) propagated through the program. Buffers carry guard bytes; read params must not change.
+Every other program result is compared with a long double evaluation of the same tg.kir on
+the host: integers exactly, floats within a bound that allows each op the accuracy plugin.h's
+table gives it (ADD/MUL one rounding, CAST of an exact value exactly, SQRT/RECIP 3 ulp,
+EXP2/LOG2/SIN 4 ulp; sums (n-1) roundings unless exact) propagated through the program. Buffers carry guard bytes; read params must not change.
 Capability honesty: what the device's caps claim (ops, dtypes) must compile and match; what they
 do not claim must be refused with UNSUPPORTED at compile (or, if it runs, match).
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tg/kir.hpp"
 #include "values.hpp"
 
 namespace tg::conformance {
@@ -158,9 +159,9 @@ Value int_binary(uint32_t op, uint32_t dtype, uint32_t in, const Value& a, const
 Value cast(uint32_t to, uint32_t from, const Value& a) {
   if (a.unsure) return unsure();
   if (!is_float(from)) {
-    if (!is_float(to)) return of_int(to, a.i);
-    const ld x = static_cast<ld>(a.i);
-    return of_float(to, x, round_to(to, x) == x ? 0 : rounding(to, x, 1));
+    if (!is_float(to)) return of_int(to, a.i);  // wraps (cast-int-to-int)
+    // One correct rounding of the exact integer (cast-to-float): no slack.
+    return of_float(to, round_to(to, static_cast<ld>(a.i)), 0);
   }
   const ld x = a.f, e = a.err;
   if (to == TG_DTYPE_BOOL) {
@@ -168,13 +169,18 @@ Value cast(uint32_t to, uint32_t from, const Value& a) {
     return of_int(to, x != 0);
   }
   if (!is_float(to)) {
-    const ld t = std::trunc(x);
-    if (std::trunc(x - e) != t || std::trunc(x + e) != t) return unsure();
-    if (t < static_cast<ld>(int_min(to)) || t > static_cast<ld>(int_max(to)))
-      throw std::runtime_error(std::string("evaluator: a cast to ") + dtype_str(to) + " out of its range");
-    return of_int(to, static_cast<int64_t>(t));
+    // Truncates toward zero and saturates (cast-float-to-int); unsure where x's bound straddles
+    // an integer inside the range.
+    auto saturated = [to](ld v) {
+      const ld t = std::trunc(v);
+      return t < static_cast<ld>(int_min(to)) ? int_min(to) : t > static_cast<ld>(int_max(to)) ? int_max(to) : static_cast<int64_t>(t);
+    };
+    const int64_t t = saturated(x);
+    if (saturated(x - e) != t || saturated(x + e) != t) return unsure();
+    return of_int(to, t);
   }
-  return of_float(to, x, e + (e == 0 && round_to(to, x) == x ? 0 : rounding(to, x, 1)));
+  if (e == 0) return of_float(to, round_to(to, x), 0);  // an exact source rounds once, exactly
+  return of_float(to, x, e + rounding(to, x, 1));
 }
 
 Value elementwise(const tg_kir_node& n, uint32_t src_dtype, const Value* s) {
@@ -282,7 +288,7 @@ class Evaluator {
     for (size_t i = 0; i < p_.nodes.size(); ++i) {
       const tg_kir_node& n = p_.nodes[i];
       if (n.op == TG_KIR_REDUCE) plans_[i] = plan(n.src[0]);
-      if (n.op == TG_KIR_STORE) plans_[i] = plan(static_cast<int>(i));
+      if (tg::sdk::is_store_op(n.op)) plans_[i] = plan(static_cast<int>(i));
     }
     vals_.resize(p_.nodes.size());
     reduced_.resize(p_.nodes.size());
@@ -348,6 +354,22 @@ class Evaluator {
     return e;
   }
 
+#if TG_ABI_MINOR >= 4
+  // The element a GATHER or SCATTER_ADD reaches at idx, or -1 for an index outside its bound
+  // (the index is source `k`, the bound the next one).
+  int64_t indexed(const tg_kir_node& n, const int64_t* idx, int k) const {
+    const int64_t index = value_of(n.src[k]).i, bound = p_.nodes[static_cast<size_t>(n.src[k + 1])].ivalue;
+    if (index < 0 || index >= bound) return -1;
+    const tg_kir_view& v = p_.views[static_cast<size_t>(n.view)];
+    int64_t e = v.offset + index * n.ivalue;
+    for (size_t d = 0; d < ndim(); ++d) e += idx[d] * v.strides[d];
+    if (e < 0 || e >= p_.params[static_cast<size_t>(n.param)].numel)
+      throw std::runtime_error("evaluator: an indexed view of param " + std::to_string(n.param) + " reaches element " +
+                               std::to_string(e) + " outside its numel");
+    return e;
+  }
+#endif
+
   const Value& value_of(int i) const {
     return p_.nodes[static_cast<size_t>(i)].op == TG_KIR_REDUCE ? reduced_[static_cast<size_t>(i)] : vals_[static_cast<size_t>(i)];
   }
@@ -363,6 +385,17 @@ class Evaluator {
         const std::byte* at = in_[static_cast<size_t>(n.param)].data() + element(n, idx) * static_cast<int64_t>(size);
         if (is_float(n.dtype)) out.f = decode_float(n.dtype, at);
         else out.i = decode_int(n.dtype, at);
+#if TG_ABI_MINOR >= 4
+      } else if (n.op == TG_KIR_GATHER) {
+        out = Value{};
+        const int64_t e = indexed(n, idx, 0);
+        if (e < 0 || !in_mask(n.view, idx)) continue;
+        const std::byte* at = in_[static_cast<size_t>(n.param)].data() + e * static_cast<int64_t>(dtype_bytes(n.dtype));
+        if (is_float(n.dtype)) out.f = decode_float(n.dtype, at);
+        else out.i = decode_int(n.dtype, at);
+      } else if (n.op == TG_KIR_SCATTER_ADD) {
+        out = value_of(n.src[0]);
+#endif
       } else if (n.op == TG_KIR_CONST) {
         out = Value{};
         if (n.view >= 0 && !in_mask(n.view, idx)) continue;
@@ -412,6 +445,27 @@ class Evaluator {
       reduce_all(idx);
       for (size_t i = 0; i < p_.nodes.size(); ++i) {
         const tg_kir_node& n = p_.nodes[i];
+#if TG_ABI_MINOR >= 4
+        if (n.op == TG_KIR_SCATTER_ADD) {  // the start value (the param's bytes), then each add in index order
+          eval(plans_[i], idx);
+          const int64_t e = indexed(n, idx, 1);
+          if (e < 0) continue;
+          ParamResult& r = out[static_cast<size_t>(n.param)];
+          const size_t u = static_cast<size_t>(e);
+          if (!r.written[u]) {
+            r.written[u] = 1;
+            const std::byte* at = in_[static_cast<size_t>(n.param)].data() + e * static_cast<int64_t>(dtype_bytes(n.dtype));
+            r.values[u] = Value{};
+            if (is_float(n.dtype)) r.values[u].f = decode_float(n.dtype, at);
+            else r.values[u].i = decode_int(n.dtype, at);
+          }
+          tg_kir_node add = n;
+          add.op = TG_KIR_ADD;
+          const Value s[3] = {r.values[u], vals_[i], Value{}};
+          r.values[u] = elementwise(add, n.dtype, s);
+          continue;
+        }
+#endif
         if (n.op != TG_KIR_STORE) continue;
         eval(plans_[i], idx);
         const size_t e = static_cast<size_t>(element(n, idx));

@@ -9,7 +9,6 @@ namespace {
 
 bool floats(uint32_t d) { return is_float(d); }
 bool ints(uint32_t d) { return is_int(d); }
-bool not_bool(uint32_t d) { return d != TG_DTYPE_BOOL; }
 bool ints_and_bool(uint32_t d) { return !is_float(d); }
 bool any(uint32_t) { return true; }
 
@@ -56,7 +55,8 @@ Domain shr_domain(uint32_t d, int operand) {
 const char* op_str(uint32_t op) {
   static const char* const names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2",  "LOG2", "SIN",   "SQRT",
                                       "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",   "CMPLT", "CMPNE", "IDIV",
-                                      "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",   "WHERE"};
+                                      "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",   "WHERE",
+                                      "GATHER", "SCATTER_ADD"};
   return op < sizeof names / sizeof names[0] ? names[op] : "op?";
 }
 
@@ -76,10 +76,10 @@ const std::vector<OpInfo>& elementwise_ops() {
       {TG_KIR_SIN, "SIN", 1, floats, sin_domain},
       {TG_KIR_SQRT, "SQRT", 1, floats, sqrt_domain},
       {TG_KIR_RECIP, "RECIP", 1, floats, recip_domain},
-      {TG_KIR_NEG, "NEG", 1, not_bool, arith_domain},
+      {TG_KIR_NEG, "NEG", 1, any, arith_domain},  // bool: the identity
       {TG_KIR_TRUNC, "TRUNC", 1, floats, trunc_domain},
-      {TG_KIR_ADD, "ADD", 2, not_bool, arith_domain},
-      {TG_KIR_MUL, "MUL", 2, not_bool, arith_domain},
+      {TG_KIR_ADD, "ADD", 2, any, arith_domain},  // bool: OR
+      {TG_KIR_MUL, "MUL", 2, any, arith_domain},  // bool: AND
       {TG_KIR_MAX, "MAX", 2, any, arith_domain},
       {TG_KIR_CMPLT, "CMPLT", 2, any, compare_domain},
       {TG_KIR_CMPNE, "CMPNE", 2, any, compare_domain},
@@ -100,13 +100,10 @@ uint32_t result_dtype(uint32_t op, uint32_t dtype) {
 }
 
 Domain cast_domain(uint32_t from, uint32_t to) {
-  double lo = -100, hi = 100;
-  if (!is_float(to)) {
-    lo = std::max(lo, static_cast<double>(int_min(to)));
-    hi = std::min(hi, static_cast<double>(int_max(to)));
-  }
-  if (to == TG_DTYPE_BOOL) lo = -100, hi = 100;  // -> bool is != 0 for every value
-  return range(lo, hi, is_float(from) ? 2 : 0);
+  // Values past the target's range too: float -> int saturates, int -> int wraps (plugin.h's
+  // cast rules; rules/cast/* checks the edges: infinities, NaN, INT_MIN, double rounding).
+  (void)to;
+  return range(-1000, 1000, is_float(from) ? 2 : 0);
 }
 
 Domain reduce_domain(int32_t reduce_op, uint32_t dtype, int64_t count) {

@@ -1,7 +1,8 @@
 #pragma once
 // The elementwise ops of tg.kir 1.0 as data: which operand dtypes the conformance suite runs
-// each on, and which inputs keep it inside what tg/plugin.h defines (no NaN, no overflow of a
-// signed integer, no float to int cast out of range, no INT_MIN / -1).
+// each on, and which inputs it gets. Random inputs stay clear of NaN and of results a correct
+// device may round either way; the edges (INT_MIN / -1, saturating casts, NaN, signed zeros)
+// are the rules/ section's (cases_rules.cpp).
 #include <cstdint>
 #include <vector>
 
@@ -23,7 +24,8 @@ const std::vector<OpInfo>& elementwise_ops();
 // The result dtype of `op` on operands of `dtype`.
 uint32_t result_dtype(uint32_t op, uint32_t dtype);
 
-// Inputs for CAST from `from` to `to`: values both can hold (after truncation toward zero).
+// Inputs for CAST from `from` to `to`: -1000..1000 (in the source's range), so casts to narrower
+// integers saturate (from floats) or wrap (from integers).
 Domain cast_domain(uint32_t from, uint32_t to);
 
 // Inputs for REDUCE op over `count` elements of `dtype`: sums of 32-bit and wider integers

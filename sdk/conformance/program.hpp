@@ -54,6 +54,29 @@ struct Program {
   }
 #endif
 
+#if TG_ABI_MINOR >= 4
+  // The bytes a written param holds before the launch (empty: a sentinel pattern); a
+  // SCATTER_ADD adds into them.
+  std::vector<std::vector<std::byte>> starts;
+  // GATHER of param `param_index` through view_index, at index node k below bound, stride s.
+  int gather(int param_index, int view_index, int k, int64_t bound, int64_t stride) {
+    const int b = iconst(TG_DTYPE_INT64, bound);
+    const int i = node(TG_KIR_GATHER, params[static_cast<size_t>(param_index)].dtype, {k, b});
+    nodes.back().param = param_index;
+    nodes.back().view = view_index;
+    nodes.back().ivalue = stride;
+    return i;
+  }
+  int scatter_add(int param_index, int view_index, int value, int k, int64_t bound, int64_t stride) {
+    const int b = iconst(TG_DTYPE_INT64, bound);
+    const int i = node(TG_KIR_SCATTER_ADD, dtype_of(value), {value, k, b});
+    nodes.back().param = param_index;
+    nodes.back().view = view_index;
+    nodes.back().ivalue = stride;
+    return i;
+  }
+#endif
+
   int param(uint32_t dtype, uint32_t access, int64_t numel) {
     params.push_back(tg_kir_param{dtype, access, numel});
     return static_cast<int>(params.size()) - 1;

@@ -96,6 +96,10 @@ Outcome run_and_compare(Session& session, const Program& p, const std::vector<st
     const size_t bytes = static_cast<size_t>(p.params[q].numel) * dtype_bytes(p.params[q].dtype);
     if (p.params[q].access == TG_PARAM_WRITE) {
       before[q].assign(bytes, kSentinelByte);
+#if TG_ABI_MINOR >= 4
+      if (q < p.starts.size() && !p.starts[q].empty()) before[q] = p.starts[q];
+      if (before[q].size() != bytes) throw std::logic_error("case bug: start of param " + std::to_string(q) + " has the wrong size");
+#endif
       host_in[q] = before[q];
     } else {
       host_in[q] = q < inputs.size() ? inputs[q] : std::vector<std::byte>();

@@ -83,6 +83,7 @@ std::vector<Case> all_cases() {
   add_error_cases(cases);
   add_memory_cases(cases);
   add_op_cases(cases);
+  add_rule_cases(cases);
   add_view_cases(cases);
   add_random_cases(cases);
   add_lifecycle_cases(cases);

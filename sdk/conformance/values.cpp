@@ -98,12 +98,24 @@ long double largest_finite(uint32_t d) {
   return std::numeric_limits<double>::max();
 }
 
-// Through double: a long double with more bits than a double may round twice here, by at most
-// one unit of the target; every comparison that uses it allows a rounding of the dtype.
+// v as a double by round-to-odd: v itself when a double holds it, else of the two doubles around
+// v the one whose last mantissa bit is 1. Rounding that to float16/bfloat16 (at most 51 bits)
+// gives exactly what rounding v would; a plain (double)v would round twice (int64 2^60 + 2^52 +
+// 1 to bfloat16: 0x5d80 instead of 0x5d81).
+double to_double_odd(long double v) {
+  const double d = static_cast<double>(v);
+  if (std::isnan(v) || std::isinf(d) || static_cast<long double>(d) == v) return d;
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  if (bits & 1u) return d;
+  return static_cast<long double>(d) < v ? std::nextafter(d, HUGE_VAL) : std::nextafter(d, -HUGE_VAL);
+}
+
+// One rounding from the exact value (long double holds every input and every int64 exactly).
 long double round_to(uint32_t d, long double v) {
   switch (d) {
-    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_double_to_half(static_cast<double>(v)));
-    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_double_to_bfloat16(static_cast<double>(v)));
+    case TG_DTYPE_FLOAT16: return tg_half_to_float(tg_double_to_half(to_double_odd(v)));
+    case TG_DTYPE_BFLOAT16: return tg_bfloat16_to_float(tg_double_to_bfloat16(to_double_odd(v)));
     case TG_DTYPE_FLOAT32: return static_cast<float>(v);
   }
   return static_cast<double>(v);
@@ -120,8 +132,8 @@ void encode_int(uint32_t d, int64_t v, std::byte* p) {
 
 void encode_float(uint32_t d, long double v, std::byte* p) {
   switch (d) {
-    case TG_DTYPE_FLOAT16: { uint16_t b = tg_double_to_half(static_cast<double>(v)); std::memcpy(p, &b, 2); return; }
-    case TG_DTYPE_BFLOAT16: { uint16_t b = tg_double_to_bfloat16(static_cast<double>(v)); std::memcpy(p, &b, 2); return; }
+    case TG_DTYPE_FLOAT16: { uint16_t b = tg_double_to_half(to_double_odd(v)); std::memcpy(p, &b, 2); return; }
+    case TG_DTYPE_BFLOAT16: { uint16_t b = tg_double_to_bfloat16(to_double_odd(v)); std::memcpy(p, &b, 2); return; }
     case TG_DTYPE_FLOAT32: { float b = static_cast<float>(v); std::memcpy(p, &b, 4); return; }
   }
   double b = static_cast<double>(v);

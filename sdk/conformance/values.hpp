@@ -29,8 +29,12 @@ int64_t wrap_int(uint32_t dtype, int64_t v);
 long double unit_roundoff(uint32_t dtype);
 long double smallest_normal(uint32_t dtype);
 long double largest_finite(uint32_t dtype);
-// The nearest value of a float dtype (ties to even; out of range gives infinity).
+// The nearest value of a float dtype (ties to even; out of range gives infinity), rounded once
+// from v.
 long double round_to(uint32_t dtype, long double v);
+// v as a double rounded to odd (exact, or the neighbour with an odd last bit): rounding it again
+// to a format of at most 51 bits is one correct rounding of v.
+double to_double_odd(long double v);
 
 // One element in memory <-> its value.
 void encode_int(uint32_t dtype, int64_t v, std::byte* p);

@@ -46,7 +46,7 @@ Plan plan(const tg_kir_program& p) {
   }
   std::vector<uint32_t> stores;
   for (uint32_t i = 0; i < n; ++i)
-    if (p.nodes[i].op == TG_KIR_STORE) stores.push_back(i);
+    if (tg::sdk::is_store_op(p.nodes[i].op)) stores.push_back(i);
   result.output_nodes = needed(stores, false);
   return result;
 }
@@ -65,6 +65,18 @@ const char* pick_index_type(const tg_kir_program& p) {
     double reach = std::abs(static_cast<double>(view.offset));
     for (uint32_t d = 0; d < p.ndim; ++d)
       reach += std::abs(static_cast<double>(view.strides[d])) * static_cast<double>(std::max<int64_t>(p.shape[d], 1));
+    if (reach >= static_cast<double>(limit)) return "tg_i64";
+  }
+  // GATHER / SCATTER_ADD add index * stride, the index below its bound (ABI 1.4).
+  for (uint32_t i = 0; i < p.n_nodes; ++i) {
+    const tg_kir_node& n = p.nodes[i];
+    if (n.op != TG_KIR_GATHER && n.op != TG_KIR_SCATTER_ADD) continue;
+    const tg_kir_view& view = p.views[n.view];
+    double reach = std::abs(static_cast<double>(view.offset));
+    for (uint32_t d = 0; d < p.ndim; ++d)
+      reach += std::abs(static_cast<double>(view.strides[d])) * static_cast<double>(std::max<int64_t>(p.shape[d], 1));
+    const int64_t bound = p.nodes[n.src[n.op == TG_KIR_GATHER ? 1 : 2]].ivalue;
+    reach += std::abs(static_cast<double>(n.ivalue)) * static_cast<double>(bound);
     if (reach >= static_cast<double>(limit)) return "tg_i64";
   }
   return "tg_i32";
@@ -116,6 +128,39 @@ void Body::emit(const std::vector<uint32_t>& nodes, const Coords& at) {
         if (m == "0") code_.line("const " + t + " " + v + " = " + zero + ";");
         else if (m.empty()) code_.line("const " + t + " " + v + " = " + element + ";");
         else code_.line("const " + t + " " + v + " = (" + m + ") ? " + element + " : " + zero + ";");
+        continue;
+      }
+      case TG_KIR_GATHER: {  // a LOAD moved by index * stride; 0 for an index outside [0, bound)
+        const tg_kir_view& view = p_.views[n.view];
+        std::string m = mask(view, at);
+        const std::string zero = tg::sdk::is_float_dtype(n.dtype) ? float_literal(TG_DTYPE_FLOAT32, 0.0) : int_literal(n.dtype, 0);
+        if (m == "0") {
+          code_.line("const " + t + " " + v + " = " + zero + ";");
+          continue;
+        }
+        const std::string k = "k" + std::to_string(i);
+        code_.line("const tg_i64 " + k + " = (tg_i64)" + value(static_cast<uint32_t>(n.src[0])) + ";");
+        const std::string ok = k + " >= 0 && " + k + " < " + std::to_string(p_.nodes[n.src[1]].ivalue) + (m.empty() ? "" : " && " + m);
+        const std::string element = load_conv(h_, n.dtype, "p" + std::to_string(n.param) + "[" + index(view, at) + " + " + k + " * " +
+                                                               std::to_string(n.ivalue) + "]");
+        code_.line("const " + t + " " + v + " = (" + ok + ") ? " + element + " : " + zero + ";");
+        continue;
+      }
+      case TG_KIR_SCATTER_ADD: {
+        // Work-items add into one element at once where indices repeat: a compare-and-swap loop
+        // on its 32 bits (the dialect's TG_CAS32; kernel.cpp declines other widths).
+        const tg_kir_view& view = p_.views[n.view];
+        const std::string k = "k" + std::to_string(i), a = "a" + std::to_string(i);
+        code_.line("const tg_i64 " + k + " = (tg_i64)" + value(static_cast<uint32_t>(n.src[1])) + ";");
+        code_.open("if (" + k + " >= 0 && " + k + " < " + std::to_string(p_.nodes[n.src[2]].ivalue) + ")");
+        code_.line(std::string(t_.dialect->global_ptr) + "tg_u32* " + a + " = (" + t_.dialect->global_ptr + "tg_u32*)(p" +
+                   std::to_string(n.param) + " + " + index(view, at) + " + " + k + " * " + std::to_string(n.ivalue) + ");");
+        const std::string val = value(static_cast<uint32_t>(n.src[0]));
+        const std::string sum = n.dtype == TG_DTYPE_FLOAT32 ? "TG_F32_BITS(TG_BITS_F32(seen) + " + val + ")"
+                                                            : "(tg_u32)(seen + (tg_u32)" + val + ")";
+        code_.line("tg_u32 old = *" + a + ", seen;");
+        code_.line("do { seen = old; old = TG_CAS32(" + a + ", seen, " + sum + "); } while (old != seen);");
+        code_.close();
         continue;
       }
       case TG_KIR_CONST: {

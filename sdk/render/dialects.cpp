@@ -14,7 +14,8 @@ const Dialect& opencl_dialect() {
       "typedef char tg_i8;\ntypedef uchar tg_u8;\ntypedef short tg_i16;\ntypedef ushort tg_u16;\n"
       "typedef int tg_i32;\ntypedef uint tg_u32;\ntypedef long tg_i64;\ntypedef ulong tg_u64;\n"
       "#define TG_F32_BITS(x) as_uint(x)\n#define TG_BITS_F32(x) as_float(x)\n"
-      "#define TG_F64_BITS(x) as_ulong(x)\n#define TG_BITS_F64(x) as_double(x)\n",
+      "#define TG_F64_BITS(x) as_ulong(x)\n#define TG_BITS_F64(x) as_double(x)\n"
+      "#define TG_CAS32(p, c, v) atomic_cmpxchg((volatile __global uint*)(p), (c), (v))\n",
       "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n",
       "__kernel",
       "static inline",
@@ -45,7 +46,8 @@ constexpr const char* kCudaLikeHeader =
     "typedef long long tg_i64;\ntypedef unsigned long long tg_u64;\n"
     "#define TG_F32_BITS(x) __float_as_uint(x)\n#define TG_BITS_F32(x) __uint_as_float(x)\n"
     "#define TG_F64_BITS(x) ((tg_u64)__double_as_longlong(x))\n"
-    "#define TG_BITS_F64(x) __longlong_as_double((long long)(x))\n";
+    "#define TG_BITS_F64(x) __longlong_as_double((long long)(x))\n"
+    "#define TG_CAS32(p, c, v) atomicCAS((unsigned int*)(p), (c), (v))\n";
 
 Dialect cuda_like(const char* name) {
   return Dialect{

@@ -45,6 +45,7 @@ class Helpers {
   std::string shl(uint32_t dtype);
   std::string shr(uint32_t dtype);
   std::string float_to_int(uint32_t to, bool from_double);  // truncate, saturate, NaN -> 0
+  std::string int_to_float_odd();  // tg_i64 -> float cut to 24 bits by round-to-odd (see helpers.cpp)
   const std::string& text() const { return text_; }
 
  private:

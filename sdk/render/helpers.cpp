@@ -2,6 +2,8 @@
 // of tg/half.h, so kernels round exactly as the reference does), NaN-propagating max, and the
 // integer ops whose C forms would trap or be undefined (division by 0 or -1, wide shifts), and
 // saturating float -> int casts. Each is emitted once per kernel, only when used.
+// Every helper's name starts with "tg_" and no kernel's does (kernel.cpp's entry_name gives them
+// "tgk_"), so no program name can make a kernel collide with a helper.
 #include <cstdio>
 
 #include "emit.hpp"
@@ -199,6 +201,21 @@ std::string Helpers::shr(uint32_t dtype) {
         "  const " + t + " r = a >= 0 ? (" + t + ")(a >> s) : (" + t + ")~((" + t + ")~a >> s);\n"
         "  return (b < 0 || b >= " + bits + ") ? (" + t + ")0 : r;\n");
   }
+  return name;
+}
+
+std::string Helpers::int_to_float_odd() {
+  const std::string name = "tg_i2f_odd";
+  if (have(name)) return name;
+  // tg_int64_to_double_odd of tg/half.h at float's 24 bits (no double on every target): rounding
+  // this float to float16/bfloat16 gives what rounding the integer would, while (float)v then
+  // bfloat16 rounds twice (int64 2^60 + 2^52 + 1 must give 0x5d81, not 0x5d80).
+  add("float tg_i2f_odd(tg_i64 v)",
+      "  tg_u64 u = v < 0 ? (tg_u64)0 - (tg_u64)v : (tg_u64)v;\n"
+      "  float scale = 1.0f;\n"
+      "  while (u >> 24) { u = (u >> 1) | (u & 1u); scale *= 2.0f; }\n"
+      "  const float f = (float)u * scale;\n"
+      "  return v < 0 ? -f : f;\n");
   return name;
 }
 

@@ -19,13 +19,16 @@ using tg::sdk::Failure;
 
 namespace detail {
 
+// "tgk_" + the program's name made an identifier. Helpers, types and macros of the kernel
+// source all start with "tg_" or "TG_", and locals with neither, so a program named "idiv i8"
+// gives tgk_idiv_i8, never the helper tg_idiv_i8.
 std::string entry_name(const tg_kir_program& p) {
-  std::string name = "tg_";
+  std::string name = "tgk_";
   for (const char* c = p.name ? p.name : ""; *c && name.size() < 48; ++c) {
     const bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
     name += ok ? *c : '_';
   }
-  return name.size() > 3 ? name : "tg_kernel";
+  return name.size() > 4 ? name : "tgk_kernel";
 }
 
 void open_entry(Ctx& ctx, const std::string& name, const uint32_t local[3], bool scratch) {
@@ -147,9 +150,17 @@ void render_flat(Ctx& ctx, const Plan& plan, Kernel& k) {
   open_entry(ctx, k.entry, local3);
   // Otherwise the work-items past the end redo the last output, writing the same values: no
   // branch, and every access stays inside the params.
+  // A SCATTER_ADD's adds are not idempotent: there, those work-items return instead.
+  bool adds = false;
+  for (uint32_t i = 0; i < ctx.p.n_nodes; ++i) adds = adds || ctx.p.nodes[i].op == TG_KIR_SCATTER_ADD;
   const std::string last = std::to_string(std::max<int64_t>(ctx.info.out_numel - 1, 0));
-  ctx.code.line(exact ? "const tg_i64 gid = " + global_id(ctx.d, 0) + ";"
-                      : "const tg_i64 gid = min((tg_i64)" + global_id(ctx.d, 0) + ", (tg_i64)" + last + ");");
+  if (!exact && adds) {
+    ctx.code.line("const tg_i64 gid = " + global_id(ctx.d, 0) + ";");
+    ctx.code.line("if (gid > " + last + ") return;");
+  } else {
+    ctx.code.line(exact ? "const tg_i64 gid = " + global_id(ctx.d, 0) + ";"
+                        : "const tg_i64 gid = min((tg_i64)" + global_id(ctx.d, 0) + ", (tg_i64)" + last + ");");
+  }
   Coords at;
   for (auto& c : at.c) c = "0";
   decompose(ctx, "gid", ctx.out_axes, "c", at);
@@ -380,8 +391,14 @@ uint32_t split_count(const Ctx& ctx, const Plan& plan, uint32_t local) {
 
 Kernel render(const tg_kir_program& program, const Target& target) {
   if (!target.dialect) throw Failure(TG_ERR_INVALID_ARGUMENT, "render: the target has no dialect");
-  const tg::sdk::ProgramInfo info = tg::sdk::check_program(program);
+  const tg::sdk::ProgramInfo info = tg::sdk::check_program(program, false, true);
   const Dialect& d = *target.dialect;
+  for (uint32_t i = 0; i < program.n_nodes; ++i) {
+    const uint32_t dt = program.nodes[i].dtype;
+    if (program.nodes[i].op == TG_KIR_SCATTER_ADD && dt != TG_DTYPE_FLOAT32 && dt != TG_DTYPE_INT32)
+      throw Failure(TG_ERR_UNSUPPORTED, "render: SCATTER_ADD of " + std::string(tg::sdk::dtype_name(dt)) +
+                                            " has no atomic add here (float32 and int32 do)");
+  }
 
   Kernel k;
   k.entry = entry_name(program);

@@ -136,8 +136,12 @@ std::string cast_expr(Helpers& h, uint32_t to, uint32_t from, const std::string&
   const bool from_f = is_float_dtype(from), to_f = is_float_dtype(to);
   if (!from_f && !to_f) return "((" + t + ")" + a + ")";  // wraps to the narrower width
   if (from_f && !to_f) return h.float_to_int(to, from == TG_DTYPE_FLOAT64) + "(" + a + ")";
-  if (!from_f) {  // int/bool -> float: through float for the narrow dtypes, as the reference
+  if (!from_f) {  // int/bool -> float: one rounding from the integer (plugin.h's cast-to-float)
     if (to == TG_DTYPE_FLOAT64) return "((double)" + a + ")";
+    // int32/int64 -> bfloat16 through a plain (float) would round twice; float16 overflows
+    // before (float) stops being exact, and float32 is one rounding already.
+    if (to == TG_DTYPE_BFLOAT16 && (from == TG_DTYPE_INT32 || from == TG_DTYPE_INT64))
+      return rounded(h, to, h.int_to_float_odd() + "((tg_i64)" + a + ")");
     return rounded(h, to, "((float)" + a + ")");
   }
   // float -> float

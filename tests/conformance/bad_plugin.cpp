@@ -10,6 +10,9 @@
 //   BAD_STRUCT_READ   initialize reads past the args' struct_size -> the guard page catches it
 //   BAD_EXTRA_EXPORT  exports a third symbol                       -> loading/exports fails
 //   BAD_PROBE_THREAD  tg_plugin_probe starts a thread             -> loading/probe fails
+//   BAD_OFFSET_ALIGN  launch rounds offsets down to 8 bytes       -> rules/launch-offsets fails
+// and, with BAD_SEMANTICS, one broken rule of plugin.h's SEMANTICS (bad_semantics.hpp)
+//                                                                 -> its rules/ case fails quoting it
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +22,9 @@
 #include <vector>
 
 #include "template_plugin.hpp"
+#ifdef BAD_SEMANTICS
+#include "bad_semantics.hpp"
+#endif
 
 #ifndef BAD_NAME
 #error "define BAD_NAME and one BAD_<DEFECT>"
@@ -61,7 +67,15 @@ class BadDevice {
     for (const auto& n : nodes)
       if (n.dtype == TG_DTYPE_FLOAT16) throw Failure(TG_ERR_UNSUPPORTED, "bad plugin: float16 is not supported after all");
 #endif
+#ifdef BAD_SEMANTICS
+    bad::Rewritten broken = bad::rewrite(program);  // (alive until inner_.compile has copied it)
+    nodes = broken.nodes;
+#if TG_ABI_MINOR >= 3
+    if (!broken.scalar_args.empty()) p.scalar_args = broken.scalar_args.data();
+#endif
+#endif
     p.nodes = nodes.data();
+    p.n_nodes = static_cast<uint32_t>(nodes.size());
     neg_ = uses(program, TG_KIR_NEG);
     return inner_.compile(p);
   }
@@ -72,7 +86,13 @@ class BadDevice {
     if (neg_)
       for (;;) pause();
 #endif
+#ifdef BAD_OFFSET_ALIGN
+    std::vector<tg::sdk::LaunchBuffer<Buffer>> aligned = buffers;  // offsets rounded down to 8 bytes
+    for (auto& b : aligned) b.offset &= ~uint64_t{7};
+    inner_.launch(e, aligned);
+#else
     inner_.launch(e, buffers);
+#endif
 #ifdef BAD_OOB_STORE
     if (!buffers.empty()) buffers.back().buffer->data()[buffers.back().offset + buffers.back().nbytes] = std::byte{0xEE};
 #endif

@@ -1,5 +1,5 @@
-// tinygrad test_ops.py, from test_sd_big_conv to test_global_avg_pool2d: conv2d in its forms,
-// max_pool2d and avg_pool2d.
+// tinygrad test_ops.py, from test_sd_big_conv to test_interpolate_trilinear_corners_aligned: conv2d,
+// conv_transpose2d and conv1d in their forms, max_pool2d and avg_pool2d, interpolate.
 //
 // tinygrad's checks that a padding of 3 numbers is refused have no C++ form: tg's IntPair
 // takes one number or two, so the compiler refuses it.
@@ -44,6 +44,63 @@ TG_OPS_TEST(simple_conv2d_nhwc) {
      [](T x, T w) { return x.permute({0, 3, 1, 2}).conv2d(w.permute({3, 2, 0, 1})); }, O().atol(1e-5).grad_rtol(1e-5));
 }
 TG_OPS_TEST(simple_conv2d_batched) { op({{2, 4, 9, 9}, {4, 4, 3, 3}}, kConv, conv, O().grad_rtol(1e-5)); }
+
+namespace {
+std::string tconv_src(const std::string& args) {
+  return "lambda x,w: torch.nn.functional.conv_transpose2d(x,w" + args + ")";
+}
+}  // namespace
+
+TG_OPS_TEST(simple_conv_transpose2d) {
+  op({{2, 4, 9, 9}, {4, 4, 3, 3}}, tconv_src(""), [](T x, T w) { return x.conv_transpose2d(w); }, O().grad_rtol(1e-5));
+}
+TG_OPS_TEST(bias_conv_transpose2d) {
+  op({{2, 4, 9, 9}, {4, 4, 3, 3}, {4}}, "lambda x,w,b: torch.nn.functional.conv_transpose2d(x,w,b)",
+     [](T x, T w, T b) { return x.conv_transpose2d(w, b); }, O().grad_rtol(1e-5));
+}
+TG_OPS_TEST(grouped_conv_transpose2d) {
+  op({{2, 4, 9, 9}, {4, 4, 3, 3}}, tconv_src(",groups=2"),
+     [](T x, T w) { return x.conv_transpose2d(w, std::nullopt, 1, 0, 0, 2); }, O().grad_rtol(1e-5));
+}
+// tinygrad's check that a padding of 3 numbers is refused has no C++ form (IntPair: 1 or 2).
+TG_OPS_TEST(padded_conv_transpose2d) {
+  for (IntPair p : {IntPair(1, 2), IntPair(2, 1), IntPair(2), IntPair(1), IntPair(0)})
+    op({{2, 4, 9, 9}, {4, 4, 3, 3}}, tconv_src(",padding=" + py_pair(p)),
+       [p](T x, T w) { return x.conv_transpose2d(w, std::nullopt, 1, p); }, O().grad_rtol(1e-5));
+}
+TG_OPS_TEST(dilated_conv_transpose2d) {
+  for (IntPair d : {IntPair(1, 2), IntPair(2, 1), IntPair(2), IntPair(1)})
+    op({{2, 4, 9, 9}, {4, 4, 3, 3}}, tconv_src(",dilation=" + py_pair(d)),
+       [d](T x, T w) { return x.conv_transpose2d(w, std::nullopt, 1, 0, 0, 1, d); }, O().grad_rtol(1e-5));
+}
+TG_OPS_TEST(strided_conv_transpose2d) {
+  for (IntPair s : {IntPair(2, 1), IntPair(1, 2), IntPair(1)})
+    op({{2, 4, 4, 5}, {4, 4, 3, 3}}, tconv_src(", stride=" + py_pair(s)),
+       [s](T x, T w) { return x.conv_transpose2d(w, std::nullopt, s); }, O().atol(1e-5).grad_rtol(1e-5));
+}
+TG_OPS_TEST(output_padded_conv_transpose2d) {
+  for (auto [op_, s] : std::vector<std::pair<IntPair, IntPair>>{{IntPair(1, 1), IntPair(2, 3)}, {IntPair(2, 1), IntPair(3, 2)}})
+    op({{2, 4, 6, 5}, {4, 4, 3, 3}, {4}},
+       "lambda x,w,b: torch.nn.functional.conv_transpose2d(x,w,b,output_padding=" + py_pair(op_) + ",stride=" + py_pair(s) + ")",
+       [op_ = op_, s = s](T x, T w, T b) { return x.conv_transpose2d(w, b, s, 0, op_); }, O().grad_rtol(1e-5));
+}
+// tinygrad runs its conv1d tests through conv2d on 3-D tensors; tg's form is conv1d.
+TG_OPS_TEST(conv1d) {
+  for (int64_t bs : {1, 8})
+    for (int64_t cin : {1, 3})
+      for (int64_t H : {1, 2, 5})
+        for (int64_t g : (cin == 3 && H == 5) ? std::vector<int64_t>{1, 3} : std::vector<int64_t>{1})
+          op({{bs, cin, 11}, {6, cin / g, H}}, "lambda x,w: torch.nn.functional.conv1d(x,w,groups=" + std::to_string(g) + ")",
+             [g](T x, T w) { return x.conv1d(w, std::nullopt, 1, 0, 1, g); }, O().grad_rtol(1e-5));
+}
+TG_OPS_TEST(simple_padding_conv1d) {
+  op({{6, 2, 11}, {6, 2, 5}}, "lambda x,w: torch.nn.functional.conv1d(torch.nn.functional.pad(x, (1,1)),w)",
+     [](T x, T w) { return x.conv1d(w, std::nullopt, 1, 1); });
+}
+TG_OPS_TEST(strided_conv1d_simple) {
+  op({{2, 1, 5}, {1, 1, 3}}, "lambda x,w: torch.nn.functional.conv1d(x,w,stride=2)",
+     [](T x, T w) { return x.conv1d(w, std::nullopt, 2); });
+}
 
 namespace {
 // tinygrad's _test_conv2d.
@@ -189,6 +246,16 @@ TG_OPS_TEST(max_pool2d_dilation) {
        [d](T x) { return x.max_pool2d(5, std::nullopt, 0, d); });
 }
 
+TG_OPS_TEST(max_pool2d_ceil_mode) {
+  for (IntPair k : {IntPair(3, 3), IntPair(3, 2), IntPair(4)})
+    op({{1, 1, 6, 6}}, max_pool_src("kernel_size=" + py_pair(k) + ", padding=1, stride=3, ceil_mode=True"),
+       [k](T x) { return x.max_pool2d(k, IntPair(3), 1, 1, true); });
+}
+TG_OPS_TEST(max_pool2d_ceil_mode_output_size_reduce_by_one) {
+  op({{1, 1, 5, 5}}, max_pool_src("kernel_size=(3,3), stride=3, padding=1, ceil_mode=True"),
+     [](T x) { return x.max_pool2d(3, IntPair(3), 1, 1, true); });
+}
+
 namespace {
 std::string avg_pool_src(const std::string& args) {
   return "lambda x: torch.nn.functional.avg_pool2d(x, " + args + ")";
@@ -220,7 +287,66 @@ TG_OPS_TEST(avg_pool2d_padding_not_counted) {
     op({{32, 2, 11, 28}}, avg_pool_src("kernel_size=" + py_pair(k) + ", padding=1, count_include_pad=False"),
        [k](T x) { return x.avg_pool2d(k, std::nullopt, 1, false); }, O().rtol(1e-5));
 }
+TG_OPS_TEST(avg_pool2d_ceil_mode) {
+  for (IntPair k : {IntPair(3, 3), IntPair(3, 2), IntPair(4)})
+    op({{1, 1, 6, 6}}, avg_pool_src("kernel_size=" + py_pair(k) + ", padding=1, stride=3, ceil_mode=True"),
+       [k](T x) { return x.avg_pool2d(k, IntPair(3), 1, true, true); }, O().rtol(1e-5));
+}
+TG_OPS_TEST(avg_pool2d_ceil_mode_padding_not_counted) {
+  for (IntPair k : {IntPair(3, 3), IntPair(3, 2), IntPair(4)})
+    op({{1, 1, 6, 6}},
+       avg_pool_src("kernel_size=" + py_pair(k) + ", padding=1, stride=3, ceil_mode=True, count_include_pad=False"),
+       [k](T x) { return x.avg_pool2d(k, IntPair(3), 1, false, true); }, O().rtol(1e-5));
+}
+TG_OPS_TEST(avg_pool2d_ceil_mode_output_size_reduce_by_one) {
+  op({{1, 1, 5, 5}}, avg_pool_src("kernel_size=(3,3), stride=3, padding=1, ceil_mode=True"),
+     [](T x) { return x.avg_pool2d(3, IntPair(3), 1, true, true); });
+}
+TG_OPS_TEST(avg_pool2d_ceil_mode_include_pad_output_size_reduce_by_one) {
+  op({{1, 1, 5, 5}}, avg_pool_src("kernel_size=(3,3), stride=3, padding=1, ceil_mode=True, count_include_pad=True"),
+     [](T x) { return x.avg_pool2d(3, IntPair(3), 1, true, true); });
+}
 TG_OPS_TEST(global_avg_pool2d) {
   op({{32, 2, 11, 28}}, avg_pool_src("kernel_size=(11,28)"), [](T x) { return x.avg_pool2d(IntPair(11, 28)); },
      O().rtol(1e-5));
+}
+
+namespace {
+std::string interp_src(const std::string& args) { return "lambda x: torch.nn.functional.interpolate(x, " + args + ")"; }
+std::string py_size(const std::vector<int64_t>& v) {
+  std::string s = "(";
+  for (int64_t d : v) s += std::to_string(d) + ",";
+  return s + ")";
+}
+using Sizes = std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>>;
+void interp_cases(const Sizes& sizes, const std::string& torch_mode, const std::string& tg_mode, bool corners,
+                  const O& o = O()) {
+  for (const auto& [in, out] : sizes) {
+    std::vector<int64_t> shape = {2, 3};
+    shape.insert(shape.end(), in.begin(), in.end());
+    op({shape}, interp_src("size=" + py_size(out) + ", mode='" + torch_mode + "'" + (corners ? ", align_corners=True" : "")),
+       [out = out, tg_mode, corners](T x) { return x.interpolate(out, tg_mode, corners); }, o);
+  }
+}
+}  // namespace
+
+TG_OPS_TEST(interpolate_linear) { interp_cases({{{52}, {29}}, {{29}, {52}}}, "linear", "linear", false); }
+TG_OPS_TEST(interpolate_linear_corners_aligned) { interp_cases({{{52}, {29}}, {{29}, {52}}}, "linear", "linear", true); }
+TG_OPS_TEST(interpolate_nearest) {
+  interp_cases({{{13}, {9}}, {{9}, {13}}, {{13, 10}, {9, 11}}, {{13, 9}, {11, 10}}, {{9, 11}, {10, 13}}, {{5, 2, 8}, {3, 6, 4}}},
+               "nearest", "nearest", false);
+}
+TG_OPS_TEST(interpolate_nearest_exact) {
+  interp_cases({{{13}, {9}}, {{9}, {13}}, {{13, 10}, {9, 11}}, {{13, 9}, {11, 10}}, {{9, 11}, {10, 13}}, {{5, 2, 8}, {3, 6, 4}}},
+               "nearest-exact", "nearest-exact", false);
+}
+TG_OPS_TEST(interpolate_bilinear) {
+  interp_cases({{{12, 20}, {9, 31}}, {{12, 9}, {31, 20}}, {{9, 31}, {20, 12}}}, "bilinear", "linear", false, O().atol(1e-4));
+}
+TG_OPS_TEST(interpolate_bilinear_corners_aligned) {
+  interp_cases({{{12, 20}, {9, 31}}, {{12, 9}, {31, 20}}, {{9, 31}, {20, 12}}}, "bilinear", "linear", true, O().atol(1e-4));
+}
+TG_OPS_TEST(interpolate_trilinear) { interp_cases({{{5, 2, 8}, {3, 6, 4}}}, "trilinear", "linear", false, O().atol(1e-4)); }
+TG_OPS_TEST(interpolate_trilinear_corners_aligned) {
+  interp_cases({{{5, 2, 8}, {3, 6, 4}}}, "trilinear", "linear", true, O().atol(1e-4));
 }

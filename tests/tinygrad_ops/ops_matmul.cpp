@@ -1,4 +1,4 @@
-// tinygrad test_ops.py, from test_dot_1d to test_prod: matmul in its forms, sums and prod.
+// tinygrad test_ops.py, from test_einsum to test_prod: einsum, matmul in its forms, sums and prod.
 #include <cmath>
 
 #include "harness.hpp"
@@ -11,6 +11,67 @@ auto mm = [](T x, T y) { return x.matmul(y); };
 auto dot = [](T x, T y) { return x.dot(y); };
 const char* const kMatmul = "lambda x,y: x.matmul(y)";
 }  // namespace
+
+namespace {
+// tg::einsum(eq, {inputs}) beside torch.einsum(eq, inputs).
+void einsum_case(const Shapes& shapes, const std::string& eq, const O& o = O()) {
+  std::string args;
+  for (size_t i = 0; i < shapes.size(); i++) args += (i ? "," : "") + std::string(1, static_cast<char>('a' + i));
+  op(shapes, "lambda " + args + ": torch.einsum('" + eq + "', [" + args + "])",
+     [eq](const std::vector<Tensor>& x) { return tg::einsum(eq, x); }, o);
+}
+void einsum_raises(const Shapes& shapes, const std::string& eq) {
+  std::string args;
+  for (size_t i = 0; i < shapes.size(); i++) args += (i ? "," : "") + std::string(1, static_cast<char>('a' + i));
+  raises(shapes, "lambda " + args + ": torch.einsum('" + eq + "', [" + args + "])",
+         [eq](const std::vector<Tensor>& x) { return tg::einsum(eq, x); }, "RuntimeError");
+}
+}  // namespace
+
+TG_OPS_TEST(einsum) {
+  einsum_case({{}}, "->");
+  einsum_case({{10, 10}}, "ij->ji");
+  einsum_case({{10, 10}}, "ij -> ji");
+  einsum_case({{10, 10}}, "ji");
+  einsum_case({{4, 6, 8}}, "jki");
+  einsum_case({{4, 6, 8}}, "dog");
+  einsum_case({{4, 6}, {6, 8}}, "ij,jk");
+  einsum_case({{4, 6, 8}}, "ijk->");
+  einsum_case({{5, 5}}, "ij->j");
+  einsum_case({{5, 5}}, "ij->i");
+  einsum_case({{3, 4}, {4}}, "ik,k->i");
+  einsum_case({{3, 4}, {4, 5}}, "ik,kj->ij");
+  einsum_case({{3, 4}, {4, 5}}, "jk,ki->ji");
+  einsum_case({{5}, {5}}, "i,i->i");
+  einsum_case({{5, 6}, {5, 6}}, "ij,ij->ij");
+  einsum_case({{5}, {5}}, "i,j->ij");
+  einsum_case({{2, 4, 6}, {2, 6, 8}}, "ijk,ikl->ijl");
+  einsum_case({{2, 4, 5}, {2, 5, 7}}, "ijk,ikl->jil");
+  einsum_case({{4, 2, 5}, {2, 5, 7}}, "jik,ikl->jil");
+  einsum_case({{2, 4, 6}, {2, 6, 8}}, "ijk,ika->ija");
+  einsum_case({{3, 5, 8, 10}, {11, 7, 5, 13, 8}}, "pqrs,tuqvr->pstuv", O().atol(1e-5));
+  einsum_case({{3, 8, 10, 5}, {11, 5, 7, 13, 8}}, "prsq,tquvr->pstuv", O().atol(1e-5));
+  einsum_case({{3, 5, 8, 10}, {11, 7, 5, 13, 8}}, "zqrs,tuqvr->zstuv", O().atol(1e-5));
+  einsum_case({{2, 3}, {5, 3, 7}, {2, 7}}, "ik,jkl,il->ij");
+}
+TG_OPS_TEST(einsum_ellipsis) {
+  einsum_case({{3, 8, 9}, {3, 8, 9}}, "...id, ...jd -> ...ij");
+  einsum_case({{3, 8, 9}, {3, 8, 9}}, "...id, ...jd");
+  einsum_case({{2, 3, 4, 5}, {5, 2, 4}}, "i...j,ji...->...");
+  einsum_case({{32, 7, 24, 24, 24}, {32, 7, 24, 24, 24}}, "ij...,ij...->ij");
+  einsum_raises({{2, 3, 4}, {2, 3, 4}}, "...ik..., ...jk ->");
+  einsum_raises({{2, 3, 4}, {2, 3, 4}}, "i...j,ji...->...");
+}
+TG_OPS_TEST(einsum_trace) {
+  einsum_case({{5}, {5}}, "i,i");
+  einsum_case({{4, 4}}, "ii->i");
+  einsum_case({{4, 4}}, "ii->");
+  einsum_case({{3, 5, 5}}, "...ii->...i");
+  einsum_case({{3, 5, 5}}, "...ii->...");
+}
+TG_OPS_TEST(einsum_shape_check) { einsum_raises({{3, 8, 10, 5}, {11, 5, 13, 16, 8}}, "pqrs,tuqvr->pstuv"); }
+TG_OPS_TEST(einsum_arity_check1) { einsum_raises({{10, 15}, {15, 20}, {20, 10}}, "ij,jk->ij"); }
+TG_OPS_TEST(einsum_arity_check2) { einsum_raises({{10, 10}}, "ij,jk->ij"); }
 
 TG_OPS_TEST(dot_1d) {
   op({{65}, {65}}, kMatmul, dot);

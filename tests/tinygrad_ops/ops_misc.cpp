@@ -198,6 +198,47 @@ const char* const kBce = "lambda x,y: torch.nn.functional.binary_cross_entropy(x
 const char* const kBceLogits = "lambda x,y: torch.nn.functional.binary_cross_entropy_with_logits(x,y.clip(0,1)";
 }  // namespace
 
+namespace {
+// PyTorch 1.13 (Debian's) has no F.scaled_dot_product_attention: its formula, as PyTorch 2
+// documents it, is the reference.
+const char* const kSdpa = "lambda x,y,z: (x @ y.transpose(-2,-1) / math.sqrt(x.size(-1))).softmax(-1) @ z";
+}  // namespace
+
+TG_OPS_TEST(scaled_dot_product_attention) {
+  op({{32, 8, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}}, kSdpa,
+     [](T q, T k, T v) { return q.scaled_dot_product_attention(k, v); });
+  op({{32, 8, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 16}},
+     "lambda x,y,z,m: (x @ y.transpose(-2,-1) / math.sqrt(x.size(-1)) + m).softmax(-1) @ z",
+     [](T q, T k, T v, T m) { return q.scaled_dot_product_attention(k, v, m); });
+}
+TG_OPS_TEST(scaled_dot_product_attention_mismatch_ls) {
+  op({{32, 8, 4, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}}, kSdpa,
+     [](T q, T k, T v) { return q.scaled_dot_product_attention(k, v); });
+}
+TG_OPS_TEST(scaled_dot_product_attention_causal) {
+  op({{32, 8, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}},
+     "lambda x,y,z: (x @ y.transpose(-2,-1) / math.sqrt(x.size(-1))).masked_fill("
+     "~torch.ones(16, 16, dtype=torch.bool).tril(), float('-inf')).softmax(-1) @ z",
+     [](T q, T k, T v) { return q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, true); });
+  // is_causal with attn_mask: PyTorch 2 raises RuntimeError (1.13 has no such function).
+  tg_only([] {
+    Tensor q = Tensor::rand({32, 8, 16, 64}), m = Tensor::rand({32, 8, 16, 16});
+    EXPECT_THROW(q.scaled_dot_product_attention(q, q, m, 0.0f, true), tg::Error);
+  });
+}
+TG_OPS_TEST(scaled_dot_product_attention_gqa) {
+  op({{32, 32, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}},
+     "lambda x,y,z: (x @ y.repeat_interleave(4, 1).transpose(-2,-1) / math.sqrt(x.size(-1))).softmax(-1) @ "
+     "z.repeat_interleave(4, 1)",
+     [](T q, T k, T v) { return q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, false, std::nullopt, true); });
+}
+TG_OPS_TEST(scaled_dot_product_attention_gqa_errors) {
+  raises({{32, 31, 16, 64}, {32, 8, 16, 64}, {32, 8, 16, 64}},
+         "lambda x,y,z: (x @ y.repeat_interleave(x.size(1) // y.size(1), 1).transpose(-2,-1)).softmax(-1) @ z",
+         [](T q, T k, T v) { return q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, false, std::nullopt, true); },
+         "RuntimeError");
+}
+
 TG_OPS_TEST(binary_crossentropy) {
   const Shapes s{{32, 10}, {32, 10}};
   op(s, std::string(kBce) + ")", [](T x, T y) { return x.sigmoid().binary_crossentropy(y.clip(0, 1)); });
@@ -315,6 +356,16 @@ TG_OPS_TEST(uint8_cast) {
 TG_OPS_TEST(uint8_cast_relu) {
   op({{2, 3, 64, 64}}, "lambda x: x.relu().type(torch.uint8)", [](T x) { return x.relu().cast(DType::uint8); },
      O().forward_only());
+}
+TG_OPS_TEST(uint8_interpolate_nearest) {
+  op({{2, 3, 64, 64}},
+     "lambda x: torch.nn.functional.interpolate((10*x).relu().type(torch.uint8), size=(10,10), mode='nearest')",
+     [](T x) { return (10 * x).relu().cast(DType::uint8).interpolate({10, 10}, "nearest"); }, O().forward_only());
+}
+TG_OPS_TEST(uint8_interpolate_nearest_exact) {
+  op({{2, 3, 64, 64}},
+     "lambda x: torch.nn.functional.interpolate((10*x).relu().type(torch.uint8), size=(10,10), mode='nearest-exact')",
+     [](T x) { return (10 * x).relu().cast(DType::uint8).interpolate({10, 10}, "nearest-exact"); }, O().forward_only());
 }
 TG_OPS_TEST(uint8_min) {
   op({}, "lambda x: x.type(torch.uint8).min()", [](T x) { return x.cast(DType::uint8).min(); },

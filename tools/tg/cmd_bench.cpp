@@ -6,9 +6,12 @@
 //   tg bench conv [B]         conv2d 32->64 3x3 on (B, 32, 13, 13) (B 128)   GFLOP/s
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
+//   tg bench embedding [T]    Embedding(50000, 512) on T tokens (4096), forward + backward  steps/s
 //   tg bench gpt [B]          examples/gpt's train step (AdamW, batch B, 16) steps/s, and one
 //                             generated token at positions 10 and 200 (KV cache)   tokens/s
 //   tg bench all              each of the above at its default size
+//   tg bench attention        causal scaled_dot_product_attention (16, 8, 256, 64), fwd+bwd,
+//                             beside PyTorch's formula written out               runs/s
 //   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
 //   tg bench mnist-slice      a Fashion-MNIST MLP epoch batched by slice on the device, epochs 1
 //                             and 2, beside host-gathered batches (bench_mnist_slice.cpp)
@@ -182,6 +185,65 @@ Workload mlp(int64_t batch) {
   return w;
 }
 
+// Embedding(50000, 512) on `tokens` random token ids: the forward (a gather of rows), a weighted
+// sum as the loss, and the backward to the table's gradient (a scatter-add of rows into zeros),
+// both realized. PyTorch does the same with nn.Embedding (its dense gradient).
+Workload embedding(int64_t tokens) {
+  const int64_t vocab = 50000, dim = 512;
+  auto emb = std::make_shared<tg::nn::Embedding>(vocab, dim);
+  emb->weight.realize();
+  Tensor idx = Tensor::randint(0, vocab, {tokens}).realize();
+  Tensor g = Tensor::rand({tokens, dim}).requires_grad_(false).realize();
+  Workload w;
+  w.label = "Embedding(50000, 512) fwd+bwd, " + std::to_string(tokens) + " tokens";
+  w.work = 1;
+  w.unit = "steps/s";
+  w.run = [emb, idx, g] {
+    emb->weight.set_grad(std::nullopt);
+    Tensor loss = ((*emb)(idx) * g).sum();
+    loss.backward();
+    emb->weight.grad()->realize();
+    loss.realize();  // the forward's value too, as PyTorch computes it
+    tg::synchronize();
+  };
+  w.torch_body = "import torch.nn as nn\nm = nn.Embedding(50000, 512)\n"
+                 "idx = torch.randint(0, 50000, (" + std::to_string(tokens) + ",))\n"
+                 "g = torch.rand(" + std::to_string(tokens) + ", 512)\n"
+                 "def f():\n    m.weight.grad = None\n    (m(idx) * g).sum().backward()\n";
+  return w;
+}
+
+// Causal self-attention, forward and backward: tg's scaled_dot_product_attention beside
+// PyTorch's formula written out (scores, masked_fill, softmax, product), as a model spells it.
+Workload attention() {
+  const int64_t B = 16, H = 8, T = 256, D = 64;
+  auto make = [&] { return Tensor::randn({B, H, T, D}).realize().requires_grad_(); };
+  Tensor q = make(), k = make(), v = make();
+  Tensor g = Tensor::randn({B, H, T, D}).requires_grad_(false).realize();
+  Workload w;
+  w.label = "attention (16, 8, 256, 64) causal fwd+bwd";
+  w.work = 1;
+  w.unit = "runs/s";
+  w.run = [q, k, v, g]() mutable {
+    for (Tensor* t : {&q, &k, &v}) t->set_grad(std::nullopt);
+    Tensor out = q.scaled_dot_product_attention(k, v, std::nullopt, 0.0f, true);
+    out.backward(g);
+    // The output too, as a model needs it (backward alone would not compute it).
+    std::vector<Tensor> results = {out, *q.grad(), *k.grad(), *v.grad()};
+    tg::realize(results);
+    tg::synchronize();
+  };
+  w.torch_body = "import math\n"
+                 "q, k, v = (torch.randn(16, 8, 256, 64, requires_grad=True) for _ in range(3))\n"
+                 "g = torch.randn(16, 8, 256, 64)\n"
+                 "mask = torch.ones(256, 256, dtype=torch.bool).tril()\n"
+                 "def f():\n"
+                 "    for t in (q, k, v): t.grad = None\n"
+                 "    s = (q @ k.transpose(-2, -1) / math.sqrt(64)).masked_fill(~mask, float('-inf'))\n"
+                 "    (s.softmax(-1) @ v).backward(g)\n";
+  return w;
+}
+
 // One op on one realized random float tensor: tg's call and PyTorch's expression of the same
 // (on `x`). Rate: bytes read and written once each.
 Workload one_op(const std::string& label, const std::vector<int64_t>& shape, std::function<Tensor(const Tensor&)> op,
@@ -245,7 +307,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | gpt [BATCH] | all | ops | mnist-slice> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | gpt [BATCH] | all | ops | attention | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -262,7 +324,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, gpt, all or ops", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, embedding, gpt, all, ops, attention or mnist-slice", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
   if (which == "mnist-slice") {
@@ -283,6 +345,11 @@ int run_bench(const std::vector<std::string>& args) {
     todo.push_back([] { return gpt_token(10); });
     todo.push_back([] { return gpt_token(200); });
   }
+  if (which == "embedding" || which == "all") todo.push_back([&] { return embedding(size && which != "all" ? size : 4096); });
+  if (which == "attention") {
+    if (size) throw UsageError("tg bench attention: takes no size", "tg bench");
+    todo.push_back(attention);
+  }
   if (which == "ops") {
     if (size) throw UsageError("tg bench ops: takes no size", "tg bench");
     todo = ops_workloads();
@@ -291,9 +358,11 @@ int run_bench(const std::vector<std::string>& args) {
 
   const bool torch = !vm.count("no-torch") && torch_installed();
   const std::string device = tg::Device::default_device();  // before any output: it may fail
-  std::cout << "device: " << device << "; PyTorch: "
-            << (vm.count("no-torch") ? "skipped (--no-torch)" : torch ? "python3-torch, 2 threads, OpenBLAS" : "not installed")
-            << "; best of " << repeat << "\n\n";
+  std::string peer = "python3-torch, 2 threads, OpenBLAS";
+  if (vm.count("no-torch")) peer = "skipped (--no-torch)";
+  else if (!torch) peer = "not installed";
+  else if (torch_device() != "cpu") peer = "PyTorch on " + torch_device() + " (TG_BENCH_TORCH_DEVICE)";
+  std::cout << "device: " << device << "; PyTorch: " << peer << "; best of " << repeat << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"WORKLOAD", "TG TIME", "TG RATE", "TG PEAK MEM", "TORCH TIME", "TORCH PEAK MEM", "TORCH/TG"}};
   for (const auto& make : todo) {
     Workload w = make();

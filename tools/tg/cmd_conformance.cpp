@@ -65,6 +65,7 @@ int run_conformance(const std::vector<std::string>& args) {
        "Run only the cases whose name matches (glob, or substring; '-' excludes; repeat or comma-separate).")
       ("level", po::value<std::string>(&o.level)->default_value("standard"), "abi, quick, standard or full.")
       ("list", po::bool_switch(&o.list), "List the selected cases instead of running them.")
+      ("rules", po::bool_switch(), "Print the named rules of tg/plugin.h's SEMANTICS that the rules/ cases check.")
       ("verbose,v", po::bool_switch(&o.verbose), "Print every case and the plugin's log lines.")
       ("no-fork", po::bool_switch(), "Run the cases in this process (for a debugger); a crash then ends the run.")
       ("timeout", po::value<int>(&o.timeout_s)->default_value(300), "Seconds a case may take before it fails.")
@@ -75,6 +76,10 @@ int run_conformance(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(command("conformance"), "conformance (--plugin FILE | --device NAME) [options]", options, args, vm)) {
     std::cout << "\n" << tg::conformance::describe();
+    return kExitOk;
+  }
+  if (vm["rules"].as<bool>()) {
+    std::cout << tg::conformance::rules_text();
     return kExitOk;
   }
   if (o.plugin_path.empty() == device.empty())

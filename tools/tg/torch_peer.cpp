@@ -15,7 +15,7 @@ namespace {
 // The child's side of the conversation: "run N" -> "TIME <best of N runs, seconds>",
 // "peak" -> "PEAK <bytes>", anything else (or the end of stdin) ends it.
 const char* kLoop = R"PY(
-_rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+_rss = _device_peak if '_device_peak' in globals() else (lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 _base = _rss()
 print('READY', flush=True)
 for _line in sys.stdin:
@@ -26,6 +26,7 @@ for _line in sys.stdin:
         for _ in range(int(_cmd[1])):
             _t = time.perf_counter()
             f()
+            _sync()
             _best = min(_best, time.perf_counter() - _t)
         print('TIME', _best, flush=True)
     elif _cmd == ['peak']:
@@ -41,12 +42,22 @@ std::string torch_python() {
   return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 
+std::string torch_device() {
+  if (const char* d = std::getenv("TG_BENCH_TORCH_DEVICE"); d && *d) return d;
+  return "cpu";
+}
+
 bool torch_installed() { return std::system((torch_python() + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0; }
 
 bool TorchPeer::start(const std::string& body) {
   // A child that died would otherwise kill tg with SIGPIPE on the next command.
   signal(SIGPIPE, SIG_IGN);
-  const std::string script = "import resource, sys, time, torch\ntorch.set_num_threads(2)\n" + body + "\n" + kLoop;
+  // On a GPU, work is queued: each run ends with a synchronize, and the peak is the device's.
+  const std::string device = torch_device();
+  const std::string setup = device == "cpu" ? "_sync = lambda: None\n"
+                                            : "torch.set_default_device('" + device + "')\n_sync = torch.cuda.synchronize\n"
+                                              "_device_peak = torch.cuda.max_memory_allocated\n";
+  const std::string script = "import resource, sys, time, torch\ntorch.set_num_threads(2)\n" + setup + body + "\n" + kLoop;
   int to_child[2], from_child[2];
   if (pipe(to_child) != 0) return why_ = "pipe failed", false;
   if (pipe(from_child) != 0) {
@@ -66,7 +77,7 @@ bool TorchPeer::start(const std::string& body) {
     dup2(from_child[1], 2);
     for (int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) close(fd);
     // Debian's python3-torch uses the reference BLAS unless OpenBLAS is found first.
-    setenv("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp", 1);
+    if (device == "cpu") setenv("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp", 1);
     setenv("OMP_NUM_THREADS", "2", 1);
     execlp(python.c_str(), python.c_str(), "-c", script.c_str(), static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run %s: %s\n", python.c_str(), std::strerror(errno));

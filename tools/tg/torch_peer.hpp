@@ -36,5 +36,9 @@ class TorchPeer {
 // usually lacks it); TG_BENCH_PYTHON overrides.
 std::string torch_python();
 bool torch_installed();
+// Where the peer runs PyTorch: TG_BENCH_TORCH_DEVICE ("cuda" beside tg's cuda device, for
+// scripts/gpu-check.sh), else "cpu". On a GPU its runs end with torch.cuda.synchronize() and its
+// peak memory is torch.cuda.max_memory_allocated().
+std::string torch_device();
 
 }  // namespace tgtool

@@ -91,6 +91,69 @@ class Conv2d : public Module {
   int64_t groups;
 };
 
+// 1-D convolution over (N, C_in, L); weight (out, in / groups, kernel_size). PyTorch's init.
+class Conv1d : public Module {
+ public:
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, int64_t stride = 1, int64_t padding = 0,
+         int64_t dilation = 1, int64_t groups = 1, bool bias = true);
+  Tensor operator()(const Tensor& x) const;
+  Tensor weight;
+  std::optional<Tensor> bias;
+  int64_t stride, padding, dilation, groups;
+};
+
+// Transposed 2-D convolution, PyTorch's argument order; weight (in, out / groups, kH, kW) and
+// PyTorch's init (fan-in from the weight's dims 1..3, as PyTorch computes it).
+class ConvTranspose2d : public Module {
+ public:
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size, IntPair stride = 1,
+                  IntPair padding = 0, IntPair output_padding = 0, int64_t groups = 1, bool bias = true,
+                  IntPair dilation = 1);
+  Tensor operator()(const Tensor& x) const;
+  Tensor weight;
+  std::optional<Tensor> bias;
+  IntPair stride, padding, output_padding;
+  int64_t groups;
+  IntPair dilation;
+};
+
+// Resizes the spatial dims (all after N and C) by scale_factor with Tensor::interpolate's modes
+// ("nearest", "linear", "bilinear", "trilinear", "nearest-exact"). Output sizes are
+// floor(size * scale_factor) and the source positions follow from the sizes (PyTorch's
+// recompute_scale_factor=True; the same as its default for integer factors).
+class Upsample : public Module {
+ public:
+  explicit Upsample(double scale_factor, std::string mode = "nearest", bool align_corners = false);
+  Tensor operator()(const Tensor& x) const;
+  double scale_factor;
+  std::string mode;
+  bool align_corners;
+};
+
+// PyTorch's nn.MultiheadAttention (need_weights=False): the packed input projection
+// in_proj_weight (3E, E) and in_proj_bias (3E), out_proj.weight and out_proj.bias, initialized as
+// PyTorch does (xavier_uniform in_proj_weight, zero biases), so a PyTorch model's state dict
+// loads. batch_first (the default here) takes (N, L, E); otherwise (L, N, E); unbatched (L, E)
+// works too. Masks follow nn.MultiheadAttention, not scaled_dot_product_attention: a bool
+// attn_mask (L, S) or (N * heads, L, S) and a bool key_padding_mask (N, S) are true where
+// attention is NOT allowed; float masks are added to the scores. is_causal attends to keys at
+// positions <= the query's. dropout applies to the attention weights while Tensor::training.
+// Self-attention (query, key and value the same tensor) projects with one matmul.
+class MultiheadAttention : public Module {
+ public:
+  MultiheadAttention(int64_t embed_dim, int64_t num_heads, bool bias = true, bool batch_first = true,
+                     float dropout = 0.0f);
+  Tensor operator()(const Tensor& query, const Tensor& key, const Tensor& value,
+                    const std::optional<Tensor>& attn_mask = std::nullopt, bool is_causal = false,
+                    const std::optional<Tensor>& key_padding_mask = std::nullopt) const;
+  int64_t embed_dim, num_heads;
+  bool batch_first;
+  float dropout;
+  Tensor in_proj_weight;
+  std::optional<Tensor> in_proj_bias;
+  Linear out_proj;
+};
+
 // Batch normalization over dim 1 of (N, C, ...). In training mode (Tensor::training) it uses
 // the batch's statistics and updates the running ones (running = (1 - momentum) running +
 // momentum batch, unbiased variance, as PyTorch); in eval mode it uses the running ones.

@@ -311,7 +311,20 @@ class Tensor {
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
   std::vector<Tensor> split(int64_t size, int64_t dim = 0) const;
   std::vector<Tensor> split(std::vector<int64_t> sizes, int64_t dim = 0) const;
+  // out[i][j] = x[index[i][j]][j] (dim 0; PyTorch's and tinygrad's gather): index has x's rank
+  // and at most x's size in the other dims; an index outside [0, size) reads 0 (tinygrad). A
+  // gather (cost grows with the output) on devices with TG_KIR_INDEXED, else a one-hot masked sum.
   Tensor gather(int64_t dim, const Tensor& index) const;
+  // The reverse (core/src/tensor/gather.cpp): x with src[i][j] put at row index[i][j] (dim 0).
+  // index has src's rank and at most src's size in every dim (and x's outside dim); indices
+  // outside [0, size) write nothing. scatter_add adds; scatter replaces (where an index repeats,
+  // the values written there are averaged: PyTorch leaves that case unspecified).
+  // scatter_reduce: "sum", "mean" (by scatter-adds), "prod", "amax", "amin" (one-hot masked
+  // reductions, cost index x size along dim); include_self: x's value takes part where written.
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true) const;
   // libtorch's indexing (core/src/tensor/indexing.cpp): x.index({Slice(1, 3), None, Ellipsis, 0, idx}).
   // Ints, slices, None and Ellipsis give a view (movement ops, no copy); int tensors index as
   // PyTorch's advanced indexing (broadcast together; their dims go where the first one was when
@@ -337,10 +350,14 @@ class Tensor {
   Tensor pool2d_windows(IntPair kernel, IntPair stride = 1, IntPair dilation = 1) const;
   // Pooling over the last two dims; stride defaults to the kernel. Padding of max_pool2d is
   // -inf (never the max); avg_pool2d counts the zero padding unless count_include_pad is false.
+  // ceil_mode (PyTorch's): the output size rounds up, so a last window may start inside the
+  // input or its left padding and run past the end; a window that would start in the right
+  // padding is dropped. avg_pool2d then divides by the window's cells inside the input and its
+  // padding (count_include_pad) or inside the input alone, never by cells past the padding.
   Tensor max_pool2d(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
-                    IntPair dilation = 1) const;
+                    IntPair dilation = 1, bool ceil_mode = false) const;
   Tensor avg_pool2d(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
-                    bool count_include_pad = true) const;
+                    bool count_include_pad = true, bool ceil_mode = false) const;
   // (x - mean) * weight * invstd + bias, with the 1-D parameters along `axis` (tinygrad).
   Tensor batchnorm(const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, const Tensor& mean,
                    const Tensor& invstd, Axes axis = 1) const;
@@ -364,6 +381,40 @@ class Tensor {
   Tensor binary_crossentropy_logits(const Tensor& targets, const std::string& reduction = "mean",
                                     const std::optional<Tensor>& pos_weight = std::nullopt) const;
   Tensor logsigmoid() const;
+
+  // ---- attention, einsum, resampling (attention.cpp, einsum.cpp, resample.cpp, conv_transpose.cpp) ----
+  // softmax(this @ key^T * scale + mask) @ value over the last two dims: this (..., L, E), key
+  // (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dims broadcast. attn_mask (broadcast
+  // to (..., L, S)): bool (true = attend, as PyTorch) or float (added to the scores). is_causal
+  // attends to columns <= row (PyTorch's top-left triangle) and excludes attn_mask. dropout_p
+  // drops probabilities only while Tensor::training is true (tinygrad). scale defaults to
+  // 1 / sqrt(E). enable_gqa: key and value may have fewer heads (dim -3), each shared by
+  // heads / kv_heads query heads. The scores are one GEMM, the softmax one pass over them and
+  // one more writing the probabilities, which a second GEMM multiplies by value.
+  Tensor scaled_dot_product_attention(const Tensor& key, const Tensor& value,
+                                      const std::optional<Tensor>& attn_mask = std::nullopt, float dropout_p = 0.0f,
+                                      bool is_causal = false, std::optional<float> scale = std::nullopt,
+                                      bool enable_gqa = false) const;
+  // x (N, C_in, L), weight (C_out, C_in / groups, K): PyTorch's conv1d, as a conv2d of height 1.
+  Tensor conv1d(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt, int64_t stride = 1,
+                int64_t padding = 0, int64_t dilation = 1, int64_t groups = 1) const;
+  // x (N, C_in, H, W), weight (C_in, C_out / groups, kH, kW), bias (C_out): PyTorch's
+  // conv_transpose2d, arguments in its order; the gradient of conv2d with respect to its input.
+  Tensor conv_transpose2d(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt, IntPair stride = 1,
+                          IntPair padding = 0, IntPair output_padding = 0, int64_t groups = 1,
+                          IntPair dilation = 1) const;
+  // Resizes the last size.size() dims (the first two, batch and channels, are kept) to `size`:
+  // "nearest" (PyTorch's: source index floor(i * in / out)), "nearest-exact" (floor((i + 0.5) *
+  // in / out)), "linear" (any number of dims, as tinygrad), "bilinear" (2 dims), "trilinear" (3).
+  // align_corners (linear modes only) maps the corner pixels' centres onto each other. Integer
+  // tensors are interpolated in float32 and rounded back.
+  Tensor interpolate(std::vector<int64_t> size, const std::string& mode = "linear", bool align_corners = false) const;
+  Tensor interpolate(std::vector<int64_t> size, const char* mode, bool align_corners = false) const {
+    return interpolate(std::move(size), std::string(mode), align_corners);
+  }
+  // Averages over the last two dims into an (h, w) grid, PyTorch's windows: output cell i covers
+  // input rows floor(i * H / h) to ceil((i + 1) * H / h).
+  Tensor adaptive_avg_pool2d(IntPair output_size) const;
 
   // ---- autograd ----
   // Training mode (dropout, BatchNorm's batch statistics). Per thread: each thread starts with
@@ -428,6 +479,12 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // Coordinate grids of 1-D tensors: "ij" (matrix indexing: result dims in argument order) or "xy"
 // (Cartesian: the first two dims swapped), as torch.meshgrid.
 std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing = "ij");
+// Einstein summation as torch.einsum and tinygrad's: "bij,bjk->bik", repeated letters in one
+// operand take its diagonal ("ii->i"), "..." stands for broadcast leading dims, and without "->"
+// the output is the letters used once, sorted (after "..."). Spaces are ignored. Contractions of
+// two operands are one matmul (a GEMM where the device has one); more operands contract left to
+// right.
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
 
 // ---- indexing: libtorch's forms (tg::indexing, also in namespace tg) ----
 namespace indexing {

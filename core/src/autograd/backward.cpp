@@ -101,6 +101,10 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
     }
     case Op::CONV: return conv2d_backward(*n, g);
     case Op::POW: return pow_backward(*n, g);
+    // A gather's gradient adds g back at the indices it read (a scatter-add into zeros), and a
+    // scatter-add's gradient of the values reads g at the indices they were added to.
+    case Op::GATHER: return {scatter_add(const_like(s[0], 0, s[0]->dtype), s[1], g, n->dims[0]), nullptr};
+    case Op::SCATTER_ADD: return {g, nullptr, gather(g, s[1], n->dims[0])};
     case Op::CONTIGUOUS: return {g};
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these

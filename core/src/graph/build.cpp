@@ -170,6 +170,33 @@ NodePtr pow_node(const NodePtr& value, const NodePtr& x, const NodePtr& y) {
   return intern(proto(Op::POW, value->dtype, value->shape, value->device, {value, x, y}));
 }
 
+// Shapes a and b equal but along axis (and one rank).
+static bool same_but(const Dims& a, const Dims& b, int64_t axis) {
+  if (a.size() != b.size()) return false;
+  for (size_t d = 0; d < a.size(); d++)
+    if (static_cast<int64_t>(d) != axis && a[d] != b[d]) return false;
+  return true;
+}
+
+NodePtr gather(const NodePtr& table, const NodePtr& idx, int64_t axis) {
+  require(axis >= 0 && axis < static_cast<int64_t>(table->shape.size()) && same_but(table->shape, idx->shape, axis) &&
+              !is_float(idx->dtype) && table->device == idx->device,
+          "gather() needs an integer index of the table's shape but along axis, on its device");
+  Node n = proto(Op::GATHER, table->dtype, idx->shape, table->device, {table, idx});
+  n.dims = {axis};
+  return intern(std::move(n));
+}
+
+NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src, int64_t axis) {
+  require(axis >= 0 && axis < static_cast<int64_t>(base->shape.size()) && idx->shape == src->shape &&
+              same_but(base->shape, idx->shape, axis) && !is_float(idx->dtype) && src->dtype == base->dtype &&
+              base->device == idx->device && base->device == src->device,
+          "scatter_add() needs an integer index and values of one shape, the base's but along axis, on its device");
+  Node n = proto(Op::SCATTER_ADD, base->dtype, base->shape, base->device, {base, idx, src});
+  n.dims = {axis};
+  return intern(std::move(n));
+}
+
 NodePtr contiguous(const NodePtr& x) {
   if (x->op == Op::CONTIGUOUS || x->op == Op::BUFFER) return x;
   return intern(proto(Op::CONTIGUOUS, x->dtype, x->shape, x->device, {x}));

@@ -27,6 +27,9 @@ NodePtr window(const NodePtr& x, const Dims& k, const Dims& s, const Dims& d);
 NodePtr conv_node(const NodePtr& value, const NodePtr& x, const NodePtr& w, const Dims& s_d);
 // A POW node (node.hpp): value computes x ** y (all three of one shape and float dtype).
 NodePtr pow_node(const NodePtr& value, const NodePtr& x, const NodePtr& y);
+// GATHER and SCATTER_ADD nodes (node.hpp) along `axis`; shapes as described there.
+NodePtr gather(const NodePtr& table, const NodePtr& idx, int64_t axis);
+NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src, int64_t axis);
 NodePtr contiguous(const NodePtr& x);
 NodePtr detach(const NodePtr& x);
 NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device);

@@ -49,6 +49,8 @@ const char* op_name(Op op) {
     case Op::COPY: return "COPY";
     case Op::CONV: return "CONV";
     case Op::POW: return "POW";
+    case Op::GATHER: return "GATHER";
+    case Op::SCATTER_ADD: return "SCATTER_ADD";
   }
   return "?";
 }

@@ -48,6 +48,16 @@ enum class Op : uint8_t {
   // differentiate it at its corners: 0 ** y, negative x, y = 0) and whose gradient is PyTorch's
   // pow rule on src[1] and src[2] (tensor/pow.cpp). Lowered as src[0], like CONV.
   POW,
+  // Indexed access along axis dims[0] (tg.kir GATHER / SCATTER_ADD, ABI 1.4; made only for
+  // devices that declare TG_KIR_INDEXED, tensor/gather.cpp):
+  // GATHER: out[i] = src[0][i with i[axis] = src[1][i]], 0 where src[1][i] is outside
+  //   [0, src[0].shape[axis]). src[1] (integer) has the result's shape; src[0] has it too but
+  //   along axis. The table is read in place where it is a view of memory, else realized first.
+  // SCATTER_ADD: src[0] (the start value, the result's shape) with src[2][i] added at
+  //   i with i[axis] = src[1][i] (indices outside add nothing); src[1] and src[2] have one shape,
+  //   the result's but along axis. Its own kernels: src[0] into a fresh buffer, then the adds.
+  GATHER,
+  SCATTER_ADD,
 };
 
 enum class ReduceOp : uint8_t { SUM, MAX, PROD };

@@ -3,6 +3,7 @@
 
 #include "nn/deferred.hpp"
 #include "nn/param_options.hpp"
+#include "tensor/gather.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn {
@@ -160,6 +161,14 @@ Embedding::Embedding(int64_t n, int64_t dim, TensorOptions options) : num_embedd
 Tensor Embedding::operator()(const Tensor& idx) const {
   if (is_float(idx.dtype()) || idx.dtype() == DType::bool_)
     throw Error(std::string("Embedding: indices must be an integer tensor, got ") + dtype_name(idx.dtype()));
+  // A gather of rows where the device takes one (its gradient a scatter-add of rows): cost
+  // tokens x dim, not tokens x vocabulary x dim as the one-hot product before ABI 1.4.
+  if (detail::indexed_on(weight)) {
+    const auto in = idx.shape().dims();
+    std::vector<int64_t> out(in.begin(), in.end());
+    out.push_back(embedding_dim);
+    return detail::take_rows(weight, idx.reshape({idx.numel()})).reshape(Shape(out));
+  }
   return idx.one_hot(num_embeddings).cast(weight.dtype()).matmul(weight);
 }
 

@@ -1,5 +1,6 @@
 // Opened devices: buffers with a caching allocator, the compile cache and launches.
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <iostream>
 
@@ -141,6 +142,16 @@ void Device::read(Buffer& src, void* dst, uint64_t nbytes) {
   stats().add(stats().copies_out, 1);
   std::lock_guard<std::mutex> lock(plugin_->calls);
   check(api().buffer_read(handle_, src.handle, 0, dst, nbytes), "buffer_read on " + name_);
+}
+
+void* Device::host_pointer(Buffer& buffer) {
+  const tg_plugin_api& a = api();
+  // A 1.3 plugin's table ends before the slot: it has no host pointers.
+  if (a.struct_size < offsetof(tg_plugin_api, buffer_host_pointer) + sizeof(a.buffer_host_pointer) ||
+      !a.buffer_host_pointer)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(plugin_->calls);
+  return a.buffer_host_pointer(handle_, buffer.handle);
 }
 
 tg_executable* Device::compile(const KirProgram& program, std::string* unsupported_reason) {

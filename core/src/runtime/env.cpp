@@ -25,7 +25,8 @@ constexpr Knob kKnobs[] = {
     {"TG_CACHE_MAX", "1G", "the kernel cache's size cap, e.g. 500M or 2G; least recently used kernels go first"},
     {"TG_MAX_PROGRAMS", "2048", "compiled programs a device keeps in memory (least recently used go first; the disk cache keeps the rest)"},
     {"TG_CC", "cc", "the C compiler the onednn plugin compiles its kernels with"},
-    {"TG_KIR_DUMP", "", "a directory: the ref plugin writes every program it compiles there (used by the HIP compile tests)"},
+    {"TG_DIST_TIMEOUT", "600", "seconds a tg::dist collective waits for the other ranks before it fails with tg::Error (a rank died or stopped)"},
+    {"TG_KIR_DUMP", "", "a directory: the ref plugin writes every program it compiles there (used by the HIP and CUDA compile tests)"},
 };
 
 const Knob* find(const char* name) {

@@ -73,6 +73,9 @@ class Device : public std::enable_shared_from_this<Device> {
   std::shared_ptr<Buffer> alloc(uint64_t nbytes);
   void write(Buffer& dst, const void* src, uint64_t nbytes);
   void read(Buffer& src, void* dst, uint64_t nbytes);
+  // The buffer's bytes in this process's memory where the device's buffers are host memory
+  // (ABI 1.4 buffer_host_pointer), else nullptr. Touch them only after synchronize().
+  void* host_pointer(Buffer& buffer);
   // Compiled once per distinct program; nullptr (with reason) if the device declines it.
   tg_executable* compile(const KirProgram& program, std::string* unsupported_reason);
   // offsets: each buffer's start in bytes (none: 0); scalars: the program's scalar args.

@@ -63,14 +63,14 @@ tg_kir_program KirProgram::abi() const {
 std::string KirProgram::dump() const {
   static const char* names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2", "LOG2", "SIN",   "SQRT",
                                 "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",  "CMPLT", "CMPNE", "IDIV",
-                                "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",  "WHERE"};
+                                "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",  "WHERE", "GATHER", "SCATTER_ADD"};
   std::ostringstream os;
   os << "kernel " << name << " shape (";
   for (size_t d = 0; d < shape.size(); d++) os << (d ? ", " : "") << shape[d];
   os << ")\n";
   for (size_t i = 0; i < nodes.size(); i++) {
     const tg_kir_node& n = nodes[i];
-    os << "  %" << i << " = " << (n.op < TG_KIR_OP_COUNT_1_0 ? names[n.op] : "?") << " dtype " << n.dtype;
+    os << "  %" << i << " = " << (n.op < TG_KIR_OP_COUNT_1_4 ? names[n.op] : "?") << " dtype " << n.dtype;
     for (int s : n.src)
       if (s >= 0) os << " %" << s;
     if (n.param >= 0) os << " param " << n.param;
@@ -97,6 +97,7 @@ std::string KirProgram::dump() const {
       if (!arg) os << " value " << n.ivalue << "/" << n.fvalue;
     }
     if (n.op == TG_KIR_REDUCE) os << " reduce " << n.reduce_op << " axes " << n.ivalue;
+    if (n.op == TG_KIR_GATHER || n.op == TG_KIR_SCATTER_ADD) os << " index stride " << n.ivalue;
     os << "\n";
   }
   return os.str();

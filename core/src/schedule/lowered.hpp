@@ -16,7 +16,9 @@ struct LNode;
 using LPtr = std::shared_ptr<const LNode>;
 
 struct LNode {
-  enum class Kind { LOAD, CONST, ALU, REDUCE } kind = Kind::CONST;
+  // GATHER: a LOAD (base, view) whose element also moves by src[0]'s value times
+  // gather_stride, 0 where that value is outside [0, gather_bound) (tg.kir GATHER).
+  enum class Kind { LOAD, CONST, ALU, REDUCE, GATHER } kind = Kind::CONST;
   Op op = Op::CONST;        // ALU: the elementwise op
   DType dtype = DType::float32;
   Dims shape;
@@ -32,6 +34,7 @@ struct LNode {
   ReduceOp reduce_op = ReduceOp::SUM;  // REDUCE
   Dims axes;
   NodePtr origin;           // REDUCE: the graph node it computes
+  int64_t gather_stride = 0, gather_bound = 0;  // GATHER
   bool has_reduce = false;  // a REDUCE is in this subtree
 };
 
@@ -54,5 +57,11 @@ struct ReduceSig {
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
                   std::vector<NodePtr>* same_as_out, bool scalar_args);
+
+// The tg.kir program that adds `value` into out (param 0, already holding its start value) at
+// index `idx` along `axis` (a SCATTER_ADD node's second kernel): both lowered over their shape,
+// which is out's but along axis.
+KirProgram to_kir_scatter(const LPtr& value, const LPtr& idx, const NodePtr& out, int64_t axis,
+                          std::vector<NodePtr>* params, bool scalar_args);
 
 }  // namespace tg::detail

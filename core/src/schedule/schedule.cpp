@@ -151,6 +151,15 @@ class KernelBuilder {
   std::optional<ReduceSig> reduce;
   std::vector<std::pair<NodePtr, LPtr>> also_store;
 
+  // A scatter-add's values and index, over their shape (its second kernel): no reduce may
+  // join it (tg.kir's SCATTER_ADD program has none), so reduces under them are realized first.
+  std::pair<LPtr, LPtr> lower_scatter(const NodePtr& value, const NodePtr& idx) {
+    root_shape_ = value->shape;
+    no_reduce_ = true;
+    LPtr v = lower(value);
+    return {v, lower(idx)};
+  }
+
   LPtr lower_root(const NodePtr& n) {
     root_shape_ = n->shape;
     const NodePtr& value = kernel_value(n);
@@ -164,6 +173,7 @@ class KernelBuilder {
   bool linear_masks_;
   Dims root_shape_;
   bool inside_reduce_ = false;                       // lowering a reduce's source
+  bool no_reduce_ = false;                           // every reduce is realized on its own
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
   Dims space_;                                        // the split space lower_in works in
@@ -249,7 +259,7 @@ class KernelBuilder {
         // kernel (tg.kir lets a REDUCE's source hold REDUCEs of the same axes): softmax's max
         // and its sum of exponentials, layernorm's mean and its sum of squared deviations.
         ReduceSig sig{n->src[0]->shape, n->dims};
-        if (reduce && !(*reduce == sig)) return boundary(n);
+        if (no_reduce_ || (reduce && !(*reduce == sig))) return boundary(n);
         reduce = sig;
         const bool outer = inside_reduce_;
         inside_reduce_ = true;
@@ -281,11 +291,58 @@ class KernelBuilder {
       }
       case Op::CONV:
       case Op::POW: return lower(n->src[0]);
+      // Inside a reduce's source a gather is realized first: a matmul of gathered rows (an
+      // embedding times a weight) then stays the plain REDUCE(MUL(LOAD, LOAD)) a device runs
+      // as a GEMM.
+      case Op::GATHER: return inside_reduce_ ? boundary(n) : lower_gather(n);
+      case Op::SCATTER_ADD:  // its own kernels (realize_scatter)
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
       default: throw Error("internal error: cannot lower " + std::string(op_name(n->op)));
     }
+  }
+
+  // A gather reads its table in place where the table lowers to a view of memory whose masks
+  // do not constrain the gathered axis; else the table is realized first. The index is computed
+  // in the kernel (it is elementwise in the gather's space) unless it holds a reduce.
+  LPtr lower_gather(const NodePtr& n) {
+    const int64_t axis = n->dims[0];
+    const auto a = static_cast<size_t>(axis);
+    const NodePtr& table = n->src[0];
+    Checkpoint cp = checkpoint();
+    LPtr t = lower(table);
+    auto in_place = [&](const LNode& l) {
+      if (l.kind != LNode::Kind::LOAD) return false;
+      if (!l.view.mask.empty() && l.view.mask[a] != std::make_pair(int64_t{0}, table->shape[a])) return false;
+      for (const LinearMask& m : l.view.linear)
+        if (m.coeffs[a] != 0) return false;
+      return true;
+    };
+    if (!in_place(*t)) {
+      rollback(cp);
+      t = boundary(table);
+    }
+    cp = checkpoint();
+    LPtr k = lower(n->src[1]);
+    if (k->has_reduce) {
+      rollback(cp);
+      k = boundary(n->src[1]);
+    }
+    auto l = new_lnode(LNode::Kind::GATHER);
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    l->base = t->base;
+    for (const OffsetTerm& term : t->terms) guard_var(term.var);  // the whole offset stays in the view
+    View v = t->view;
+    l->gather_stride = v.strides[a];
+    l->gather_bound = table->shape[a];
+    v.shape[a] = n->shape[a];
+    v.strides[a] = 0;
+    if (!v.mask.empty()) v.mask[a] = {0, n->shape[a]};
+    l->view = v;
+    l->src = {k};
+    return l;
   }
 
   // n's value over space_, a split of n's dims: elementwise ops are computed there directly; a
@@ -354,6 +411,23 @@ class KernelBuilder {
             (broadcasts(m) && !recomputable_scalar(*s)))
           break;
         out = m.op == Op::PAD ? pad_computed(s, m) : with_sources_moved(s, m);
+        break;
+      case LNode::Kind::GATHER:
+        // The view and the index move alike (both are over the gather's space); a window
+        // repeats elements, so the gather is realized first, as a computed value would be.
+        if (m.op == Op::WINDOW) break;
+        if (auto v = apply_movement(s->view, m, linear_masks_)) {
+          std::optional<LPtr> k = push(s->src[0], m);
+          if (!k) break;
+          if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
+            for (size_t d = 0; d < m.ranges.size(); d++)
+              if (const int32_t var = shrink_var(m, d); var >= 0) guard_var(static_cast<uint32_t>(var));
+          auto l = std::make_shared<LNode>(*s);
+          l->view = *v;
+          l->shape = m.shape;
+          l->src = {*k};
+          out = l;
+        }
         break;
       case LNode::Kind::REDUCE:
         if (squeeze_only(s->shape, m)) {  // the reduced value with size-1 dims added or dropped
@@ -439,7 +513,9 @@ std::shared_ptr<Device> fallback_device(const Device& failed) {
 // Runs the program on `dev` with params[i] bound to param i (written ones already have their
 // buffers); if the device declines (UNSUPPORTED), on the reference device with copies there
 // and back.
-void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>& params) {
+// accumulates: param 0 already holds a start value the program adds into (a SCATTER_ADD):
+// its buffer is kept (a replay does not allocate it afresh) and a fallback copies it there.
+void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>& params, bool accumulates = false) {
   std::string reason;
   if (tg_executable* exe = dev.compile(prog, &reason)) {
     std::vector<Buffer*> bufs;
@@ -447,7 +523,7 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
     std::vector<uint64_t> offsets;
     for (size_t i = 0; i < params.size(); i++) {
       bufs.push_back(params[i]->buffer.get());
-      written.push_back(prog.params[i].access == TG_PARAM_WRITE);
+      written.push_back(prog.params[i].access == TG_PARAM_WRITE && !(accumulates && i == 0));
       offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
     }
     dev.launch(exe, bufs, prog.name, offsets, prog.scalar_values);
@@ -475,7 +551,7 @@ void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>&
   };
   std::vector<std::shared_ptr<Buffer>> there;
   for (size_t i = 0; i < params.size(); i++)
-    there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ));
+    there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ || (accumulates && i == 0)));
   std::vector<Buffer*> bufs;
   std::vector<uint64_t> offsets;
   for (size_t i = 0; i < there.size(); i++) {
@@ -581,8 +657,54 @@ std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
   return {std::move(kb), root};
 }
 
-void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr) {
+void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr);
+
+// A SCATTER_ADD: two kernels into one fresh buffer. The start value (src[0]: zeros for a
+// gather's gradient, a copy of the tensor scattered into) is computed into it as any
+// elementwise value would be; then the values are added at their indices. Each kernel fuses
+// what it can: the zeros are a constant, the values (a gradient's elementwise chain) are
+// computed in the adding kernel.
+void realize_scatter(const NodePtr& n, bool& built_kernel) {
+  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
+  const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
+  const NodePtr& base = n->src[0];
+  auto [kb, root] = lower_kernel(base, linear_masks, nullptr);
+  while (!kb.deps.empty()) {
+    realize_one(first_to_realize(kb.deps), built_kernel);
+    std::tie(kb, root) = lower_kernel(base, linear_masks, nullptr);
+  }
+  std::vector<NodePtr> params, same_as_out;  // (a reduce equal to the start is not shared: the adds change it)
+  KirProgram start = to_kir(root, n, kb.reduce, {}, &params, &same_as_out, scalar_args);
+  if (env_int("TG_DEBUG") >= 2) std::cerr << start.dump();
+  for (size_t i = 0; i < params.size(); i++)
+    if (start.params[i].access == TG_PARAM_WRITE) params[i]->buffer = n->device->alloc(params[i]->nbytes());
+  if (n->numel() > 0) run_kernel(start, *n->device, params);
+  built_kernel = true;
+
+  const NodePtr &idx = n->src[1], &value = n->src[2];
+  if (value->numel() == 0 || n->numel() == 0) return;
+  auto lower_adds = [&] {
+    KernelBuilder b(linear_masks, nullptr);
+    auto roots = b.lower_scatter(value, idx);
+    return std::make_pair(std::move(b), roots);
+  };
+  auto [ab, roots] = lower_adds();
+  while (!ab.deps.empty()) {
+    realize_one(first_to_realize(ab.deps), built_kernel);
+    std::tie(ab, roots) = lower_adds();
+  }
+  params.clear();
+  KirProgram adds = to_kir_scatter(roots.first, roots.second, n, n->dims[0], &params, scalar_args);
+  if (env_int("TG_DEBUG") >= 2) std::cerr << adds.dump();
+  run_kernel(adds, *n->device, params, true);
+}
+
+void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending) {
   if (n->realized()) return;
+  if (n->op == Op::SCATTER_ADD) {
+    realize_scatter(n, built_kernel);
+    return;
+  }
   if (n->op == Op::COPY) {
     realize_one(n->src[0], built_kernel);
     realize_copy(*n);

@@ -157,6 +157,8 @@ class Emitter {
 
   std::vector<NodePtr>* bound = nullptr;
 
+  int32_t int64_const(int64_t v) { return constant(DType::int64, 0, v); }
+
  private:
   KirProgram& p_;
   Dims full_, out_;
@@ -268,6 +270,18 @@ class Emitter {
         for (size_t i = 0; i < l.src.size(); i++) n.src[i] = emit(l.src[i]);
         return add(n);
       }
+      case LNode::Kind::GATHER: {
+        bool valid;
+        const int32_t vid = view(full_view(l.view), &valid);
+        if (!valid) return constant(l.dtype, 0, 0);
+        tg_kir_node n = blank(TG_KIR_GATHER, l.dtype);
+        n.src[0] = emit(l.src[0]);
+        n.src[1] = int64_const(l.gather_bound);
+        n.param = param(l.base, TG_PARAM_READ);
+        n.view = vid;
+        n.ivalue = l.gather_stride;
+        return add(n);
+      }
       case LNode::Kind::REDUCE: {
         tg_kir_node n = blank(TG_KIR_REDUCE, l.dtype);
         n.src[0] = emit(l.src[0]);
@@ -284,7 +298,41 @@ class Emitter {
   }
 };
 
+void check_rank(const Dims& shape) {
+  if (shape.size() > TG_KIR_MAX_DIMS)
+    throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
+                std::to_string(shape.size()) + " dims): reshape to fewer dims first");
+}
+
 }  // namespace
+
+KirProgram to_kir_scatter(const LPtr& value, const LPtr& idx, const NodePtr& out, int64_t axis,
+                          std::vector<NodePtr>* params, bool scalar_args) {
+  KirProgram p;
+  p.shape = value->shape;
+  check_rank(p.shape);
+  Emitter e(p, p.shape, p.shape, scalar_args);
+  e.bound = params;
+  e.param(out, TG_PARAM_WRITE);
+  tg_kir_node st{};
+  st.op = TG_KIR_SCATTER_ADD;
+  st.dtype = static_cast<uint32_t>(out->dtype);
+  st.src[0] = e.emit(value);
+  st.src[1] = e.emit(idx);
+  st.src[2] = e.int64_const(out->shape[static_cast<size_t>(axis)]);
+  st.param = 0;
+  // out's layout over the values' space, the indexed dim at stride 0: the index supplies it.
+  View v = View::contiguous(out->shape);
+  st.ivalue = v.strides[static_cast<size_t>(axis)];
+  v.shape[static_cast<size_t>(axis)] = p.shape[static_cast<size_t>(axis)];
+  v.strides[static_cast<size_t>(axis)] = 0;
+  bool valid;
+  st.view = e.view(v, &valid);
+  p.nodes.push_back(st);
+  p.name = "S";
+  for (int64_t d : p.shape) p.name += "_" + std::to_string(d);
+  return p;
+}
 
 KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,

@@ -3,12 +3,13 @@
 // Ints, slices, None and Ellipsis are a view of x (slice, flip, squeeze, unsqueeze: no copy).
 // Int tensors (advanced indexing) then pick positions of that view: their values are read on the
 // host (to check their range and build one linear position per result element), and the pick is a
-// masked sum on the device. index_put_ runs the same steps backwards: the value is scattered into
+// gather of those positions on a device that takes one (TG_KIR_INDEXED), else a masked sum. index_put_ runs the same steps backwards: the value is scattered into
 // the view's layout, then padded out to x's shape along with a mask of the written elements.
 #include <algorithm>
 #include <numeric>
 #include <sstream>
 
+#include "tensor/gather.hpp"
 #include "tensor/ops.hpp"
 
 namespace tg {
@@ -279,6 +280,15 @@ Tensor hits(const Tensor& v, const Advanced& a) {
   return linear == Tensor::arange(static_cast<double>(a.positions), o).reshape({1, a.positions});
 }
 
+// Linear positions as an index tensor on v's device: int32 where they fit, else int64.
+Tensor positions(const Tensor& v, const std::vector<int64_t>& linear) {
+  const bool narrow = std::all_of(linear.begin(), linear.end(), [](int64_t p) { return p <= INT32_MAX; });
+  const Shape s({static_cast<int64_t>(linear.size())});
+  if (!narrow) return Tensor(linear, s, TensorOptions{DType::int64, v.device(), false});
+  std::vector<int32_t> lin(linear.begin(), linear.end());
+  return Tensor(lin, s, TensorOptions{DType::int32, v.device(), false});
+}
+
 // The placement rule: the broadcast dims go where the first indexed dim was when the indexed dims
 // are adjacent, else first. The result is laid out (pre..., B..., post...) with pre the `before`
 // leading dims of rest (none when the broadcast dims go first).
@@ -320,6 +330,7 @@ Tensor Tensor::index(const std::vector<TensorIndex>& indices) const {
   std::vector<int64_t> order;
   Dims rest;
   Tensor flat = advanced_first(v, *a, order, rest);  // (P, R)
+  if (detail::indexed_on(flat)) return to_result(detail::take_rows(flat, positions(v, a->linear)), *a, rest);
   Tensor hit = hits(v, *a).unsqueeze(-1);            // (NB, P, 1)
   Tensor src = flat.unsqueeze(0);                    // (1, P, R)
   Tensor picked = tg::where(hit, src, zero_like(src)).sum(1).cast(dtype());  // (NB, R)
@@ -367,11 +378,28 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
         seen[at] = true;
       }
     }
-    Tensor hit = hits(v, *a).logical_and(Tensor(keep, Shape({nb, 1}), TensorOptions{DType::bool_, device(), false}));
-    Tensor h = hit.unsqueeze(-1);                                                // (NB, P, 1)
-    Tensor scattered = tg::where(h, vb, zero_like(vb)).sum(0).cast(dtype());    // (P, R)
-    Tensor written = hit.any(0).unsqueeze(-1);                                   // (P, 1)
-    Tensor merged = tg::where(written, scattered, flat);                         // (P, R)
+    Tensor merged;
+    if (detail::indexed_on(flat)) {
+      // A scatter-add of the kept values (an earlier repeat's position is -1: it adds nothing)
+      // into zeros, and the positions written, known here, pick it over the old contents.
+      const int64_t r = flat.shape()[1];
+      std::vector<int64_t> kept(a->linear.size());
+      std::vector<bool> written(static_cast<size_t>(a->positions), false);
+      for (size_t e = 0; e < kept.size(); e++) {
+        kept[e] = keep[e] ? a->linear[e] : -1;
+        written[static_cast<size_t>(a->linear[e])] = true;
+      }
+      Tensor rows = positions(v, kept).reshape({nb, 1}).expand({nb, r});
+      Tensor scattered = detail::scatter_add_along(zero_like(flat), rows, vb.reshape({nb, r}), 0);  // (P, R)
+      merged = tg::where(Tensor(written, Shape({a->positions, 1}), TensorOptions{DType::bool_, device(), false}),
+                         scattered, flat);
+    } else {
+      Tensor hit = hits(v, *a).logical_and(Tensor(keep, Shape({nb, 1}), TensorOptions{DType::bool_, device(), false}));
+      Tensor h = hit.unsqueeze(-1);                                                // (NB, P, 1)
+      Tensor scattered = tg::where(h, vb, zero_like(vb)).sum(0).cast(dtype());    // (P, R)
+      Tensor written = hit.any(0).unsqueeze(-1);                                   // (P, 1)
+      merged = tg::where(written, scattered, flat);                                // (P, R)
+    }
     // Back to the view's layout: unflatten the indexed dims, undo the permutation.
     Dims pv;
     for (int64_t d : order) pv.push_back(v.shape()[static_cast<size_t>(d)]);

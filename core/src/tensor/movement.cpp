@@ -352,29 +352,6 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   return cat(parts, dim);
 }
 
-Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
-  int64_t d = dim_of(*this, dim, "gather");
-  if (index.ndim() != ndim())
-    throw Error("gather: index has " + std::to_string(index.ndim()) + " dims but the tensor has " +
-                std::to_string(ndim()) + "; they must match");
-  if (is_float(index.dtype())) throw Error("gather: index must be an integer tensor, got " + std::string(dtype_name(index.dtype())));
-  if (ndim() == 0) return reshape({1}).gather(0, index.reshape({1})).reshape({});  // as PyTorch: x[index]
-  std::vector<std::pair<int64_t, int64_t>> r;
-  for (int64_t i = 0; i < ndim(); i++) {
-    int64_t want = index.shape()[static_cast<size_t>(i)], have = shape()[static_cast<size_t>(i)];
-    if (i != d && want > have)
-      throw Error("gather: index shape " + index.shape().to_string() + " exceeds the tensor's " + shape().to_string() +
-                  " in dim " + std::to_string(i));
-    r.push_back({0, i == d ? have : want});
-  }
-  int64_t n = shape()[static_cast<size_t>(d)];
-  Tensor x = shrink(r).transpose(d, -1);        // (..., n)
-  Tensor idx = index.transpose(d, -1);           // (..., m)
-  Tensor ar = Tensor::arange(static_cast<double>(n), TensorOptions{std::nullopt, device(), false});
-  Tensor hit = idx.unsqueeze(-1) == ar;          // (..., m, n)
-  return tg::where(hit, x.unsqueeze(-2), 0).sum(-1).cast(dtype()).transpose(d, -1);
-}
-
 Tensor Tensor::one_hot(int64_t num_classes) const {
   if (is_float(dtype())) throw Error("one_hot: needs an integer tensor, got " + std::string(dtype_name(dtype())));
   if (num_classes <= 0) throw Error("one_hot: num_classes must be positive, got " + std::to_string(num_classes));

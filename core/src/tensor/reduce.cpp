@@ -187,15 +187,18 @@ Tensor Tensor::cumprod(int64_t axis) const { return cum_along(*this, axis, Cum::
 Tensor Tensor::cummax(int64_t axis) const { return cum_along(*this, axis, Cum::MAX, "cummax"); }
 
 Tensor Tensor::softmax(int64_t axis) const {
+  // The row maximum and sum are broadcast before the subtraction (a + -b) and the division
+  // (a * 1/b): the negation and the reciprocal are then computed in the kernel that writes the
+  // probabilities, not each in a kernel of its own over the rows (3 kernels -> 2).
   Tensor x = detail::to_float(*this);
-  Tensor e = (x - x.max(axis, true).detach()).exp();
-  return e / e.sum(axis, true);
+  Tensor e = (x - x.max(axis, true).detach().expand(x.shape())).exp();
+  return e / e.sum(axis, true).expand(e.shape());
 }
 
 Tensor Tensor::log_softmax(int64_t axis) const {
   Tensor x = detail::to_float(*this);
-  Tensor m = x - x.max(axis, true).detach();
-  return m - m.exp().sum(axis, true).log();
+  Tensor m = x - x.max(axis, true).detach().expand(x.shape());  // (as softmax)
+  return m - m.exp().sum(axis, true).log().expand(m.shape());
 }
 
 Tensor Tensor::logsumexp(int64_t axis, bool keepdim) const {

@@ -10,6 +10,8 @@
  *   uint16_t tg_float_to_bfloat16(float)    float32 -> bfloat16
  *   uint16_t tg_double_to_bfloat16(double)  float64 -> bfloat16 (one rounding, not two)
  *   float    tg_bfloat16_to_float(uint16_t) bfloat16 -> float32 (exact)
+ *   uint16_t tg_int64_to_half(int64_t)      int64 -> float16 (one rounding, not two)
+ *   uint16_t tg_int64_to_bfloat16(int64_t)  int64 -> bfloat16 (one rounding, not two)
  *
  * Narrowing rounds to nearest, ties to even, as IEEE 754 and every GPU do: values too large
  * become infinity, values too small become (signed) zero or a subnormal, infinities stay
@@ -133,6 +135,27 @@ static inline float tg_bfloat16_to_float(uint16_t b) {
   float f;
   memcpy(&f, &bits, sizeof f);
   return f;
+}
+
+/* An int64 as a double that rounds to every format of at most 51 significant bits exactly as
+ * the integer itself would: above 53 significant bits it is cut by round-to-odd (the lowest kept
+ * bit is ORed with every dropped one), which a double holds exactly. A plain (double)v rounds
+ * once already, so narrowing that rounds twice: 2^60 + 2^52 + 1 would become bfloat16 0x5d80
+ * (2^60, the tie broken to even) instead of 0x5d81. Through float the same happens to int32s. */
+static inline double tg_int64_to_double_odd(int64_t v) {
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  double scale = 1.0;
+  while (u >> 53) { /* at most 11 steps */
+    u = (u >> 1) | (u & 1u);
+    scale *= 2.0;
+  }
+  return (v < 0 ? -(double)u : (double)u) * scale;
+}
+
+static inline uint16_t tg_int64_to_half(int64_t v) { return tg_double_to_half(tg_int64_to_double_odd(v)); }
+
+static inline uint16_t tg_int64_to_bfloat16(int64_t v) {
+  return tg_double_to_bfloat16(tg_int64_to_double_odd(v));
 }
 
 #ifdef __cplusplus

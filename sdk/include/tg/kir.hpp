@@ -13,6 +13,12 @@
 // After it passes, every LOAD and STORE touches only elements inside [0, numel) of its param (the
 // plugin.hpp helper checks at launch that each buffer holds numel elements), so an evaluator can
 // index memory without further checks.
+//
+// Needs a GCC- or Clang-compatible compiler (it uses __builtin_mul_overflow and
+// __builtin_add_overflow for the view bounds). What a field of ProgramInfo holds depends on the
+// tg/plugin.h it is built against: ProgramInfo::linear exists only when TG_ABI_MINOR >= 2 and
+// ProgramInfo::scalar_slot only when TG_ABI_MINOR >= 3 (a plugin built against an older header
+// gets neither, and the core gives it programs without them).
 #pragma once
 
 #include <cstddef>
@@ -80,8 +86,27 @@ constexpr const char* op_name(uint32_t op) {
     case TG_KIR_SHL: return "SHL";
     case TG_KIR_SHR: return "SHR";
     case TG_KIR_WHERE: return "WHERE";
+#if TG_ABI_MINOR >= 4
+    case TG_KIR_GATHER: return "GATHER";
+    case TG_KIR_SCATTER_ADD: return "SCATTER_ADD";
+#endif
   }
   return nullptr;
+}
+
+// A node that writes its param: STORE, or (ABI 1.4) SCATTER_ADD.
+constexpr bool is_store_op(uint32_t op) {
+#if TG_ABI_MINOR >= 4
+  if (op == TG_KIR_SCATTER_ADD) return true;
+#endif
+  return op == TG_KIR_STORE;
+}
+// A node that reads its param: LOAD, or (ABI 1.4) GATHER.
+constexpr bool is_load_op(uint32_t op) {
+#if TG_ABI_MINOR >= 4
+  if (op == TG_KIR_GATHER) return true;
+#endif
+  return op == TG_KIR_LOAD;
 }
 
 constexpr const char* reduce_op_name(int32_t reduce_op) {
@@ -105,6 +130,10 @@ constexpr int op_arity(uint32_t op) {
     case TG_KIR_SHL: case TG_KIR_SHR:
       return 2;
     case TG_KIR_WHERE: return 3;
+#if TG_ABI_MINOR >= 4
+    case TG_KIR_GATHER: return 2;
+    case TG_KIR_SCATTER_ADD: return 3;
+#endif
   }
   return -1;
 }
@@ -188,12 +217,12 @@ inline std::string dname(uint32_t dtype) {
 inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, uint32_t i, bool full) {
   const tg_kir_node& n = p.nodes[i];
   const tg_kir_view& v = p.views[n.view];
-  const bool masked = n.op == TG_KIR_LOAD && v.has_mask;
+  const bool masked = is_load_op(n.op) && v.has_mask;
   int64_t lo = v.offset, hi = v.offset;          // the range reached, windows counted once
   int64_t box_lo = v.offset, box_hi = v.offset;  // every dim over its own range (overflow only)
   uint32_t grouped = 0;  // dims a linear mask bounds
 #if TG_ABI_MINOR >= 2
-  if (n.op == TG_KIR_LOAD) {
+  if (is_load_op(n.op)) {
     for (const tg_kir_linear_mask& m : info.linear[static_cast<size_t>(n.view)]) {
       int64_t factor = 0;
       bool have_factor = false;  // (a stride of 0 gives the factor 0: that is no "unset")
@@ -247,6 +276,18 @@ inline void check_view_bounds(const tg_kir_program& p, const ProgramInfo& info, 
       kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": the element index of view ",
                std::to_string(n.view), " overflows int64");
   }
+#if TG_ABI_MINOR >= 4
+  if (n.op == TG_KIR_GATHER || n.op == TG_KIR_SCATTER_ADD) {  // k * s for k in [0, n)
+    const int64_t bound = p.nodes[n.src[n.op == TG_KIR_GATHER ? 1 : 2]].ivalue;
+    if (bound <= 0) return;  // no index is valid: nothing is touched
+    int64_t e;
+    if (__builtin_mul_overflow(bound - 1, n.ivalue, &e) || __builtin_add_overflow(lo, e < 0 ? e : 0, &lo) ||
+        __builtin_add_overflow(hi, e < 0 ? 0 : e, &hi) || __builtin_add_overflow(box_lo, e < 0 ? e : 0, &box_lo) ||
+        __builtin_add_overflow(box_hi, e < 0 ? 0 : e, &box_hi))
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": the element index of view ",
+               std::to_string(n.view), " overflows int64");
+  }
+#endif
   const int64_t numel = p.params[n.param].numel;
   if (lo < 0 || hi >= numel)
     kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": view ", std::to_string(n.view),
@@ -312,6 +353,20 @@ inline void check_node_dtypes(const tg_kir_program& p, uint32_t i) {
       same_as_result(1);
       same_as_result(2);
       return;
+#if TG_ABI_MINOR >= 4
+    case TG_KIR_GATHER: case TG_KIR_SCATTER_ADD: {
+      const int k = n.op == TG_KIR_GATHER ? 0 : 1;  // the index; the bound follows it
+      if (!is_int_dtype(src_dtype(k))) fail_dtype("its index is " + dname(src_dtype(k)) + ", not an integer dtype");
+      const tg_kir_node& b = p.nodes[n.src[k + 1]];
+      if (b.op != TG_KIR_CONST || !is_int_dtype(b.dtype) || b.ivalue < 0 || b.view != -1)
+        fail_dtype("its bound (src[" + std::to_string(k + 1) + "]) must be an unmasked CONST of an integer dtype >= 0");
+      if (n.op == TG_KIR_SCATTER_ADD) same_as_result(0);
+      if (p.params[n.param].dtype != n.dtype)
+        fail_dtype("the node is " + dname(n.dtype) + " but param " + std::to_string(n.param) + " is " +
+                   dname(p.params[n.param].dtype));
+      return;
+    }
+#endif
   }
 }
 
@@ -320,7 +375,7 @@ inline void mark_spaces(const tg_kir_program& p, ProgramInfo& info) {
   info.space.assign(p.n_nodes, 0);
   for (uint32_t i = p.n_nodes; i-- > 0;) {
     const tg_kir_node& n = p.nodes[i];
-    if (n.op == TG_KIR_STORE) info.space[i] |= kSpaceOutput;
+    if (is_store_op(n.op)) info.space[i] |= kSpaceOutput;
     if (info.space[i] == 0) info.space[i] = kSpaceFull;  // dead: assume the worst for bounds
     const uint8_t to_sources = n.op == TG_KIR_REDUCE ? uint8_t{kSpaceFull} : info.space[i];
     for (int k = 0; k < op_arity(n.op); ++k) info.space[n.src[k]] |= to_sources;
@@ -332,7 +387,8 @@ inline void mark_spaces(const tg_kir_program& p, ProgramInfo& info) {
 // Validates a program (see the top of this file); returns what an evaluator needs to know.
 // `reads_linear_masks`: the plugin interprets tg_kir_linear_masks (it declares
 // TG_KIR_LINEAR_MASKS, or is the core's fallback); a program with any is UNSUPPORTED otherwise.
-inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_masks = false) {
+// `reads_indexed`: likewise for GATHER and SCATTER_ADD nodes (TG_KIR_INDEXED, ABI 1.4).
+inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_masks = false, bool reads_indexed = false) {
   using detail::kir_fail;
   using detail::node_label;
   using std::to_string;
@@ -413,14 +469,22 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
   }
 
   bool has_store = false;
+  uint32_t scatters = 0, stores = 0;
   for (uint32_t i = 0; i < p.n_nodes; ++i) {
     const tg_kir_node& n = p.nodes[i];
     if (!op_name(n.op))
       kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown op ", to_string(n.op),
+#if TG_ABI_MINOR >= 4
+               " (this plugin knows tg.kir 1.4 ops 0..", to_string(TG_KIR_OP_COUNT_1_4 - 1), ")");
+#else
                " (this plugin knows tg.kir 1.0 ops 0..", to_string(TG_KIR_OP_COUNT_1_0 - 1), ")");
+#endif
     if (!dtype_name(n.dtype))
       kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": unknown dtype ", to_string(n.dtype),
                " (this plugin knows tg.kir 1.0 dtypes 0..", to_string(TG_DTYPE_COUNT_1_0 - 1), ")");
+    if (!reads_indexed && ((n.op != TG_KIR_LOAD && is_load_op(n.op)) || (n.op != TG_KIR_STORE && is_store_op(n.op))))
+      kir_fail(TG_ERR_UNSUPPORTED, node_label(p, i), ": ", op_name(n.op),
+               " (TG_KIR_INDEXED) is not read by this plugin");
     const int arity = op_arity(n.op);
     for (int k = 0; k < 3; ++k) {
       const int32_t s = n.src[k];
@@ -432,10 +496,10 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
       if (s < 0 || static_cast<uint32_t>(s) >= i)
         kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": src[", to_string(k), "] is ", to_string(s),
                  "; sources must be earlier nodes");
-      if (p.nodes[s].op == TG_KIR_STORE)
+      if (is_store_op(p.nodes[s].op))
         kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": src[", to_string(k), "] is a STORE, which has no value");
     }
-    const bool memory = n.op == TG_KIR_LOAD || n.op == TG_KIR_STORE;
+    const bool memory = is_load_op(n.op) || is_store_op(n.op);
     if (memory && (n.param < 0 || static_cast<uint32_t>(n.param) >= p.n_params))
       kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": param ", to_string(n.param), " is out of range (",
                to_string(p.n_params), " params)");
@@ -448,10 +512,10 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
     } else if (n.view != -1) {
       kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": view is ", to_string(n.view), "; unused is -1");
     }
-    if (n.op == TG_KIR_LOAD && p.params[n.param].access != TG_PARAM_READ)
+    if (is_load_op(n.op) && p.params[n.param].access != TG_PARAM_READ)
       kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": loads from param ", to_string(n.param),
                ", which is not TG_PARAM_READ");
-    if (n.op == TG_KIR_STORE && p.params[n.param].access != TG_PARAM_WRITE)
+    if (is_store_op(n.op) && p.params[n.param].access != TG_PARAM_WRITE)
       kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": stores to param ", to_string(n.param),
                ", which is not TG_PARAM_WRITE");
     if (n.op == TG_KIR_REDUCE) {
@@ -472,9 +536,16 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
                " on a node that is not a REDUCE");
     }
     detail::check_node_dtypes(p, i);
-    has_store = has_store || n.op == TG_KIR_STORE;
+    has_store = has_store || is_store_op(n.op);
+    if (n.op != TG_KIR_STORE && is_store_op(n.op)) ++scatters;
+    stores += is_store_op(n.op);
   }
   if (!has_store) kir_fail(TG_ERR_INVALID_ARGUMENT, prog, " has no STORE");
+  if (scatters && (stores != 1 || info.has_reduce))
+    kir_fail(TG_ERR_INVALID_ARGUMENT, prog, " has a SCATTER_ADD beside another store or a REDUCE");
+  for (uint32_t i = 0; i < p.n_nodes; ++i)
+    if (p.nodes[i].op != TG_KIR_STORE && is_store_op(p.nodes[i].op) && p.views[p.nodes[i].view].has_mask)
+      kir_fail(TG_ERR_INVALID_ARGUMENT, node_label(p, i), ": a SCATTER_ADD's view has a box mask");
 
   // Reduced axes have size 1 in the output space, even where `shape` is 0 on them: reducing
   // nothing still writes every output (the reduction's identity).
@@ -483,8 +554,8 @@ inline ProgramInfo check_program(const tg_kir_program& p, bool reads_linear_mask
 
   detail::mark_spaces(p, info);
   for (uint32_t i = 0; i < p.n_nodes; ++i) {
-    if (p.nodes[i].op == TG_KIR_STORE) detail::check_view_bounds(p, info, i, false);
-    if (p.nodes[i].op != TG_KIR_LOAD) continue;
+    if (is_store_op(p.nodes[i].op)) detail::check_view_bounds(p, info, i, false);
+    if (!is_load_op(p.nodes[i].op)) continue;
     if (info.space[i] & kSpaceFull) detail::check_view_bounds(p, info, i, true);
     if (info.space[i] & kSpaceOutput) detail::check_view_bounds(p, info, i, false);
   }

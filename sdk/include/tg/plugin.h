@@ -1,6 +1,6 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.3 (1.1 added TG_FAST_CONV, 1.2 linear masks,
- * 1.3 scalar launch arguments).
+ * tg/plugin.h -- the tg device plugin ABI, version 1.4 (1.1 added TG_FAST_CONV, 1.2 linear masks,
+ * 1.3 scalar launch arguments, 1.4 buffer_host_pointer, GATHER and SCATTER_ADD).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -8,15 +8,22 @@
  * and its default.
  *
  * VERSIONING (a promise to plugin authors)
- *   - The ABI has a major and a minor version. A plugin built against major M loads into every
- *     core of major M whose minor is >= TG_ABI_MIN_MINOR. Plugins of a *newer* minor than the
- *     core also load: the core never reads a table slot beyond the plugin's struct_size.
+ *   - The ABI has a major and a minor version. A core loads a plugin whose table says the core's
+ *     major (abi_major) and a minor (abi_minor, the plugin's) of at least the core header's
+ *     TG_ABI_MIN_MINOR (0 today: every 1.x plugin). TG_ABI_MIN_MINOR is the core's floor for
+ *     plugins, not a property of the plugin. Plugins of a *newer* minor than the core also load:
+ *     the core never reads a table slot beyond the plugin's struct_size.
  *   - Within a major: structs only grow at their end, enums only get new values at their end,
  *     no field or value changes meaning. Every struct that can grow begins with `struct_size`,
  *     set by whoever fills it to sizeof() of the struct it was compiled with. A reader uses only
  *     fields that lie inside the writer's struct_size; a field beyond it has the default that is
  *     documented with it (zero, unless said otherwise). Fields beyond the reader's own size are
- *     ignored.
+ *     ignored. A plugin that fills an out-struct (tg_device_props, tg_device_caps) writes only
+ *     inside the caller's struct_size and sets struct_size to the size it filled: the smaller
+ *     of the caller's and its own (never more than the caller's).
+ *   - A field named `reserved` is written as 0 by whoever fills the struct. Readers give it no
+ *     meaning; a later minor may give it one only behind a caps or feature bit the reader
+ *     declared. check_program (tg/kir.hpp) refuses a tg_kir_linear_mask whose reserved is not 0.
  *   - tg_kir_node, tg_kir_view and tg_kir_param are FROZEN: they never change size or layout in
  *     major 1 (they are passed as arrays). New information goes into new side tables appended at
  *     the end of tg_kir_program.
@@ -30,7 +37,7 @@
  *   int32_t tg_plugin_probe(void);
  *       Optional. Cheap and side-effect free (no device context, no threads). Returns a score:
  *       0 = cannot run on this machine; higher = preferred when TG_DEVICE is unset. Without it the
- *       core uses the table's `priority`.
+ *       core uses the table's `priority` (see there for the shipped plugins' values).
  *
  * ERRORS
  *   Every fallible call returns tg_error*: NULL means success. A plugin creates errors only with
@@ -71,7 +78,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 3
+#define TG_ABI_MINOR 4
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -148,18 +155,89 @@ typedef struct tg_executable tg_executable; /* a compiled program */
  *   REDUCE op `reduce_op` over the axes set in the bitmask `ivalue` (bit d = axis d):
  *          REDUCE(x)(i) = reduce of x(j) over all j that equal i outside those axes. Its value does
  *          not depend on i's coordinates on the reduced axes. Every REDUCE in one program uses the
- *          same axes. Sums accumulate in the node's dtype (floats: at least float32). Over an
- *          empty range SUM is 0, PROD is 1 and MAX is the dtype's lowest value (-inf for floats).
+ *          same axes. SUM and PROD accumulate in the node's dtype (floats: at least float32,
+ *          see SEMANTICS). Over an empty range SUM is 0, PROD is 1 and MAX is the dtype's lowest
+ *          value (-inf for floats).
  *   STORE  writes src[0] at every index of the OUTPUT space: `shape` with the reduced axes set to
  *          size 1 (and index 0). It writes element offset + sum_d i_d*strides[d] of param
  *          `param` through its view (masks are not used on stores). A program has >= 1 STORE;
  *          a STORE is the last use of its value. STORE has no result (dtype = its value's dtype).
+ *          When one STORE's view maps several indices to one element (a stride 0 over a dim that
+ *          is not reduced) or two STOREs write one element, the element ends up holding one of
+ *          the values written there, whole (never a mix of their bytes); which one is unspecified,
+ *          so a host that needs a particular one does not emit such a program.
  *   Others are elementwise on their sources' values at i (see the op list).
  * Dtypes: every node has a result dtype; binary ops take two sources of the node's dtype except
  * CMPLT/CMPNE (sources of one dtype, result bool) and WHERE (src[0] bool). CAST converts
- * src[0] to the node's dtype (float->int truncates toward zero; ->bool is != 0).
+ * src[0] to the node's dtype (float->int truncates toward zero and saturates; int->int wraps;
+ * ->bool is != 0; see SEMANTICS for every rule).
  * Params are the buffers bound at launch, in order. A param is read-only or written, never
  * both in one program, and a written buffer never aliases a read one.
+ */
+
+/* SEMANTICS AND ACCURACY -- what every device computes. `tg conformance` checks each rule by its
+ * name with exact inputs and outputs (section rules/; a violation prints the rule, the op, the
+ * dtype and the first differing element), and everything else against a host evaluation within
+ * the accuracy below. The ref plugin is the executable form of these rules.
+ *
+ * Rules (bit-exact; for floats -0 and +0 differ, any NaN matches a NaN):
+ *   cast-float-to-int   CAST float -> integer truncates toward zero and saturates: below the
+ *                       dtype's range gives its minimum, above gives its maximum, NaN gives 0
+ *                       (300.0 -> int8 127, -1.0 -> uint8 0, +inf -> INT_MAX, -inf -> INT_MIN).
+ *   cast-int-to-int     CAST integer -> integer wraps: the value's two's complement bits cut to
+ *                       the new width (int32 300 -> int8 44, int8 -1 -> uint8 255, uint8 255 ->
+ *                       int8 -1); bool -> integer is 0 or 1.
+ *   cast-to-bool        CAST to bool is x != 0: NaN -> 1, -0.0 -> 0, int16 256 -> 1.
+ *   cast-to-float       CAST to a float dtype rounds once, to nearest (ties to even), from the
+ *                       exact source value -- never through a narrower or an intermediate type
+ *                       that rounds first (int64 2^60+2^52+1 -> bfloat16 0x5d81, not 0x5d80;
+ *                       float64 -> float16/bfloat16 directly). Too large gives +-inf; NaN stays
+ *                       NaN; the sign of zero is kept.
+ *   int-wraps           ADD, MUL and NEG on integers wrap at the dtype's width (two's
+ *                       complement): int8 127 + 1 = -128, uint8 NEG(1) = 255, NEG(INT_MIN) =
+ *                       INT_MIN; REDUCE SUM and PROD of integers wrap the same way.
+ *   idiv-mod            IDIV truncates toward zero and MOD takes the sign of a; b == 0 gives 0
+ *                       for both; IDIV(INT_MIN, -1) = INT_MIN (it wraps, never traps) and
+ *                       MOD(INT_MIN, -1) = 0.
+ *   bool-arith          On bool: ADD is OR, MUL is AND, MAX is OR, NEG is the identity; REDUCE
+ *                       SUM and MAX are "any", PROD is "all". Results are 0 or 1.
+ *   max-nan-ties        MAX on floats: a NaN operand gives NaN; of two operands that compare
+ *                       equal the first wins (MAX(-0.0, +0.0) = -0.0, MAX(+0.0, -0.0) = +0.0).
+ *                       REDUCE MAX: NaN if any value is NaN; otherwise the largest value (of
+ *                       zeros of both signs, either).
+ *   signed-zero         Float results carry IEEE 754's sign of zero: NEG(+0) = -0, MUL(-1, 0) =
+ *                       -0, ADD(-0, -0) = -0, ADD(-0, +0) = +0, TRUNC(-0.5) = -0.
+ *   narrow-per-op       float16/bfloat16 nodes compute in float32 (or wider) and round to the
+ *                       node's dtype after every node, not once at the end: in float16,
+ *                       ADD(ADD(2048, 1), 1) = 2048 (2050 would be float32 carried across nodes).
+ *   reduce-accumulator  REDUCE SUM and PROD of float16/bfloat16/float32 accumulate in float32 or
+ *                       wider (float64 in float64) and round to the node's dtype once at the
+ *                       end (float16 PROD of 256, 256, 2^-8, 2^-8 is 1, not inf); MAX is exact.
+ *   store-duplicates    an element that several stored values hit holds one of them, whole
+ *                       (STORE, above).
+ *   launch-offsets      tg_launch_args.offsets[k] is a multiple of param k's element size and
+ *                       nothing more (buffers start 64-byte aligned, so elements are naturally
+ *                       aligned); a device handles every such offset.
+ *
+ * Accuracy per op and dtype ("ulp": of the result's dtype; float16/bfloat16 compute in float32
+ * and round to the dtype after every node, so their bounds are in their own ulps):
+ *   op                        float32, float64                   float16, bfloat16
+ *   CONST, CAST               correctly rounded (cast-to-float)   same
+ *   ADD, MUL                  correctly rounded; a MUL feeding    correctly rounded (per node)
+ *                             an ADD may be fused (one rounding)
+ *   SQRT, RECIP               3 ulp                              3 ulp
+ *   EXP2, LOG2                4 ulp                              4 ulp
+ *   SIN                       4 ulp + 4 ulp of 1.0 (absolute)    same
+ *   NEG, TRUNC, MAX, CMPLT,   exact                              exact
+ *   CMPNE, WHERE
+ *   REDUCE SUM                any order; float32 accumulator or wider: within (n-1) roundings
+ *                             of the accumulator on the sum of |x| (exact when every partial
+ *                             sum is exact), then one rounding to the dtype
+ *   REDUCE PROD               any order; float32 or wider: (n-1) roundings, then one rounding
+ *   REDUCE MAX                exact
+ *   integer and bool ops      exact (int-wraps, idiv-mod, bool-arith; SHL/SHR as listed below)
+ * A result in the subnormal range may be flushed to zero (keeping its sign); LOG2 of a
+ * negative value, SQRT of a negative value and 0 * inf give NaN.
  */
 
 #define TG_KIR_MAX_DIMS 8
@@ -186,7 +264,8 @@ enum {
   TG_KIR_MAX = 14,
   TG_KIR_CMPLT = 15, /* a < b -> bool */
   TG_KIR_CMPNE = 16, /* a != b -> bool */
-  TG_KIR_IDIV = 17,  /* integers: a / b truncated toward zero; b == 0 gives 0 */
+  TG_KIR_IDIV = 17,  /* integers: a / b truncated toward zero; b == 0 gives 0; INT_MIN / -1
+                        wraps to INT_MIN */
   TG_KIR_MOD = 18,   /* integers: a - b * IDIV(a, b) (sign of a); b == 0 gives 0 */
   TG_KIR_AND = 19,   /* integers and bool, bitwise */
   TG_KIR_OR = 20,
@@ -195,7 +274,28 @@ enum {
   TG_KIR_SHR = 23,   /* integers; arithmetic for signed types */
   /* ternary */
   TG_KIR_WHERE = 24, /* src[0] ? src[1] : src[2] */
-  TG_KIR_OP_COUNT_1_0 = 25
+  TG_KIR_OP_COUNT_1_0 = 25,
+  /* Since 1.4, only in programs for devices that declare TG_KIR_INDEXED (kir_features).
+   * Both read an index k (the value at i of the node `index`, of an integer dtype, as int64) and
+   * a bound n (the ivalue of the node `bound`, a CONST of an integer dtype, n >= 0); ivalue is a
+   * stride s in elements (any sign). The element is offset + sum_d i_d*strides[d] + k*s of
+   * param `param` through view `view`.
+   *   GATHER       src = {index, bound}. Like LOAD, the value of that element where 0 <= k < n,
+   *                else 0 (nothing is read); also 0 where the view's masks exclude i. tinygrad's
+   *                one-hot gather: table[idx] with an index out of range reads 0.
+   *   SCATTER_ADD  src = {value, index, bound}; value has the node's dtype. A store that adds:
+   *                at every index i of `shape`, element += value(i) where 0 <= k < n (an index
+   *                outside adds nothing). Several i may add into one element: the device makes
+   *                each add atomic, in any order (float sums may round differently run to run).
+   *                Elements nothing adds into keep their value: the param is TG_PARAM_WRITE and
+   *                holds its start value when the launch begins (the core writes it first). A
+   *                program with a SCATTER_ADD has no REDUCE and no other store, and its view has
+   *                no box mask.
+   * The core states the indexed dim with stride 0 in the view and its stride as s;
+   * check_program bounds the view over k in [0, n). */
+  TG_KIR_GATHER = 25,
+  TG_KIR_SCATTER_ADD = 26,
+  TG_KIR_OP_COUNT_1_4 = 27
 };
 
 enum { TG_REDUCE_SUM = 0, TG_REDUCE_MAX = 1, TG_REDUCE_PROD = 2 };
@@ -321,9 +421,23 @@ enum {
    * gets the host's float constants (those that do not enable folding: not 0, 1, -1, 0.5, 2,
    * +-inf or NaN) as launch arguments. Without it the core writes each value into the program,
    * and compiles one program per value. */
-  TG_KIR_SCALAR_ARGS = 1u << 1
+  TG_KIR_SCALAR_ARGS = 1u << 1,
+  /* Since 1.4. GATHER and SCATTER_ADD nodes (see the op list): a device that declares it gets
+   * x.gather(dim, idx), int-tensor indexing and Embedding as gathers (cost grows with the output)
+   * and their gradients as scatter-adds. Without it the core builds them as one-hot masked sums
+   * (cost output x table rows), as before 1.4. */
+  TG_KIR_INDEXED = 1u << 2
 };
 
+/* What a device claims. A claim is a promise: program_compile accepts (and computes by
+ * SEMANTICS) every valid program whose ops and dtypes all have their bits set, within
+ * TG_KIR_MAX_DIMS and max_alloc; any other program it may refuse with TG_ERR_UNSUPPORTED.
+ * No op or dtype is required: the core offers every program to the device it runs on and runs
+ * what the device refuses on the ref device, so a device may leave out any op ("Required ops" in
+ * the SDK README means the ops tg.kir defines, not ones a device must claim); tg conformance holds
+ * a device to what it claims. The LOAD, STORE and CONST bits say the device reads, writes and
+ * has constants at all (every program needs them: a device without one runs nothing); the
+ * REDUCE bit claims SUM, MAX and PROD over any axes, on every claimed dtype. */
 typedef struct tg_device_caps {
   size_t struct_size;
   uint64_t dtypes;       /* bit TG_DTYPE_x set when programs may use dtype x */
@@ -339,7 +453,8 @@ typedef struct tg_init_args {
   size_t struct_size;
   uint32_t host_abi_major;
   uint32_t host_abi_minor;
-  const char* core_version;        /* e.g. "0.1.0" */
+  const char* core_version;        /* the host's version, free text for logs: "0.1.0" from
+                                      libtg, "conformance" from tg conformance; never parse it */
   const char* plugin_path;         /* the file this plugin was loaded from */
   const char* options;             /* "key=value;..." from TG_PLUGIN_OPTIONS_<NAME>, or "" */
   const tg_host_services* host;    /* valid until shutdown returns */
@@ -359,7 +474,9 @@ typedef struct tg_launch_args {
   const uint64_t* offsets;          /* byte offset of each param in its buffer. The core puts the
                                        start of a view into a realized buffer here (a slice's,
                                        a batch window's) rather than into the program, so one
-                                       program serves every position of the window. */
+                                       program serves every position of the window. Each is a
+                                       multiple of its param's element size, nothing more
+                                       (launch-offsets in SEMANTICS). */
   /* Since 1.3: one value per tg_kir_program.scalar_args entry, in order (else 0 and NULL). */
   uint32_t n_scalars;
   const tg_kir_scalar* scalars;
@@ -374,7 +491,13 @@ typedef struct tg_plugin_api {
   const char* name;        /* [a-z][a-z0-9_]*; must equal <name> in the file name libtg-<name>.so */
   const char* version;     /* the plugin's own version, and its vendor runtime's, free text */
   const char* description; /* one line for `tg devices` */
-  int32_t priority;        /* preference when TG_DEVICE is unset and no probe exists (CPU ~10, GPU ~100) */
+  int32_t priority;        /* preference when TG_DEVICE is unset and no probe exists: the core
+                              takes the highest-scoring plugin whose device 0 opens. The shipped
+                              plugins: ref 1 (a last resort), opencl 5 (it cannot tell a real GPU
+                              from a CPU driver without loading drivers, so it stays below the
+                              CPU plugin), onednn 50 (the default on a CPU), hip 100 (an AMD GPU
+                              first). A plugin that should win over onednn where its device is
+                              present says > 50; one that should only back it up, < 50. */
   uint32_t reserved;
 
   /* Creates the plugin's state. May start threads and open drivers. */
@@ -390,7 +513,10 @@ typedef struct tg_plugin_api {
   void (*device_close)(tg_device* device);
   tg_error* (*device_get_caps)(tg_device* device, tg_device_caps* out_caps);
 
-  /* Untyped memory. nbytes may be 0 (a valid, empty buffer). Alignment is at least 64 bytes. */
+  /* Untyped memory. nbytes may be 0 (a valid, empty buffer). Alignment is at least 64 bytes.
+   * write, read and copy: a range that does not lie inside the buffer (offset + nbytes past its
+   * size, or overflowing) returns TG_ERR_INVALID_ARGUMENT naming the range and the size, and
+   * transfers nothing. */
   tg_error* (*buffer_alloc)(tg_device* device, uint64_t nbytes, tg_buffer** out_buffer);
   void (*buffer_free)(tg_device* device, tg_buffer* buffer);
   /* Host -> device; the host memory may be reused when this returns. */
@@ -412,6 +538,14 @@ typedef struct tg_plugin_api {
   tg_error* (*launch)(tg_device* device, tg_executable* executable, const tg_launch_args* args);
   /* Waits for all work on the device and returns its first error. */
   tg_error* (*synchronize)(tg_device* device);
+
+  /* Since 1.4, optional (NULL, and for a 1.3 plugin absent: no buffer is host memory). For a
+   * device whose buffers are memory of this process (a CPU device), the address of buffer's
+   * first byte, valid while the buffer lives; NULL for a device whose memory the host cannot
+   * address. The host then reads and writes the bytes directly (tg::dist hands them to MPI, so
+   * no copy is made): only after synchronize, and never while work it queued on the buffer may
+   * still run. Cannot fail. */
+  void* (*buffer_host_pointer)(tg_device* device, tg_buffer* buffer);
 } tg_plugin_api;
 
 typedef const tg_plugin_api* (*tg_plugin_get_api_fn)(uint32_t host_abi_major,

@@ -33,6 +33,8 @@
 //     // void launch(Executable&, const std::vector<LaunchBuffer<Buffer>>&, const tg_kir_scalar* scalars);
 //     // scalars[k] is the value of the program's scalar_args[k] (ProgramInfo::scalar_slot).
 //     void synchronize();
+//     // Optional (ABI 1.4): a device whose buffers are host memory also has
+//     // void* host_pointer(Buffer& buffer);   // the buffer's first byte (buffer_host_pointer)
 //   };
 //
 //   class MyPlugin {
@@ -186,6 +188,19 @@ constexpr auto takes_scalars(int) -> decltype(std::declval<D&>().launch(std::dec
 }
 template <class D, class E, class B>
 constexpr bool takes_scalars(...) {
+  return false;
+}
+#endif
+
+#if TG_ABI_MINOR >= 4
+// Whether device class D says where its buffers lie in host memory (ABI 1.4):
+//   void* host_pointer(Buffer&);
+template <class D, class B>
+constexpr auto has_host_pointer(int) -> decltype(std::declval<D&>().host_pointer(std::declval<B&>()), bool()) {
+  return true;
+}
+template <class D, class B>
+constexpr bool has_host_pointer(...) {
   return false;
 }
 #endif
@@ -564,6 +579,24 @@ struct Api {
     if (!device) return error_without_handle(TG_ERR_INVALID_ARGUMENT, "synchronize: device is NULL");
     return guarded(host(device), "synchronize", [&] { box(device)->impl->synchronize(); });
   }
+
+#if TG_ABI_MINOR >= 4
+  // Cannot fail: a bad handle or a throwing method gives NULL (no host pointer).
+  static void* buffer_host_pointer(tg_device* device, tg_buffer* buffer) noexcept {
+    if constexpr (has_host_pointer<Device, Buffer>(0)) {
+      if (!device || !buffer || box(buffer)->device != box(device)) return nullptr;
+      try {
+        return box(device)->impl->host_pointer(*box(buffer)->impl);
+      } catch (...) {
+        return nullptr;
+      }
+    } else {
+      (void)device;
+      (void)buffer;
+      return nullptr;
+    }
+  }
+#endif
 };
 
 }  // namespace detail
@@ -579,7 +612,11 @@ constexpr tg_plugin_api make_api(const char* name, const char* version, const ch
                        &A::device_count, &A::device_get_props, &A::device_open, &A::device_close,
                        &A::device_get_caps,
                        &A::buffer_alloc, &A::buffer_free, &A::buffer_write, &A::buffer_read, &A::buffer_copy,
-                       &A::program_compile, &A::executable_free, &A::launch, &A::synchronize};
+                       &A::program_compile, &A::executable_free, &A::launch, &A::synchronize
+#if TG_ABI_MINOR >= 4
+                       , &A::buffer_host_pointer
+#endif
+  };
 }
 
 }  // namespace tg::sdk

@@ -154,7 +154,9 @@ Interpreter::Value Interpreter::elementwise(const tg_kir_node& n, const Value* s
     else if (is_float_dtype(in)) {  // truncate toward zero; outside the range: the nearest end
       const double x = std::trunc(s[0].f);
       r.i = std::isnan(x) ? 0 : x <= int_min(t) ? int_min(t) : x >= static_cast<double>(int_max(t)) ? int_max(t) : static_cast<int64_t>(x);
-    } else if (is_float_dtype(t)) r.f = round_to(t, static_cast<double>(s[0].i));
+    } else if (t == TG_DTYPE_FLOAT16) r.f = tg_half_to_float(tg_int64_to_half(s[0].i));  // one rounding
+    else if (t == TG_DTYPE_BFLOAT16) r.f = tg_bfloat16_to_float(tg_int64_to_bfloat16(s[0].i));
+    else if (is_float_dtype(t)) r.f = round_to(t, static_cast<double>(s[0].i));  // float32: one rounding
     else r.i = wrap(t, static_cast<uint64_t>(s[0].i));
     return r;
   }
