@@ -32,20 +32,10 @@ struct Config {
 
 // Scaled dot-product attention of q (B, H, T, hd) over k, v (B, H, S, hd); mask (broadcast to
 // (B, H, T, S)) is true where a query may attend (PyTorch's bool attn_mask); causal masks
-// key s > query t. The one place the model computes attention (built from matmul, masked_fill
-// and softmax until Tensor::scaled_dot_product_attention is there to call instead).
+// key s > query t.
 inline Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& mask,
                         bool causal) {
-  const int64_t T = q.size(q.ndim() - 2), S = k.size(k.ndim() - 2), hd = q.size(q.ndim() - 1);
-  Tensor scores = q.matmul(k.transpose(k.ndim() - 2, k.ndim() - 1)) * static_cast<float>(1.0 / std::sqrt(double(hd)));
-  if (causal) {
-    tg::TensorOptions i32{tg::DType::int32, {}, {}};
-    Tensor future = Tensor::arange(static_cast<double>(S), i32).reshape({1, S}) >
-                    Tensor::arange(static_cast<double>(T), i32).reshape({T, 1});
-    scores = scores.masked_fill(future, -INFINITY);
-  }
-  if (mask) scores = scores.masked_fill(mask->logical_not(), -INFINITY);
-  return scores.softmax(-1).matmul(v);
+  return q.scaled_dot_product_attention(k, v, mask, /*dropout_p=*/0.0f, causal);
 }
 
 inline void init_linear(nn::Linear& l, double std) {
