@@ -25,7 +25,7 @@ TG_OPS_TEST(full) {
 }
 
 // tinygrad's creators given a negative dim raise; tg's throw tg::Error.
-TG_OPS_PARTIAL_PLAIN(negative_dims, "scaled_uniform (every other creator ported)") {
+TG_OPS_PLAIN(negative_dims) {
   for (tg::Shape s : {tg::Shape{-3, 2}, tg::Shape{2, -3}, tg::Shape{2, -3, 0}}) {
     SCOPED_TRACE(s.to_string());
     EXPECT_THROW(Tensor::empty(s).realize(), tg::Error);
@@ -36,6 +36,7 @@ TG_OPS_PARTIAL_PLAIN(negative_dims, "scaled_uniform (every other creator ported)
     EXPECT_THROW(Tensor::randint(0, 10, s).realize(), tg::Error);
     EXPECT_THROW(Tensor::normal(s).realize(), tg::Error);
     EXPECT_THROW(Tensor::uniform(s).realize(), tg::Error);
+    EXPECT_THROW(Tensor::scaled_uniform(s).realize(), tg::Error);
     EXPECT_THROW(Tensor::glorot_uniform(s).realize(), tg::Error);
   }
 }
@@ -48,10 +49,13 @@ TG_OPS_PLAIN(negative_dims_full) {
 
 TG_OPS_PARTIAL_PLAIN(negative_dims_eye, "eye(n, m)") { EXPECT_THROW(Tensor::eye(-3).realize(), tg::Error); }
 
-TG_OPS_PARTIAL_PLAIN(negative_dims_kaiming, "kaiming_normal (kaiming_uniform ported)") {
+TG_OPS_PLAIN(negative_dims_kaiming) {
   EXPECT_THROW(Tensor::kaiming_uniform({-3, 3}).realize(), tg::Error);
   EXPECT_THROW(Tensor::kaiming_uniform({-3, 3}, 3).realize(), tg::Error);
   EXPECT_THROW(Tensor::kaiming_uniform({-3, -3}, 3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, 3}).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, 3}, 3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, -3}, 3).realize(), tg::Error);
 }
 
 TG_OPS_TEST(zeros) {

@@ -150,9 +150,13 @@ TG_OPS_TEST(div) {
   op({{}, {}}, "lambda x,y: x/y", [](T x, T y) { return x / y; });
 }
 
-TG_OPS_PARTIAL(div_int, "floor division (//) and div(rounding_mode) (true division ported)") {
+TG_OPS_PARTIAL(div_int, "uint64 (Tensor(2**64 - 1, dtype=uint64).div(1, rounding_mode=\"trunc\"); every other case ported)") {
   op({}, "lambda x,y: x/y", [](T x, T y) { return x.div(y); }, V("[[5, 6, 7],[1, 2, 3]]").forward_only());
+  op({}, "lambda x,y: x//y", [](T x, T y) { return x.floor_divide(y); }, V("[[5, 6, 7],[1, 2, 3]]").forward_only());
   op({}, "lambda x: x/2", [](T x) { return x / 2; }, V("[[3, 4, 5]]").forward_only());
+  op({}, "lambda x: x//2", [](T x) { return x.floor_divide(2); }, V("[[3, 4, 5]]").forward_only());
+  op({}, "lambda x,y: torch.div(x, y, rounding_mode='trunc')", [](T x, T y) { return x.div(y, "trunc"); },
+     V("[[-4, 7, 5, 4, -7, 8], [2, -3, 8, -2, 3, 5]]").forward_only());
 }
 
 TG_OPS_TEST(scalar_div) {
