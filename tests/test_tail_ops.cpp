@@ -363,3 +363,65 @@ TEST(TailOps, NormalizeAndNllLoss) {
   check_grad([&](const std::vector<Tensor>& in) { return in[0].nll_loss(Tensor({{2, 0}, {1, 1}}), w); },
              {ramp({2, 3, 2})});
 }
+
+TEST(TailOps, MaxUnpool2d) {
+  // x (1, 1, 2, 2) from a 2x2 pool of a 4x4 plane; indices are flat positions in the 4x4 output.
+  Tensor x = Tensor(std::vector<double>{6, 8, 14, 16}, tg::Shape({1, 1, 2, 2}));
+  Tensor idx = Tensor({{{{5, 7}, {13, 15}}}});
+  std::vector<double> want(16, 0.0);
+  want[5] = 6, want[7] = 8, want[13] = 14, want[15] = 16;
+  Tensor y = x.max_unpool2d(idx);
+  EXPECT_EQ(dims(y), (Dims{1, 1, 4, 4}));
+  EXPECT_TRUE(all_close(y, want, 0, 0));
+  EXPECT_EQ(dims(x.max_unpool2d(idx, 2, std::nullopt, 0, tg::IntPair(5, 5))), (Dims{1, 1, 5, 5}));
+  EXPECT_EQ(dims(x.max_unpool2d(idx, 3, 2, 1)), (Dims{1, 1, 3, 3}));
+  EXPECT_EQ(dims(x.squeeze(0).max_unpool2d(idx.squeeze(0))), (Dims{1, 4, 4}));
+  EXPECT_NE(error_of([&] { x.max_unpool2d(idx.cast(DType::float32)); }).find("integer"), std::string::npos);
+  EXPECT_NE(error_of([&] { x.max_unpool2d(Tensor({1, 2})); }).find("do not match"), std::string::npos);
+  EXPECT_NE(error_of([&] { x.reshape({4}).max_unpool2d(Tensor({1, 2, 3, 4})); }).find("(N, C, H, W)"), std::string::npos);
+  // the round trip through max_pool2d_with_indices; ties pick the first in the window
+  auto [pv, pi] = iota({1, 1, 4, 4}).max_pool2d_with_indices(2);
+  EXPECT_TRUE(all_close(pv, {5, 7, 13, 15}, 0, 0));
+  EXPECT_TRUE(all_close(pi, {5, 7, 13, 15}, 0, 0));
+  EXPECT_TRUE(all_close(pv.max_unpool2d(pi), {0, 0, 0, 0, 0, 5, 0, 7, 0, 0, 0, 0, 0, 13, 0, 15}, 0, 0));
+  EXPECT_TRUE(all_close(Tensor::ones({1, 1, 3, 3}).max_pool2d_with_indices(2, 1).second, {0, 1, 3, 4}, 0, 0));
+  EXPECT_TRUE(all_close(iota({1, 1, 3, 3}).max_pool2d_with_indices(3, 1, 1).second, {4, 5, 5, 7, 8, 8, 7, 8, 8}, 0, 0));
+  EXPECT_NE(error_of([] { Tensor({{1, 2}}).max_pool2d_with_indices(1); }).find("float"), std::string::npos);
+  check_grad([&](const std::vector<Tensor>& in) { return in[0].max_unpool2d(idx) * Tensor::arange(16).reshape({1, 1, 4, 4}).cast(DType::float64); },
+             {ramp({1, 1, 2, 2})});
+}
+
+TEST(TailOps, FunctionalGradient) {
+  Tensor w = Tensor(std::vector<double>{1, 2, 3}, tg::Shape({3}));
+  Tensor x = Tensor(std::vector<double>{4, 5, 6}, tg::Shape({3}));
+  Tensor h = w * x;          // not a leaf
+  Tensor loss = (h * h).sum();
+  auto g = loss.gradient({w, h});
+  EXPECT_TRUE(all_close(g[0], {2 * 1 * 16.0, 2 * 2 * 25.0, 2 * 3 * 36.0}, 1e-12, 0));  // 2 w x^2
+  EXPECT_TRUE(all_close(g[1], {8, 20, 36}, 1e-12, 0));                               // 2 h
+  EXPECT_FALSE(w.grad().has_value());  // grad() untouched
+  auto gs = h.gradient({x}, Tensor(std::vector<double>{1, 0, 2}, tg::Shape({3})));
+  EXPECT_TRUE(all_close(gs[0], {1, 0, 6}, 1e-12, 0));
+  // a second-order use: the gradient is itself differentiable
+  auto gg = g[0].sum().gradient({x});
+  EXPECT_TRUE(all_close(gg[0], {4 * 1 * 4.0, 4 * 2 * 5.0, 4 * 3 * 6.0}, 1e-12, 0));
+  Tensor other = Tensor(std::vector<double>{1}, tg::Shape({1}));
+  EXPECT_NE(error_of([&] { loss.gradient({other}); }).find("not in this tensor's graph"), std::string::npos);
+  EXPECT_NE(error_of([&] { h.gradient({w}); }).find("single-element"), std::string::npos);
+  EXPECT_NE(error_of([&] { loss.gradient({Tensor({1, 2})}); }).find("int32"), std::string::npos);
+}
+
+TEST(TailOps, ToInPlaceAndReplace) {
+  Tensor a = Tensor({1.0f, 2.0f});
+  Tensor b = a;  // the same handle
+  a.to_(a.device());
+  EXPECT_TRUE(all_close(b, {1, 2}, 0, 0));
+  a.to_("ref");
+  EXPECT_EQ(b.device(), std::string("ref:0"));
+  EXPECT_TRUE(all_close(b, {1, 2}, 0, 0));
+  a.replace(Tensor({7, 8}));
+  EXPECT_EQ(b.dtype(), DType::int32);  // replace takes the value's dtype (assign would refuse)
+  EXPECT_TRUE(all_close(b, {7, 8}, 0, 0));
+  EXPECT_NE(error_of([&] { a.replace(Tensor({1, 2, 3})); }).find("shapes differ"), std::string::npos);
+  EXPECT_THROW(a.to_("nodevice"), tg::Error);
+}

@@ -473,3 +473,71 @@ TG_OPS_PARTIAL(cummin_zero_axis, "cummin indices (the values ported)") {
   op({{0, 3}}, "lambda x: torch.cummin(x, dim=0).values", [](T x) { return x.cummin(0); });
   op({{2, 3, 0}}, "lambda x: torch.cummin(x, dim=2).values", [](T x) { return x.cummin(2); });
 }
+
+namespace {
+Tensor pool_indices(T x, tg::IntPair k, std::optional<tg::IntPair> s = std::nullopt, tg::IntPair p = 0,
+                    tg::IntPair d = 1) {
+  return x.max_pool2d_with_indices(k, s, p, d).second;
+}
+}  // namespace
+
+TG_OPS_PARTIAL(max_pool2d_return_indices, "ceil_mode in max_pool2d (every other case ported)") {
+  const char* mp = "lambda x: torch.nn.functional.max_pool2d(x, ";
+  auto src = [mp](const std::string& args) { return mp + args + ", return_indices=True)[1].type(torch.int32)"; };
+  // batch and multi-channel
+  op({{2, 3, 6, 6}}, src("kernel_size=(2,2)"), [](T x) { return pool_indices(x, {2, 2}); }, O().forward_only());
+  // dilation
+  op({{1, 1, 10, 10}}, src("kernel_size=(3,2), dilation=(2,3)"),
+     [](T x) { return pool_indices(x, {3, 2}, std::nullopt, 0, {2, 3}); }, O().forward_only());
+  // padding
+  op({{1, 1, 5, 5}}, src("kernel_size=(3,3), padding=1"), [](T x) { return pool_indices(x, {3, 3}, std::nullopt, 1); },
+     O().forward_only());
+  // global maxpool
+  op({{1, 1, 12, 13}}, src("kernel_size=(12, 13)"), [](T x) { return pool_indices(x, {12, 13}); }, O().forward_only());
+  // multiple identical values in same window and overlapping windows (float values: PyTorch 1.13
+  // has no integer max_pool2d)
+  op({}, src("kernel_size=(3,3), stride=1"), [](T x) { return pool_indices(x, {3, 3}, tg::IntPair(1)); },
+     V("[[[[[1.]*6]*6]]]").forward_only());
+  // overlapping max indices
+  op({}, src("kernel_size=(2,2), stride=1"), [](T x) { return pool_indices(x, {2, 2}, tg::IntPair(1)); },
+     V("[[[[[1.,2.]*3]*6]]]").forward_only());
+}
+
+TG_OPS_TEST(max_unpool2d) {
+  op({{8, 3, 50, 50}},
+     "lambda x: torch.nn.functional.max_unpool2d(*torch.nn.functional.max_pool2d(x, return_indices=True, "
+     "kernel_size=(5,5), stride=(6,5)), kernel_size=(5,5), stride=(6,5))",
+     [](T x) {
+       auto [v, i] = x.max_pool2d_with_indices({5, 5}, tg::IntPair(6, 5));
+       return v.max_unpool2d(i, {5, 5}, tg::IntPair(6, 5));
+     },
+     O().forward_only());
+  op({{8, 3, 30, 30}},
+     "lambda x: torch.nn.functional.max_unpool2d(*torch.nn.functional.max_pool2d(x, return_indices=True, "
+     "kernel_size=(3,3), stride=(6,7), padding=1), kernel_size=(3,3), stride=(6,7), padding=1, output_size=(30,30))",
+     [](T x) {
+       auto [v, i] = x.max_pool2d_with_indices({3, 3}, tg::IntPair(6, 7), 1);
+       return v.max_unpool2d(i, {3, 3}, tg::IntPair(6, 7), 1, tg::IntPair(30, 30));
+     },
+     O().forward_only());
+  // batch_size and channel_size of output_size are ignored (tg takes the spatial pair only)
+  op({{1, 3, 7, 6}},
+     "lambda x: torch.nn.functional.max_unpool2d(*torch.nn.functional.max_pool2d(x, kernel_size=(2,2), "
+     "return_indices=True), kernel_size=(2,2), output_size=(99,99,7,6))",
+     [](T x) {
+       auto [v, i] = x.max_pool2d_with_indices({2, 2});
+       return v.max_unpool2d(i, {2, 2}, std::nullopt, 0, tg::IntPair(7, 6));
+     },
+     O().forward_only());
+}
+
+TG_OPS_TEST(max_unpool2d_inf) {
+  op({},
+     "lambda: torch.nn.functional.max_unpool2d(*torch.nn.functional.max_pool2d(torch.tensor([[[[math.inf, -math.inf, "
+     "math.nan], [1.0, 2.0, 3.0]]]]), kernel_size=(2,2), return_indices=True), kernel_size=(2,2))",
+     [] {
+       auto [v, i] = Tensor({{{{INFINITY, -INFINITY, NAN}, {1.0f, 2.0f, 3.0f}}}}).max_pool2d_with_indices({2, 2});
+       return v.max_unpool2d(i, {2, 2});
+     },
+     O().forward_only());
+}

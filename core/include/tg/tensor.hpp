@@ -446,6 +446,26 @@ class Tensor {
   // optional class weight (C) and ignore_index; "mean" divides by the summed weights.
   Tensor nll_loss(const Tensor& targets, const std::optional<Tensor>& weight = std::nullopt,
                   int64_t ignore_index = -100, const std::string& reduction = "mean") const;
+  // max_pool2d's values and, for each, the flat position (h * W + w) of its maximum in the input
+  // plane, the first in the window when several tie (PyTorch's max_pool2d_with_indices); int32.
+  std::pair<Tensor, Tensor> max_pool2d_with_indices(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt,
+                                                    IntPair padding = 0, IntPair dilation = 1) const;
+  // PyTorch's max_unpool2d: x (N, C, H, W) and indices (N, C, H, W), flat positions in each
+  // output plane (as PyTorch's max_pool2d(return_indices=True) gives them); output (N, C, oH, oW)
+  // with oH = (H - 1) * stride - 2 * padding + kernel unless output_size {oH, oW} is given; every
+  // other element 0. Positions out of range add nothing. A comparison per (input, output)
+  // element pair: sized for pooling feature maps, not for huge planes.
+  Tensor max_unpool2d(const Tensor& indices, IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt,
+                      IntPair padding = 0, std::optional<IntPair> output_size = std::nullopt) const;
+  // Functional gradients (tinygrad's Tensor.gradient): d this / d target for each target (any
+  // float tensor in this graph, not only leaves), as new lazy tensors; grad() is not touched.
+  // No seed: this must have one element; with one: a gradient of this tensor's shape.
+  std::vector<Tensor> gradient(const std::vector<Tensor>& targets, const std::optional<Tensor>& seed = std::nullopt) const;
+  // Moves this handle's value to device in place (every copy of the handle sees it).
+  Tensor& to_(const std::string& device);
+  // This handle takes x's value (its dtype and device too; shapes must match), as tinygrad's
+  // replace; like assign(), without the history that produced x.
+  Tensor& replace(const Tensor& x);
 
   // ---- autograd ----
   // Training mode (dropout, BatchNorm's batch statistics). Per thread: each thread starts with

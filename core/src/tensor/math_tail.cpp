@@ -357,4 +357,68 @@ Tensor Tensor::nll_loss(const Tensor& targets, const std::optional<Tensor>& weig
   return detail::reduce_loss(loss, reduction, "nll_loss");
 }
 
+std::pair<Tensor, Tensor> Tensor::max_pool2d_with_indices(IntPair kernel, std::optional<IntPair> stride,
+                                                          IntPair padding, IntPair dilation) const {
+  if (ndim() < 2)
+    throw Error("max_pool2d_with_indices: needs at least 2 dims (..., H, W), got shape " + shape().to_string());
+  if (!is_float(dtype()))
+    throw Error("max_pool2d_with_indices: needs a float tensor, got " + std::string(dtype_name(dtype())));
+  IntPair s = stride.value_or(kernel);
+  const int64_t h = shape()[static_cast<size_t>(ndim() - 2)], w = shape().back();
+  auto windows = [&](const Tensor& t, Scalar pad_value) {
+    return detail::pool_windows(detail::pad2d(t, padding, pad_value, "max_pool2d_with_indices"), {kernel.h, kernel.w},
+                                {s.h, s.w}, {dilation.h, dilation.w}, "max_pool2d_with_indices");
+  };
+  const Axes window_axes(std::vector<int64_t>{-2, -1});
+  Tensor xw = windows(*this, -INFINITY);                           // (..., oH, oW, kH, kW)
+  Tensor values = xw.max(window_axes);
+  // The input positions, windowed alike; padding never wins (INT32_MAX under a min). Within a
+  // window, row-major order is increasing position, so the smallest matching one is the first.
+  Tensor pos = Tensor::arange(static_cast<double>(detail::checked_mul(h, w, "max_pool2d_with_indices")),
+                              TensorOptions{DType::int32, device(), false})
+                   .reshape({h, w});
+  Tensor pw = windows(pos, Scalar(INT32_MAX));                     // (oH, oW, kH, kW)
+  Tensor at_max = xw == values.unsqueeze(-1).unsqueeze(-1);
+  Tensor idx = tg::where(at_max, pw, Scalar(INT32_MAX)).min(window_axes);
+  return {values, idx};
+}
+
+Tensor Tensor::max_unpool2d(const Tensor& indices, IntPair kernel, std::optional<IntPair> stride, IntPair padding,
+                            std::optional<IntPair> output_size) const {
+  if (ndim() == 3) {
+    return unsqueeze(0).max_unpool2d(indices.ndim() == 3 ? indices.unsqueeze(0) : indices, kernel, stride, padding,
+                                     output_size).squeeze(0);
+  }
+  if (ndim() != 4)
+    throw Error("max_unpool2d: needs x of shape (N, C, H, W) or (C, H, W), got " + shape().to_string());
+  if (!is_int(indices.dtype()))
+    throw Error("max_unpool2d: indices must be an integer tensor (max_pool2d's flat positions), got " +
+                std::string(dtype_name(indices.dtype())));
+  if (indices.shape() != shape())
+    throw Error("max_unpool2d: indices of shape " + indices.shape().to_string() + " do not match x's " +
+                shape().to_string());
+  if (kernel.h <= 0 || kernel.w <= 0) throw Error("max_unpool2d: the kernel must be positive");
+  IntPair s = stride.value_or(kernel);
+  if (s.h <= 0 || s.w <= 0) throw Error("max_unpool2d: the stride must be positive");
+  const Dims d = shape().dims();
+  int64_t oh, ow;
+  if (output_size) {
+    oh = output_size->h, ow = output_size->w;
+  } else {
+    oh = (d[2] - 1) * s.h - 2 * padding.h + kernel.h;
+    ow = (d[3] - 1) * s.w - 2 * padding.w + kernel.w;
+  }
+  if (oh <= 0 || ow <= 0)
+    throw Error("max_unpool2d: the output size (" + std::to_string(oh) + ", " + std::to_string(ow) +
+                ") must be positive (check kernel, stride, padding and output_size)");
+  const int64_t plane = detail::checked_mul(oh, ow, "max_unpool2d"), in = d[2] * d[3];
+  Tensor pos = Tensor::arange(static_cast<double>(plane), TensorOptions{DType::int32, device(), false})
+                   .reshape({1, 1, 1, plane});
+  Tensor hit = indices.cast(DType::int32).reshape({d[0], d[1], in, 1}) == pos;  // (N, C, H*W, oH*oW)
+  Tensor v = reshape({d[0], d[1], in, 1});
+  const auto& vn = detail::node_of(v);
+  Tensor picked = tg::where(hit, v, Tensor(detail::const_like(vn, 0, vn->dtype)));
+  return picked.sum(2).reshape({d[0], d[1], oh, ow});
+}
+
 }  // namespace tg
