@@ -425,3 +425,60 @@ TEST(TailOps, ToInPlaceAndReplace) {
   EXPECT_NE(error_of([&] { a.replace(Tensor({1, 2, 3})); }).find("shapes differ"), std::string::npos);
   EXPECT_THROW(a.to_("nodevice"), tg::Error);
 }
+
+namespace {
+// max |a - b| over all elements (both realized as float64)
+double max_diff(const Tensor& a, const Tensor& b) {
+  auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  double d = 0;
+  for (size_t i = 0; i < x.size(); i++) d = std::max(d, std::fabs(x[i] - y[i]));
+  return x.size() == y.size() ? d : INFINITY;
+}
+}  // namespace
+
+// Small shapes: every Householder step and Jacobi round is its own kernels (compiled once per shape).
+TEST(TailOps, QrReconstructsWithOrthonormalQ) {
+  for (Dims s : {Dims{3, 2}, Dims{2, 2, 3}}) {
+    SCOPED_TRACE(tg::Shape(std::vector<int64_t>(s.begin(), s.end())).to_string());
+    Input in = ramp(s, 1.0, 3);
+    Tensor a(in.data, tg::Shape(std::vector<int64_t>(s.begin(), s.end())));
+    auto [q, r] = a.qr();
+    const int64_t m = s[s.size() - 2];
+    EXPECT_LT(max_diff(q.matmul(r), a), 1e-12);
+    EXPECT_LT(max_diff(q.transpose(-2, -1).matmul(q), Tensor::eye(m, {DType::float64}).expand(q.shape())), 1e-12);
+    EXPECT_LT(max_diff(r.tril(-1), Tensor::zeros_like(r)), 1e-12);  // upper triangular
+  }
+  // a zero column (nothing to reflect) stays finite
+  auto [q0, r0] = Tensor::zeros({3, 2}, {DType::float64}).qr();
+  EXPECT_TRUE(all_close(r0, std::vector<double>(6, 0.0), 0, 0));
+  EXPECT_NE(error_of([] { Tensor({1.0f, 2.0f}).qr(); }).find("at least 2 dims"), std::string::npos);
+  check_grad([](const std::vector<Tensor>& in) {
+    auto [q, r] = in[0].qr();
+    return q.sum() + r.square().sum();
+  }, {ramp({2, 2}, 1.0, 5)});
+}
+
+TEST(TailOps, SvdReconstructsWithSortedSingularValues) {
+  // diag(3, 1, 2) rotated: singular values 3, 2, 1
+  Tensor d = Tensor(std::vector<double>{3, 0, 0, 0, 1, 0, 0, 0, 2}, tg::Shape({3, 3}));
+  auto [u0, s0, vh0] = d.svd();
+  EXPECT_TRUE(all_close(s0, {3, 2, 1}, 1e-10, 1e-10));
+  for (Dims s : {Dims{3, 2}, Dims{2, 2, 3}}) {
+    SCOPED_TRACE(tg::Shape(std::vector<int64_t>(s.begin(), s.end())).to_string());
+    Input in = ramp(s, 1.0, 2);
+    Tensor a(in.data, tg::Shape(std::vector<int64_t>(s.begin(), s.end())));
+    auto [u, sv, vh] = a.svd(false);
+    EXPECT_LT(max_diff(u.matmul(tg::where(Tensor::eye(sv.shape().back(), {DType::bool_}), sv.unsqueeze(-2), 0.0)).matmul(vh), a), 1e-9);
+    auto vals = sv.to_vector<double>();
+    const size_t k = static_cast<size_t>(sv.shape().back());
+    for (size_t i = 0; i + 1 < vals.size(); i++)
+      if ((i + 1) % k != 0) EXPECT_GE(vals[i], vals[i + 1]);
+    auto [uf, sf, vf] = a.svd(true);
+    const int64_t m = s[s.size() - 2];
+    EXPECT_EQ(uf.shape().back(), m);
+    EXPECT_LT(max_diff(uf.transpose(-2, -1).matmul(uf), Tensor::eye(m, {DType::float64}).expand(uf.shape())), 1e-9);
+  }
+  // the singular values' gradient (distinct values): d sum(S) / dA = U Vh
+  check_grad([](const std::vector<Tensor>& in) { return std::get<1>(in[0].svd()).sum(); }, {ramp({2, 2}, 1.0, 4)}, 1e-6,
+             1e-4, 1e-6);
+}

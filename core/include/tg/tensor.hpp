@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -461,6 +462,12 @@ class Tensor {
   // float tensor in this graph, not only leaves), as new lazy tensors; grad() is not touched.
   // No seed: this must have one element; with one: a gradient of this tensor's shape.
   std::vector<Tensor> gradient(const std::vector<Tensor>& targets, const std::optional<Tensor>& seed = std::nullopt) const;
+  // Householder QR of the last two dims (m, n), as tinygrad's: {Q (m, m), R (m, n)}, A = Q R.
+  std::pair<Tensor, Tensor> qr() const;
+  // One-sided Jacobi SVD of the last two dims (m, n), as tinygrad's: {U, S, Vh} with A = U diag(S) Vh,
+  // S descending; U is (m, m) with full_matrices, else (m, min(m, n)). For small matrices: 4 * min(m, n)
+  // Jacobi rounds, each a few small matmuls.
+  std::tuple<Tensor, Tensor, Tensor> svd(bool full_matrices = true) const;
   // Moves this handle's value to device in place (every copy of the handle sees it).
   Tensor& to_(const std::string& device);
   // This handle takes x's value (its dtype and device too; shapes must match), as tinygrad's
