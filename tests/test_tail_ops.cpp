@@ -482,3 +482,21 @@ TEST(TailOps, SvdReconstructsWithSortedSingularValues) {
   check_grad([](const std::vector<Tensor>& in) { return std::get<1>(in[0].svd()).sum(); }, {ramp({2, 2}, 1.0, 4)}, 1e-6,
              1e-4, 1e-6);
 }
+
+TEST(TailOps, RectangularEyeOneSidedClipIsinfFlags) {
+  EXPECT_TRUE(all_close(Tensor::eye(2, 3), {1, 0, 0, 0, 1, 0}, 0, 0));
+  EXPECT_TRUE(all_close(Tensor::eye(3, 2), {1, 0, 0, 1, 0, 0}, 0, 0));
+  EXPECT_EQ(dims(Tensor::eye(0, 4)), (Dims{0, 4}));
+  EXPECT_EQ(Tensor::eye(2, 3, {DType::int32}).dtype(), DType::int32);
+  EXPECT_NE(error_of([] { Tensor::eye(2, -1); }).find(">= 0"), std::string::npos);
+  Tensor x = Tensor({-2.0f, 0.5f, 3.0f, NAN});
+  EXPECT_TRUE(all_close(x.clip(tg::None, 1.0f), {-2, 0.5, 1, NAN}));
+  EXPECT_TRUE(all_close(x.clamp(0, tg::None), {0, 0.5, 3, NAN}));
+  EXPECT_NE(error_of([&] { x.clip(tg::None, tg::None); }).find("at least one"), std::string::npos);
+  check_grad([](const std::vector<Tensor>& in) { return in[0].clip(tg::None, 0.5) + in[0].clip(-0.5, tg::None); },
+             {ramp({2, 3})});
+  Tensor v = Tensor({-INFINITY, 0.f, INFINITY, NAN});
+  EXPECT_TRUE(all_close(v.isinf(true, false).cast(DType::int32), {0, 0, 1, 0}, 0, 0));
+  EXPECT_TRUE(all_close(v.isinf(false, true).cast(DType::int32), {1, 0, 0, 0}, 0, 0));
+  EXPECT_TRUE(all_close(v.isinf(false, false).cast(DType::int32), {0, 0, 0, 0}, 0, 0));
+}

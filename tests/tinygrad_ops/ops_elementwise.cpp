@@ -39,8 +39,13 @@ TG_OPS_TEST(round_quantization_gradient) {
 namespace {
 const char* kNanInfVals = "[[float('-inf'), 0., float('inf'), float('nan'), 1.1]]";
 }  // namespace
-TG_OPS_PARTIAL(isinf, "isinf(detect_positive, detect_negative) (the plain isinf ported)") {
+TG_OPS_TEST(isinf) {
   op({}, "torch.isinf", [](T x) { return x.isinf(); }, V(kNanInfVals).forward_only());
+  tg_only([] {
+    Tensor val = Tensor({-INFINITY, 0.f, INFINITY, NAN, 1.1f});
+    EXPECT_EQ(val.isinf(true, false).cast(DType::int32).to_vector<int>(), (std::vector<int>{0, 0, 1, 0, 0}));
+    EXPECT_EQ(val.isinf(false, true).cast(DType::int32).to_vector<int>(), (std::vector<int>{1, 0, 0, 0, 0}));
+  });
 }
 TG_OPS_TEST(isnan) { op({}, "torch.isnan", [](T x) { return x.isnan(); }, V(kNanInfVals).forward_only()); }
 TG_OPS_TEST(isfinite) { op({}, "torch.isfinite", [](T x) { return x.isfinite(); }, V(kNanInfVals).forward_only()); }

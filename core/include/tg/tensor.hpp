@@ -376,6 +376,14 @@ class Tensor {
   static Tensor kaiming_normal(Shape shape, double a = 0.01, TensorOptions opts = {});
   // tinygrad's scaled_uniform: U(-1, 1) * numel^-0.5.
   static Tensor scaled_uniform(Shape shape, TensorOptions opts = {});
+  static Tensor eye(int64_t n, int64_t m, TensorOptions opts = {});  // (n, m), ones on the main diagonal
+  // One-sided bounds (tinygrad's clip(None, hi) / clip(lo, None)): x.clip(tg::None, 1.0f).
+  Tensor clip(std::nullopt_t, Scalar hi) const;
+  Tensor clip(Scalar lo, std::nullopt_t) const;
+  Tensor clip(std::nullopt_t, std::nullopt_t) const;  // throws: at least one bound is needed
+  Tensor clamp(std::nullopt_t lo, Scalar hi) const { return clip(lo, hi); }
+  Tensor clamp(Scalar lo, std::nullopt_t hi) const { return clip(lo, hi); }
+  Tensor isinf(bool detect_positive, bool detect_negative) const;
   int64_t nbytes() const;  // numel() * dtype_size(dtype())
   // The same bits read as another dtype; a different element size rescales the last dim (as
   // tinygrad). Realizes this tensor (its value is reinterpreted on the host); no gradient.

@@ -56,6 +56,14 @@ Tensor Tensor::scaled_uniform(Shape shape, TensorOptions opts) {
   return uniform(shape, -scale, scale, opts);
 }
 
+Tensor Tensor::eye(int64_t n, int64_t m, TensorOptions opts) {
+  if (n < 0 || m < 0)
+    throw Error("eye: n and m must be >= 0, got (" + std::to_string(n) + ", " + std::to_string(m) + ")");
+  const int64_t k = std::min(n, m);
+  Tensor square = eye(k, opts);
+  return detail::make_leaf(detail::pad(detail::node_of(square), {{0, n - k}, {0, m - k}}), opts);
+}
+
 int64_t Tensor::nbytes() const { return numel() * dtype_size(dtype()); }
 
 Tensor Tensor::bitcast(DType to) const {

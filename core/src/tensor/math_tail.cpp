@@ -72,6 +72,20 @@ Tensor Tensor::atanh() const {
   return ((1.0 + x) / (1.0 - x)).log() * 0.5;
 }
 
+Tensor Tensor::isinf(bool detect_positive, bool detect_negative) const {
+  if (!is_float(dtype())) return Tensor(detail::const_like(detail::node_of(*this), 0, DType::bool_));
+  Tensor none = Tensor(detail::const_like(detail::node_of(*this), 0, DType::bool_));
+  Tensor pos = detect_positive ? *this == INFINITY : none, neg = detect_negative ? *this == -INFINITY : none;
+  return pos.logical_or(neg);
+}
+
+// As the two-bound clip: the gradient passes where the bound holds (1 at the bound), NaN stays.
+Tensor Tensor::clip(std::nullopt_t, Scalar hi) const { return tg::where(*this > hi, hi, *this); }
+Tensor Tensor::clip(Scalar lo, std::nullopt_t) const { return tg::where(*this < lo, lo, *this); }
+Tensor Tensor::clip(std::nullopt_t, std::nullopt_t) const {
+  throw Error("clip: both bounds are None; give at least one (clip(lo, hi), clip(tg::None, hi), clip(lo, tg::None))");
+}
+
 // ---- activations ----
 // PyTorch's constants to full precision (tinygrad rounds them to 1.67326 and 1.0507).
 Tensor Tensor::selu() const {
