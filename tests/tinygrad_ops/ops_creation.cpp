@@ -25,7 +25,7 @@ TG_OPS_TEST(full) {
 }
 
 // tinygrad's creators given a negative dim raise; tg's throw tg::Error.
-TG_OPS_PARTIAL_PLAIN(negative_dims, "scaled_uniform (every other creator ported)") {
+TG_OPS_PLAIN(negative_dims) {
   for (tg::Shape s : {tg::Shape{-3, 2}, tg::Shape{2, -3}, tg::Shape{2, -3, 0}}) {
     SCOPED_TRACE(s.to_string());
     EXPECT_THROW(Tensor::empty(s).realize(), tg::Error);
@@ -36,6 +36,7 @@ TG_OPS_PARTIAL_PLAIN(negative_dims, "scaled_uniform (every other creator ported)
     EXPECT_THROW(Tensor::randint(0, 10, s).realize(), tg::Error);
     EXPECT_THROW(Tensor::normal(s).realize(), tg::Error);
     EXPECT_THROW(Tensor::uniform(s).realize(), tg::Error);
+    EXPECT_THROW(Tensor::scaled_uniform(s).realize(), tg::Error);
     EXPECT_THROW(Tensor::glorot_uniform(s).realize(), tg::Error);
   }
 }
@@ -46,12 +47,20 @@ TG_OPS_PLAIN(negative_dims_full) {
   EXPECT_THROW(Tensor::full({2, -3, 0}, 4).realize(), tg::Error);
 }
 
-TG_OPS_PARTIAL_PLAIN(negative_dims_eye, "eye(n, m)") { EXPECT_THROW(Tensor::eye(-3).realize(), tg::Error); }
+TG_OPS_PLAIN(negative_dims_eye) {
+  EXPECT_THROW(Tensor::eye(-3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::eye(-3, 3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::eye(3, -3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::eye(-3, -3).realize(), tg::Error);
+}
 
-TG_OPS_PARTIAL_PLAIN(negative_dims_kaiming, "kaiming_normal (kaiming_uniform ported)") {
+TG_OPS_PLAIN(negative_dims_kaiming) {
   EXPECT_THROW(Tensor::kaiming_uniform({-3, 3}).realize(), tg::Error);
   EXPECT_THROW(Tensor::kaiming_uniform({-3, 3}, 3).realize(), tg::Error);
   EXPECT_THROW(Tensor::kaiming_uniform({-3, -3}, 3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, 3}).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, 3}, 3).realize(), tg::Error);
+  EXPECT_THROW(Tensor::kaiming_normal({-3, -3}, 3).realize(), tg::Error);
 }
 
 TG_OPS_TEST(zeros) {
@@ -86,9 +95,11 @@ TG_OPS_TEST(ones_like) {
      [] { return Tensor::ones_like(Tensor({{1, 2, 3}, {4, 5, 6}}, {DType::int32})); }, O().forward_only());
 }
 
-TG_OPS_PARTIAL(eye, "eye(n, m) (the square cases ported)") {
+TG_OPS_TEST(eye) {
   for (int n : {10, 1, 0})
     op({}, "lambda: torch.eye(" + std::to_string(n) + ")", [n] { return Tensor::eye(n); }, O().forward_only());
+  op({}, "lambda: torch.eye(3, 5)", [] { return Tensor::eye(3, 5); }, O().forward_only());
+  op({}, "lambda: torch.eye(5, 3)", [] { return Tensor::eye(5, 3); }, O().forward_only());
 }
 
 // Each piece of torch's split against tg's, by index.

@@ -39,8 +39,13 @@ TG_OPS_TEST(round_quantization_gradient) {
 namespace {
 const char* kNanInfVals = "[[float('-inf'), 0., float('inf'), float('nan'), 1.1]]";
 }  // namespace
-TG_OPS_PARTIAL(isinf, "isinf(detect_positive, detect_negative) (the plain isinf ported)") {
+TG_OPS_TEST(isinf) {
   op({}, "torch.isinf", [](T x) { return x.isinf(); }, V(kNanInfVals).forward_only());
+  tg_only([] {
+    Tensor val = Tensor({-INFINITY, 0.f, INFINITY, NAN, 1.1f});
+    EXPECT_EQ(val.isinf(true, false).cast(DType::int32).to_vector<int>(), (std::vector<int>{0, 0, 1, 0, 0}));
+    EXPECT_EQ(val.isinf(false, true).cast(DType::int32).to_vector<int>(), (std::vector<int>{1, 0, 0, 0, 0}));
+  });
 }
 TG_OPS_TEST(isnan) { op({}, "torch.isnan", [](T x) { return x.isnan(); }, V(kNanInfVals).forward_only()); }
 TG_OPS_TEST(isfinite) { op({}, "torch.isfinite", [](T x) { return x.isfinite(); }, V(kNanInfVals).forward_only()); }
@@ -150,9 +155,13 @@ TG_OPS_TEST(div) {
   op({{}, {}}, "lambda x,y: x/y", [](T x, T y) { return x / y; });
 }
 
-TG_OPS_PARTIAL(div_int, "floor division (//) and div(rounding_mode) (true division ported)") {
+TG_OPS_PARTIAL(div_int, "uint64 (Tensor(2**64 - 1, dtype=uint64).div(1, rounding_mode=\"trunc\"); every other case ported)") {
   op({}, "lambda x,y: x/y", [](T x, T y) { return x.div(y); }, V("[[5, 6, 7],[1, 2, 3]]").forward_only());
+  op({}, "lambda x,y: x//y", [](T x, T y) { return x.floor_divide(y); }, V("[[5, 6, 7],[1, 2, 3]]").forward_only());
   op({}, "lambda x: x/2", [](T x) { return x / 2; }, V("[[3, 4, 5]]").forward_only());
+  op({}, "lambda x: x//2", [](T x) { return x.floor_divide(2); }, V("[[3, 4, 5]]").forward_only());
+  op({}, "lambda x,y: torch.div(x, y, rounding_mode='trunc')", [](T x, T y) { return x.div(y, "trunc"); },
+     V("[[-4, 7, 5, 4, -7, 8], [2, -3, 8, -2, 3, 5]]").forward_only());
 }
 
 TG_OPS_TEST(scalar_div) {

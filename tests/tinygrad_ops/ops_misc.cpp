@@ -75,7 +75,7 @@ TG_OPS_TEST(simple_repeat) {
   op({{3, 3}}, "lambda x: x.repeat(3,3,4)", [](T x) { return x.repeat({3, 3, 4}); });
 }
 
-TG_OPS_PARTIAL(clip, "clip with one bound (None) (the two-bound cases ported)") {
+TG_OPS_TEST(clip) {
   op({{45, 65}}, "lambda x: x.clip(-2.3, 1.2)", [](T x) { return x.clip(-2.3, 1.2); });
   // NOTE: torch set backward to 1 at the boundaries
   op({}, "lambda x: x.clip(-2.5, 1.5)", [](T x) { return x.clip(-2.5, 1.5); }, V("[[-3.0, -2.5, 0, 1.5, 2]]"));
@@ -84,6 +84,9 @@ TG_OPS_PARTIAL(clip, "clip with one bound (None) (the two-bound cases ported)") 
   op({{45, 65}}, "lambda x: x.clip(0, 0.1)", [](T x) { return x.clip(0, 0.1); });
   op({{45, 65}}, "lambda x: x.clip(-0.3, -0.2)", [](T x) { return x.clip(-0.3, -0.2); });
   op({{45, 65}}, "lambda x: x.clip(3, 0)", [](T x) { return x.clip(3, 0); });  // min > max
+  op({{45, 65}}, "lambda x: x.clip(None, 0)", [](T x) { return x.clip(tg::None, 0); });
+  op({{45, 65}}, "lambda x: x.clip(0, None)", [](T x) { return x.clip(0, tg::None); });
+  raises({{45, 65}}, "lambda x: x.clip(None, None)", [](T x) { return x.clip(tg::None, tg::None); }, "RuntimeError");
 }
 
 TG_OPS_TEST(matvecmat) {

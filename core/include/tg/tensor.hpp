@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -416,6 +417,122 @@ class Tensor {
   // input rows floor(i * H / h) to ceil((i + 1) * H / h).
   Tensor adaptive_avg_pool2d(IntPair output_size) const;
 
+  // ---- the long tail of tinygrad's / PyTorch's Tensor API (math_tail.cpp, movement_tail.cpp,
+  // creation_tail.cpp): tinygrad's semantics, then PyTorch's; gradients through float results ----
+  static Tensor empty_like(const Tensor& t, TensorOptions opts = {});
+  static Tensor randn_like(const Tensor& t, TensorOptions opts = {});
+  // A random permutation of 0 .. n-1 (int32 unless opts.dtype), from the Tensor::manual_seed stream.
+  static Tensor randperm(int64_t n, TensorOptions opts = {});
+  // PyTorch's kaiming_normal_ (fan_in, leaky_relu gain): N(0, gain / sqrt(fan_in)).
+  static Tensor kaiming_normal(Shape shape, double a = 0.01, TensorOptions opts = {});
+  // tinygrad's scaled_uniform: U(-1, 1) * numel^-0.5.
+  static Tensor scaled_uniform(Shape shape, TensorOptions opts = {});
+  static Tensor eye(int64_t n, int64_t m, TensorOptions opts = {});  // (n, m), ones on the main diagonal
+  // One-sided bounds (tinygrad's clip(None, hi) / clip(lo, None)): x.clip(tg::None, 1.0f).
+  Tensor clip(std::nullopt_t, Scalar hi) const;
+  Tensor clip(Scalar lo, std::nullopt_t) const;
+  Tensor clip(std::nullopt_t, std::nullopt_t) const;  // throws: at least one bound is needed
+  Tensor clamp(std::nullopt_t lo, Scalar hi) const { return clip(lo, hi); }
+  Tensor clamp(Scalar lo, std::nullopt_t hi) const { return clip(lo, hi); }
+  Tensor isinf(bool detect_positive, bool detect_negative) const;
+  int64_t nbytes() const;  // numel() * dtype_size(dtype())
+  // The same bits read as another dtype; a different element size rescales the last dim (as
+  // tinygrad). Realizes this tensor (its value is reinterpreted on the host); no gradient.
+  Tensor bitcast(DType dtype) const;
+  Tensor log10() const;
+  Tensor asin() const;
+  Tensor acos() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor asinh() const;
+  Tensor acosh() const;
+  Tensor atanh() const;
+  Tensor selu() const;
+  Tensor softsign() const;  // x / (1 + |x|)
+  Tensor softmin(int64_t axis = -1) const;  // softmax(-x)
+  // rounding_mode "trunc" (toward zero) or "floor"; ints stay ints (exact), floats stay floats.
+  Tensor div(const Tensor& o, const std::string& rounding_mode) const;
+  Tensor div(Scalar o, const std::string& rounding_mode) const;
+  Tensor floor_divide(const Tensor& o) const;  // div(o, "floor"), Python's //
+  Tensor floor_divide(Scalar o) const;
+  Tensor mod(const Tensor& o) const;  // Python's % (the sign of the divisor); also operator%
+  Tensor mod(Scalar o) const;
+  Tensor fmod(const Tensor& o) const;  // C's fmod (the sign of the dividend)
+  Tensor fmod(Scalar o) const;
+  // Integer and bool tensors only (a float throws); also the operators & | ^ ~ << >>.
+  Tensor bitwise_and(const Tensor& o) const;
+  Tensor bitwise_or(const Tensor& o) const;
+  Tensor bitwise_xor(const Tensor& o) const;
+  Tensor bitwise_not() const;
+  Tensor lshift(const Tensor& bits) const;  // integers only
+  Tensor rshift(const Tensor& bits) const;  // arithmetic for signed types
+  Tensor lshift(Scalar bits) const;
+  Tensor rshift(Scalar bits) const;
+  Tensor copysign(const Tensor& sign) const;  // |this| with the sign of `sign` (-0 counts as negative)
+  Tensor copysign(Scalar sign) const;
+  Tensor logaddexp(const Tensor& o) const;  // log(exp(this) + exp(o)), stable
+  Tensor logaddexp(Scalar o) const;
+  // |this - other| <= atol + rtol * |other| (infinities equal to themselves; NaNs when equal_nan).
+  Tensor isclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  Tensor isclose(Scalar other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  // Whether every element isclose (realizes; PyTorch's bool result).
+  bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  std::pair<Tensor, Tensor> var_mean(Axes axes = {}, bool keepdim = false, double correction = 1) const;
+  std::pair<Tensor, Tensor> std_mean(Axes axes = {}, bool keepdim = false, double correction = 1) const;
+  Tensor logcumsumexp(int64_t axis = 0) const;
+  Tensor cummin(int64_t axis = 0) const;  // the running minimum's values (not its indices), as cummax
+  // Each element `repeats` times in a row along dim (no dim: over the flattened tensor).
+  Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt) const;
+  // Windows of `size` every `step` along dim: dim becomes (size(dim) - size) / step + 1, size is
+  // appended last (PyTorch's Tensor.unfold).
+  Tensor unfold(int64_t dim, int64_t size, int64_t step) const;
+  // 1-D: the square matrix with it on diagonal k; 2-D: its k-th diagonal (PyTorch's diag).
+  Tensor diag(int64_t diagonal = 0) const;
+  // The diagonal of dims dim1 and dim2, appended as the last dim (offset > 0 above the main).
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
+  // Circular shift; no dims: of the flattened tensor, reshaped back.
+  Tensor roll(std::vector<int64_t> shifts, Axes dims = {}) const;
+  Tensor roll(int64_t shift, std::optional<int64_t> dim = std::nullopt) const;
+  // einops' rearrange, as tinygrad's: "b (h w) c -> b c h w" with sizes {{"h", 4}}; "..." and
+  // "1" (a new or removed size-1 dim) allowed. A bad formula is a tg::Error naming the problem.
+  Tensor rearrange(const std::string& formula, const std::vector<std::pair<std::string, int64_t>>& sizes = {}) const;
+  // Pads with value at the end / shrinks from the start to `shape`; -1 keeps a dim.
+  Tensor pad_to(std::vector<int64_t> shape, Scalar value = 0.0f) const;
+  Tensor shrink_to(std::vector<int64_t> shape) const;
+  // Lp normalization over dim: x / max(||x||_p, eps) (PyTorch's F.normalize).
+  Tensor normalize(double p = 2.0, int64_t dim = 1, double eps = 1e-12) const;
+  // Log-probabilities (N, C, ...) and int class targets (N, ...): PyTorch's nll_loss, with an
+  // optional class weight (C) and ignore_index; "mean" divides by the summed weights.
+  Tensor nll_loss(const Tensor& targets, const std::optional<Tensor>& weight = std::nullopt,
+                  int64_t ignore_index = -100, const std::string& reduction = "mean") const;
+  // max_pool2d's values and, for each, the flat position (h * W + w) of its maximum in the input
+  // plane, the first in the window when several tie (PyTorch's max_pool2d_with_indices); int32.
+  std::pair<Tensor, Tensor> max_pool2d_with_indices(IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt,
+                                                    IntPair padding = 0, IntPair dilation = 1) const;
+  // PyTorch's max_unpool2d: x (N, C, H, W) and indices (N, C, H, W), flat positions in each
+  // output plane (as PyTorch's max_pool2d(return_indices=True) gives them); output (N, C, oH, oW)
+  // with oH = (H - 1) * stride - 2 * padding + kernel unless output_size {oH, oW} is given; every
+  // other element 0. Positions out of range add nothing. A comparison per (input, output)
+  // element pair: sized for pooling feature maps, not for huge planes.
+  Tensor max_unpool2d(const Tensor& indices, IntPair kernel = 2, std::optional<IntPair> stride = std::nullopt,
+                      IntPair padding = 0, std::optional<IntPair> output_size = std::nullopt) const;
+  // Functional gradients (tinygrad's Tensor.gradient): d this / d target for each target (any
+  // float tensor in this graph, not only leaves), as new lazy tensors; grad() is not touched.
+  // No seed: this must have one element; with one: a gradient of this tensor's shape.
+  std::vector<Tensor> gradient(const std::vector<Tensor>& targets, const std::optional<Tensor>& seed = std::nullopt) const;
+  // Householder QR of the last two dims (m, n), as tinygrad's: {Q (m, m), R (m, n)}, A = Q R.
+  std::pair<Tensor, Tensor> qr() const;
+  // One-sided Jacobi SVD of the last two dims (m, n), as tinygrad's: {U, S, Vh} with A = U diag(S) Vh,
+  // S descending; U is (m, m) with full_matrices, else (m, min(m, n)). For small matrices: 4 * min(m, n)
+  // Jacobi rounds, each a few small matmuls.
+  std::tuple<Tensor, Tensor, Tensor> svd(bool full_matrices = true) const;
+  // Moves this handle's value to device in place (every copy of the handle sees it).
+  Tensor& to_(const std::string& device);
+  // This handle takes x's value (its dtype and device too; shapes must match), as tinygrad's
+  // replace; like assign(), without the history that produced x.
+  Tensor& replace(const Tensor& x);
+
   // ---- autograd ----
   // Training mode (dropout, BatchNorm's batch statistics). Per thread: each thread starts with
   // false and sets its own, so a thread evaluating a model does not switch another's to eval.
@@ -464,6 +581,24 @@ Tensor operator<=(const Tensor& a, Scalar b);
 Tensor operator>(const Tensor& a, Scalar b);
 Tensor operator>=(const Tensor& a, Scalar b);
 Tensor operator!(const Tensor& a);  // logical_not
+// Python's % // & | ^ ~ << >> (Tensor::mod, bitwise_*, lshift, rshift; the long tail block above).
+Tensor operator%(const Tensor& a, const Tensor& b);
+Tensor operator%(const Tensor& a, Scalar b);
+Tensor operator%(Scalar a, const Tensor& b);
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator&(const Tensor& a, Scalar b);
+Tensor operator&(Scalar a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, Scalar b);
+Tensor operator|(Scalar a, const Tensor& b);
+Tensor operator^(const Tensor& a, const Tensor& b);
+Tensor operator^(const Tensor& a, Scalar b);
+Tensor operator^(Scalar a, const Tensor& b);
+Tensor operator~(const Tensor& a);
+Tensor operator<<(const Tensor& a, const Tensor& b);
+Tensor operator<<(const Tensor& a, Scalar b);
+Tensor operator>>(const Tensor& a, const Tensor& b);
+Tensor operator>>(const Tensor& a, Scalar b);
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);

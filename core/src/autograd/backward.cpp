@@ -212,3 +212,66 @@ void Tensor::backward(const Tensor& gradient) const {
 }
 
 }  // namespace tg
+
+// ---- functional gradients (tinygrad's Tensor.gradient): the gradients of this tensor with
+// respect to `targets`, as new lazy tensors; no tensor's grad() is touched ----
+namespace tg {
+
+std::vector<Tensor> Tensor::gradient(const std::vector<Tensor>& targets, const std::optional<Tensor>& seed) const {
+  using namespace detail;
+  const NodePtr& root = node_of(*this);
+  if (!is_float(root->dtype))
+    throw Error("gradient: the tensor is " + std::string(dtype_name(root->dtype)) + "; only float tensors have gradients");
+  NodePtr g;
+  if (seed) {
+    if (node_of(*seed)->shape != root->shape)
+      throw Error("gradient: the seed gradient has shape " + seed->shape().to_string() + " but the tensor has " +
+                  shape().to_string());
+    g = detail::cast(node_of(*seed), root->dtype);
+  } else {
+    if (root->numel() != 1)
+      throw Error("gradient: the tensor has shape " + shape().to_string() +
+                  "; call it on a single-element tensor (e.g. after .sum()) or pass a seed gradient of that shape");
+    g = const_like(root, 1.0, root->dtype);
+  }
+  const Topo topo = toposort(root);
+  const std::vector<NodePtr>& order = topo.order;
+  auto at = [&](const Node* n) { return topo.position.at(n); };
+  std::vector<char> needs(order.size(), 0);
+  for (size_t i = 0; i < targets.size(); i++) {
+    const NodePtr& t = node_of(targets[i]);
+    if (!is_float(t->dtype))
+      throw Error("gradient: target " + std::to_string(i) + " is " + dtype_name(t->dtype) +
+                  "; only float tensors have gradients");
+    auto p = topo.position.find(t.get());
+    if (!p || *p == UINT32_MAX)
+      throw Error("gradient: target " + std::to_string(i) + " (shape " + targets[i].shape().to_string() +
+                  ") is not in this tensor's graph (or only behind detach())");
+    needs[*p] = 1;
+  }
+  for (size_t p = 0; p < order.size(); p++)
+    if (order[p]->op != Op::DETACH)
+      for (auto& s : order[p]->src) needs[p] |= needs[at(s.get())];
+  std::vector<NodePtr> grads(order.size());
+  grads[at(root.get())] = g;
+  for (size_t p = order.size(); p-- > 0;) {
+    const NodePtr& n = order[p];
+    if (!grads[p] || n->src.empty() || !needs[p]) continue;
+    Sources sg = gradient_rule(n, grads[p]);
+    for (size_t i = 0; i < n->src.size(); i++) {
+      if (!sg[i]) continue;
+      const uint32_t sp = at(n->src[i].get());
+      if (!needs[sp]) continue;
+      grads[sp] = grads[sp] ? detail::add(grads[sp], sg[i]) : sg[i];
+    }
+  }
+  std::vector<Tensor> out;
+  for (const Tensor& t : targets) {
+    const NodePtr& tn = node_of(t);
+    const NodePtr& gt = grads[at(tn.get())];
+    out.push_back(gt ? make_result(detail::cast(gt, tn->dtype)) : Tensor(const_like(tn, 0.0, tn->dtype)));
+  }
+  return out;
+}
+
+}  // namespace tg
