@@ -4,7 +4,7 @@
 //   gpt [--data FILE] [--steps N] [--batch N] [--layers N] [--heads N] [--dim N] [--context N]
 //       [--lr X] [--min-lr X] [--warmup N] [--weight-decay X] [--clip X] [--dropout X] [--seed N]
 //       [--save FILE.safetensors] [--load FILE.safetensors]
-//       [--generate N] [--prompt TEXT] [--temperature X] [--top-k N] [--check]
+//       [--generate N] [--prompt TEXT] [--temperature X] [--top-k N] [--check] [--distributed]
 //
 // The recipe: AdamW (betas 0.9, 0.95) with a linear warm-up then cosine annealing to --min-lr,
 // gradients clipped to norm --clip, random windows of the text. The default text is the fortunes
@@ -13,6 +13,12 @@
 // the loss fell, no step after the second compiled a kernel although the rate changes every
 // step, the cached generation gives the full forward pass's logits, and no generated token after
 // the first compiled a kernel.
+//
+// --distributed (tg built with -DTG_WITH_MPI=ON): data-parallel training under
+// `mpirun -n N gpt --distributed`. --batch stays the global batch: each rank draws its 1/N of
+// the windows of every step from a stream of its own, gradients are averaged across ranks
+// (tg::dist::DistributedDataParallel, before clipping, so every rank clips and steps alike), and
+// rank 0 alone prints the progress, saves and generates.
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <numeric>
@@ -30,6 +37,9 @@
 #include <vector>
 
 #include <tg/tg.hpp>
+#ifdef TG_GPT_DIST
+#include <tg/dist.hpp>
+#endif
 
 #include "gpt_model.hpp"
 
@@ -47,14 +57,15 @@ struct Options {
   long steps = -1, generate = 0;
   int batch = 16, warmup = 100, top_k = 10, seed = 0;
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f, temperature = 0.8f;
-  bool check = false;
+  bool check = false, distributed = false;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "gpt: %s\nusage: gpt [--data FILE] [--steps N] [--batch N] [--layers N] [--heads N] [--dim N] [--context N]\n"
                "           [--lr X] [--min-lr X] [--warmup N] [--weight-decay X] [--clip X] [--dropout X] [--seed N]\n"
-               "           [--save FILE] [--load FILE] [--generate N] [--prompt TEXT] [--temperature X] [--top-k N] [--check]\n",
+               "           [--save FILE] [--load FILE] [--generate N] [--prompt TEXT] [--temperature X] [--top-k N] [--check]\n"
+               "           [--distributed]\n",
                why);
   std::exit(2);
 }
@@ -66,6 +77,13 @@ Options parse(int argc, char** argv) {
     if (a == "-h" || a == "--help") usage("trains a character-level GPT on a text file and generates text");
     if (a == "--check") {
       o.check = true;
+      continue;
+    }
+    if (a == "--distributed") {
+#ifndef TG_GPT_DIST
+      usage("--distributed needs tg built with MPI (configure with -DTG_WITH_MPI=ON)");
+#endif
+      o.distributed = true;
       continue;
     }
     if (i + 1 >= argc) usage(("missing value after " + a).c_str());
@@ -229,9 +247,21 @@ float cache_vs_full(const gpt::GPT& model, const std::vector<int32_t>& tokens) {
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   bool ok = true;
+  int rank = 0;
+  int64_t local_batch = o.batch;  // this rank's part of each step's global batch
   try {
+#ifdef TG_GPT_DIST
+    if (o.distributed) {
+      tg::dist::init(argc, argv);
+      rank = tg::dist::rank();
+      local_batch = tg::dist::local_batch_size(o.batch);  // a bad split fails before anything loads
+    }
+#endif
+    const bool root = rank == 0;
+    // The same seed for the weights on every rank (DistributedDataParallel copies rank 0's anyway);
+    // each rank's own stream for its windows of the text and, on rank 0, for sampling.
     Tensor::manual_seed(static_cast<uint64_t>(o.seed));
-    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
+    std::mt19937_64 rng(static_cast<uint64_t>(o.seed) + static_cast<uint64_t>(rank));
     // The model's shape and vocabulary: the checkpoint's, or the flags' and the text's.
     std::unique_ptr<Vocab> vocab;
     nn::state::StateDict loaded;
@@ -272,18 +302,27 @@ int main(int argc, char** argv) {
     gpt::GPT model(o.model);
     if (!o.load.empty()) {
       nn::state::load_state_dict(model, loaded);
-      std::fprintf(stderr, "loaded %s\n", o.load.c_str());
+      if (root) std::fprintf(stderr, "loaded %s\n", o.load.c_str());
     }
+    std::function<void()> sync_gradients = [] {};
+#ifdef TG_GPT_DIST
+    std::unique_ptr<tg::dist::DistributedDataParallel> ddp;
+    if (o.distributed) {
+      ddp = std::make_unique<tg::dist::DistributedDataParallel>(model);
+      sync_gradients = [&] { ddp->sync_gradients(); };
+    }
+#endif
     int64_t n_params = 0;
     for (const Tensor& p : model.parameters()) n_params += p.numel();
-    std::fprintf(stderr, "model: %lld layers, %lld heads, d %lld, context %lld, vocabulary %lld, %lld parameters on %s\n",
+    if (root)
+      std::fprintf(stderr, "model: %lld layers, %lld heads, d %lld, context %lld, vocabulary %lld, %lld parameters on %s\n",
                  static_cast<long long>(o.model.n_layer), static_cast<long long>(o.model.n_head),
                  static_cast<long long>(o.model.d_model), static_cast<long long>(o.model.context),
                  static_cast<long long>(o.model.vocab), static_cast<long long>(n_params),
                  tg::Device::default_device().c_str());
 
     if (o.steps > 0) {
-      const int64_t B = o.batch, T = o.model.context;
+      const int64_t B = local_batch, T = o.model.context;
       std::vector<Tensor> params = model.parameters();
       nn::optim::AdamW opt(params, o.lr, 0.9f, 0.95f, 1e-8f, o.weight_decay);
       // A linear warm-up to --lr, then a cosine decay to --min-lr, made when the warm-up ends
@@ -298,7 +337,7 @@ int main(int argc, char** argv) {
       else start_cosine();
       std::uniform_int_distribution<size_t> start(0, tokens.size() - static_cast<size_t>(T) - 1);
       std::vector<int32_t> xs(static_cast<size_t>(B * T)), ys(xs.size());
-      Progress bar(o.steps, B * T);
+      Progress bar(o.steps, o.batch * T);  // tokens/s of all ranks together
       float first_loss = 0, last_loss = 0;
       uint64_t compiled_after_warmup = 0;
       const auto t0 = std::chrono::steady_clock::now();
@@ -315,6 +354,7 @@ int main(int argc, char** argv) {
         Tensor loss = model(x).sparse_categorical_crossentropy(y);
         opt.zero_grad();
         loss.backward();
+        sync_gradients();
         nn::utils::clip_grad_norm_(params, o.clip);
         opt.step({loss});
         if (cosine) {
@@ -326,11 +366,12 @@ int main(int argc, char** argv) {
         if (s >= 2) compiled_after_warmup += kernels_compiled() - compiled_before;
         if (s == 0) first_loss = loss.item<float>();
         if (s == o.steps - 1) last_loss = loss.item<float>();
-        bar.update(s + 1, opt.get_lr(), [&] { return loss.item<float>(); });
+        if (root) bar.update(s + 1, opt.get_lr(), [&] { return loss.item<float>(); });
       }
       tg::synchronize();
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("trained %ld steps in %.2f s: %.2f steps/s, %.0f tokens/s; loss %.4f -> %.4f; kernels compiled after step 2: %llu\n",
+      if (root)
+        std::printf("trained %ld steps in %.2f s: %.2f steps/s, %.0f tokens/s; loss %.4f -> %.4f; kernels compiled after step 2: %llu\n",
                   o.steps, secs, static_cast<double>(o.steps) / secs, static_cast<double>(o.steps * B * T) / secs,
                   static_cast<double>(first_loss), static_cast<double>(last_loss),
                   static_cast<unsigned long long>(compiled_after_warmup));
@@ -348,7 +389,7 @@ int main(int argc, char** argv) {
     model.eval();
     tg::Training not_training(false);
 
-    if (!o.save.empty()) {
+    if (!o.save.empty() && root) {
       nn::state::StateDict dict = nn::state::get_state_dict(model);
       dict.metadata = {{"vocab", vocab->str()},
                        {"n_layer", std::to_string(o.model.n_layer)},
@@ -369,7 +410,7 @@ int main(int argc, char** argv) {
       }
     }
 
-    if (o.generate > 0) {
+    if (o.generate > 0 && root) {
       std::vector<int32_t> context;
       if (!o.prompt.empty()) context = vocab->encode(o.prompt, "--prompt");
       else context.push_back(vocab->id['\n'] >= 0 ? vocab->id['\n'] : 0);
@@ -410,6 +451,9 @@ int main(int argc, char** argv) {
         ok = false;
       }
     }
+#ifdef TG_GPT_DIST
+    if (o.distributed) tg::dist::finalize();
+#endif
   } catch (const tg::Error& e) {
     std::fprintf(stderr, "gpt: %s\n", e.what());
     return 1;
