@@ -306,6 +306,10 @@ Tensor to_result(const Tensor& picked, const Advanced& a, const Dims& rest) {
   // contiguous(): the result is then a reshape of a buffer, which any number of dims can view;
   // a permuted view reshaped to more than 8 dims would need a kernel of that many.
   Tensor t = before ? picked.reshape({nb, pre, post}).permute({1, 0, 2}).contiguous() : picked;
+  // The same for a gather's (NB, R) result when the shape has more dims than a kernel takes: the
+  // gather is not fused into its consumers then, but the result is a view of its buffer.
+  constexpr size_t kMaxDims = 8;  // TG_KIR_MAX_DIMS
+  if (!before && out.size() > kMaxDims) t = t.contiguous();
   return t.reshape(Shape(out));
 }
 
