@@ -94,6 +94,16 @@ class HipCompileDumped : public ::testing::Test {
         r.program = tg::ref::parse_program(read_file(file));
         const tg_kir_program view = r.program.view();
         r.kernel = tg::render::render(view, target);
+      } catch (const tg::sdk::Failure& e) {
+        // A program the renderer declines (a SCATTER_ADD of a dtype without an atomic add) is
+        // refused by the plugin as UNSUPPORTED and runs on ref, as the ABI allows; any other
+        // failure is a bug.
+        if (e.code() == TG_ERR_UNSUPPORTED) {
+          ++declined_;
+          continue;
+        }
+        ADD_FAILURE() << file << ": " << e.what();
+        continue;
       } catch (const std::exception& e) {
         ADD_FAILURE() << file << ": " << e.what();
         continue;
@@ -104,6 +114,7 @@ class HipCompileDumped : public ::testing::Test {
 
   std::string arch_;
   size_t files_ = 0;
+  size_t declined_ = 0;
   std::vector<Rendered> kernels_;
 };
 
@@ -188,8 +199,8 @@ TEST_F(HipCompileDumped, EveryProgramCompilesInBatches) {
   }
   std::string summary;
   for (auto& [name, n] : strategies) summary += " " + name + "=" + std::to_string(n);
-  std::printf("%s: %zu program files, %zu distinct kernels:%s compiled; %d failed\n", arch_.c_str(), files_,
-              kernels_.size(), summary.c_str(), failed);
+  std::printf("%s: %zu program files, %zu distinct kernels:%s compiled; %d failed; %zu declined (UNSUPPORTED: the core runs them on ref)\n",
+              arch_.c_str(), files_, kernels_.size(), summary.c_str(), failed, declined_);
   EXPECT_EQ(failed, 0);
   EXPECT_FALSE(kernels_.empty());
   // The GPU-sized workloads include full reductions of big tensors: two-kernel ones must be among them.
