@@ -9,10 +9,6 @@
 namespace tg::nn {
 namespace {
 
-void positive(int64_t v, const char* what, const char* name) {
-  if (v <= 0) throw Error(std::string(what) + ": " + name + " must be positive, got " + std::to_string(v));
-}
-
 // (1, C, 1, 1, ...) for x of ndim dims.
 Shape channel_shape(int64_t c, int64_t ndim) {
   std::vector<int64_t> s(static_cast<size_t>(std::max<int64_t>(ndim, 2)), 1);
@@ -31,11 +27,11 @@ Conv2d::Conv2d(int64_t in, int64_t out, IntPair k, IntPair stride_, IntPair padd
                bool has_bias, TensorOptions options)
     : stride(stride_), padding(padding_), dilation(dilation_), groups(groups_) {
   const TensorOptions o = internal::param_options(options, "Conv2d");
-  positive(in, "Conv2d", "in_channels");
-  positive(out, "Conv2d", "out_channels");
-  positive(groups, "Conv2d", "groups");
-  positive(k.h, "Conv2d", "kernel_size");
-  positive(k.w, "Conv2d", "kernel_size");
+  internal::positive(in, "Conv2d", "in_channels");
+  internal::positive(out, "Conv2d", "out_channels");
+  internal::positive(groups, "Conv2d", "groups");
+  internal::positive(k.h, "Conv2d", "kernel_size");
+  internal::positive(k.w, "Conv2d", "kernel_size");
   if (in % groups != 0 || out % groups != 0)
     throw Error("Conv2d: in_channels (" + std::to_string(in) + ") and out_channels (" + std::to_string(out) +
                 ") must both be divisible by groups (" + std::to_string(groups) + ")");
@@ -53,7 +49,7 @@ Tensor Conv2d::operator()(const Tensor& x) const { return x.conv2d(weight, bias,
 BatchNorm2d::BatchNorm2d(int64_t n, float eps_, float momentum_, bool affine, bool track, TensorOptions options)
     : eps(eps_), momentum(momentum_), track_running_stats(track) {
   const TensorOptions o = internal::param_options(options, "BatchNorm2d");
-  positive(n, "BatchNorm2d", "num_features");
+  internal::positive(n, "BatchNorm2d", "num_features");
   if (affine) {
     weight = Tensor::ones({n}, o);
     bias = Tensor::zeros({n}, o);
@@ -103,7 +99,7 @@ LayerNorm::LayerNorm(Shape shape, float eps_, bool affine, TensorOptions options
     : normalized_shape(std::move(shape)), eps(eps_) {
   const TensorOptions o = internal::param_options(options, "LayerNorm");
   if (normalized_shape.size() == 0) throw Error("LayerNorm: normalized_shape must have at least one dim");
-  for (int64_t d : normalized_shape) positive(d, "LayerNorm", "every normalized_shape dim");
+  for (int64_t d : normalized_shape) internal::positive(d, "LayerNorm", "every normalized_shape dim");
   if (affine) {
     weight = Tensor::ones(normalized_shape, o);
     bias = Tensor::zeros(normalized_shape, o);
@@ -129,8 +125,8 @@ Tensor LayerNorm::operator()(const Tensor& x) const {
 GroupNorm::GroupNorm(int64_t groups, int64_t channels, float eps_, bool affine, TensorOptions options)
     : num_groups(groups), num_channels(channels), eps(eps_) {
   const TensorOptions o = internal::param_options(options, "GroupNorm");
-  positive(groups, "GroupNorm", "num_groups");
-  positive(channels, "GroupNorm", "num_channels");
+  internal::positive(groups, "GroupNorm", "num_groups");
+  internal::positive(channels, "GroupNorm", "num_channels");
   if (channels % groups != 0)
     throw Error("GroupNorm: num_channels (" + std::to_string(channels) + ") must be divisible by num_groups (" +
                 std::to_string(groups) + ")");
@@ -152,8 +148,8 @@ Tensor GroupNorm::operator()(const Tensor& x) const {
 
 Embedding::Embedding(int64_t n, int64_t dim, TensorOptions options) : num_embeddings(n), embedding_dim(dim) {
   const TensorOptions o = internal::param_options(options, "Embedding");
-  positive(n, "Embedding", "num_embeddings");
-  positive(dim, "Embedding", "embedding_dim");
+  internal::positive(n, "Embedding", "num_embeddings");
+  internal::positive(dim, "Embedding", "embedding_dim");
   weight = Tensor::randn({n, dim}, o);
   register_parameter("weight", weight);
 }

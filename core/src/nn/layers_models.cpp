@@ -2,17 +2,14 @@
 // (PyTorch's argument order, initialization and state-dict names).
 #include <cmath>
 
+#include "nn/param_options.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn {
 namespace {
 
-void positive(int64_t v, const char* what, const char* name) {
-  if (v <= 0) throw Error(std::string(what) + ": " + name + " must be positive, got " + std::to_string(v));
-}
-
 void divisible(int64_t in, int64_t out, int64_t groups, const char* what) {
-  positive(groups, what, "groups");
+  internal::positive(groups, what, "groups");
   if (in % groups != 0 || out % groups != 0)
     throw Error(std::string(what) + ": in_channels (" + std::to_string(in) + ") and out_channels (" +
                 std::to_string(out) + ") must both be divisible by groups (" + std::to_string(groups) + ")");
@@ -23,9 +20,9 @@ void divisible(int64_t in, int64_t out, int64_t groups, const char* what) {
 Conv1d::Conv1d(int64_t in, int64_t out, int64_t k, int64_t stride_, int64_t padding_, int64_t dilation_, int64_t groups_,
                bool has_bias)
     : stride(stride_), padding(padding_), dilation(dilation_), groups(groups_) {
-  positive(in, "Conv1d", "in_channels");
-  positive(out, "Conv1d", "out_channels");
-  positive(k, "Conv1d", "kernel_size");
+  internal::positive(in, "Conv1d", "in_channels");
+  internal::positive(out, "Conv1d", "out_channels");
+  internal::positive(k, "Conv1d", "kernel_size");
   divisible(in, out, groups, "Conv1d");
   weight = Tensor::kaiming_uniform({out, in / groups, k}, std::sqrt(5.0));
   register_parameter("weight", weight);
@@ -41,10 +38,10 @@ Tensor Conv1d::operator()(const Tensor& x) const { return x.conv1d(weight, bias,
 ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, IntPair k, IntPair stride_, IntPair padding_,
                                  IntPair output_padding_, int64_t groups_, bool has_bias, IntPair dilation_)
     : stride(stride_), padding(padding_), output_padding(output_padding_), groups(groups_), dilation(dilation_) {
-  positive(in, "ConvTranspose2d", "in_channels");
-  positive(out, "ConvTranspose2d", "out_channels");
-  positive(k.h, "ConvTranspose2d", "kernel_size");
-  positive(k.w, "ConvTranspose2d", "kernel_size");
+  internal::positive(in, "ConvTranspose2d", "in_channels");
+  internal::positive(out, "ConvTranspose2d", "out_channels");
+  internal::positive(k.h, "ConvTranspose2d", "kernel_size");
+  internal::positive(k.w, "ConvTranspose2d", "kernel_size");
   divisible(in, out, groups, "ConvTranspose2d");
   // PyTorch's fan-in of a (in, out / groups, kH, kW) weight is its dims 1..3: out / groups * kH * kW.
   weight = Tensor::kaiming_uniform({in, out / groups, k.h, k.w}, std::sqrt(5.0));
@@ -84,8 +81,8 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_, b
                                        float dropout_)
     : embed_dim(embed_dim_), num_heads(num_heads_), batch_first(batch_first_), dropout(dropout_),
       out_proj(embed_dim_ > 0 ? embed_dim_ : 1, embed_dim_ > 0 ? embed_dim_ : 1, bias) {
-  positive(embed_dim, "MultiheadAttention", "embed_dim");
-  positive(num_heads, "MultiheadAttention", "num_heads");
+  internal::positive(embed_dim, "MultiheadAttention", "embed_dim");
+  internal::positive(num_heads, "MultiheadAttention", "num_heads");
   if (embed_dim % num_heads != 0)
     throw Error("MultiheadAttention: embed_dim (" + std::to_string(embed_dim) + ") must be divisible by num_heads (" +
                 std::to_string(num_heads) + ")");

@@ -6,17 +6,10 @@
 #include "tg/nn_layers_more.hpp"
 
 namespace tg::nn {
-namespace {
-
-void positive(int64_t v, const char* what, const char* name) {
-  if (v <= 0) throw Error(std::string(what) + ": " + name + " must be positive, got " + std::to_string(v));
-}
-
-}  // namespace
 
 RMSNorm::RMSNorm(int64_t dim_, float eps_, bool affine, TensorOptions options) : dim(dim_), eps(eps_) {
   const TensorOptions o = internal::param_options(options, "RMSNorm");
-  positive(dim, "RMSNorm", "dim");
+  internal::positive(dim, "RMSNorm", "dim");
   if (affine) {
     weight = Tensor::ones({dim}, o);
     register_parameter("weight", *weight);
@@ -33,7 +26,7 @@ Tensor RMSNorm::operator()(const Tensor& x) const {
 InstanceNorm::InstanceNorm(int64_t n, float eps_, float momentum_, bool affine, bool track, TensorOptions options)
     : num_features(n), eps(eps_), momentum(momentum_), track_running_stats(track) {
   const TensorOptions o = internal::param_options(options, "InstanceNorm");
-  positive(n, "InstanceNorm", "num_features");
+  internal::positive(n, "InstanceNorm", "num_features");
   if (affine) {
     weight = Tensor::ones({n}, o);
     bias = Tensor::zeros({n}, o);
@@ -100,8 +93,8 @@ Tensor Dropout::operator()(const Tensor& x) const {
 LSTMCell::LSTMCell(int64_t input, int64_t hidden, bool has_bias, TensorOptions options)
     : input_size(input), hidden_size(hidden) {
   const TensorOptions o = internal::param_options(options, "LSTMCell");
-  positive(input, "LSTMCell", "input_size");
-  positive(hidden, "LSTMCell", "hidden_size");
+  internal::positive(input, "LSTMCell", "input_size");
+  internal::positive(hidden, "LSTMCell", "hidden_size");
   // PyTorch's reset_parameters: every tensor uniform in +-1/sqrt(hidden_size).
   const double k = 1.0 / std::sqrt(static_cast<double>(hidden));
   weight_ih = Tensor::uniform({4 * hidden, input}, -k, k, o);

@@ -13,6 +13,11 @@ inline TensorOptions param_options(const TensorOptions& o, const char* layer) {
   return TensorOptions{o.dtype, o.device, std::nullopt};
 }
 
+// A layer's size argument (channels, features, kernel size...) must be positive.
+inline void positive(int64_t v, const char* what, const char* name) {
+  if (v <= 0) throw Error(std::string(what) + ": " + name + " must be positive, got " + std::to_string(v));
+}
+
 // The options of a layer's integer counter (BatchNorm's num_batches_tracked): int64, same device.
 inline TensorOptions counter_options(const TensorOptions& o) { return TensorOptions{DType::int64, o.device, false}; }
 
