@@ -3,6 +3,7 @@
 // (directory from TG_TEST_PLUGIN_DIR, else the build's) and the reference plugin.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -97,6 +98,52 @@ TEST(PluginSdk, BufferHostPointerIsTheBuffersBytes) {
   EXPECT_EQ(api->buffer_host_pointer(nullptr, buf), nullptr);
   EXPECT_EQ(api->buffer_host_pointer(ref.device(), nullptr), nullptr);
   api->buffer_free(ref.device(), buf);
+}
+
+// ABI 1.5: sort_rows orders each row (sort-order: NaN last, equal keys in row order) and writes
+// the first k positions; the helper checks the arguments before the device sees them.
+TEST(PluginSdk, SortRowsOrdersEachRowAndChecksItsArguments) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  TG_ASSERT_OK(ref.init_status());
+  TG_ASSERT_OK(ref.open());
+  const tg_plugin_api* api = ref.api();
+  ASSERT_NE(api->sort_rows, nullptr);
+  tg_buffer *keys = nullptr, *idx = nullptr;
+  const std::vector<float> v{2, NAN, -0.0f, 0.0f, -1, 2, /* row 2 */ 5, 4, 3, 2, 1, 0};
+  TG_ASSERT_OK(take(api->buffer_alloc(ref.device(), v.size() * 4, &keys)));
+  TG_ASSERT_OK(take(api->buffer_alloc(ref.device(), 12 * 4, &idx)));
+  TG_ASSERT_OK(take(api->buffer_write(ref.device(), keys, 0, v.data(), v.size() * 4)));
+  tg_sort_args a{sizeof(tg_sort_args), TG_DTYPE_FLOAT32, 0, 2, 6, 6, keys, 0, idx, 0};
+  TG_ASSERT_OK(take(api->sort_rows(ref.device(), &a)));
+  int32_t got[12] = {};
+  TG_ASSERT_OK(take(api->buffer_read(ref.device(), idx, 0, got, sizeof got)));
+  EXPECT_EQ(std::vector<int32_t>(got, got + 12), (std::vector<int32_t>{4, 2, 3, 0, 5, 1, 5, 4, 3, 2, 1, 0}));
+  a.flags = TG_SORT_DESCENDING;
+  a.k = 3;
+  TG_ASSERT_OK(take(api->sort_rows(ref.device(), &a)));
+  TG_ASSERT_OK(take(api->buffer_read(ref.device(), idx, 0, got, 6 * 4)));
+  EXPECT_EQ(std::vector<int32_t>(got, got + 6), (std::vector<int32_t>{1, 0, 5, 0, 1, 2}));
+
+  auto problem = [&](tg_sort_args bad, const char* says) {
+    Status s = take(api->sort_rows(ref.device(), &bad));
+    EXPECT_EQ(s.code, TG_ERR_INVALID_ARGUMENT) << says;
+    EXPECT_TRUE(contains(s.message, says)) << s;
+  };
+  tg_sort_args b = a;
+  b.k = 7;
+  problem(b, "k is 7");
+  b = a, b.rows = 3;
+  problem(b, "do not lie inside their buffer");
+  b = a, b.dtype = 77;
+  problem(b, "not a TG_DTYPE_*");
+  b = a, b.indices = keys;
+  problem(b, "overlap");
+  b = a, b.keys = nullptr;
+  problem(b, "keys buffer is NULL");
+  EXPECT_EQ(take(api->sort_rows(ref.device(), nullptr)).code, TG_ERR_INVALID_ARGUMENT);
+  api->buffer_free(ref.device(), keys);
+  api->buffer_free(ref.device(), idx);
 }
 
 TEST(PluginSdk, NullHandlesAndOutPointersAreInvalidArguments) {

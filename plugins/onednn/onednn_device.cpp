@@ -109,6 +109,22 @@ void Device::copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_
   std::memcpy(dst.data() + dst_offset, src.data() + src_offset, nbytes);
 }
 
+void Device::sort_rows(const tg_sort_args& a, HostBuffer& keys, HostBuffer& indices) {
+  const uint64_t row_bytes = a.n * tg::sdk::sort_key_size(a.dtype);
+  const std::byte* in = keys.data() + a.keys_offset;
+  auto* out = reinterpret_cast<int32_t*>(indices.data() + a.indices_offset);
+  const auto rows = static_cast<int64_t>(a.rows);
+  // Rows are independent; a thread sorts a contiguous block of them with its own scratch.
+#pragma omp parallel num_threads(threads_) if (rows > 1 && a.rows * a.n >= (1u << 14))
+  {
+    tg::sdk::RowSorter sorter;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++)
+      sorter.sort(a.dtype, a.flags & TG_SORT_DESCENDING, in + static_cast<uint64_t>(r) * row_bytes, a.n, a.k,
+                  out + static_cast<uint64_t>(r) * a.k);
+  }
+}
+
 JitCompiler& Device::jit() {
   if (!jit_) {
     jit_ = std::make_unique<JitCompiler>(options_.vecmath,

@@ -113,6 +113,8 @@ class Device {
   void read(HostBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void* host_pointer(HostBuffer& b) { return b.data(); }  // buffers are host memory (ABI 1.4)
   void copy(HostBuffer& dst, uint64_t dst_offset, HostBuffer& src, uint64_t src_offset, uint64_t nbytes);
+  // ABI 1.5: rows ordered by tg/sort_rows.hpp, on every thread (rows split between them).
+  void sort_rows(const tg_sort_args& args, HostBuffer& keys, HostBuffer& indices);
   std::unique_ptr<Executable> compile(const tg_kir_program& program);
   void launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<HostBuffer>>& buffers,
               const tg_kir_scalar* scalars);

@@ -43,6 +43,8 @@ class RefDevice {
   void read(RefBuffer& src, uint64_t offset, void* dst, uint64_t nbytes);
   void* host_pointer(RefBuffer& b) { return b.data(); }  // buffers are host memory (ABI 1.4)
   void copy(RefBuffer& dst, uint64_t dst_offset, RefBuffer& src, uint64_t src_offset, uint64_t nbytes);
+  // ABI 1.5: each row's sorted positions, by tg/sort_rows.hpp (the executable form of sort-order).
+  void sort_rows(const tg_sort_args& args, RefBuffer& keys, RefBuffer& indices);
   std::unique_ptr<Kernel> compile(const tg_kir_program& program);
   void launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers, const tg_kir_scalar* scalars);
   void synchronize() {}  // launch runs to completion before it returns

@@ -74,6 +74,7 @@ void add_loading_cases(std::vector<Case>& cases);
 void add_struct_cases(std::vector<Case>& cases);
 void add_error_cases(std::vector<Case>& cases);
 void add_memory_cases(std::vector<Case>& cases);
+void add_sort_cases(std::vector<Case>& cases);
 void add_op_cases(std::vector<Case>& cases);
 void add_rule_cases(std::vector<Case>& cases);
 void add_view_cases(std::vector<Case>& cases);

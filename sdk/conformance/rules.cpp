@@ -50,6 +50,11 @@ const std::vector<Rule>& rules() {
        "2^-8, 2^-8 is 1, not inf); MAX is exact."},
       {"store-duplicates",
        "an element that several stored values hit holds one of them, whole (STORE, above)."},
+      {"sort-order",
+       "sort_rows (since 1.5) orders a row's keys by value, ascending (or, with "
+       "TG_SORT_DESCENDING, descending); NaN is larger than every number (last ascending, first "
+       "descending) and all NaNs are equal; -0.0 equals +0.0; equal keys keep their order in the "
+       "row (stable, in both directions); bool keys: false < true. Exact: one right answer per row."},
       {"launch-offsets",
        "tg_launch_args.offsets[k] is a multiple of param k's element size and nothing more "
        "(buffers start 64-byte aligned, so elements are naturally aligned); a device handles "

@@ -82,6 +82,7 @@ std::vector<Case> all_cases() {
   add_struct_cases(cases);
   add_error_cases(cases);
   add_memory_cases(cases);
+  add_sort_cases(cases);
   add_op_cases(cases);
   add_rule_cases(cases);
   add_view_cases(cases);

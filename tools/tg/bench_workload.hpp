@@ -19,5 +19,8 @@ struct Workload {
 // AdamW, the given batch) and one generated token at positions 10 and 200 (KV cache, context 256).
 Workload gpt_train_step(int64_t batch);
 Workload gpt_token(int64_t position);
+// tg bench topk / sort (bench_sort.cpp): along the last dim of a (1024, 50000) float32 tensor.
+Workload topk_rows(int64_t k);
+Workload sort_rows();
 
 }  // namespace tgtool

@@ -9,6 +9,8 @@
 //   tg bench embedding [T]    Embedding(50000, 512) on T tokens (4096), forward + backward  steps/s
 //   tg bench gpt [B]          examples/gpt's train step (AdamW, batch B, 16) steps/s, and one
 //                             generated token at positions 10 and 200 (KV cache)   tokens/s
+//   tg bench topk [K]         x.topk(K) (64) along the rows of a (1024, 50000) float32 x  runs/s
+//   tg bench sort             x.sort() of the same x (values and indices)    runs/s
 //   tg bench all              each of the above at its default size
 //   tg bench attention        causal scaled_dot_product_attention (16, 8, 256, 64), fwd+bwd,
 //                             beside PyTorch's formula written out               runs/s
@@ -307,7 +309,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | gpt [BATCH] | all | ops | attention | mnist-slice> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | gpt [BATCH] | topk [K] | sort | all | ops | attention | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -324,7 +326,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, embedding, gpt, all, ops, attention or mnist-slice", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, embedding, gpt, topk, sort, all, ops, attention or mnist-slice", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
   if (which == "mnist-slice") {
@@ -346,6 +348,11 @@ int run_bench(const std::vector<std::string>& args) {
     todo.push_back([] { return gpt_token(200); });
   }
   if (which == "embedding" || which == "all") todo.push_back([&] { return embedding(size && which != "all" ? size : 4096); });
+  if (which == "topk" || which == "all") todo.push_back([&] { return topk_rows(size && which != "all" ? size : 64); });
+  if (which == "sort" || which == "all") {
+    if (size && which == "sort") throw UsageError("tg bench sort: takes no size", "tg bench");
+    todo.push_back(sort_rows);
+  }
   if (which == "attention") {
     if (size) throw UsageError("tg bench attention: takes no size", "tg bench");
     todo.push_back(attention);

@@ -55,7 +55,7 @@ std::vector<EnvVar> env_vars();
 
 const char* version();  // "0.1.0"
 constexpr int abi_major = 1;
-constexpr int abi_minor = 4;  // 1.1: TG_FAST_CONV; 1.2: linear masks (TG_KIR_LINEAR_MASKS); 1.3: scalar args;
-                              // 1.4: buffer_host_pointer, GATHER/SCATTER_ADD (TG_KIR_INDEXED)
+constexpr int abi_minor = 5;  // 1.1: TG_FAST_CONV; 1.2: linear masks (TG_KIR_LINEAR_MASKS); 1.3: scalar args;
+                              // 1.4: buffer_host_pointer, GATHER/SCATTER_ADD (TG_KIR_INDEXED); 1.5: sort_rows
 
 }  // namespace tg

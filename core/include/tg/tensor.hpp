@@ -282,6 +282,20 @@ class Tensor {
   Tensor cumsum(int64_t axis = 0) const;
   Tensor cumprod(int64_t axis = 0) const;
   Tensor cummax(int64_t axis = 0) const;  // the running maximum's values (not its indices)
+  // ---- sorting (core/src/tensor/sort.cpp) ----
+  // Along dim, by value: NaN is larger than every number, equal values keep their order
+  // (stable). Indices are int32 positions along dim; the values are x gathered at them, so
+  // gradients flow to the elements they came from. Ordered on the device (ABI 1.5 sort_rows:
+  // the CPU devices order the rows on every thread; topk keeps a heap of the k best per row).
+  std::pair<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;  // (values, indices)
+  Tensor argsort(int64_t dim = -1, bool descending = false) const;
+  // The k largest (or smallest) along dim, in order (sorted=false gives them in order too).
+  std::pair<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+  // num_samples int32 category indices per row of non-negative weights (1-D (n) or 2-D (rows, n),
+  // normalized or not), drawn from the Tensor::manual_seed stream. With replacement: each draw
+  // inverts the weights' running sum; without: the num_samples smallest of E_i / w_i (E_i
+  // exponential), which draws without replacement in proportion to the weights.
+  Tensor multinomial(int64_t num_samples = 1, bool replacement = false) const;
 
   // ---- movement (views) ----
   Tensor reshape(Shape shape) const;  // one dim may be -1

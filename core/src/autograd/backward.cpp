@@ -109,7 +109,7 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
     case Op::COPY: return {copy_to(g, s[0]->device)};
     // no gradient flows through these
     case Op::TRUNC: case Op::CMPLT: case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR:
-    case Op::XOR: case Op::SHL: case Op::SHR: case Op::DETACH: case Op::BUFFER: case Op::CONST:
+    case Op::XOR: case Op::SHL: case Op::SHR: case Op::DETACH: case Op::BUFFER: case Op::CONST: case Op::ARGSORT:
       return Sources(s.size(), nullptr);
   }
   return Sources(s.size(), nullptr);

@@ -197,6 +197,16 @@ NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src,
   return intern(std::move(n));
 }
 
+NodePtr argsort_rows(const NodePtr& x, int64_t k, bool descending) {
+  require(!x->shape.empty() && k >= 1 && k <= x->shape.back(), "argsort_rows() needs 1 <= k <= the last dim");
+  NodePtr keys = contiguous(x);
+  Dims shape = x->shape;
+  shape.back() = k;
+  Node n = proto(Op::ARGSORT, DType::int32, shape, x->device, {keys});
+  n.dims = {k, descending ? 1 : 0};
+  return intern(std::move(n));
+}
+
 NodePtr contiguous(const NodePtr& x) {
   if (x->op == Op::CONTIGUOUS || x->op == Op::BUFFER) return x;
   return intern(proto(Op::CONTIGUOUS, x->dtype, x->shape, x->device, {x}));

@@ -30,6 +30,8 @@ NodePtr pow_node(const NodePtr& value, const NodePtr& x, const NodePtr& y);
 // GATHER and SCATTER_ADD nodes (node.hpp) along `axis`; shapes as described there.
 NodePtr gather(const NodePtr& table, const NodePtr& idx, int64_t axis);
 NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src, int64_t axis);
+// An ARGSORT node (node.hpp): the first k sorted positions of each last-dim row of x.
+NodePtr argsort_rows(const NodePtr& x, int64_t k, bool descending);
 NodePtr contiguous(const NodePtr& x);
 NodePtr detach(const NodePtr& x);
 NodePtr copy_to(const NodePtr& x, const std::shared_ptr<Device>& device);

@@ -51,6 +51,7 @@ const char* op_name(Op op) {
     case Op::POW: return "POW";
     case Op::GATHER: return "GATHER";
     case Op::SCATTER_ADD: return "SCATTER_ADD";
+    case Op::ARGSORT: return "ARGSORT";
   }
   return "?";
 }

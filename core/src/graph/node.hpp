@@ -58,6 +58,11 @@ enum class Op : uint8_t {
   //   the result's but along axis. Its own kernels: src[0] into a fresh buffer, then the adds.
   GATHER,
   SCATTER_ADD,
+  // The positions (int32) of the first dims[0] = k values of each last-dim row of src[0] (a
+  // CONTIGUOUS node) in sort-order (tg/plugin.h): ascending, or descending where dims[1] is 1;
+  // shape src[0]'s with the last dim k. Its own step: the device's sort_rows (ABI 1.5), else
+  // ordered on the host. sort, argsort and topk are this and a GATHER of the values.
+  ARGSORT,
 };
 
 enum class ReduceOp : uint8_t { SUM, MAX, PROD };

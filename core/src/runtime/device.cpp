@@ -10,6 +10,7 @@
 #include "schedule/kir.hpp"
 #include "schedule/replay.hpp"
 #include "tg/error.hpp"
+#include "tg/sort_rows.hpp"
 
 namespace tg::detail {
 
@@ -152,6 +153,29 @@ void* Device::host_pointer(Buffer& buffer) {
     return nullptr;
   std::lock_guard<std::mutex> lock(plugin_->calls);
   return a.buffer_host_pointer(handle_, buffer.handle);
+}
+
+void Device::sort_rows(Buffer& keys, DType dtype, uint64_t rows, uint64_t n, uint64_t k, bool descending,
+                       Buffer& indices) {
+  tg_sort_args a{sizeof(tg_sort_args), static_cast<uint32_t>(dtype), descending ? uint32_t(TG_SORT_DESCENDING) : 0u,
+                 rows, n, k, keys.handle, 0, indices.handle, 0};
+  const std::string problem = tg::sdk::sort_args_problem(a, keys.nbytes, indices.nbytes);
+  if (!problem.empty()) throw Error("internal error in tg (please report it): sort_rows on " + name_ + ": " + problem);
+  if (rows == 0) return;
+  const tg_plugin_api& p = api();
+  // A 1.4 plugin's table ends before the slot; a 1.5 plugin may leave it NULL.
+  if (p.struct_size >= offsetof(tg_plugin_api, sort_rows) + sizeof(p.sort_rows) && p.sort_rows) {
+    std::lock_guard<std::mutex> lock(plugin_->calls);
+    check(p.sort_rows(handle_, &a), "sort_rows on " + name_);
+    return;
+  }
+  std::vector<unsigned char> host(tg::sdk::sort_args_key_bytes(a));
+  std::vector<int32_t> out(rows * k);
+  read(keys, host.data(), host.size());
+  tg::sdk::RowSorter sorter;
+  const uint64_t row_bytes = n * tg::sdk::sort_key_size(a.dtype);
+  for (uint64_t r = 0; r < rows; r++) sorter.sort(a.dtype, descending, host.data() + r * row_bytes, n, k, out.data() + r * k);
+  write(indices, out.data(), out.size() * sizeof(int32_t));
 }
 
 tg_executable* Device::compile(const KirProgram& program, std::string* unsupported_reason) {

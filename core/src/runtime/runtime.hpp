@@ -15,6 +15,7 @@
 
 #include "runtime/program_cache.hpp"
 #include "tg/device.hpp"
+#include "tg/dtype.hpp"
 #include "tg/plugin.h"
 
 struct tg_error {  // the host-owned error object of the ABI
@@ -76,6 +77,10 @@ class Device : public std::enable_shared_from_this<Device> {
   // The buffer's bytes in this process's memory where the device's buffers are host memory
   // (ABI 1.4 buffer_host_pointer), else nullptr. Touch them only after synchronize().
   void* host_pointer(Buffer& buffer);
+  // For each of `rows` rows of n keys of dtype in `keys`, the positions of its first k keys in
+  // sort-order (tg/plugin.h) into `indices` (rows x k int32): the plugin's sort_rows (ABI 1.5),
+  // or, for a plugin without one, on the host (the keys read, ordered, the indices written).
+  void sort_rows(Buffer& keys, DType dtype, uint64_t rows, uint64_t n, uint64_t k, bool descending, Buffer& indices);
   // Compiled once per distinct program; nullptr (with reason) if the device declines it.
   tg_executable* compile(const KirProgram& program, std::string* unsupported_reason);
   // offsets: each buffer's start in bytes (none: 0); scalars: the program's scalar args.

@@ -24,7 +24,7 @@ struct LaunchValue {
 };
 
 struct Step {
-  enum class Kind { KERNEL, COPY, ALIAS } kind = Kind::KERNEL;
+  enum class Kind { KERNEL, COPY, ALIAS, SORT } kind = Kind::KERNEL;
   Device* device = nullptr;
   tg_executable* exe = nullptr;
   std::string name;
@@ -32,7 +32,7 @@ struct Step {
   std::vector<bool> written;
   std::vector<std::vector<OffsetTerm>> offsets;  // per param: its offset in bytes, in launch values
   std::vector<uint32_t> scalars;                 // the launch value of each scalar arg
-  uint32_t dst = 0, src = 0;     // COPY: dst; ALIAS: dst takes src's buffer
+  uint32_t dst = 0, src = 0;     // COPY, SORT: dst; ALIAS: dst takes src's buffer
   std::vector<uint32_t> release; // positions whose buffers were let go after this step (liveness.hpp)
 };
 
@@ -251,6 +251,7 @@ void replay(const Recording& rec, const Graph& g, const Liveness* live) {
         break;
       }
       case Step::Kind::ALIAS: g.order[s.dst]->buffer = g.order[s.src]->buffer; break;
+      case Step::Kind::SORT: sort_into(*g.order[s.dst]); break;
     }
     for (uint32_t p : s.release)
       if (live->releasable(p)) g.order[p]->buffer.reset();
@@ -327,6 +328,14 @@ void record_copy(const Node& n) {
   if (!g_recording) return;
   Step s;
   s.kind = Step::Kind::COPY;
+  if (!position_of(n, &s.dst)) return record_uncacheable();
+  recorded(std::move(s));
+}
+
+void record_sort(const Node& n) {
+  if (!g_recording) return;
+  Step s;
+  s.kind = Step::Kind::SORT;
   if (!position_of(n, &s.dst)) return record_uncacheable();
   recorded(std::move(s));
 }

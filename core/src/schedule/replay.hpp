@@ -27,6 +27,7 @@ void record_kernel(Device& dev, tg_executable* exe, const std::string& name, con
                    const std::vector<bool>& written, const std::vector<std::vector<OffsetTerm>>& param_terms,
                    const std::vector<uint32_t>& scalar_vars);
 void record_copy(const Node& n);
+void record_sort(const Node& n);  // an ARGSORT's step (schedule.hpp sort_into)
 void record_alias(const Node& dst, const Node& src);
 void record_uncacheable();  // what happened cannot be replayed (e.g. a device fallback)
 // Drops every recording (and the one being made): a program they launch was freed.

@@ -296,6 +296,7 @@ class KernelBuilder {
       // as a GEMM.
       case Op::GATHER: return inside_reduce_ ? boundary(n) : lower_gather(n);
       case Op::SCATTER_ADD:  // its own kernels (realize_scatter)
+      case Op::ARGSORT:      // its own step (sort_into)
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
@@ -711,6 +712,12 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
     record_copy(*n);
     return;
   }
+  if (n->op == Op::ARGSORT) {
+    realize_one(n->src[0], built_kernel);
+    sort_into(*n);
+    record_sort(*n);
+    return;
+  }
   // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
   // 2. realize the first of those (its own kernel, depth first) and lower again, until nothing
   //    is missing. One at a time, because realizing one can make the others unnecessary: a
@@ -749,6 +756,15 @@ void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<
 }
 
 }  // namespace
+
+void sort_into(Node& n) {
+  Node& keys = *n.src[0];
+  n.buffer = n.device->alloc(n.nbytes());
+  if (n.numel() == 0) return;
+  const auto rows = static_cast<uint64_t>(keys.numel() / keys.shape.back());
+  n.device->sort_rows(*keys.buffer, keys.dtype, rows, static_cast<uint64_t>(keys.shape.back()),
+                      static_cast<uint64_t>(n.dims[0]), n.dims[1] != 0, *n.buffer);
+}
 
 void realize(const std::vector<NodePtr>& roots) {
   realize_with_cache(roots, [&] {

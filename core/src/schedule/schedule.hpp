@@ -9,5 +9,7 @@ namespace tg::detail {
 // Computes every node in roots (and what they need) into device buffers.
 void realize(const std::vector<NodePtr>& roots);
 inline void realize(const NodePtr& n) { realize(std::vector<NodePtr>{n}); }
+// An ARGSORT node's step, its source realized: a fresh buffer and the device's sort_rows.
+void sort_into(Node& n);
 
 }  // namespace tg::detail

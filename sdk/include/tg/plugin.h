@@ -1,6 +1,6 @@
 /*
- * tg/plugin.h -- the tg device plugin ABI, version 1.4 (1.1 added TG_FAST_CONV, 1.2 linear masks,
- * 1.3 scalar launch arguments, 1.4 buffer_host_pointer, GATHER and SCATTER_ADD).
+ * tg/plugin.h -- the tg device plugin ABI, version 1.5 (1.1 added TG_FAST_CONV, 1.2 linear masks,
+ * 1.3 scalar launch arguments, 1.4 buffer_host_pointer, GATHER and SCATTER_ADD, 1.5 sort_rows).
  *
  * This header is the one contract between the tg core (libtg) and every device plugin
  * (libtg-<name>.so). It is strict C99, has no dependencies beyond <stddef.h> and <stdint.h>,
@@ -78,7 +78,7 @@ extern "C" {
 #endif
 
 #define TG_ABI_MAJOR 1
-#define TG_ABI_MINOR 4
+#define TG_ABI_MINOR 5
 /* Oldest plugin minor the core of this header accepts. */
 #define TG_ABI_MIN_MINOR 0
 
@@ -215,6 +215,11 @@ typedef struct tg_executable tg_executable; /* a compiled program */
  *                       end (float16 PROD of 256, 256, 2^-8, 2^-8 is 1, not inf); MAX is exact.
  *   store-duplicates    an element that several stored values hit holds one of them, whole
  *                       (STORE, above).
+ *   sort-order          sort_rows (since 1.5) orders a row's keys by value, ascending (or, with
+ *                       TG_SORT_DESCENDING, descending); NaN is larger than every number (last
+ *                       ascending, first descending) and all NaNs are equal; -0.0 equals +0.0;
+ *                       equal keys keep their order in the row (stable, in both directions);
+ *                       bool keys: false < true. Exact: one right answer per row.
  *   launch-offsets      tg_launch_args.offsets[k] is a multiple of param k's element size and
  *                       nothing more (buffers start 64-byte aligned, so elements are naturally
  *                       aligned); a device handles every such offset.
@@ -482,6 +487,22 @@ typedef struct tg_launch_args {
   const tg_kir_scalar* scalars;
 } tg_launch_args;
 
+/* Since 1.5. What sort_rows orders (see there). */
+enum { TG_SORT_DESCENDING = 1u << 0 };
+
+typedef struct tg_sort_args {
+  size_t struct_size;
+  uint32_t dtype;         /* TG_DTYPE_* of the keys */
+  uint32_t flags;         /* TG_SORT_* bits */
+  uint64_t rows;          /* rows of n keys, one after another */
+  uint64_t n;             /* keys per row */
+  uint64_t k;             /* sorted positions written per row, 1 <= k <= n */
+  tg_buffer* keys;        /* rows * n keys of dtype, read */
+  uint64_t keys_offset;   /* bytes, a multiple of the dtype's size */
+  tg_buffer* indices;     /* rows * k int32, written */
+  uint64_t indices_offset; /* bytes, a multiple of 4 */
+} tg_sort_args;
+
 /* The table a plugin returns from tg_plugin_get_api. Static: the plugin owns it and it lives
  * as long as the loaded file. Every slot is required unless marked optional (NULL allowed). */
 typedef struct tg_plugin_api {
@@ -546,6 +567,15 @@ typedef struct tg_plugin_api {
    * no copy is made): only after synchronize, and never while work it queued on the buffer may
    * still run. Cannot fail. */
   void* (*buffer_host_pointer)(tg_device* device, tg_buffer* buffer);
+
+  /* Since 1.5, optional (NULL, and for a 1.4 plugin absent: the core reads the keys to the host,
+   * orders them there and writes the indices back). Writes, for each of args->rows rows of
+   * args->n keys (row r: keys r*n .. r*n+n-1 from keys_offset), the positions in the row of its
+   * first args->k keys in sorted order (sort-order in SEMANTICS) as int32, row r's at indices
+   * r*k .. r*k+k-1 from indices_offset: x.sort()'s, x.argsort()'s and x.topk(k)'s indices.
+   * Ordered with launches like a launch (it may return before the work is done). The ranges lie
+   * inside the buffers and do not overlap; 1 <= k <= n < 2^31; the dtype is any TG_DTYPE_*. */
+  tg_error* (*sort_rows)(tg_device* device, const tg_sort_args* args);
 } tg_plugin_api;
 
 typedef const tg_plugin_api* (*tg_plugin_get_api_fn)(uint32_t host_abi_major,

@@ -35,6 +35,10 @@
 //     void synchronize();
 //     // Optional (ABI 1.4): a device whose buffers are host memory also has
 //     // void* host_pointer(Buffer& buffer);   // the buffer's first byte (buffer_host_pointer)
+//     // Optional (ABI 1.5): a device that orders rows of keys itself (sort_rows; without it the
+//     // table's slot is NULL and the core sorts on the host) has
+//     // void sort_rows(const tg_sort_args& args, Buffer& keys, Buffer& indices);
+//     // with args checked (tg::sdk::sort_args_problem); tg/sort_rows.hpp orders a row on the CPU.
 //   };
 //
 //   class MyPlugin {
@@ -86,6 +90,7 @@
 #include <vector>
 
 #include "tg/plugin.h"
+#include "tg/sort_rows.hpp"
 
 namespace tg::sdk {
 
@@ -201,6 +206,21 @@ constexpr auto has_host_pointer(int) -> decltype(std::declval<D&>().host_pointer
 }
 template <class D, class B>
 constexpr bool has_host_pointer(...) {
+  return false;
+}
+#endif
+
+#if TG_ABI_MINOR >= 5
+// Whether device class D orders rows of keys itself (ABI 1.5):
+//   void sort_rows(const tg_sort_args&, Buffer& keys, Buffer& indices);
+template <class D, class B>
+constexpr auto has_sort_rows(int) -> decltype(std::declval<D&>().sort_rows(std::declval<const tg_sort_args&>(),
+                                                                          std::declval<B&>(), std::declval<B&>()),
+                                              bool()) {
+  return true;
+}
+template <class D, class B>
+constexpr bool has_sort_rows(...) {
   return false;
 }
 #endif
@@ -597,6 +617,31 @@ struct Api {
     }
   }
 #endif
+
+#if TG_ABI_MINOR >= 5
+  // In the table only where the device class has sort_rows (make_api): else the slot is NULL.
+  static tg_error* sort_rows(tg_device* device, const tg_sort_args* args) noexcept {
+    if (!device) return error_without_handle(TG_ERR_INVALID_ARGUMENT, "sort_rows: device is NULL");
+    const Host& h = host(device);
+    if (!args) return h.error(TG_ERR_INVALID_ARGUMENT, "sort_rows: args is NULL");
+    return guarded(h, "sort_rows", [&] {
+      const tg_sort_args a = read_in(*args);
+      check_buffer(device, a.keys, 0, 0, "sort_rows", "keys");
+      check_buffer(device, a.indices, 0, 0, "sort_rows", "indices");
+      const std::string problem = sort_args_problem(a, box(a.keys)->nbytes, box(a.indices)->nbytes);
+      if (!problem.empty()) invalid("sort_rows: ", problem);
+      const uint64_t key_bytes = sort_args_key_bytes(a), index_bytes = a.rows * a.k * 4;
+      if (a.keys == a.indices && key_bytes && a.keys_offset < a.indices_offset + index_bytes &&
+          a.indices_offset < a.keys_offset + key_bytes)
+        invalid("sort_rows: the keys and the indices overlap in one buffer");
+      if constexpr (has_sort_rows<Device, Buffer>(0)) {
+        if (a.rows) box(device)->impl->sort_rows(a, *box(a.keys)->impl, *box(a.indices)->impl);
+      } else {
+        throw Failure(TG_ERR_UNSUPPORTED, "sort_rows: this device does not order keys");
+      }
+    });
+  }
+#endif
 };
 
 }  // namespace detail
@@ -615,6 +660,9 @@ constexpr tg_plugin_api make_api(const char* name, const char* version, const ch
                        &A::program_compile, &A::executable_free, &A::launch, &A::synchronize
 #if TG_ABI_MINOR >= 4
                        , &A::buffer_host_pointer
+#endif
+#if TG_ABI_MINOR >= 5
+                       , detail::has_sort_rows<typename P::Device, typename P::Device::Buffer>(0) ? &A::sort_rows : nullptr
 #endif
   };
 }
