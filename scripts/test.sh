@@ -94,9 +94,9 @@ build_all() { cmake --build "$build" -j "$jobs"; }
 # Compiled kernels go to a cache of this run's own, so every run starts cold and a stale
 # ~/.cache/tg cannot hide a compile failure.
 export TG_CACHE_DIR=$tmp/tg-cache
-# The whole suite with TG_DEVICE unset: the default device, which must be onednn. jit=2: every
-# program is compiled to C at once (by default a program runs on the plugin's interpreter until
-# its second launch, and most test programs run once), so the suite checks the compiled kernels.
+# The whole suite with TG_DEVICE unset: the default device, which must be onednn. jit=2 (the
+# same as the default, jit=1): every program is compiled to C before its first launch, so the
+# suite checks the compiled kernels.
 # With sanitizers, LeakSanitizer's tracer crashes at exit in processes that ran oneDNN's or
 # PoCL's worker threads ("Tracer caught signal 11"), so the onednn and opencl passes (and the app
 # run on those devices) check memory errors and undefined behaviour but not leaks; the ref pass

@@ -147,8 +147,26 @@ TEST(NodeIndex, FindsEveryNodeItWasGivenAcrossGrowth) {
   index.set(fake_node(17), 3);
   for (uint32_t i = 0; i < 5000; ++i) ASSERT_EQ(index.at(fake_node(i)), i == 17 ? 3u : i * 2);
   EXPECT_EQ(index.find(fake_node(5000)), nullptr);
-  EXPECT_THROW((void)index.at(fake_node(6000)), std::logic_error);
+  EXPECT_THROW((void)index.at(fake_node(6000)), tg::Error);
   EXPECT_EQ(NodeIndex().find(fake_node(0)), nullptr);
+}
+
+// A broken internal invariant (TG_INTERNAL_CHECK, base/internal_check.hpp) says it is tg's bug,
+// asks for a report and names the place in core/src.
+TEST(InternalCheck, NamesThePlaceAndSaysItIsABugInTg) {
+  NodeIndex index;
+  try {
+    (void)index.at(fake_node(1));
+    FAIL() << "no throw";
+  } catch (const tg::Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("tg internal error: NodeIndex::at: the node is not in the walk"), std::string::npos) << what;
+    EXPECT_NE(what.find("(at core/src/graph/node_index.hpp:"), std::string::npos) << what;
+    EXPECT_NE(what.find("This is a bug in tg, not in your program; please report it"), std::string::npos) << what;
+  }
+  int evaluated = 0;
+  TG_INTERNAL_CHECK(true, std::to_string(++evaluated));
+  EXPECT_EQ(evaluated, 0);  // the message is built only on failure
 }
 
 }  // namespace

@@ -169,12 +169,6 @@ std::string JitCompiler::key_text(const std::string& source) const {
   return version_ + "\n" + flags_ + (vector_math_ ? " -lmvec" : "") + " -lm\n" + source;
 }
 
-bool JitCompiler::cached(const std::string& source) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const std::string key = key_text(source);
-  return loaded_.count(key) || access(cache_->path_of(key).c_str(), R_OK) == 0;
-}
-
 void JitCompiler::release(const std::string& so) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = loaded_.find(so);

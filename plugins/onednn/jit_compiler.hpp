@@ -55,8 +55,6 @@ class JitCompiler {
   void release(const std::string& so);
   static constexpr size_t kIdleLoaded = 64;
   size_t loaded_count() const { return loaded_.size(); }
-  // Whether `source` is compiled already (loaded, or in the disk cache).
-  bool cached(const std::string& source);
 
  private:
   std::vector<unsigned char> compile(const std::string& source);

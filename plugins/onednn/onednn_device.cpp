@@ -138,42 +138,47 @@ JitCompiler& Device::jit() {
   return *jit_;
 }
 
+// A generic program runs as compiled C from its first launch, or on the interpreter when it is
+// not compiled (jit=0, no compiler, or a program the C generator or the compiler declines).
 std::unique_ptr<Executable> Device::compile_generic(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
   auto exe = std::make_unique<Executable>();
   exe->name = p.name ? p.name : "(unnamed)";
-  exe->interp = std::make_unique<tg::ref::Kernel>(p);
-  if (options_.jit == 0 || !jit().available()) {
-    if (options_.jit == 0) debug(exe->name + ": interpreter (jit=0)");
-    return exe;
-  }
+  if (options_.jit == 0) debug(exe->name + ": interpreter (jit=0)");
+  else if (jit().available()) compile_c(*exe, p, info);
+  if (!exe->fn) exe->interp = std::make_unique<tg::ref::Kernel>(p);
+  return exe;
+}
+
+// Compiles the program to C into exe.fn; on failure (UNSUPPORTED) the reason is logged and
+// exe.fn stays null, for the interpreter to run it.
+//
+// Every launch runs the compiled kernel, the first one too, whether or not the kernel is in the
+// disk cache. A program used to run on the interpreter until its 2nd launch unless its object
+// was cached, and the two round differently, so a cold cache and a warm one gave different
+// bits (a step-0 loss of 4.182238 against 4.182239). Making the interpreter round as the kernel
+// does is not in reach: the kernel reduces into 32 independent accumulators, splits large
+// reductions across the threads, and takes exp2, log2 and sin from libmvec (up to 0.82 ulp from
+// libm's scalar ones, and the scalar tail of a vectorized loop takes libm's). tests/tg_train_probe
+// (3 Adam steps of an MLP): the interpreter's final weights sum to 0xbff10e99 and the kernels'
+// to 0xbff10e75 (vecmath=0: 0xbff10e77). Tiering by launch count alone would still make a
+// result depend on what ran before in the process. The price is compiling programs that run
+// once, with a cold cache only: mnist --model mlp --steps 20, cold, 2.9-3.5 s -> 4.5-5.5 s
+// (23 -> 34 kernels compiled); gpt (5 steps, d 32) 6.5-6.7 -> 7.8-8.8 s of CPU.
+void Device::compile_c(Executable& exe, const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
   CSource src;
   try {
     src = render_c(p, info, threads_);
   } catch (const Failure& f) {  // (a SCATTER_ADD of a dtype with no atomic add): the interpreter runs it
     if (f.code() != TG_ERR_UNSUPPORTED) throw;
-    debug(exe->name + ": " + f.what() + "\n  -> it stays on the interpreter");
-    return exe;
+    debug(exe.name + ": " + f.what() + "\n  -> it stays on the interpreter");
+    return;
   }
-  exe->source = src.code;
-  exe->summary = src.summary;
-  if (options_.dump) debug(exe->name + ": C source\n" + src.code.substr(src.code.find("/* ")));
-  const int64_t points = info.numel > info.out_numel ? info.numel : info.out_numel;
-  if (options_.jit == 2 || points >= kCompileAtOnceFrom || jit().cached(exe->source)) compile_source(*exe);
-  else debug(exe->name + ": interpreter until launch " + std::to_string(kLaunchesBeforeCompile) + " (" +
-             std::to_string(points) + " points)");
-  return exe;
-}
-
-// Compiles exe.source; on failure the interpreter keeps running it (and the reason is logged).
-void Device::compile_source(Executable& exe) {
-  const std::string source = std::move(exe.source);
-  exe.source.clear();
+  if (options_.dump) debug(exe.name + ": C source\n" + src.code.substr(src.code.find("/* ")));
   try {
     bool cached = false;
-    exe.fn = jit().get(source, &cached, &exe.so);
+    exe.fn = jit().get(src.code, &cached, &exe.so);
     exe.jit = &jit();
-    exe.interp.reset();
-    debug(exe.name + ": compiled C (" + exe.summary + (cached ? ", from the disk cache)" : ")"));
+    debug(exe.name + ": compiled C (" + src.summary + (cached ? ", from the disk cache)" : ")"));
   } catch (const Failure& f) {
     if (f.code() != TG_ERR_UNSUPPORTED) throw;
     debug(exe.name + ": " + f.what() + "\n  -> it stays on the interpreter");
@@ -273,10 +278,6 @@ void Device::run(Executable& exe, std::vector<std::byte*>& base) {
     return;
   }
   if (exe.interp) {
-    if (!exe.source.empty() && ++exe.launches >= kLaunchesBeforeCompile) {
-      compile_source(exe);
-      if (exe.fn) return run(exe, base);
-    }
     exe.interp->run(base, scalars_);
     return;
   }

@@ -28,9 +28,9 @@ namespace tg::onednn {
 
 // Options from TG_PLUGIN_OPTIONS_ONEDNN ("jit=0;matmul=0;conv=0").
 struct Options {
-  // When a generic program is compiled to C (it runs on the interpreter until then):
-  //   jit=0 never; jit=1 (default) at once when it is large or already in the disk cache, else
-  //   at its kLaunchesBeforeCompile-th launch; jit=2 always at once.
+  // jit=0: generic programs run on the interpreter; jit=1 (default) or 2 (the same, as older
+  // scripts ask for it): they are compiled to C before their first launch (compile_c says why
+  // there is no tiering).
   int jit = 1;
   bool matmul = true;  // matmul=0: no matmul fast path (matmuls run as generic programs)
   // Which GEMM runs the matmuls: gemm=onednn oneDNN's matmul primitive (`none` here); gemm=avx2
@@ -62,13 +62,6 @@ constexpr struct {
   int64_t rows, cols, k;
 } kTgGemmMin{32, 256, 128};
 
-// Programs whose iteration space has at least this many points are compiled at once: the
-// interpreter (~40 M points/s) would cost more than the compiler.
-constexpr int64_t kCompileAtOnceFrom = int64_t{1} << 20;
-// A smaller program is compiled when it runs again (a training loop), not for one use (a test):
-// compiling costs 0.1-1 s, interpreting a small program microseconds to milliseconds.
-constexpr int kLaunchesBeforeCompile = 2;
-
 // 64-byte aligned, zero-filled host memory; large buffers come straight from mmap (zero pages
 // for free, returned to the system on free).
 class HostBuffer {
@@ -92,13 +85,10 @@ struct Executable {
   KernelFn fn = nullptr;                      // a compiled kernel (in loaded object `so` of `jit`), or
   JitCompiler* jit = nullptr;
   std::string so;
-  std::unique_ptr<tg::ref::Kernel> interp;    // the interpreter (until `source` is compiled), or
+  std::unique_ptr<tg::ref::Kernel> interp;    // the interpreter (a program not compiled), or
   std::unique_ptr<Primitive> primitive;       // a oneDNN matmul or convolution ...
   std::unique_ptr<Executable> epilogue;       // ... and what follows it (reads its result last)
   std::unique_ptr<HostBuffer> temp;           // the primitive's result when it is not stored directly
-  std::string source;                         // C to compile later ("" once compiled or never)
-  std::string summary;                        // of `source`, for TG_PLUGIN_DEBUG
-  int launches = 0;
 };
 
 class Device {
@@ -126,7 +116,7 @@ class Device {
   std::unique_ptr<Executable> compile_generic(const tg_kir_program& program, const tg::sdk::ProgramInfo& info);
   void run(Executable& exe, std::vector<std::byte*>& base);
   const tg_kir_scalar* scalars_ = nullptr;  // the launch's scalar args, during launch
-  void compile_source(Executable& exe);
+  void compile_c(Executable& exe, const tg_kir_program& p, const tg::sdk::ProgramInfo& info);
   void debug(const std::string& line) const { host_.log(TG_LOG_DEBUG, "onednn: " + line); }
 
   tg::sdk::Host host_;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "base/internal_check.hpp"
 #include "tg/error.hpp"
 #include "tg/half.h"
 #include "tg/tensor.hpp"
@@ -33,7 +34,7 @@ int64_t dtype_size(DType d) {
     case DType::int32: case DType::float32: return 4;
     case DType::int64: case DType::float64: return 8;
   }
-  throw Error("internal error: unknown dtype");
+  TG_INTERNAL_ERROR("unknown dtype " + std::to_string(static_cast<int>(d)));
 }
 
 const char* dtype_name(DType d) {

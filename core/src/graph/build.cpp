@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "base/internal_check.hpp"
 #include "runtime/runtime.hpp"
 #include "tg/error.hpp"
 #include "tg/shape.hpp"
@@ -22,9 +23,6 @@ Node proto(Op op, DType dtype, Dims shape, std::shared_ptr<Device> device, Sourc
   return n;
 }
 
-void require(bool ok, const char* what) {
-  if (!ok) throw Error(std::string("internal error: ") + what);
-}
 
 }  // namespace
 
@@ -56,9 +54,9 @@ NodePtr value_of(const NodePtr& x) {
 }
 
 NodePtr alu(Op op, DType dtype, Sources src) {
-  require(is_elementwise(op) && !src.empty(), "alu() needs an elementwise op and sources");
+  TG_INTERNAL_CHECK(is_elementwise(op) && !src.empty(), "alu() needs an elementwise op and sources");
   for (auto& s : src) {
-    require(s->shape == src[0]->shape, "alu() sources differ in shape");
+    TG_INTERNAL_CHECK(s->shape == src[0]->shape, "alu() sources differ in shape");
     if (s->device != src[0]->device)
       throw Error("operands are on different devices (" + s->device->name() + " and " + src[0]->device->name() +
                   "): move one with .to(\"" + src[0]->device->name() + "\")");
@@ -179,7 +177,7 @@ static bool same_but(const Dims& a, const Dims& b, int64_t axis) {
 }
 
 NodePtr gather(const NodePtr& table, const NodePtr& idx, int64_t axis) {
-  require(axis >= 0 && axis < static_cast<int64_t>(table->shape.size()) && same_but(table->shape, idx->shape, axis) &&
+  TG_INTERNAL_CHECK(axis >= 0 && axis < static_cast<int64_t>(table->shape.size()) && same_but(table->shape, idx->shape, axis) &&
               !is_float(idx->dtype) && table->device == idx->device,
           "gather() needs an integer index of the table's shape but along axis, on its device");
   Node n = proto(Op::GATHER, table->dtype, idx->shape, table->device, {table, idx});
@@ -188,7 +186,7 @@ NodePtr gather(const NodePtr& table, const NodePtr& idx, int64_t axis) {
 }
 
 NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src, int64_t axis) {
-  require(axis >= 0 && axis < static_cast<int64_t>(base->shape.size()) && idx->shape == src->shape &&
+  TG_INTERNAL_CHECK(axis >= 0 && axis < static_cast<int64_t>(base->shape.size()) && idx->shape == src->shape &&
               same_but(base->shape, idx->shape, axis) && !is_float(idx->dtype) && src->dtype == base->dtype &&
               base->device == idx->device && base->device == src->device,
           "scatter_add() needs an integer index and values of one shape, the base's but along axis, on its device");

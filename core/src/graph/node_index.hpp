@@ -5,9 +5,9 @@
 // walk's map work was a tenth of the MLP step's host time. This is open addressing over raw
 // pointers: inserts and lookups allocate nothing once the table is sized.
 #include <cstdint>
-#include <stdexcept>
 #include <vector>
 
+#include "base/internal_check.hpp"
 #include "graph/node.hpp"
 
 namespace tg::detail {
@@ -37,7 +37,7 @@ class NodeIndex {
   }
   uint32_t at(const Node* n) const {
     const uint32_t* i = find(n);
-    if (i == nullptr) throw std::logic_error("NodeIndex: node not in the walk");
+    TG_INTERNAL_CHECK(i != nullptr, "NodeIndex::at: the node is not in the walk");
     return *i;
   }
   size_t size() const { return size_; }

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "base/regular_file.hpp"
+#include "runtime/env.hpp"
 #include "tg/nn.hpp"
 
 namespace tg::nn::datasets {
@@ -124,8 +125,8 @@ IdxFile read_idx(const std::string& path) {
 MNIST mnist(const std::string& dir_arg, std::optional<std::string> device) {
   std::string dir = dir_arg;
   if (dir.empty()) {
-    const char* env = std::getenv("TG_MNIST_DIR");
-    dir = env && *env ? env : kFashionMnistDir;
+    dir = tg::detail::env_str("TG_MNIST_DIR");  // its default is kFashionMnistDir
+    if (dir.empty()) dir = kFashionMnistDir;
   }
   TensorOptions opts{DType::uint8, std::move(device), false};
   auto load = [&](const std::string& images, const std::string& labels) {

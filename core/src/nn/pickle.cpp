@@ -6,6 +6,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "base/internal_check.hpp"
 #include "tg/error.hpp"
 
 namespace tg::detail::pickle {
@@ -408,7 +409,7 @@ class Machine {
   Ref global(const std::string& module, const std::string& name) { return checked(hooks_.find_class(module, name)); }
 
   Ref checked(Ref v) {
-    if (!v) throw Error("internal: a hook returned no value");
+    TG_INTERNAL_CHECK(v, "a pickle hook returned no value");
     if (++values_ > limits_.max_values)
       throw Error("the pickle makes more than " + std::to_string(limits_.max_values) + " values");
     return v;

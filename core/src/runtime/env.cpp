@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "tg/datasets.hpp"
 #include "tg/device.hpp"
 #include "tg/error.hpp"
 
@@ -27,6 +28,10 @@ constexpr Knob kKnobs[] = {
     {"TG_CC", "cc", "the C compiler the onednn plugin compiles its kernels with"},
     {"TG_DIST_TIMEOUT", "600", "seconds a tg::dist collective waits for the other ranks before it fails with tg::Error (a rank died or stopped)"},
     {"TG_KIR_DUMP", "", "a directory: the ref plugin writes every program it compiles there (used by the HIP and CUDA compile tests)"},
+    {"TG_MNIST_DIR", tg::nn::datasets::kFashionMnistDir, "where nn::datasets::mnist() looks for the IDX files when given no directory"},
+    {"TG_CUDA_NVRTC", "", "the nvrtc library file the cuda plugin loads first"},
+    {"TG_BENCH_PYTHON", "/usr/bin/python3", "the Python that tg bench runs PyTorch with, for its comparison (python3 where that is missing)"},
+    {"TG_BENCH_TORCH_DEVICE", "cpu", "the PyTorch device tg bench compares against"},
 };
 
 const Knob* find(const char* name) {

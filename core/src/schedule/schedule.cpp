@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/internal_check.hpp"
 #include "runtime/env.hpp"
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
@@ -52,8 +53,13 @@ std::optional<View> apply_movement(const View& v, const Node& m, bool linear_mas
       const auto b = m.dims.begin();
       return v.window(Dims(b, b + n), Dims(b + n, b + 2 * n), Dims(b + 2 * n, b + 3 * n), linear_masks);
     }
-    default: throw Error("internal error: apply_movement on " + std::string(op_name(m.op)));
+    case Op::BUFFER: case Op::CONST: case Op::CAST: case Op::EXP2: case Op::LOG2: case Op::SIN: case Op::SQRT:
+    case Op::RECIP: case Op::NEG: case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT:
+    case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL:
+    case Op::SHR: case Op::WHERE: case Op::REDUCE: case Op::CONTIGUOUS: case Op::DETACH: case Op::COPY:
+    case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: break;
   }
+  TG_INTERNAL_ERROR("apply_movement on " + std::string(op_name(m.op)));
 }
 
 std::shared_ptr<LNode> new_lnode(LNode::Kind kind) {
@@ -300,8 +306,14 @@ class KernelBuilder {
       case Op::CONTIGUOUS:
       case Op::COPY:
       case Op::BUFFER: return boundary(n);
-      default: throw Error("internal error: cannot lower " + std::string(op_name(n->op)));
+      // elementwise and movement ops were lowered above
+      case Op::CAST: case Op::EXP2: case Op::LOG2: case Op::SIN: case Op::SQRT: case Op::RECIP: case Op::NEG:
+      case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT: case Op::CMPNE: case Op::IDIV:
+      case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL: case Op::SHR: case Op::WHERE:
+      case Op::RESHAPE: case Op::PERMUTE: case Op::EXPAND: case Op::PAD: case Op::SHRINK: case Op::FLIP:
+      case Op::WINDOW: break;
     }
+    TG_INTERNAL_ERROR("cannot lower " + std::string(op_name(n->op)));
   }
 
   // A gather reads its table in place where the table lowers to a view of memory whose masks

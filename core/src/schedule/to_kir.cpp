@@ -4,6 +4,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "base/internal_check.hpp"
 #include "schedule/lowered.hpp"
 #include "schedule/replay.hpp"
 #include "tg/error.hpp"
@@ -35,8 +36,11 @@ uint32_t kir_op(Op op) {
     case Op::SHL: return TG_KIR_SHL;
     case Op::SHR: return TG_KIR_SHR;
     case Op::WHERE: return TG_KIR_WHERE;
-    default: throw Error("internal error: " + std::string(op_name(op)) + " is not a tg.kir ALU op");
+    case Op::BUFFER: case Op::CONST: case Op::REDUCE: case Op::RESHAPE: case Op::PERMUTE: case Op::EXPAND:
+    case Op::PAD: case Op::SHRINK: case Op::FLIP: case Op::WINDOW: case Op::CONTIGUOUS: case Op::DETACH:
+    case Op::COPY: case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: break;
   }
+  TG_INTERNAL_ERROR(std::string(op_name(op)) + " is not a tg.kir ALU op");
 }
 
 uint32_t kir_reduce(ReduceOp r) {
@@ -117,8 +121,8 @@ class Emitter {
     View v = given;
     if (v.shape != full_ && v.shape != out_) {
       auto r = v.reshape(out_);
-      if (!r) throw Error("internal error: a view of shape " + Shape(v.shape).to_string() + " does not fit kernel space " +
-                          Shape(out_).to_string());
+      TG_INTERNAL_CHECK(r, "a view of shape " + Shape(v.shape).to_string() + " does not fit kernel space " +
+                               Shape(out_).to_string());
       v = *r;
     }
     tg_kir_view k{};

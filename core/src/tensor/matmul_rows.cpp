@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "base/internal_check.hpp"
+
 namespace tg::detail {
 
 bool reshapes_freely(const NodePtr& x, const Dims& shape) {
@@ -24,7 +26,13 @@ bool reshapes_freely(const NodePtr& x, const Dims& shape) {
       case Op::PAD: v = v->pad(m.ranges); break;
       case Op::SHRINK: v = v->shrink(m.ranges); break;
       case Op::FLIP: v = v->flip(std::vector<bool>(m.dims.begin(), m.dims.end())); break;
-      default: return false;  // WINDOW and anything newer: not worth the risk
+      case Op::WINDOW: return false;  // not worth the risk
+      // not movement ops: never in the chain
+      case Op::BUFFER: case Op::CONST: case Op::CAST: case Op::EXP2: case Op::LOG2: case Op::SIN: case Op::SQRT:
+      case Op::RECIP: case Op::NEG: case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT:
+      case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL:
+      case Op::SHR: case Op::WHERE: case Op::REDUCE: case Op::CONTIGUOUS: case Op::DETACH: case Op::COPY:
+      case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: TG_INTERNAL_ERROR(std::string(op_name(m.op)) + " in a movement chain");
     }
   }
   return v && v->reshape(shape).has_value();
