@@ -35,6 +35,7 @@ class Reader {
   void get(T* data, uint64_t n, const char* what) {
     if (n > (bytes_.size() - at_) / sizeof(T))
       throw std::runtime_error(std::string("truncated tg.kir file: ") + what + " runs past its end");
+    if (n == 0) return;  // (data may be an empty vector's NULL, which memcpy may not take)
     std::memcpy(static_cast<void*>(data), bytes_.data() + at_, n * sizeof(T));
     at_ += n * sizeof(T);
   }

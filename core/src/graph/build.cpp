@@ -196,7 +196,7 @@ NodePtr scatter_add(const NodePtr& base, const NodePtr& idx, const NodePtr& src,
 }
 
 NodePtr argsort_rows(const NodePtr& x, int64_t k, bool descending) {
-  require(!x->shape.empty() && k >= 1 && k <= x->shape.back(), "argsort_rows() needs 1 <= k <= the last dim");
+  TG_INTERNAL_CHECK(!x->shape.empty() && k >= 1 && k <= x->shape.back(), "argsort_rows() needs 1 <= k <= the last dim");
   NodePtr keys = contiguous(x);
   Dims shape = x->shape;
   shape.back() = k;

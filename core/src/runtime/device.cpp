@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "base/internal_check.hpp"
 #include "runtime/env.hpp"
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
@@ -160,7 +161,7 @@ void Device::sort_rows(Buffer& keys, DType dtype, uint64_t rows, uint64_t n, uin
   tg_sort_args a{sizeof(tg_sort_args), static_cast<uint32_t>(dtype), descending ? uint32_t(TG_SORT_DESCENDING) : 0u,
                  rows, n, k, keys.handle, 0, indices.handle, 0};
   const std::string problem = tg::sdk::sort_args_problem(a, keys.nbytes, indices.nbytes);
-  if (!problem.empty()) throw Error("internal error in tg (please report it): sort_rows on " + name_ + ": " + problem);
+  TG_INTERNAL_CHECK(problem.empty(), "sort_rows on " + name_ + ": " + problem);
   if (rows == 0) return;
   const tg_plugin_api& p = api();
   // A 1.4 plugin's table ends before the slot; a 1.5 plugin may leave it NULL.

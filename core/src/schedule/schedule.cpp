@@ -57,7 +57,7 @@ std::optional<View> apply_movement(const View& v, const Node& m, bool linear_mas
     case Op::RECIP: case Op::NEG: case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT:
     case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL:
     case Op::SHR: case Op::WHERE: case Op::REDUCE: case Op::CONTIGUOUS: case Op::DETACH: case Op::COPY:
-    case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: break;
+    case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: case Op::ARGSORT: break;
   }
   TG_INTERNAL_ERROR("apply_movement on " + std::string(op_name(m.op)));
 }

@@ -38,7 +38,7 @@ uint32_t kir_op(Op op) {
     case Op::WHERE: return TG_KIR_WHERE;
     case Op::BUFFER: case Op::CONST: case Op::REDUCE: case Op::RESHAPE: case Op::PERMUTE: case Op::EXPAND:
     case Op::PAD: case Op::SHRINK: case Op::FLIP: case Op::WINDOW: case Op::CONTIGUOUS: case Op::DETACH:
-    case Op::COPY: case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: break;
+    case Op::COPY: case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: case Op::ARGSORT: break;
   }
   TG_INTERNAL_ERROR(std::string(op_name(op)) + " is not a tg.kir ALU op");
 }

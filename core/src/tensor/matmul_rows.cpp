@@ -32,7 +32,7 @@ bool reshapes_freely(const NodePtr& x, const Dims& shape) {
       case Op::RECIP: case Op::NEG: case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT:
       case Op::CMPNE: case Op::IDIV: case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL:
       case Op::SHR: case Op::WHERE: case Op::REDUCE: case Op::CONTIGUOUS: case Op::DETACH: case Op::COPY:
-      case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: TG_INTERNAL_ERROR(std::string(op_name(m.op)) + " in a movement chain");
+      case Op::CONV: case Op::POW: case Op::GATHER: case Op::SCATTER_ADD: case Op::ARGSORT: TG_INTERNAL_ERROR(std::string(op_name(m.op)) + " in a movement chain");
     }
   }
   return v && v->reshape(shape).has_value();
