@@ -1,5 +1,5 @@
-// tinygrad test_ops.py, from test_exp to test_argmin: exp, sign, the activations, cumsum,
-// argmax and argmin.
+// tinygrad test_ops.py, from test_exp to test_topk: exp, sign, the activations, cumsum,
+// argmax, argmin, sort, argsort and topk.
 #include <cmath>
 
 #include "harness.hpp"
@@ -228,4 +228,57 @@ TG_OPS_TEST(argmin) {
   op({}, "lambda x: x.argmin().type(torch.int32)", all, V("[[-2**31, 0]]").forward_only());
   op({}, "lambda x: x.type(torch.int32).argmin().type(torch.int32)", all, V("[[False, True]]").forward_only());
   op({}, "lambda x: x.type(torch.int32).argmin().type(torch.int32)", all, V("[[True, False]]").forward_only());
+}
+
+TG_OPS_TEST(sort) {
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{0}, {0, 5}, {1}, {1, 5}}) {
+    op({shape}, "lambda x: x.sort(0).values", [](T x) { return x.sort(0).first; }, O().forward_only());
+    op({shape}, "lambda x: x.sort(0).indices.type(torch.int32)", [](T x) { return x.sort(0).second; },
+       O().forward_only());
+  }
+  for (int dim : {-1, 0, 1})
+    for (bool descending : {true, false}) {
+      const std::string args = std::to_string(dim) + ", " + (descending ? "True" : "False");
+      op({{8, 8, 6}}, "lambda x: x.sort(" + args + ").values",
+         [=](T x) { return x.sort(dim, descending).first; }, O().forward_only());
+      op({{8, 8, 6}}, "lambda x: x.sort(" + args + ").indices.type(torch.int32)",
+         [=](T x) { return x.sort(dim, descending).second; }, O().forward_only());
+    }
+  // repeated values
+  const std::string rep = "[[0, 1] * 9]";
+  op({}, "lambda x: x.sort(stable=True).values", [](T x) { return x.sort().first; }, V(rep).forward_only());
+  op({}, "lambda x: x.sort(stable=True).indices.type(torch.int32)", [](T x) { return x.sort().second; },
+     V(rep).forward_only());
+  op({}, "lambda x: x.sort(stable=True, descending=True).values", [](T x) { return x.sort(-1, true).first; },
+     V(rep).forward_only());
+  op({}, "lambda x: x.sort(stable=True, descending=True).indices.type(torch.int32)",
+     [](T x) { return x.sort(-1, true).second; }, V(rep).forward_only());
+}
+
+TG_OPS_TEST(argsort) {
+  op({{8, 8, 6}}, "lambda x: torch.argsort(x, dim=1, descending=True, stable=True).type(torch.int32)",
+     [](T x) { return x.argsort(1, true); }, O().forward_only());
+}
+
+TG_OPS_TEST(topk) {
+  op({{8}}, "lambda x: x.topk(3).values", [](T x) { return x.topk(3).first; }, O().forward_only());
+  op({{8}}, "lambda x: x.topk(3).indices.type(torch.int32)", [](T x) { return x.topk(3).second; }, O().forward_only());
+  for (auto [dim, largest] : {std::pair<int, bool>{0, true}, {1, false}}) {
+    const std::string args = "4, " + std::to_string(dim) + ", " + (largest ? "True" : "False") + ", True";
+    op({{5, 5, 4}}, "lambda x: x.topk(" + args + ").values", [=](T x) { return x.topk(4, dim, largest, true).first; },
+       O().forward_only());
+    op({{5, 5, 4}}, "lambda x: x.topk(" + args + ").indices.type(torch.int32)",
+       [=](T x) { return x.topk(4, dim, largest, true).second; }, O().forward_only());
+  }
+  // repeated values
+  tg_only([] {
+    Tensor t(std::vector<float>{1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0}, tg::Shape({14}));
+    auto [value, indices] = t.topk(3);
+    EXPECT_EQ(value.to_vector<float>(), (std::vector<float>{1, 1, 1}));
+    EXPECT_EQ(indices.to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 3}));
+    auto [low, low_idx] = t.topk(3, -1, false);
+    EXPECT_EQ(low.to_vector<float>(), (std::vector<float>{0, 0, 0}));
+    EXPECT_EQ(low_idx.to_vector<int32_t>(), (std::vector<int32_t>{2, 4, 6}));
+  });
+  raises({{4}}, "lambda x: x.topk(5)", [](T x) { return x.topk(5).first; }, "RuntimeError");
 }

@@ -8,9 +8,6 @@ namespace tgops {
 const std::vector<Waiting>& waiting_tests() {
   static const std::vector<Waiting> w = {
       {"pow_int", "upstream first: tinygrad skips it itself (@unittest.skip, int tensor ** int tensor unsupported)"},
-      {"sort", "sort"},
-      {"argsort", "argsort"},
-      {"topk", "topk"},
       {"sum_dtype_arg", "a dtype argument to sum / prod"},
       {"prod_dtype_arg", "a dtype argument to sum / prod"},
       {"slice_fancy_indexing_list_indices", "index/getitem (x.index({...}): None, Ellipsis, tensor indices, negative steps)"},
