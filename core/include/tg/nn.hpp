@@ -352,6 +352,7 @@ std::vector<Tensor> get_parameters(const Module& module);
 
 }  // namespace tg::nn
 
+#include "tg/amp.hpp"
 #include "tg/datasets.hpp"
 #include "tg/lr_scheduler.hpp"
 #include "tg/nn_containers.hpp"

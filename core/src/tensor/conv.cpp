@@ -5,6 +5,7 @@
 
 #include "graph/conv_graph.hpp"
 #include "runtime/runtime.hpp"
+#include "tensor/autocast.hpp"
 #include "tensor/nn_ops.hpp"
 
 namespace tg {
@@ -205,6 +206,9 @@ Tensor Tensor::pool2d_windows(IntPair kernel, IntPair stride, IntPair dilation) 
 
 Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, IntPair stride, IntPair padding,
                       IntPair dilation, int64_t groups) const {
+  if (auto dt = detail::autocast_for(*this, weight, bias))
+    return detail::autocast_to(*this, *dt).conv2d(detail::autocast_to(weight, *dt), detail::autocast_to(bias, *dt), stride,
+                                                 padding, dilation, groups);
   if (ndim() != 4 || weight.ndim() != 4)
     throw Error("conv2d: needs input (N, C_in, H, W) and weight (C_out, C_in / groups, kH, kW), got " +
                 shape().to_string() + " and " + weight.shape().to_string());
