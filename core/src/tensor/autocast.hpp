@@ -34,4 +34,17 @@ inline Tensor autocast_widen(const Tensor& x) {
   return x.cast(DType::float32);
 }
 
+// Turns autocast off for a scope: an op that widens half inputs to float32 on purpose (a device
+// whose fast path is float32 only) must not have them cast back when it calls itself again.
+class AutocastOff {
+ public:
+  AutocastOff() : saved_(autocast_slot()) { autocast_slot().reset(); }
+  ~AutocastOff() { autocast_slot() = saved_; }
+  AutocastOff(const AutocastOff&) = delete;
+  AutocastOff& operator=(const AutocastOff&) = delete;
+
+ private:
+  std::optional<DType> saved_;
+};
+
 }  // namespace tg::detail

@@ -118,10 +118,17 @@ static inline float tg_half_to_float(uint16_t h) {
   return f;
 }
 
+/* bfloat16 is float32's upper half, so rounding the bits to nearest even is the whole narrowing
+ * (subnormals and the carry into the exponent included); NaN keeps its sign and upper payload
+ * and is made quiet. Straight-line code GCC vectorizes: a bfloat16 kernel's stores ran ~6x
+ * slower than float32's through tg_ieee_narrow_bits. Checked equal to
+ * tg_ieee_narrow_bits(bits, 8, 23, 8, 7) on all 2^32 inputs. */
 static inline uint16_t tg_float_to_bfloat16(float f) {
   uint32_t bits;
   memcpy(&bits, &f, sizeof bits);
-  return (uint16_t)tg_ieee_narrow_bits(bits, 8, 23, 8, 7);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return (uint16_t)(bits >> 16);
 }
 
 static inline uint16_t tg_double_to_bfloat16(double d) {
