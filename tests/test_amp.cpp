@@ -141,6 +141,25 @@ TEST(GradScaler, InfOrNanGradientSkipsTheStepAndBacksOff) {
   EXPECT_FALSE(all_close(fc.weight, before, 0, 0));
 }
 
+// Two optimizers, as PyTorch: each step() checks its own gradients; update() backs off if any
+// of them found inf or nan.
+TEST(GradScaler, EachOptimizerIsCheckedOnItsOwnAndUpdateSeesThemAll) {
+  Tensor::manual_seed(9);
+  nn::Linear a(3, 3), b(3, 2);
+  nn::optim::SGD opt_a(a.parameters(), 0.1f), opt_b(b.parameters(), 0.1f);
+  amp::GradScaler scaler(64.0f);
+  Tensor x = input({4, 3});
+  const std::vector<double> a0 = a.weight.to_vector<double>(), b0 = b.weight.to_vector<double>();
+  Tensor h = a(x) * std::numeric_limits<float>::infinity();  // a's gradients are inf or nan
+  scaler.scale(b(x).sum() + h.sum()).backward();
+  EXPECT_FALSE(scaler.step(opt_a));
+  EXPECT_TRUE(scaler.step(opt_b));
+  scaler.update();
+  EXPECT_TRUE(all_close(a.weight, a0, 0, 0));
+  EXPECT_FALSE(all_close(b.weight, b0, 0, 0));
+  EXPECT_EQ(scaler.get_scale(), 32.0f);
+}
+
 TEST(GradScaler, UnscaleBeforeClippingGivesTheTrueGradients) {
   Tensor::manual_seed(2);
   nn::Linear fc(5, 4);

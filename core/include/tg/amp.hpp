@@ -89,8 +89,7 @@ class GradScaler {
   float scale_, growth_factor_, backoff_factor_;
   int64_t growth_interval_, growth_tracker_ = 0;
   bool enabled_;
-  std::string device_;  // where the scale tensor lives: the first optimizer's parameters' device
-  Tensor scale_device_;
+  mutable Tensor scale_device_;  // the scale as scale() multiplies by it, on the loss's device
   std::map<const optim::Optimizer*, PerOptimizer> per_opt_;
 };
 

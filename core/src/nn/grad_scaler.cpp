@@ -53,9 +53,8 @@ Tensor GradScaler::scale(const Tensor& loss) const {
   if (!enabled_) return loss;
   // The scale is an input buffer of the kernels, not a constant in them: a new scale (after a
   // backoff or a growth) is new data for the same programs.
-  auto* self = const_cast<GradScaler*>(this);
   if (!scale_device_.defined() || scale_device_.device() != loss.device())
-    self->scale_device_ = Tensor(std::vector<float>{scale_}, Shape{}, TensorOptions{DType::float32, loss.device(), false});
+    scale_device_ = Tensor(std::vector<float>{scale_}, Shape{}, TensorOptions{DType::float32, loss.device(), false});
   // A float16 loss times 65536 would overflow before the backward pass starts: widen it first.
   const Tensor wide = loss.dtype() == DType::float64 ? loss : loss.cast(DType::float32);
   return wide * scale_device_.cast(wide.dtype());
