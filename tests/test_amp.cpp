@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "tg/half.h"
 #include "tg_test_util.hpp"
 
 using tg::DType;
@@ -81,6 +83,52 @@ TEST(Autocast, ScopesNestAndDisableAndRejectFloat32) {
   EXPECT_EQ(a.matmul(b).dtype(), DType::float32);
   EXPECT_THROW(amp::autocast(DType::float32), tg::Error);
   EXPECT_THROW(amp::autocast(DType::int32), tg::Error);
+}
+
+// The device's own float16 / bfloat16 conversions (onednn's kernels use the CPU's F16C
+// instructions where it has them) round exactly as tg/half.h's portable code on the host: float32
+// bit patterns across every exponent, with ties, subnormals, overflow, infinities and NaNs, cast to
+// half and back in a kernel.
+TEST(Autocast, DeviceHalfConversionsMatchTheHostBitForBit) {
+  std::vector<int32_t> bits;
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 0x10001ull * 7) bits.push_back(static_cast<int32_t>(u));
+  for (uint32_t b : {0x33000000u, 0x33000001u, 0x387fe000u, 0x387ff000u, 0x477fefffu, 0x477ff000u, 0x7f800000u,
+                     0x7f800001u, 0x7fc00000u, 0xff800000u, 0x3f808000u, 0x3f818000u, 0x00000001u, 0x80000000u})
+    bits.push_back(static_cast<int32_t>(b));
+  const size_t n = bits.size();
+  Tensor f = Tensor(bits, tg::Shape({static_cast<int64_t>(n)})).bitcast(DType::float32);
+  for (DType half : {DType::float16, DType::bfloat16}) {
+    SCOPED_TRACE(tg::dtype_name(half));
+    std::vector<int32_t> narrow = f.cast(half).bitcast(DType::int16).cast(DType::int32).to_vector<int32_t>();
+    std::vector<int32_t> wide = f.cast(half).cast(DType::float32).bitcast(DType::int32).to_vector<int32_t>();
+    for (size_t i = 0; i < n; i++) {
+      float x;
+      std::memcpy(&x, &bits[i], sizeof x);
+      const uint16_t want = half == DType::float16 ? tg_float_to_half(x) : tg_float_to_bfloat16(x);
+      ASSERT_EQ(static_cast<uint16_t>(narrow[i]), want) << std::hex << bits[i];
+      const float back = half == DType::float16 ? tg_half_to_float(want) : tg_bfloat16_to_float(want);
+      int32_t back_bits;
+      std::memcpy(&back_bits, &back, sizeof back_bits);
+      ASSERT_EQ(wide[i], back_bits) << std::hex << bits[i];
+    }
+  }
+  // Every 16-bit pattern widened exactly; a signaling NaN may come out quiet (the ref device
+  // quiets it, onednn's kernels keep it), with its sign and payload.
+  std::vector<int16_t> all(65536);
+  for (size_t h = 0; h < all.size(); h++) all[h] = static_cast<int16_t>(static_cast<uint16_t>(h));
+  Tensor patterns = Tensor::from_blob(all.data(), tg::Shape({65536}), DType::int16);
+  for (DType half : {DType::float16, DType::bfloat16}) {
+    SCOPED_TRACE(tg::dtype_name(half));
+    std::vector<int32_t> wide = patterns.bitcast(half).cast(DType::float32).bitcast(DType::int32).to_vector<int32_t>();
+    for (size_t h = 0; h < all.size(); h++) {
+      const auto u = static_cast<uint16_t>(h);
+      const float want = half == DType::float16 ? tg_half_to_float(u) : tg_bfloat16_to_float(u);
+      int32_t want_bits;
+      std::memcpy(&want_bits, &want, sizeof want_bits);
+      const int32_t quiet = std::isnan(want) ? 0x00400000 : 0;
+      ASSERT_EQ(wide[h] | quiet, want_bits | quiet) << std::hex << h;
+    }
+  }
 }
 
 TEST(GradScaler, ScaledStepEqualsTheUnscaledStep) {
