@@ -208,6 +208,20 @@ TEST(GradScaler, EachOptimizerIsCheckedOnItsOwnAndUpdateSeesThemAll) {
   EXPECT_EQ(scaler.get_scale(), 32.0f);
 }
 
+// No gradient at all (nothing reached the parameters): the step is taken (a no-op for SGD
+// without momentum) and the tensors to realize still are.
+TEST(GradScaler, StepWithoutGradientsRealizesTheLoss) {
+  Tensor::manual_seed(10);
+  nn::Linear fc(3, 2);
+  nn::optim::SGD opt(fc.parameters(), 0.1f);
+  amp::GradScaler scaler;
+  Tensor loss = (input({2, 3}) * 2.0f).sum();  // does not involve fc
+  EXPECT_TRUE(scaler.step(opt, {loss}));
+  EXPECT_TRUE(loss.is_realized());
+  scaler.update();
+  EXPECT_EQ(scaler.get_scale(), 65536.0f);
+}
+
 TEST(GradScaler, UnscaleBeforeClippingGivesTheTrueGradients) {
   Tensor::manual_seed(2);
   nn::Linear fc(5, 4);

@@ -85,15 +85,14 @@ void GradScaler::unscale_(optim::Optimizer& opt, const std::vector<Tensor>& also
   }
   st.stage = Stage::unscaled;
   st.found_inf = false;
-  if (!non_finite.defined()) return;  // no gradients: nothing to check
-  nodes.push_back(non_finite.node());
+  if (non_finite.defined()) nodes.push_back(non_finite.node());  // none without gradients
   // The gradients, the check, the caller's tensors (the loss) and BatchNorm's running statistics
   // in one schedule: the forward and backward passes run once.
   for (const Tensor& t : also_realize) nodes.push_back(t.node());
   for (Tensor& t : nn::internal::take_deferred()) nodes.push_back(t.node());
-  detail::realize(nodes);
+  if (!nodes.empty()) detail::realize(nodes);
   // The one read from the device per step: step() must know on the host whether to skip.
-  st.found_inf = non_finite.item<float>() != 0.0f;
+  if (non_finite.defined()) st.found_inf = non_finite.item<float>() != 0.0f;
 }
 
 bool GradScaler::step(optim::Optimizer& opt, const std::vector<Tensor>& also_realize) {
