@@ -3,8 +3,12 @@
 //
 //   mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N] [--lr X]
 //         [--seed N] [--save FILE.safetensors] [--load FILE.safetensors] [--test-limit N]
-//         [--min-accuracy X] [--distributed]
+//         [--min-accuracy X] [--distributed] [--amp bf16|f16]
 //
+// --amp bf16 (or f16): mixed precision. The forward pass runs in a tg::nn::amp::autocast scope
+// (convolutions and matmuls in bfloat16 / float16, the loss in float32) while the parameters
+// and the optimizer stay float32; f16 also scales the loss with a tg::nn::amp::GradScaler
+// (float16's range is small; bfloat16 has float32's, so it needs none, as in PyTorch).
 // --distributed (tg built with -DTG_WITH_MPI=ON): data-parallel training under
 // `mpirun -n N mnist --distributed`. --batch stays the global batch: each rank trains on its
 // 1/N of every batch (tg::dist::DistributedSampler), gradients are averaged across ranks
@@ -41,12 +45,13 @@ struct Options {
   long steps = -1, test_limit = -1;
   float lr = 1e-3f, min_accuracy = -1;
   bool distributed = false;
+  std::string amp;  // "", "bf16" or "f16"
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr, "mnist: %s\nusage: mnist [--model mlp|cnn] [--epochs N] [--steps N] [--data DIR] [--batch N]\n"
                "             [--lr X] [--seed N] [--save FILE] [--load FILE] [--test-limit N] [--min-accuracy X]\n"
-               "             [--distributed]\n", why);
+               "             [--distributed] [--amp bf16|f16]\n", why);
   std::exit(2);
 }
 
@@ -76,12 +81,14 @@ Options parse(int argc, char** argv) {
       else if (a == "--test-limit") o.test_limit = std::stol(v);
       else if (a == "--lr") o.lr = std::stof(v);
       else if (a == "--min-accuracy") o.min_accuracy = std::stof(v);
+      else if (a == "--amp") o.amp = v;
       else usage(("unknown option " + a).c_str());
     } catch (const std::logic_error&) {
       usage(("bad value for " + a + ": " + v).c_str());
     }
   }
   if (o.model != "mlp" && o.model != "cnn") usage("--model must be mlp or cnn");
+  if (!o.amp.empty() && o.amp != "bf16" && o.amp != "f16") usage("--amp must be bf16 or f16");
   if (o.batch <= 0 || o.epochs < 0) usage("--batch must be positive and --epochs >= 0");
   return o;
 }
@@ -187,6 +194,14 @@ int main(int argc, char** argv) {
       if (world.root()) std::fprintf(stderr, "loaded %s\n", o.load.c_str());
     }
     nn::optim::Adam opt(model->parameters(), o.lr);
+    // Mixed precision: the forward pass (and so the backward) in half precision, parameters float32.
+    const bool amp = !o.amp.empty();
+    const tg::DType half = o.amp == "f16" ? tg::DType::float16 : tg::DType::bfloat16;
+    nn::amp::GradScaler scaler(65536.0f, 2.0f, 0.5f, 2000, o.amp == "f16");
+    auto forward = [&](const Tensor& x) {
+      nn::amp::autocast scope(half, amp);
+      return (*model)(x);
+    };
     auto batch_x = [&](const std::vector<uint8_t>& all, const int64_t* idx, size_t n) {
       return gather_rows(all, img, idx, n).cast(tg::DType::float32) / 255.0f;
     };
@@ -230,11 +245,12 @@ int main(int argc, char** argv) {
         const int64_t* idx = mine.data() + s * local;
         Tensor x = batch_x(xtr, idx, static_cast<size_t>(local));
         Tensor y = gather_rows(ytr, {}, idx, static_cast<size_t>(local));
-        Tensor loss = (*model)(x).sparse_categorical_crossentropy(y);
+        Tensor loss = forward(x).sparse_categorical_crossentropy(y);
         opt.zero_grad();
-        loss.backward();
+        scaler.scale(loss).backward();
         sync_gradients();  // the average over the ranks' shares: the gradient of the global batch
-        opt.step({loss});
+        scaler.step(opt, {loss});  // opt.step({loss}) unless f16's scaler skips it
+        scaler.update();
         if (world.root()) bar.update(s + 1, [&] { return loss.item<float>(); });
       }
     }
@@ -242,8 +258,8 @@ int main(int argc, char** argv) {
     tg::synchronize();
     const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
     if (step > 0 && world.root())
-      std::printf("%s: trained %ld steps in %.2f s (%.1f steps/s)\n", o.model.c_str(), step, train_s,
-                  static_cast<double>(step) / train_s);
+      std::printf("%s%s: trained %ld steps in %.2f s (%.1f steps/s)\n", o.model.c_str(),
+                  amp ? (" " + o.amp).c_str() : "", step, train_s, static_cast<double>(step) / train_s);
     // Each rank tests its contiguous 1/N of the test set; the counts are summed.
     Tensor::training = false;
     tg::NoGrad no_grad;
@@ -253,7 +269,7 @@ int main(int argc, char** argv) {
     std::iota(all_idx.begin(), all_idx.end(), 0);
     for (int64_t at = test_from; at < test_to; at += 1000) {
       size_t n = static_cast<size_t>(std::min<int64_t>(1000, test_to - at));
-      std::vector<int> pred = (*model)(batch_x(xte, all_idx.data() + at, n)).argmax(1).to_vector<int>();
+      std::vector<int> pred = forward(batch_x(xte, all_idx.data() + at, n)).argmax(1).to_vector<int>();
       for (size_t i = 0; i < n; ++i) correct += pred[i] == yte[static_cast<size_t>(at) + i];
     }
 #ifdef TG_MNIST_DIST
@@ -265,7 +281,8 @@ int main(int argc, char** argv) {
 #endif
     double acc = n_test > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(n_test) : 0;
     if (world.root())
-      std::printf("%s: %ld steps, test accuracy %.2f%% (%lld/%lld)\n", o.model.c_str(), step, acc,
+      std::printf("%s%s: %ld steps, test accuracy %.2f%% (%lld/%lld)\n", o.model.c_str(),
+                  amp ? (" " + o.amp).c_str() : "", step, acc,
                   static_cast<long long>(correct), static_cast<long long>(n_test));
     if (!o.save.empty() && world.root()) {
       nn::state::safe_save(nn::state::get_state_dict(*model), o.save);

@@ -401,7 +401,9 @@ TEST(Fusion, AnOptimizerStepIsOneKernelPerParameter) {
   // The step realizes the gradients, the optimizer's state and the parameters together. The new
   // moments (and a gradient computed elementwise or by a reduce) are other roots of that realize,
   // computed inside the parameter's update: its kernel stores them too, instead of each being a
-  // kernel, and a pass over memory, of its own. Adam's other two kernels advance b1^t and b2^t.
+  // kernel, and a pass over memory, of its own. Adam's other kernel advances b2^t (b1^t is
+  // written from the host: PyTorch's bias correction takes this step's beta1, which OneCycleLR
+  // may change every step).
   const int64_t n = 1000, rows = 8;
   Tensor w = realized({n}), c = realized({n}, 0.3f);
   Tensor b = realized({n}, 0.1f), x = realized({rows, n}, -0.2f);  // b's gradient sums over rows
@@ -415,7 +417,7 @@ TEST(Fusion, AnOptimizerStepIsOneKernelPerParameter) {
     Tensor loss = (c * w * w).sum() + w.sum() + (x + b).square().sum();
     loss.backward();  // gradients 2 c w + 1 (elementwise) and sum over rows of 2 (x + b): not realized yet
     const uint64_t kernels = measure([&] { opt.step(); }).kernels_launched;
-    EXPECT_EQ(kernels, 4u) << "step " << step;
+    EXPECT_EQ(kernels, 3u) << "step " << step;
     for (size_t k = 0; k < 2; ++k) {
       for (int64_t i = 0; i < n; ++i) {
         double g = 0;

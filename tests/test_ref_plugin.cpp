@@ -707,6 +707,25 @@ TEST(Half, EveryHalfAndBfloat16RoundTrips) {
   }
 }
 
+// tg_float_to_half and tg_float_to_bfloat16 are straight-line code (so kernels vectorize them);
+// they must round exactly as the one general routine, tg_ieee_narrow_bits: every 61st float bit
+// pattern (70 million, all exponents, tie and carry cases among them) and every pattern around
+// the float16 overflow, subnormal and NaN boundaries. (All 2^32 were checked when written.)
+TEST(Half, StraightLineNarrowingEqualsTheGeneralRoutine) {
+  auto check = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    ASSERT_EQ(tg_float_to_half(f), static_cast<uint16_t>(tg_ieee_narrow_bits(u, 8, 23, 5, 10))) << std::hex << u;
+    ASSERT_EQ(tg_float_to_bfloat16(f), static_cast<uint16_t>(tg_ieee_narrow_bits(u, 8, 23, 8, 7))) << std::hex << u;
+  };
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 61) check(static_cast<uint32_t>(u));
+  for (uint32_t edge : {0x477fe000u, 0x47800000u, 0x38800000u, 0x33000000u, 0x7f800000u, 0x7f7f8000u})
+    for (uint32_t d = 0; d < 0x4000; ++d)
+      for (uint32_t sign : {0u, 0x80000000u}) {
+        check((edge - 0x2000 + d) | sign);
+      }
+}
+
 TEST(Half, MatchesTheRoundingOfOtherImplementations) {
   std::mt19937 rng(12345);
   for (int i = 0; i < 200000; ++i) {

@@ -116,6 +116,46 @@ rates("onecycle_3lin", lambda o: S.OneCycleLR(o, 0.1, 30, anneal_strategy="linea
                                               cycle_momentum=False), 30)
 rates("linear", lambda o: S.LinearLR(o, 0.25, 1.0, 4), 8)
 
+
+# ---- OneCycleLR with cycle_momentum (PyTorch's default): the rate and the momentum (SGD's
+# momentum or Adam's beta1) at construction and after each step, and the parameters after each
+# step of training with given gradients (so the optimizers' use of the cycled momentum counts) ----
+def cycled(name, make_opt, make_sched, steps):
+    p = data(4, 3, seed=30).requires_grad_()
+    opt = make_opt([p])
+    sched = make_sched(opt)
+
+    def momentum():
+        g = opt.param_groups[0]
+        return g["betas"][0] if "betas" in g else g["momentum"]
+
+    lrs, moms, params = [opt.param_groups[0]["lr"]], [momentum()], []
+    for s in range(steps):
+        p.grad = data(4, 3, seed=100 + s)
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(momentum())
+        params.append(p.detach().clone())
+    put(f"cycle.{name}.p0", data(4, 3, seed=30))
+    put(f"cycle.{name}.lr", torch.tensor(lrs, dtype=torch.float64))
+    put(f"cycle.{name}.momentum", torch.tensor(moms, dtype=torch.float64))
+    put(f"cycle.{name}.params", torch.stack(params))
+    for s in range(steps):
+        put(f"cycle.{name}.g{s}", data(4, 3, seed=100 + s))
+
+
+O = torch.optim
+cycled("adam", lambda ps: O.Adam(ps, lr=0.01), lambda o: S.OneCycleLR(o, 0.1, 12), 12)
+cycled("adamw_3lin", lambda ps: O.AdamW(ps, lr=0.01, weight_decay=0.05),
+       lambda o: S.OneCycleLR(o, 0.05, 15, anneal_strategy="linear", three_phase=True, base_momentum=0.8,
+                              max_momentum=0.9), 15)
+cycled("sgd", lambda ps: O.SGD(ps, lr=0.01, momentum=0.9), lambda o: S.OneCycleLR(o, 0.1, 12, pct_start=0.25), 12)
+cycled("sgd_nesterov", lambda ps: O.SGD(ps, lr=0.01, momentum=0.9, nesterov=True),
+       lambda o: S.OneCycleLR(o, 0.1, 10), 10)
+# SGD made without momentum: PyTorch's OneCycleLR gives it max_momentum, then cycles it.
+cycled("sgd0", lambda ps: O.SGD(ps, lr=0.01), lambda o: S.OneCycleLR(o, 0.1, 10), 10)
+
 # ---- tg::nn::init: PyTorch's sample statistics on each initialiser's shape ----
 torch.manual_seed(2)
 

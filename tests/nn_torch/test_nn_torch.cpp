@@ -175,6 +175,60 @@ TEST(NnTorch, LearningRateSchedulesMatchPyTorchStepByStep) {
   expect_rates("linear", [](Optimizer& o) { return std::make_unique<sched::LinearWarmup>(o, 0.25f, 4); });
 }
 
+// OneCycleLR with cycle_momentum (PyTorch's default): the rate and the momentum (SGD's momentum,
+// Adam's beta1) after every step, and the parameters an optimizer reaches with PyTorch's
+// gradients, so the update really reads the cycled momentum (Adam's bias correction uses this
+// step's beta1^t, as PyTorch's). After warm-up the cycling compiles nothing new.
+template <typename MakeOpt, typename MakeSched>
+void expect_cycled(const std::string& name, MakeOpt make_opt, MakeSched make_sched) {
+  SCOPED_TRACE(name);
+  const std::string pre = "cycle." + name + ".";
+  std::vector<double> lrs = want(pre + "lr"), moms = want(pre + "momentum"), params = want(pre + "params");
+  Tensor p = tensor(pre + "p0");
+  auto opt = make_opt(p);
+  auto s = make_sched(*opt);
+  EXPECT_NEAR(opt->get_lr(), lrs[0], 1e-6 * lrs[0]);
+  EXPECT_NEAR(opt->get_momentum(), moms[0], 1e-6);
+  const size_t steps = lrs.size() - 1;
+  uint64_t compiled_at_3 = 0;
+  for (size_t i = 0; i < steps; i++) {
+    p.set_grad(tensor(pre + "g" + std::to_string(i)));
+    opt->step();
+    s->step();
+    EXPECT_NEAR(opt->get_lr(), lrs[i + 1], 1e-6 * std::abs(lrs[i + 1]) + 1e-12) << "step " << i + 1;
+    EXPECT_NEAR(opt->get_momentum(), moms[i + 1], 1e-6) << "step " << i + 1;
+    std::vector<double> w(params.begin() + static_cast<long>(i * 12), params.begin() + static_cast<long>(i * 12 + 12));
+    EXPECT_TRUE(all_close(p, w, 1e-5, 1e-6)) << "parameters after step " << i + 1;
+    if (i == 2) compiled_at_3 = tg::runtime_stats().kernels_compiled;
+  }
+  EXPECT_EQ(tg::runtime_stats().kernels_compiled, compiled_at_3) << "kernels compiled after step 3";
+}
+
+TEST(NnTorch, OneCycleMomentumCyclingMatchesPyTorchStepByStep) {
+  using nn::optim::Optimizer;
+  using Opt = std::unique_ptr<Optimizer>;
+  expect_cycled("adam", [](Tensor p) -> Opt { return std::make_unique<nn::optim::Adam>(std::vector<Tensor>{p}, 0.01f); },
+                [](Optimizer& o) { return std::make_unique<sched::OneCycleLR>(o, 0.1f, 12); });
+  expect_cycled(
+      "adamw_3lin",
+      [](Tensor p) -> Opt {
+        return std::make_unique<nn::optim::AdamW>(std::vector<Tensor>{p}, 0.01f, 0.9f, 0.999f, 1e-8f, 0.05f);
+      },
+      [](Optimizer& o) {
+        return std::make_unique<sched::OneCycleLR>(o, 0.05f, 15, 0.3f, "linear", 25.0f, 1e4f, true, true, 0.8f, 0.9f);
+      });
+  expect_cycled("sgd",
+                [](Tensor p) -> Opt { return std::make_unique<nn::optim::SGD>(std::vector<Tensor>{p}, 0.01f, 0.9f); },
+                [](Optimizer& o) { return std::make_unique<sched::OneCycleLR>(o, 0.1f, 12, 0.25f); });
+  expect_cycled(
+      "sgd_nesterov",
+      [](Tensor p) -> Opt { return std::make_unique<nn::optim::SGD>(std::vector<Tensor>{p}, 0.01f, 0.9f, 0.0f, true); },
+      [](Optimizer& o) { return std::make_unique<sched::OneCycleLR>(o, 0.1f, 10); });
+  // An SGD made without momentum gets max_momentum from the schedule, as in PyTorch.
+  expect_cycled("sgd0", [](Tensor p) -> Opt { return std::make_unique<nn::optim::SGD>(std::vector<Tensor>{p}, 0.01f); },
+                [](Optimizer& o) { return std::make_unique<sched::OneCycleLR>(o, 0.1f, 10); });
+}
+
 // mean, std, min, max of t.
 std::vector<double> stats(const Tensor& t) {
   std::vector<double> v = t.to_vector<double>();

@@ -10,6 +10,7 @@
 // has ended: its base is the rate then (a LinearWarmup ends at the full rate).
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tg/nn.hpp"
@@ -35,6 +36,8 @@ class LRScheduler {
   virtual double lr_at(int64_t t) const = 0;
   // Sets the rate for step 0; each constructor calls it once its fields are set.
   void start();
+  // Sets what else step t changes besides the rate (OneCycleLR: the momentum); after lr_at(t).
+  virtual void set_others(int64_t /*t*/) {}
   Optimizer& opt_;
   double base_lr_;
 
@@ -79,21 +82,32 @@ class CosineAnnealingLR : public LRScheduler {
 // PyTorch's OneCycleLR: from max_lr / div_factor up to max_lr over pct_start of total_steps,
 // then down to max_lr / (div_factor * final_div_factor) ("cos" or "linear" annealing; with
 // three_phase, back to the initial rate first, as PyTorch). Stepping past total_steps throws.
-// Momentum is not cycled (PyTorch's cycle_momentum=False): the optimizers keep their betas.
+// cycle_momentum (PyTorch's default, true) moves the momentum the other way, from max_momentum
+// down to base_momentum while the rate rises and back up while it falls (three_phase: held at
+// max_momentum in the last phase): SGD's momentum, Adam's, AdamW's and LAMB's beta1 (see
+// Optimizer::set_momentum; it is on the device, so cycling compiles nothing new). An SGD made
+// with momentum 0 then gets momentum, as in PyTorch. The cycling arguments come last here (not
+// in PyTorch's position) so that earlier calls keep their meaning.
 class OneCycleLR : public LRScheduler {
  public:
   OneCycleLR(Optimizer& opt, float max_lr, int64_t total_steps, float pct_start = 0.3f,
              const std::string& anneal_strategy = "cos", float div_factor = 25.0f, float final_div_factor = 1e4f,
-             bool three_phase = false);
+             bool three_phase = false, bool cycle_momentum = true, float base_momentum = 0.85f,
+             float max_momentum = 0.95f);
 
  private:
   double lr_at(int64_t t) const override;
+  void set_others(int64_t t) override;
   struct Phase {
-    double end_step, start_lr, end_lr;
+    double end_step, start_lr, end_lr, start_momentum, end_momentum;
   };
+  // The phase step t is in, and how far into it (0..1, past 1 beyond the last).
+  std::pair<const Phase*, double> phase_at(int64_t t) const;
+  double anneal(double from, double to, double pct) const;
   std::vector<Phase> phases_;
   int64_t total_steps_;
   bool cos_;
+  bool cycle_momentum_;
 };
 
 // PyTorch's LinearLR with end_factor 1: base * (start_factor + (1 - start_factor) min(t, total_iters) / total_iters).

@@ -268,18 +268,34 @@ class Optimizer {
   void set_lr(float lr);
   float get_lr() const { return lr; }
   float lr;
+  // The momentum a schedule may cycle (PyTorch's OneCycleLR cycle_momentum): SGD's momentum,
+  // Adam's, AdamW's and LAMB's beta1. On the device like the rate, so changing it every step
+  // compiles nothing new. set_momentum throws a tg::Error for a value out of range (beta1 in
+  // [0, 1), SGD's momentum >= 0) and for an optimizer without one (has_momentum() false).
+  bool has_momentum() const { return momentum_kind_ != nullptr; }
+  void set_momentum(float momentum);
+  float get_momentum() const { return momentum_; }
+  // The tensors this optimizer updates (PyTorch's param_groups[0]["params"]).
+  const std::vector<Tensor>& params() const { return params_; }
 
  protected:
   // Returns the new values of params_[i] (lazy); state tensors are updated with assign().
   virtual std::vector<Tensor> update(const std::vector<Tensor>& grads) = 0;
   // The learning rate on the device, in dtype dt (for update(): g * lr_as(g.dtype())).
   Tensor lr_as(DType dt) const;
+  // Declares the optimizer's momentum (kind: "momentum" or "beta1", for messages) and sets it.
+  void init_momentum(const char* kind, float momentum);
+  // The momentum on the device, in dtype dt.
+  Tensor momentum_as(DType dt) const;
   std::vector<Tensor> params_;
   std::vector<Tensor> state_;  // optimizer state realized together with the parameters
 
  private:
   Tensor lr_device_;           // shape (), float32, on the parameters' device
   float lr_on_device_ = 0.0f;  // the value lr_device_ holds
+  const char* momentum_kind_ = nullptr;  // null: no momentum to set
+  float momentum_ = 0.0f;
+  Tensor momentum_device_;  // shape (), float32
 };
 
 class SGD : public Optimizer {
@@ -289,7 +305,7 @@ class SGD : public Optimizer {
 
  private:
   std::vector<Tensor> update(const std::vector<Tensor>& grads) override;
-  float momentum_, weight_decay_;
+  float weight_decay_;
   bool nesterov_;
   std::vector<Tensor> buf_;
 };
@@ -336,6 +352,7 @@ std::vector<Tensor> get_parameters(const Module& module);
 
 }  // namespace tg::nn
 
+#include "tg/amp.hpp"
 #include "tg/datasets.hpp"
 #include "tg/lr_scheduler.hpp"
 #include "tg/nn_containers.hpp"

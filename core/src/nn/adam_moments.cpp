@@ -1,6 +1,7 @@
 // Adam's moments and bias correction, shared by AdamW and LAMB.
 #include "nn/adam_moments.hpp"
 
+#include <cmath>
 #include <string>
 
 #include "tg/device.hpp"
@@ -11,17 +12,14 @@ namespace {
 DType moment_dtype(DType param) { return param == DType::float64 ? DType::float64 : DType::float32; }
 }  // namespace
 
-AdamMoments::AdamMoments(const std::vector<Tensor>& params, float b1, float b2, std::vector<Tensor>& state)
-    : b1_(b1), b2_(b2) {
+AdamMoments::AdamMoments(const std::vector<Tensor>& params, float b2, std::vector<Tensor>& state) : b2_(b2) {
   // b^t is float64 only where some parameter is: float32 parameters keep float32 kernels.
-  DType bt_dtype = DType::float32;
+  bt_dtype_ = DType::float32;
   for (const Tensor& p : params)
-    if (p.dtype() == DType::float64) bt_dtype = DType::float64;
-  std::string dev = params.empty() ? Device::default_device() : params[0].device();
-  TensorOptions o{bt_dtype, dev, false};
-  b1_t_ = Tensor::ones({1}, o).contiguous().realize();
+    if (p.dtype() == DType::float64) bt_dtype_ = DType::float64;
+  device_ = params.empty() ? Device::default_device() : params[0].device();
+  TensorOptions o{bt_dtype_, device_, false};
   b2_t_ = Tensor::ones({1}, o).contiguous().realize();
-  state.push_back(b1_t_);
   state.push_back(b2_t_);
   for (const Tensor& p : params) {
     TensorOptions po{moment_dtype(p.dtype()), p.device(), false};
@@ -32,15 +30,21 @@ AdamMoments::AdamMoments(const std::vector<Tensor>& params, float b1, float b2, 
   }
 }
 
-void AdamMoments::next_step() {
-  b1_t_.assign(b1_t_ * b1_);
+void AdamMoments::next_step(float b1, const Tensor& b1_device) {
+  t_++;
+  const double b1_t = std::pow(static_cast<double>(b1), static_cast<double>(t_));
+  TensorOptions o{bt_dtype_, device_, false};
+  b1_t_ = bt_dtype_ == DType::float64 ? Tensor(std::vector<double>{b1_t}, Shape{1}, o)
+                                      : Tensor(std::vector<float>{static_cast<float>(b1_t)}, Shape{1}, o);
+  b1_ = b1_device;
   b2_t_.assign(b2_t_ * b2_);
 }
 
 AdamMoments::Corrected AdamMoments::corrected(size_t i, const Tensor& g_in) {
   DType dt = dtype(i);
   Tensor g = g_in.cast(dt);
-  m_[i].assign(m_[i] * b1_ + g * (1.0f - b1_));
+  Tensor b1 = b1_.cast(dt);
+  m_[i].assign(m_[i] * b1 + g * (1.0f - b1));
   v_[i].assign(v_[i] * b2_ + g.square() * (1.0f - b2_));
   // cast is a no-op unless b^t is float64 for a float32 parameter
   return {m_[i] / (1.0f - b1_t_).cast(dt), v_[i] / (1.0f - b2_t_).cast(dt)};

@@ -4,6 +4,8 @@
 // an optimizer builds from them, are float32 (float64 for float64 parameters) whatever the
 // parameter's dtype; Optimizer::step casts the new value back to the parameter's dtype.
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tg/tensor.hpp"
@@ -12,14 +14,16 @@ namespace tg::nn::internal {
 
 class AdamMoments {
  public:
-  // Creates b1^t = b2^t = 1 and zero moments for each parameter, and appends them to state
-  // (the optimizer's state_, which Optimizer::step realizes with the parameters).
-  AdamMoments(const std::vector<Tensor>& params, float b1, float b2, std::vector<Tensor>& state);
+  // Creates b2^t = 1 and zero moments for each parameter, and appends them to state (the
+  // optimizer's state_, which Optimizer::step realizes with the parameters).
+  AdamMoments(const std::vector<Tensor>& params, float b2, std::vector<Tensor>& state);
 
   // The dtype of parameter i's moments, in which its update is computed.
   DType dtype(size_t i) const { return m_[i].dtype(); }
-  // Advances b1^t and b2^t by one step; called once per update, before corrected().
-  void next_step();
+  // Advances to the next step with this step's beta1 (b1 on the host, b1_device the same value
+  // on the device, float32): beta1 may change from step to step (OneCycleLR's momentum cycling).
+  // Called once per update, before corrected().
+  void next_step(float b1, const Tensor& b1_device);
 
   struct Corrected {
     Tensor m_hat, v_hat;
@@ -29,8 +33,16 @@ class AdamMoments {
   Corrected corrected(size_t i, const Tensor& g);
 
  private:
-  float b1_, b2_;
-  Tensor b1_t_, b2_t_;  // b1^t and b2^t on the device, so every step runs the same kernels
+  float b2_;
+  int64_t t_ = 0;  // steps taken
+  DType bt_dtype_;
+  std::string device_;
+  Tensor b1_;           // this step's beta1 on the device
+  // b1^t: PyTorch's bias correction takes this step's beta1 to the power t (not the product of
+  // the betas of past steps), so it is computed on the host in double and written to a fresh
+  // buffer every step, as the learning rate: the kernels that read it stay the same.
+  Tensor b1_t_;
+  Tensor b2_t_;  // b2^t, advanced on the device, so every step runs the same kernels
   std::vector<Tensor> m_, v_;
 };
 

@@ -6,11 +6,12 @@ namespace tg::nn::optim {
 
 LAMB::LAMB(std::vector<Tensor> params, float lr_, float b1, float b2, float eps, float weight_decay, bool adam)
     : Optimizer(std::move(params), lr_), eps_(eps), weight_decay_(weight_decay), adam_(adam) {
-  moments_ = std::make_shared<internal::AdamMoments>(params_, b1, b2, state_);
+  moments_ = std::make_shared<internal::AdamMoments>(params_, b2, state_);
+  init_momentum("beta1", b1);
 }
 
 std::vector<Tensor> LAMB::update(const std::vector<Tensor>& grads) {
-  moments_->next_step();
+  moments_->next_step(get_momentum(), momentum_as(DType::float32));
   std::vector<Tensor> out;
   for (size_t i = 0; i < params_.size(); i++) {
     auto [m_hat, v_hat] = moments_->corrected(i, grads[i]);

@@ -29,6 +29,7 @@ LRScheduler::LRScheduler(Optimizer& opt) : opt_(opt), base_lr_(as_decimal(opt.ge
 void LRScheduler::start() {
   last_lr_ = static_cast<float>(lr_at(0));
   opt_.set_lr(last_lr_);
+  set_others(0);
 }
 
 void LRScheduler::step() {
@@ -36,6 +37,7 @@ void LRScheduler::step() {
   last_epoch_++;
   last_lr_ = static_cast<float>(lr);
   opt_.set_lr(last_lr_);
+  set_others(last_epoch_);
 }
 
 StepLR::StepLR(Optimizer& opt, int64_t step_size, float gamma)
@@ -67,8 +69,9 @@ double CosineAnnealingLR::lr_at(int64_t t) const {
 }
 
 OneCycleLR::OneCycleLR(Optimizer& opt, float max_lr, int64_t total_steps, float pct_start,
-                       const std::string& anneal_strategy, float div_factor, float final_div_factor, bool three_phase)
-    : LRScheduler(opt), total_steps_(total_steps), cos_(anneal_strategy == "cos") {
+                       const std::string& anneal_strategy, float div_factor, float final_div_factor, bool three_phase,
+                       bool cycle_momentum, float base_momentum, float max_momentum)
+    : LRScheduler(opt), total_steps_(total_steps), cos_(anneal_strategy == "cos"), cycle_momentum_(cycle_momentum) {
   if (total_steps <= 0) throw Error("OneCycleLR: total_steps must be positive, got " + std::to_string(total_steps));
   if (!(pct_start >= 0 && pct_start <= 1))
     throw Error("OneCycleLR: pct_start must be in [0, 1], got " + std::to_string(pct_start));
@@ -76,32 +79,55 @@ OneCycleLR::OneCycleLR(Optimizer& opt, float max_lr, int64_t total_steps, float 
     throw Error("OneCycleLR: anneal_strategy is \"" + anneal_strategy + "\"; use \"cos\" or \"linear\"");
   if (!(max_lr > 0) || !(div_factor > 0) || !(final_div_factor > 0))
     throw Error("OneCycleLR: max_lr, div_factor and final_div_factor must be positive");
+  if (cycle_momentum) {
+    if (!opt.has_momentum())
+      throw Error("OneCycleLR: cycle_momentum needs an optimizer with a momentum or beta1 (SGD, Adam, AdamW, LAMB); "
+                  "pass cycle_momentum = false");
+    for (float m : {base_momentum, max_momentum})
+      if (!(m >= 0 && m < 1))
+        throw Error("OneCycleLR: base_momentum and max_momentum must be in [0, 1), got " + std::to_string(m));
+  }
   // As PyTorch: the phases end at fractional steps (pct_start * total_steps - 1, ...).
   const double top = as_decimal(max_lr), initial = top / as_decimal(div_factor),
                min_lr = initial / as_decimal(final_div_factor);
   const double n = static_cast<double>(total_steps), pct = as_decimal(pct_start);
+  const double lo = as_decimal(base_momentum), hi = as_decimal(max_momentum);
   if (three_phase) {
-    phases_ = {{pct * n - 1, initial, top}, {2 * pct * n - 2, top, initial}, {n - 1, initial, min_lr}};
+    phases_ = {{pct * n - 1, initial, top, hi, lo}, {2 * pct * n - 2, top, initial, lo, hi}, {n - 1, initial, min_lr, hi, hi}};
   } else {
-    phases_ = {{pct * n - 1, initial, top}, {n - 1, top, min_lr}};
+    phases_ = {{pct * n - 1, initial, top, hi, lo}, {n - 1, top, min_lr, lo, hi}};
   }
   start();
 }
+
+std::pair<const OneCycleLR::Phase*, double> OneCycleLR::phase_at(int64_t t) const {
+  double start_step = 0;
+  for (size_t i = 0; i < phases_.size(); i++) {
+    const Phase& p = phases_[i];
+    if (static_cast<double>(t) <= p.end_step || i + 1 == phases_.size())
+      return {&p, (static_cast<double>(t) - start_step) / (p.end_step - start_step)};
+    start_step = p.end_step;
+  }
+  return {&phases_.back(), 1.0};
+}
+
+double OneCycleLR::anneal(double from, double to, double pct) const {
+  if (cos_) return to + (from - to) / 2.0 * (std::cos(M_PI * pct) + 1);
+  return (to - from) * pct + from;
+}
+
 double OneCycleLR::lr_at(int64_t t) const {
   if (t > total_steps_)
     throw Error("OneCycleLR: tried to step " + std::to_string(t) + " times; the schedule has total_steps = " +
                 std::to_string(total_steps_));
-  double start_step = 0;
-  for (size_t i = 0; i < phases_.size(); i++) {
-    const Phase& p = phases_[i];
-    if (static_cast<double>(t) <= p.end_step || i + 1 == phases_.size()) {
-      const double pct = (static_cast<double>(t) - start_step) / (p.end_step - start_step);
-      if (cos_) return p.end_lr + (p.start_lr - p.end_lr) / 2.0 * (std::cos(M_PI * pct) + 1);
-      return (p.end_lr - p.start_lr) * pct + p.start_lr;
-    }
-    start_step = p.end_step;
-  }
-  return phases_.back().end_lr;
+  auto [p, pct] = phase_at(t);
+  return anneal(p->start_lr, p->end_lr, pct);
+}
+
+void OneCycleLR::set_others(int64_t t) {
+  if (!cycle_momentum_) return;
+  auto [p, pct] = phase_at(t);
+  opt_.set_momentum(static_cast<float>(anneal(p->start_momentum, p->end_momentum, pct)));
 }
 
 LinearWarmup::LinearWarmup(Optimizer& opt, float start_factor, int64_t total_iters)

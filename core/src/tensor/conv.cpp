@@ -5,6 +5,7 @@
 
 #include "graph/conv_graph.hpp"
 #include "runtime/runtime.hpp"
+#include "tensor/autocast.hpp"
 #include "tensor/nn_ops.hpp"
 
 namespace tg {
@@ -205,6 +206,9 @@ Tensor Tensor::pool2d_windows(IntPair kernel, IntPair stride, IntPair dilation) 
 
 Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, IntPair stride, IntPair padding,
                       IntPair dilation, int64_t groups) const {
+  if (auto dt = detail::autocast_for(*this, weight, bias))
+    return detail::autocast_to(*this, *dt).conv2d(detail::autocast_to(weight, *dt), detail::autocast_to(bias, *dt), stride,
+                                                 padding, dilation, groups);
   if (ndim() != 4 || weight.ndim() != 4)
     throw Error("conv2d: needs input (N, C_in, H, W) and weight (C_out, C_in / groups, kH, kW), got " +
                 shape().to_string() + " and " + weight.shape().to_string());
@@ -226,8 +230,22 @@ Tensor Tensor::conv2d(const Tensor& weight, const std::optional<Tensor>& bias, I
     throw Error("conv2d: the kernel (" + std::to_string(kh) + "x" + std::to_string(kw) + ", dilation " +
                 pair_str(dilation) + ") is larger than the padded input " + x.shape().to_string());
   const auto& xn = detail::node_of(x);
-  if (groups == 1 && kh * kw <= kMaxIm2colTaps && xn->dtype == DType::float32 &&
-      weight.dtype() == DType::float32 && (xn->device->caps().fast_paths & TG_FAST_CONV)) {
+  const bool fast_conv = groups == 1 && kh * kw <= kMaxIm2colTaps && (xn->device->caps().fast_paths & TG_FAST_CONV);
+  if (fast_conv && (xn->dtype == DType::bfloat16 || xn->dtype == DType::float16) && weight.dtype() == xn->dtype &&
+      (!bias || bias->dtype() == xn->dtype)) {
+    // A half-precision convolution (autocast) on a device whose own convolution is float32 only
+    // (a CPU without bfloat16 arithmetic, where the generic half path is 20-70x slower): the
+    // half values are widened for the device's convolution, which accumulates in float32 as
+    // half-precision hardware does, and the result is stored in half again.
+    detail::AutocastOff keep_float32;
+    const DType half = xn->dtype;
+    std::optional<Tensor> wide_bias;
+    if (bias) wide_bias = bias->cast(DType::float32);
+    return x.cast(DType::float32)
+        .conv2d(weight.cast(DType::float32), wide_bias, stride, 0, dilation, 1)
+        .cast(half);
+  }
+  if (fast_conv && xn->dtype == DType::float32 && weight.dtype() == DType::float32) {
     // The device runs convolutions itself (forward and both gradients): the direct form.
     if (weight.device() != device())
       throw Error("conv2d: input and weight are on different devices (" + device() + " and " + weight.device() +

@@ -2,6 +2,7 @@
 // convolution as the convolution whose input gradient it is — the input spread out by the
 // stride (zeros between its elements), padded by the kernel's extent less `padding`, and
 // convolved with the kernel flipped and its in/out channels swapped per group.
+#include "tensor/autocast.hpp"
 #include "tensor/nn_ops.hpp"
 
 namespace tg {
@@ -31,6 +32,9 @@ Tensor Tensor::conv1d(const Tensor& weight, const std::optional<Tensor>& bias, i
 
 Tensor Tensor::conv_transpose2d(const Tensor& weight, const std::optional<Tensor>& bias, IntPair stride, IntPair padding,
                                 IntPair output_padding, int64_t groups, IntPair dilation) const {
+  if (auto dt = detail::autocast_for(*this, weight, bias))
+    return detail::autocast_to(*this, *dt).conv_transpose2d(detail::autocast_to(weight, *dt), detail::autocast_to(bias, *dt),
+                                                           stride, padding, output_padding, groups, dilation);
   if (ndim() != 4 || weight.ndim() != 4)
     throw Error("conv_transpose2d: needs input (N, C_in, H, W) and weight (C_in, C_out / groups, kH, kW), got " +
                 shape().to_string() + " and " + weight.shape().to_string());

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tensor/autocast.hpp"
 #include "tensor/matmul_rows.hpp"
 #include "tensor/ops.hpp"
 
@@ -392,6 +393,7 @@ std::optional<Tensor> matmul_all_rows(const Tensor& x, const Tensor& w, const st
 }  // namespace
 
 Tensor Tensor::matmul(const Tensor& w) const {
+  if (auto dt = detail::autocast_for(*this, w)) return detail::autocast_to(*this, *dt).matmul(detail::autocast_to(w, *dt));
   int64_t n1 = ndim(), n2 = w.ndim();
   if (n1 == 0 || n2 == 0)
     throw Error("matmul: both operands need at least 1 dim, got shapes " + shape().to_string() + " and " +
@@ -417,6 +419,8 @@ Tensor Tensor::matmul(const Tensor& w) const {
 Tensor matmul(const Tensor& a, const Tensor& b) { return a.matmul(b); }
 
 Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {
+  if (auto dt = detail::autocast_for(*this, weight, bias))
+    return detail::autocast_to(*this, *dt).linear(detail::autocast_to(weight, *dt), detail::autocast_to(bias, *dt));
   if (std::optional<Tensor> y = matmul_all_rows(*this, weight, bias)) return *y;
   Tensor y = matmul(weight);
   return bias ? y + *bias : y;

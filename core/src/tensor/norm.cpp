@@ -1,4 +1,5 @@
 // Normalization and dropout in the Tensor layer (tinygrad's batchnorm, layernorm, dropout).
+#include "tensor/autocast.hpp"
 #include "tensor/nn_ops.hpp"
 
 namespace tg {
@@ -23,7 +24,7 @@ Tensor Tensor::batchnorm(const std::optional<Tensor>& weight, const std::optiona
 }
 
 Tensor Tensor::layernorm(Axes axis, float eps) const {
-  Tensor x = detail::to_float(*this);
+  Tensor x = detail::autocast_widen(detail::to_float(*this));  // float32 under autocast, as PyTorch
   Tensor y = x - x.mean(axis, true);
   return y * ((y * y).mean(axis, true) + eps).rsqrt();
 }

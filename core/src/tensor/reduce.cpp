@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tensor/autocast.hpp"
 #include "tensor/ops.hpp"
 
 namespace tg {
@@ -196,7 +197,7 @@ Tensor Tensor::softmax(int64_t axis) const {
 }
 
 Tensor Tensor::log_softmax(int64_t axis) const {
-  Tensor x = detail::to_float(*this);
+  Tensor x = detail::autocast_widen(detail::to_float(*this));  // float32 under autocast, as PyTorch
   Tensor m = x - x.max(axis, true).detach().expand(x.shape());  // (as softmax)
   return m - m.exp().sum(axis, true).log().expand(m.shape());
 }

@@ -23,6 +23,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,10 +83,31 @@ static inline uint32_t tg_ieee_narrow_bits(uint64_t bits, int src_ebits, int src
   return sign | out;
 }
 
+/* float32 -> float16, round to nearest even, in straight-line code GCC vectorizes (F. Giesen's
+ * method): every case is computed and the right one selected. Normals round by adding 0xfff plus
+ * the lowest kept bit (a carry may reach inf, as it should); results below 2^-14 come from a
+ * float addition of 0.5, whose own rounding is the subnormal's; NaN keeps its sign and upper
+ * payload and is made quiet. Checked equal to tg_ieee_narrow_bits(bits, 8, 23, 5, 10) on all
+ * 2^32 inputs (also built as the kernels are: -O3 -march=native). */
 static inline uint16_t tg_float_to_half(float f) {
-  uint32_t bits;
-  memcpy(&bits, &f, sizeof bits);
-  return (uint16_t)tg_ieee_narrow_bits(bits, 8, 23, 5, 10);
+#if defined(__F16C__)
+  /* The CPU's own instruction where the compiler may use it (kernels built with -march=native
+   * on an F16C CPU): the same rounding, NaN and subnormal results on all 2^32 inputs. */
+  return (uint16_t)_cvtss_sh(f, 0);
+#else
+  uint32_t x, sign, nan_inf, sub, norm;
+  float fx;
+  memcpy(&x, &f, sizeof x);
+  sign = (x >> 16) & 0x8000u;
+  x &= 0x7fffffffu;
+  nan_inf = x > 0x7f800000u ? (0x7e00u | ((x >> 13) & 0x3ffu)) : 0x7c00u;
+  memcpy(&fx, &x, sizeof fx);
+  fx += 0.5f;
+  memcpy(&sub, &fx, sizeof sub);
+  sub -= 0x3f000000u;
+  norm = (x + 0xc8000fffu + ((x >> 13) & 1u)) >> 13; /* rebias the exponent by 15 - 127 and round */
+  return (uint16_t)(sign | (x >= 0x47800000u ? nan_inf : (x < 0x38800000u ? sub : norm)));
+#endif
 }
 
 static inline uint16_t tg_double_to_half(double d) {
@@ -92,36 +116,47 @@ static inline uint16_t tg_double_to_half(double d) {
   return (uint16_t)tg_ieee_narrow_bits(bits, 11, 52, 5, 10);
 }
 
+/* float16 -> float32 (exact), straight-line as tg_float_to_half: the exponent rebiased by
+ * 127 - 15, once more for inf and NaN; a subnormal m * 2^-24 is made by a float subtraction.
+ * Checked equal to the bit-by-bit conversion on all 65536 inputs. */
 static inline float tg_half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31;
-  uint32_t e = (uint32_t)(h >> 10) & 31u;
-  uint32_t m = (uint32_t)h & 0x3ffu;
-  uint32_t bits;
-  float f;
-  if (e == 31u) {
-    bits = sign | 0x7f800000u | (m << 13); /* inf, or NaN with its payload */
-  } else if (e == 0u) {
-    if (m == 0u) {
-      bits = sign;
-    } else { /* subnormal: m * 2^-24; normalize so the leading one is bit 10 */
-      int exp = -14;
-      while ((m & 0x400u) == 0u) {
-        m <<= 1;
-        exp--;
-      }
-      bits = sign | ((uint32_t)(exp + 127) << 23) | ((m & 0x3ffu) << 13);
-    }
-  } else {
-    bits = sign | ((e - 15u + 127u) << 23) | (m << 13);
-  }
+#if defined(__F16C__)
+  /* The CPU's instruction (as tg_float_to_half), which quiets a signaling NaN: its quiet bit is
+   * cleared again, so the widening stays exact on all 65536 inputs. */
+  float f = _cvtsh_ss(h);
+  uint32_t bits, snan = (uint32_t)((h & 0x7e00u) == 0x7c00u) & (uint32_t)((h & 0x1ffu) != 0u);
+  memcpy(&bits, &f, sizeof bits);
+  bits &= ~(snan << 22);
   memcpy(&f, &bits, sizeof f);
   return f;
+#else
+  const uint32_t magic_bits = 113u << 23; /* 2^-14 */
+  uint32_t o = (uint32_t)(h & 0x7fffu) << 13, e = o & 0x0f800000u, one_more, sub;
+  float f, magic;
+  o += 112u << 23;
+  one_more = o + (1u << 23);
+  memcpy(&magic, &magic_bits, sizeof magic);
+  memcpy(&f, &one_more, sizeof f);
+  f -= magic;
+  memcpy(&sub, &f, sizeof sub);
+  o = e == 0x0f800000u ? o + (112u << 23) : (e == 0 ? sub : o);
+  o |= (uint32_t)(h & 0x8000u) << 16;
+  memcpy(&f, &o, sizeof f);
+  return f;
+#endif
 }
 
+/* bfloat16 is float32's upper half, so rounding the bits to nearest even is the whole narrowing
+ * (subnormals and the carry into the exponent included); NaN keeps its sign and upper payload
+ * and is made quiet. Straight-line code GCC vectorizes: a bfloat16 kernel's stores ran ~6x
+ * slower than float32's through tg_ieee_narrow_bits. Checked equal to
+ * tg_ieee_narrow_bits(bits, 8, 23, 8, 7) on all 2^32 inputs. */
 static inline uint16_t tg_float_to_bfloat16(float f) {
   uint32_t bits;
   memcpy(&bits, &f, sizeof bits);
-  return (uint16_t)tg_ieee_narrow_bits(bits, 8, 23, 8, 7);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return (uint16_t)(bits >> 16);
 }
 
 static inline uint16_t tg_double_to_bfloat16(double d) {
