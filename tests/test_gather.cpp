@@ -110,8 +110,13 @@ TEST(Scatter, ReplaceAndReduce) {
   Tensor x = iota({2, 4});  // 0..7
   Tensor src = Tensor({{10.f, 20.f, 30.f}, {40.f, 50.f, 60.f}});
   Tensor idx = ints({3, 0, 3, 1, 1, 2}, {2, 3});
-  // scatter: row 0 writes 20 at 0 and 10, 30 at 3 (a repeat: their mean); row 1: 40/50 at 1, 60 at 2
+  // scatter: row 0 writes 10 at 3 and 20 at 0; row 1 (not in the index) is left as it was
   EXPECT_TRUE(all_close(x.scatter(1, ints({3, 0}, {1, 2}), src), {20, 1, 2, 10, 4, 5, 6, 7}));
+  // repeats: the last write along dim wins, as PyTorch (CPU) and tinygrad: row 0 writes 10 then
+  // 30 at 3; row 1 writes 40 then 50 at 1 (they were averaged before: 20 and 45)
+  EXPECT_TRUE(all_close(x.scatter(1, idx, src), {20, 1, 2, 30, 4, 50, 60, 7}));
+  // along dim 0: x[0][0] gets src[1][0], the later row; the out-of-range 9 writes nothing
+  EXPECT_TRUE(all_close(x.scatter(0, ints({0, 9, 1, 0, 1, 0}, {2, 3}), src), {40, 1, 60, 3, 4, 50, 30, 7}));
   EXPECT_TRUE(all_close(x.scatter_reduce(1, idx, src, "sum"), {20, 1, 2, 43, 4, 95, 66, 7}));
   EXPECT_TRUE(all_close(x.scatter_reduce(1, idx, src, "sum", false), {20, 1, 2, 40, 4, 90, 60, 7}));
   EXPECT_TRUE(all_close(x.scatter_reduce(1, idx, src, "mean"), {10, 1, 2, 43.0 / 3, 4, 95.0 / 3, 33, 7}));
@@ -142,6 +147,10 @@ TEST(Scatter, BadArguments) {
   EXPECT_NE(error_of([&] { x.scatter_add(1, x, x); }).find("integer"), std::string::npos);
   EXPECT_NE(error_of([&] { x.scatter_add(1, ints({0, 0, 0, 0}, {1, 4}), x); }).find("exceeds"), std::string::npos);
   EXPECT_NE(error_of([&] { x.scatter_add(1, ints({0}, {1}), x); }).find("same number of dims"), std::string::npos);
+  // a src of another dtype is refused (it was cast to x's dtype before), as PyTorch
+  EXPECT_NE(error_of([&] { x.scatter(1, ints({0}, {1, 1}), x.cast(DType::float16)); }).find("dtype"), std::string::npos);
+  EXPECT_NE(error_of([&] { x.scatter_reduce(0, ints({0}, {1, 1}), x.cast(DType::int32), "sum"); }).find("dtype"),
+            std::string::npos);
 }
 
 // With repeats the scatter kernel adds several values into one element at once (atomics on

@@ -1,5 +1,5 @@
 // tinygrad test_ops.py, from test_cat to the end (and class TestOpsUint8, here uint8_*): cat,
-// stack, repeat, clip, gather, the losses, one_hot, casts.
+// stack, repeat, clip, gather, scatter and scatter_reduce, the losses, one_hot, masked_fill, casts.
 //
 // tinygrad draws class targets and gather indices with numpy's or torch's global generator; here
 // they come from fixed seeds (O().consts), the same values on both sides.
@@ -196,6 +196,84 @@ TG_OPS_TEST(gather) {
      [](T x) { return x.gather(0, Tensor({2, 1, 0, 1, 2})); }, V("[[-float('inf'), 2., 3.]]"));
 }
 
+// tinygrad's scatter(..., value=v) and scatter(..., reduce=...) build src as full(index.shape, v):
+// tg's scatter takes the tensor; its reduce="add" / "multiply" is scatter_add / scatter_reduce "prod".
+// tinygrad's mode="typo" TypeError has no C++ form: scatter has no keyword arguments.
+TG_OPS_TEST(scatter) {
+  const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(1))]").forward_only();
+  for (int dim : {0, 1, 2, -1, -2, -3})
+    op({{4, 5, 6}, {4, 5, 6}}, "lambda x, src, b: x.scatter(dim=" + std::to_string(dim) + ", index=b, src=src)",
+       [dim](T x, T src, T i) { return x.scatter(dim, i, src); }, b);
+  const auto dim1 = [](T x, T src, T i) { return x.scatter(1, i, src); };
+  op({{3, 4, 5}, {3, 4, 5}}, "lambda x, src, b: x.scatter(dim=1, index=b, src=src)", dim1, b);
+  op({{10, 3, 10}, {10, 10, 10}}, "lambda x, src, b: x.scatter(dim=1, index=b, src=src)", dim1, b);
+  const O be = E().consts(b.consts_);
+  raises({{2, 3, 10}, {10, 10, 10}}, "lambda x, src, b: x.scatter(dim=1, index=b, src=src)", dim1, "RuntimeError", be);
+  raises({{10, 3, 10}, {10, 3, 10}}, "lambda x, src, b: x.scatter(dim=1, index=b, src=src)", dim1, "RuntimeError", be);
+  raises({{3, 4, 5}, {3, 4, 5}}, "lambda x, src, b: x.half().scatter(dim=1, index=b, src=src)",
+         [](T x, T src, T i) { return x.cast(DType::float16).scatter(1, i, src); }, "RuntimeError", be);
+  for (const char* v : {"3", "float('inf')"}) {
+    const float f = std::string(v) == "3" ? 3.0f : INFINITY;
+    op({{4, 5, 6}}, std::string("lambda x, b: x.scatter(dim=1, index=b, value=") + v + ")",
+       [f](T x, T i) { return x.scatter(1, i, Tensor::full(i.shape(), f)); }, b);
+  }
+  // overlapping indices with 0s: the last write wins
+  op({}, "lambda x, src: x.scatter(0, torch.tensor([0, 0]), src)",
+     [](T x, T src) { return x.scatter(0, Tensor({0, 0}), src); }, V("[[1.,2.,3.,4.], [1.,0.]]").forward_only());
+}
+
+TG_OPS_TEST(scatter_add) {
+  const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(2))]").forward_only();
+  for (const char* v : {"float('inf')", "float('nan')"}) {
+    const float f = std::string(v) == "float('inf')" ? INFINITY : NAN;
+    op({{4, 5, 6}}, std::string("lambda x, b: x.scatter(1, b, ") + v + ", reduce='add')",
+       [f](T x, T i) { return x.scatter_add(1, i, Tensor::full(i.shape(), f)); }, b);
+  }
+}
+
+TG_OPS_TEST(scatter_mul) {
+  const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(3))]").forward_only();
+  for (const char* v : {"float('inf')", "float('nan')"}) {
+    const float f = std::string(v) == "float('inf')" ? INFINITY : NAN;
+    op({{4, 5, 6}}, std::string("lambda x, b: x.scatter(1, b, ") + v + ", reduce='multiply')",
+       [f](T x, T i) { return x.scatter_reduce(1, i, Tensor::full(i.shape(), f), "prod"); }, b);
+  }
+}
+
+// tinygrad refuses a tensor src with scatter's reduce argument (TypeError: use scatter_reduce);
+// tg's scatter has no reduce argument, so that call has no C++ form. Its nearest form, the same
+// tensors through scatter_add, is still bad input (dim 1 of a 1-D tensor) and must be refused.
+TG_OPS_PLAIN(scatter_no_reduce_tensor_src) {
+  EXPECT_THROW(Tensor::ones({4}).scatter_add(1, Tensor({0}), Tensor::ones({4})).realize(), tg::Error);
+}
+
+TG_OPS_TEST(scatter_reduce) {
+  const O b = O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(4))]").forward_only();
+  for (const char* reduce : {"sum", "prod", "mean", "amin", "amax"})
+    for (int dim : {-1, 1, -3})
+      for (bool self : {true, false})
+        op({{3, 4, 5}, {3, 4, 5}},
+           "lambda x, src, b: x.scatter_reduce(dim=" + std::to_string(dim) + ", index=b, src=src, reduce='" + reduce +
+               "', include_self=" + (self ? "True" : "False") + ")",
+           [=](T x, T src, T i) { return x.scatter_reduce(dim, i, src, reduce, self); }, b);
+}
+
+TG_OPS_TEST(scatter_reduce_prod_zeros) {
+  op({{4, 5, 6}}, "lambda src, b: torch.zeros([4,5,6]).float().scatter_reduce(dim=1, index=b, src=src, reduce='prod')",
+     [](T src, T i) { return Tensor::zeros({4, 5, 6}).scatter_reduce(1, i, src, "prod"); },
+     O().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(5))]").forward_only());
+}
+
+TG_OPS_TEST(scatter_reduce_errors) {
+  const O b = E().consts("[torch.randint(3, size=[3,4,5], generator=torch.Generator().manual_seed(6))]");
+  // invalid reduce arg
+  raises({{4, 5, 6}, {4, 5, 6}}, "lambda x, src, b: x.scatter_reduce(dim=0, index=b, src=src, reduce='INVALID')",
+         [](T x, T src, T i) { return x.scatter_reduce(0, i, src, "INVALID"); }, "RuntimeError", b);
+  // dtype mismatch
+  raises({{4, 5, 6}, {4, 5, 6}}, "lambda x, src, b: x.half().scatter_reduce(dim=0, index=b, src=src, reduce='sum')",
+         [](T x, T src, T i) { return x.cast(DType::float16).scatter_reduce(0, i, src, "sum"); }, "RuntimeError", b);
+}
+
 namespace {
 const char* const kBce = "lambda x,y: torch.nn.functional.binary_cross_entropy(x.sigmoid(),y.clip(0,1)";
 const char* const kBceLogits = "lambda x,y: torch.nn.functional.binary_cross_entropy_with_logits(x,y.clip(0,1)";
@@ -341,6 +419,11 @@ TG_OPS_TEST(one_hot) {
   tg_only([] { EXPECT_THROW(Tensor({1, 2, 4}).one_hot(-1).realize(), tg::Error); });
   op({}, "lambda: torch.nn.functional.one_hot(torch.tensor([[[1, 2, 3], [0, 3, 5]], [[1, 2, 3], [0, 3, 5]]]), 8).type(torch.int32)",
      [] { return Tensor({{{1, 2, 3}, {0, 3, 5}}, {{1, 2, 3}, {0, 3, 5}}}).one_hot(8); }, O().forward_only());
+}
+
+TG_OPS_TEST(masked_fill) {
+  op({{32, 10}}, "lambda x: x.masked_fill((x>0.1).detach(), -math.inf)", [](T x) { return x.masked_fill(x > 0.1f, -INFINITY); });
+  op({{32, 10}}, "lambda x: x.masked_fill((x<0.1).detach(), -math.inf)", [](T x) { return x.masked_fill(x < 0.1f, -INFINITY); });
 }
 
 TG_OPS_TEST(cast) {

@@ -331,9 +331,10 @@ class Tensor {
   // gather (cost grows with the output) on devices with TG_KIR_INDEXED, else a one-hot masked sum.
   Tensor gather(int64_t dim, const Tensor& index) const;
   // The reverse (core/src/tensor/gather.cpp): x with src[i][j] put at row index[i][j] (dim 0).
+  // src has x's dtype (else tg::Error, as PyTorch).
   // index has src's rank and at most src's size in every dim (and x's outside dim); indices
   // outside [0, size) write nothing. scatter_add adds; scatter replaces (where an index repeats,
-  // the values written there are averaged: PyTorch leaves that case unspecified).
+  // the last write along dim wins, as PyTorch on the CPU and tinygrad).
   // scatter_reduce: "sum", "mean" (by scatter-adds), "prod", "amax", "amin" (one-hot masked
   // reductions, cost index x size along dim); include_self: x's value takes part where written.
   Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;

@@ -69,6 +69,10 @@ int64_t prepare_scatter(const Tensor& x, int64_t dim, const Tensor& index, const
   if (index.ndim() != x.ndim() || src.ndim() != x.ndim())
     throw Error(std::string(what) + ": the tensor " + x.shape().to_string() + ", index " + index.shape().to_string() +
                 " and src " + src.shape().to_string() + " must have the same number of dims");
+  // As PyTorch and tinygrad: a src of another dtype is refused, not cast (which could round it).
+  if (src.dtype() != x.dtype())
+    throw Error(std::string(what) + ": src is " + dtype_name(src.dtype()) + " but the tensor is " +
+                dtype_name(x.dtype()) + "; cast src to the tensor's dtype first");
   std::vector<std::pair<int64_t, int64_t>> cut, pads;
   for (int64_t k = 0; k < x.ndim(); k++) {
     const auto u = static_cast<size_t>(k);
@@ -81,7 +85,7 @@ int64_t prepare_scatter(const Tensor& x, int64_t dim, const Tensor& index, const
     pads.push_back({0, k == d ? 0 : x.shape()[u] - want});
   }
   Tensor i = index.dtype() == DType::int64 ? index : index.cast(DType::int32);
-  *val = src.shrink(cut).cast(x.dtype());
+  *val = src.shrink(cut);
   *idx = i;
   bool padded = false;
   for (auto& p : pads) padded |= p.second != 0;
@@ -130,10 +134,18 @@ Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) 
 Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
   Tensor idx, val;
   const int64_t d = prepare_scatter(*this, dim, index, src, "scatter", &idx, &val);
-  Tensor count = detail::scatter_add_along(zeros_as(*this, DType::int32), idx, ones_as(idx, DType::int32), d);
-  Tensor summed = detail::scatter_add_along(zeros_as(*this, dtype()), idx, val, d);
-  Tensor once = tg::where(count > 1, divide_in(summed, count.maximum(1), dtype()), summed);
-  return tg::where(count > 0, once, *this);
+  const int64_t m = idx.shape()[static_cast<size_t>(d)];
+  if (m == 0) return *this;
+  // Where an index repeats, the last write along dim wins, as in PyTorch (on the CPU), tinygrad
+  // and index_put_: the highest position along dim that writes each element (-1: none does),
+  // then src read at that position.
+  Shape along(std::vector<int64_t>(static_cast<size_t>(ndim()), 1));
+  along[static_cast<size_t>(d)] = m;
+  Tensor pos = Tensor::arange(static_cast<double>(m), TensorOptions{DType::int32, device(), false})
+                   .reshape(along)
+                   .expand(idx.shape());
+  Tensor last = (zeros_as(*this, DType::int32) - 1).scatter_reduce(d, idx, pos, "amax");
+  return tg::where(last >= 0, val.gather(d, last.maximum(0)), *this);
 }
 
 Tensor Tensor::scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
