@@ -27,7 +27,7 @@ else()
 endif()
 
 add_executable(test_cuda_compile test_cuda_compile.cpp)
-target_link_libraries(test_cuda_compile PRIVATE tg_cuda_codegen tg_ref_objects GTest::gmock GTest::gtest_main)
+target_link_libraries(test_cuda_compile PRIVATE tg_cuda_codegen tg_sdk GTest::gmock GTest::gtest_main)
 target_include_directories(test_cuda_compile PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(test_cuda_compile PRIVATE TG_CUDA_KIR_DIR="${TG_CUDA_KIR_DIR}")
 foreach(sm IN LISTS TG_CUDA_TEST_SMS)

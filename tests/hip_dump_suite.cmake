@@ -1,6 +1,7 @@
 # Runs one test executable on the ref device with TG_KIR_DUMP=<DIR>, so that every tg.kir program
-# it makes is left in DIR (plugins/ref/kir_dump.hpp) for test_hip_compile. DIR is the suite's own
-# (emptied first), so the count it reports is that suite's distinct programs.
+# it makes is left in DIR (plugins/ref/kir_dump.hpp; the format: tg/kir_file.hpp) for
+# test_hip_compile. DIR is the suite's own (emptied first), so the count it reports is that
+# suite's distinct programs.
 #   cmake -DSUITE=<executable> -DDIR=<dump directory> [-DARGS=<arg;arg...>] -P hip_dump_suite.cmake
 # ARGS defaults to --gtest_brief=1. Exit 1 of the executable means some cases failed (gtest,
 # tg conformance).

@@ -24,7 +24,7 @@ include(kir_dumps.cmake)
 tg_add_kir_dumps(hip hip_kir ${TG_HIP_KIR_DIR})
 
 add_executable(test_hip_compile test_hip_compile.cpp)
-target_link_libraries(test_hip_compile PRIVATE tg_hip_codegen tg_ref_objects GTest::gmock GTest::gtest_main)
+target_link_libraries(test_hip_compile PRIVATE tg_hip_codegen tg_sdk GTest::gmock GTest::gtest_main)
 target_include_directories(test_hip_compile PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(test_hip_compile PRIVATE TG_HIP_KIR_DIR="${TG_HIP_KIR_DIR}")
 foreach(arch IN LISTS TG_HIP_TEST_ARCHS)

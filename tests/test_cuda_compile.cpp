@@ -32,7 +32,7 @@
 
 #include "cuda_codegen.hpp"
 #include "cuda_cubin.hpp"
-#include "kir_dump.hpp"
+#include "tg/kir_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -68,7 +68,7 @@ std::string read_file(const fs::path& path) {
 // One dumped program, rendered for the architecture.
 struct Rendered {
   fs::path file;
-  tg::ref::OwnedProgram program;
+  tg::sdk::LoadedProgram program;
   tg::render::Kernel kernel;
 };
 
@@ -98,7 +98,7 @@ class CudaCompileDumped : public ::testing::Test {
     for (auto& [name, file] : files) {
       Rendered r{file, {}, {}};
       try {
-        r.program = tg::ref::parse_program(read_file(file));
+        r.program = tg::sdk::parse_program(read_file(file));
         const tg_kir_program view = r.program.view();
         r.kernel = tg::render::render(view, target);
       } catch (const tg::sdk::Failure& e) {
@@ -293,7 +293,7 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
 
 // The dump keeps a program's scalar args (format TGKIR002), and still reads TGKIR001 files.
 TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
-  tg::ref::OwnedProgram p;
+  tg::sdk::LoadedProgram p;
   p.name = "scaled";
   p.ndim = 1;
   p.shape[0] = 4;
@@ -312,8 +312,8 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   s.param = s.view = 0;
   p.nodes = {c, s};
   p.scalar_args = {0};  // the CONST's value comes with each launch
-  const std::string bytes = tg::ref::serialize_program(p.view());
-  const tg::ref::OwnedProgram back = tg::ref::parse_program(bytes);
+  const std::string bytes = tg::sdk::serialize_program(p.view());
+  const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
   EXPECT_EQ(back.scalar_args, std::vector<int32_t>{0});
   const tg::render::Kernel k = tg::render::render(back.view(), tg::cuda::target_for(gpu_of(90)));
   EXPECT_EQ(k.scalar_dtypes, std::vector<uint32_t>{TG_DTYPE_FLOAT32});
@@ -324,14 +324,14 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   // A TGKIR001 file: the same bytes with the old magic, no scalar-arg count and no scalar args.
   std::string v1 = bytes.substr(0, 8 + 5 * 8) + bytes.substr(8 + 6 * 8, bytes.size() - 8 - 6 * 8 - 4);
   v1[7] = '1';
-  const tg::ref::OwnedProgram old = tg::ref::parse_program(v1);
+  const tg::sdk::LoadedProgram old = tg::sdk::parse_program(v1);
   EXPECT_TRUE(old.scalar_args.empty());
   EXPECT_EQ(old.nodes.size(), 2u);
 }
 
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
 TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
-  tg::ref::OwnedProgram p;
+  tg::sdk::LoadedProgram p;
   p.ndim = 1;
   p.shape[0] = 4;
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});

@@ -32,7 +32,7 @@
 
 #include "hip_code_object.hpp"
 #include "hip_codegen.hpp"
-#include "kir_dump.hpp"
+#include "tg/kir_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -63,7 +63,7 @@ std::string read_file(const fs::path& path) {
 // One dumped program, rendered for the target.
 struct Rendered {
   fs::path file;
-  tg::ref::OwnedProgram program;
+  tg::sdk::LoadedProgram program;
   tg::render::Kernel kernel;
 };
 
@@ -91,7 +91,7 @@ class HipCompileDumped : public ::testing::Test {
     for (auto& [name, file] : files) {
       Rendered r{file, {}, {}};
       try {
-        r.program = tg::ref::parse_program(read_file(file));
+        r.program = tg::sdk::parse_program(read_file(file));
         const tg_kir_program view = r.program.view();
         r.kernel = tg::render::render(view, target);
       } catch (const tg::sdk::Failure& e) {
@@ -222,7 +222,7 @@ TEST_F(HipCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
 
 // hiprtc's refusal reaches the caller with its status, its log and the source.
 TEST(HipCompile, ACompileErrorCarriesHiprtcsLog) {
-  tg::ref::OwnedProgram p;
+  tg::sdk::LoadedProgram p;
   p.ndim = 1;
   p.shape[0] = 4;
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});

@@ -50,6 +50,9 @@ expect(0 "PyTorch: not installed.*\nx.sum\\(\\) 4096 " bench reduce 4096 --repea
 unset(ENV{TG_BENCH_PYTHON})
 # Peak memory in the unit that fits (a sum's 4-byte result is "4 B"), and no number in exponent form.
 expect(0 "\nx.sum\\(\\) 4096 +[0-9.]+ [um]?s +[0-9.]+ GB/s +4 B " bench reduce 4096 --repeat 1 --no-torch)
+# a*b+c: one output of n floats (16 KiB at 4096) is its peak.
+expect(0 "\na\\*b\\+c 4096 +[0-9.]+ [um]?s +[0-9.]+ GB/s +16.4 kB " bench fma 4096 --repeat 1 --no-torch)
+expect(2 "tg bench basics: takes no size" bench basics 5)
 execute_process(COMMAND ${TG} bench mlp 1 --repeat 1 --no-torch OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0 OR "${out}" MATCHES "[0-9]e[-+][0-9]" OR NOT "${out}" MATCHES "steps/s +[0-9.]+ [kM]?B ")
   message(SEND_ERROR "tg bench mlp 1: expected exit 0, a rate and a peak without exponents, got exit ${rc}:\n${out}${err}")

@@ -3,6 +3,7 @@
 //   tg bench matmul [N]       N x N float32 matmul (default 1024)           GFLOP/s
 //   tg bench elementwise [N]  ((x*2+1).relu()*x+0.5) on N floats (16M)      GB/s (one read, one write)
 //   tg bench reduce [N]       x.sum() of N floats (16M)                      GB/s
+//   tg bench fma [N]          a*b+c on N floats (16M)                        GB/s (three reads, one write)
 //   tg bench conv [B]         conv2d 32->64 3x3 on (B, 32, 13, 13) (B 128)   GFLOP/s
 //   tg bench mlp [B]          784-128-10 MLP training step, Adam, batch B    steps/s
 //   tg bench cnn [B]          the mnist example's CNN training step, Adam    steps/s
@@ -12,9 +13,13 @@
 //   tg bench all              each of the above at its default size
 //   tg bench topk [K]         x.topk(K) (64) along the rows of a (1024, 50000) float32 x  runs/s
 //   tg bench sort             x.sort() of the same x (values and indices)    runs/s
+//   tg bench basics           matmul 256, 512 and 1024, fma and reduce at 16M: a new device's
+//                             first numbers (with --device; plugins/opencl/README.md's table)
 //   tg bench attention        causal scaled_dot_product_attention (16, 8, 256, 64), fwd+bwd,
 //                             beside PyTorch's formula written out               runs/s
 //   tg bench ops              common ops beyond those, each on one tensor (ops_workloads below)
+//   tg bench raw-matmul [N]   N x N float32 matmul (1024) through tg and straight through oneDNN,
+//                             alternating in one process: tg / raw (bench_raw_matmul.cpp)
 //   tg bench mnist-slice      a Fashion-MNIST MLP epoch batched by slice on the device, epochs 1
 //                             and 2, beside host-gathered batches (bench_mnist_slice.cpp)
 // Peak memory is what the work needs beyond its inputs and model: tg's is how far the device
@@ -113,6 +118,18 @@ Workload reduce(int64_t n) {
   w.unit = "GB/s";
   w.run = [x] { x.sum().realize(); tg::synchronize(); };
   w.torch_body = "x = torch.rand(" + std::to_string(n) + ")\ndef f(): x.sum()\n";
+  return w;
+}
+
+Workload mul_add(int64_t n) {
+  Tensor a = Tensor::rand({n}).realize(), b = Tensor::rand({n}).realize(), c = Tensor::rand({n}).realize();
+  Workload w;
+  w.label = "a*b+c " + std::to_string(n);
+  w.work = 4.0 * 4.0 * static_cast<double>(n);
+  w.unit = "GB/s";
+  w.run = [a, b, c] { (a * b + c).realize(); tg::synchronize(); };
+  w.torch_body = "a = torch.rand(" + std::to_string(n) + ")\nb = torch.rand_like(a)\nc = torch.rand_like(a)\n"
+                 "def f(): a * b + c\n";
   return w;
 }
 
@@ -309,7 +326,7 @@ int run_bench(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>(), "Device to run on (default: TG_DEVICE or the best available).")(
       "repeat", po::value<int>()->default_value(10), "Timed runs; the best is reported.")(
       "no-torch", "Do not run PyTorch for comparison.");
-  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | gpt [BATCH] | topk [K] | sort | all | ops | attention | mnist-slice> [options]";
+  const std::string usage = "bench <matmul [N] | elementwise [N] | reduce [N] | fma [N] | conv [BATCH] | mlp [BATCH] | cnn [BATCH] | embedding [TOKENS] | gpt [BATCH] | topk [K] | sort | all | basics | ops | attention | raw-matmul [N] | mnist-slice> [options]";
   // Workload and size come first; the options parser takes the rest.
   std::vector<std::string> rest = args;
   std::string which;
@@ -326,9 +343,16 @@ int run_bench(const std::vector<std::string>& args) {
   }
   po::variables_map vm;
   if (!parse_args(command("bench"), usage, options, rest, vm)) return kExitOk;
-  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, conv, mlp, cnn, embedding, gpt, topk, sort, all, ops, attention or mnist-slice", "tg bench");
+  if (which.empty()) throw UsageError("tg bench: name a workload: matmul, elementwise, reduce, fma, conv, mlp, cnn, embedding, gpt, topk, sort, all, basics, ops, attention, raw-matmul or mnist-slice", "tg bench");
   if (vm.count("device")) tg::Device::set_default(vm["device"].as<std::string>());
   const int repeat = std::max(1, vm["repeat"].as<int>());
+  if (which == "raw-matmul") {
+#ifdef TG_TOOL_RAW_MATMUL
+    return run_raw_matmul(size ? size : 1024, repeat);
+#else
+    throw UsageError("tg bench raw-matmul: this tg was built without the onednn plugin (-DTG_WITH_ONEDNN=ON)", "tg bench");
+#endif
+  }
   if (which == "mnist-slice") {
     if (size) throw UsageError("tg bench mnist-slice: takes no size", "tg bench");
     return run_mnist_slice(vm["repeat"].defaulted() ? 3 : repeat);
@@ -339,6 +363,13 @@ int run_bench(const std::vector<std::string>& args) {
   if (which == "matmul" || which == "all") todo.push_back([&] { return matmul(size && which != "all" ? size : 1024); });
   if (which == "elementwise" || which == "all") todo.push_back([&] { return elementwise(size && which != "all" ? size : n16m); });
   if (which == "reduce" || which == "all") todo.push_back([&] { return reduce(size && which != "all" ? size : n16m); });
+  if (which == "fma") todo.push_back([&] { return mul_add(size ? size : n16m); });
+  if (which == "basics") {
+    if (size) throw UsageError("tg bench basics: takes no size", "tg bench");
+    for (int64_t n : {256, 512, 1024}) todo.push_back([n] { return matmul(n); });
+    todo.push_back([&] { return mul_add(n16m); });
+    todo.push_back([&] { return reduce(n16m); });
+  }
   if (which == "conv" || which == "all") todo.push_back([&] { return conv(size && which != "all" ? size : 128); });
   if (which == "mlp" || which == "all") todo.push_back([&] { return mlp(size && which != "all" ? size : 128); });
   if (which == "cnn" || which == "all") todo.push_back([&] { return cnn(size && which != "all" ? size : 128); });

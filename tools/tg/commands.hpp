@@ -1,6 +1,7 @@
 #pragma once
 // The table of tg's subcommands. Adding one: write cmd_<name>.cpp with its run function,
 // declare it here, add one row to kCommands and the file to tools/CMakeLists.txt.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ int run_info(const std::vector<std::string>& args);
 int run_conformance(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_mnist_slice(int repeat);  // tg bench mnist-slice (bench_mnist_slice.cpp)
+int run_raw_matmul(int64_t n, int repeat);  // tg bench raw-matmul (bench_raw_matmul.cpp, with oneDNN)
 
 // In the order `tg --help` lists them. Constant-initialized: no static constructor.
 inline constexpr Command kCommands[] = {
