@@ -20,6 +20,7 @@ using tg::TensorOptions;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::error_of;
 using tgtest::iota;
 
 namespace {
@@ -35,16 +36,6 @@ tg::RuntimeStats measure(F&& f) {
   f();
   tg::synchronize();
   return tg::runtime_stats();
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ using tg::Tensor;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::error_of;
 using tgtest::iota;
 
 namespace {
@@ -25,15 +26,6 @@ std::vector<double> range(int a, int b) {
   std::vector<double> v;
   for (int i = a; i < b; i++) v.push_back(i);
   return v;
-}
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 Tensor ints(std::vector<int32_t> v, Dims shape) { return Tensor(std::move(v), tg::Shape(shape)); }
 

@@ -18,22 +18,8 @@ using tg::Tensor;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::error_of;
 using tgtest::iota;
-
-namespace {
-
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- a string is never a Scalar
 

@@ -18,19 +18,10 @@ using tg::Tensor;
 using tgtest::all_close;
 using tgtest::dims;
 using tgtest::Dims;
+using tgtest::error_of;
 using tgtest::iota;
 
 namespace {
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 Tensor f64(const std::vector<double>& v) { return Tensor(v, tg::Shape({static_cast<int64_t>(v.size())})); }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers shared by the GoogleTest suites: shape and value comparisons.
+// Small helpers shared by the GoogleTest suites: shape and value comparisons, error messages.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,6 +53,18 @@ inline ::testing::AssertionResult all_close(const tg::Tensor& t, const std::vect
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+// The message of the tg::Error that f throws, or "(no error)" when it throws none (another
+// exception type propagates and fails the test).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // The float32 value nearest to x, as a double (inputs of float tensors are rounded this way).

@@ -12,22 +12,15 @@
 #include <tg/dist.hpp>
 #include <tg/tg.hpp>
 
+#include "tg_test_util.hpp"
+
 namespace {
 
 using tg::DType;
+using tgtest::error_of;
 using tg::Tensor;
 namespace dist = tg::dist;
 namespace nn = tg::nn;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool host_device() {
   const std::string d = tg::Device::default_device();

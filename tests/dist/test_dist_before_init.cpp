@@ -7,20 +7,13 @@
 #include <tg/dist.hpp>
 #include <tg/tg.hpp>
 
+#include "tg_test_util.hpp"
+
 namespace {
 
 namespace dist = tg::dist;
 using tg::Tensor;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using tgtest::error_of;
 
 TEST(BeforeInit, EveryCallSaysToInitFirst) {
   EXPECT_FALSE(dist::is_initialized());
