@@ -13,6 +13,7 @@
 #include "graph/build.hpp"
 #include "runtime/runtime.hpp"
 #include "tensor/impl.hpp"
+#include "tensor/ops.hpp"
 #include "tg/half.h"
 
 namespace tg {
@@ -327,13 +328,7 @@ Tensor Tensor::glorot_uniform(Shape shape, TensorOptions opts) {
   return uniform(shape, -bound, bound, opts);
 }
 
-namespace {
-TensorOptions like(const Tensor& t, TensorOptions opts) {
-  if (!opts.dtype) opts.dtype = t.dtype();
-  if (!opts.device) opts.device = t.device();
-  return opts;
-}
-}  // namespace
+using detail::like;
 
 Tensor Tensor::zeros_like(const Tensor& t, TensorOptions opts) { return full(t.shape(), 0.0, like(t, opts)); }
 Tensor Tensor::ones_like(const Tensor& t, TensorOptions opts) { return full(t.shape(), 1.0, like(t, opts)); }

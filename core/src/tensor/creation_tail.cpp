@@ -9,14 +9,7 @@
 namespace tg {
 
 using detail::Dims;
-
-namespace {
-TensorOptions like(const Tensor& t, TensorOptions opts) {
-  if (!opts.dtype) opts.dtype = t.dtype();
-  if (!opts.device) opts.device = t.device();
-  return opts;
-}
-}  // namespace
+using detail::like;
 
 Tensor Tensor::empty_like(const Tensor& t, TensorOptions opts) { return empty(t.shape(), like(t, opts)); }
 Tensor Tensor::randn_like(const Tensor& t, TensorOptions opts) {

@@ -17,6 +17,12 @@ Tensor binary(Op op, const Tensor& a, Scalar b, const char* what, bool scalar_fi
 Tensor unary(Op op, const Tensor& x);
 Tensor to_float(const Tensor& x);  // ints and bools become float32
 Tensor scalar_tensor_like(const Tensor& x, Scalar s);
+// opts for a tensor made like t (the *_like creators): t's dtype and device where opts leave them unset.
+inline TensorOptions like(const Tensor& t, TensorOptions opts) {
+  if (!opts.dtype) opts.dtype = t.dtype();
+  if (!opts.device) opts.device = t.device();
+  return opts;
+}
 // An order-reversing bijection of x's dtype, its own inverse: -x for floats, not for bools,
 // ~x (x XOR all ones) for ints, which cannot overflow as -INT_MIN does. min is inverse(max(inverse)).
 Tensor order_inverse(const Tensor& x);
