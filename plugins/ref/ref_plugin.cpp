@@ -61,11 +61,7 @@ void RefDevice::copy(RefBuffer& dst, uint64_t dst_offset, RefBuffer& src, uint64
 }
 
 void RefDevice::sort_rows(const tg_sort_args& a, RefBuffer& keys, RefBuffer& indices) {
-  tg::sdk::RowSorter sorter;
-  const uint64_t row_bytes = a.n * tg::sdk::sort_key_size(a.dtype);
-  auto* out = reinterpret_cast<int32_t*>(indices.data() + a.indices_offset);
-  for (uint64_t r = 0; r < a.rows; r++)
-    sorter.sort(a.dtype, a.flags & TG_SORT_DESCENDING, keys.data() + a.keys_offset + r * row_bytes, a.n, a.k, out + r * a.k);
+  tg::sdk::sort_rows_on_host(a, keys.data() + a.keys_offset, reinterpret_cast<int32_t*>(indices.data() + a.indices_offset));
 }
 
 std::unique_ptr<Kernel> RefDevice::compile(const tg_kir_program& program) {

@@ -173,9 +173,7 @@ void Device::sort_rows(Buffer& keys, DType dtype, uint64_t rows, uint64_t n, uin
   std::vector<unsigned char> host(tg::sdk::sort_args_key_bytes(a));
   std::vector<int32_t> out(rows * k);
   read(keys, host.data(), host.size());
-  tg::sdk::RowSorter sorter;
-  const uint64_t row_bytes = n * tg::sdk::sort_key_size(a.dtype);
-  for (uint64_t r = 0; r < rows; r++) sorter.sort(a.dtype, descending, host.data() + r * row_bytes, n, k, out.data() + r * k);
+  tg::sdk::sort_rows_on_host(a, host.data(), out.data());
   write(indices, out.data(), out.size() * sizeof(int32_t));
 }
 

@@ -83,12 +83,15 @@ Tensor Tensor::multinomial(int64_t num_samples, bool replacement) const {
     throw Error("multinomial: cannot draw " + std::to_string(num_samples) + " samples without replacement from " +
                 std::to_string(n) + " categories; pass replacement=true or fewer samples");
   Tensor w = (ndim() == 1 ? reshape({1, n}) : *this).detach().cast(DType::float32);
+  w.realize();  // once: the checks and the draws below both read it
   const int64_t rows = w.shape()[0];
-  // PyTorch's checks, on the values: one readback (the weights are computed here anyway).
+  // PyTorch's checks, on the values, in one readback: bit 0 a bad weight, bit 1 an empty row.
   Tensor total = w.sum(1);
-  if ((w < 0).any().item<uint8_t>() || (w.isnan() | w.isinf()).any().item<uint8_t>())
-    throw Error("multinomial: the weights must be finite and non-negative");
-  if ((total <= 0).any().item<uint8_t>()) throw Error("multinomial: every row of weights must have a positive sum");
+  const int32_t bad = (((w < 0) | w.isnan() | w.isinf()).any().cast(DType::int32) +
+                       (total <= 0).any().cast(DType::int32) * 2)
+                          .item<int32_t>();
+  if (bad & 1) throw Error("multinomial: the weights must be finite and non-negative");
+  if (bad & 2) throw Error("multinomial: every row of weights must have a positive sum");
   const TensorOptions f32{DType::float32, device(), false};
   Tensor out;
   if (replacement) {

@@ -125,9 +125,11 @@ void heap_select_keys(std::vector<uint64_t>& heap, uint64_t n, uint64_t k, Key k
 
 // Sorts (key << 32 | position) items by key: a stable LSD radix sort in three passes of 11
 // bits, so items of equal keys stay in position order. tmp: scratch of the same size.
-inline void radix_sort_by_high_word(std::vector<uint64_t>& items, std::vector<uint64_t>& tmp) {
+// count: scratch for the three passes' histograms (kept by the caller between rows).
+inline void radix_sort_by_high_word(std::vector<uint64_t>& items, std::vector<uint64_t>& tmp,
+                                    std::vector<uint32_t>& count) {
   constexpr int kBits = 11, kBuckets = 1 << kBits;
-  std::vector<uint32_t> count(3 * kBuckets, 0);
+  count.assign(3 * kBuckets, 0);
   for (uint64_t v : items) {
     const auto key = static_cast<uint32_t>(v >> 32);
     count[key & (kBuckets - 1)]++;
@@ -168,7 +170,7 @@ class RowSorter {
         } else {
           packed_.resize(n);
           for (uint64_t i = 0; i < n; i++) packed_[i] = item(i);
-          radix_sort_by_high_word(packed_, tmp_);
+          radix_sort_by_high_word(packed_, tmp_, count_);
         }
         for (uint64_t j = 0; j < k; j++) out[j] = static_cast<int32_t>(packed_[j] & 0xffffffffu);
       } else {
@@ -187,6 +189,7 @@ class RowSorter {
 
  private:
   std::vector<uint64_t> packed_, tmp_;
+  std::vector<uint32_t> count_;
   std::vector<std::pair<uint64_t, uint64_t>> pairs_;
 };
 
@@ -198,6 +201,16 @@ inline uint64_t sort_key_size(uint32_t d) {
                                                                                   : 4;
 }
 #if TG_ABI_MINOR >= 5
+// Every row of valid args on this thread: keys and indices point at the first key and the first
+// index (the buffers' bytes from their offsets).
+inline void sort_rows_on_host(const tg_sort_args& a, const void* keys, int32_t* indices) {
+  RowSorter sorter;
+  const uint64_t row_bytes = a.n * sort_key_size(a.dtype);
+  for (uint64_t r = 0; r < a.rows; r++)
+    sorter.sort(a.dtype, (a.flags & TG_SORT_DESCENDING) != 0, static_cast<const unsigned char*>(keys) + r * row_bytes,
+                a.n, a.k, indices + r * a.k);
+}
+
 // Bytes of all the keys of valid args.
 inline uint64_t sort_args_key_bytes(const tg_sort_args& a) { return a.rows * a.n * sort_key_size(a.dtype); }
 
