@@ -1,7 +1,7 @@
 #pragma once
 // A minimal plugin host for tests that talk to a plugin file through the C ABI directly, without
-// libtg: dlopen, host services that record errors, RAII for plugin/device/buffers, and a small
-// builder for tg.kir programs.
+// libtg: dlopen, host services (the SDK's errors, tg/host.hpp; log lines recorded), RAII for
+// plugin/device/buffers, and a small builder for tg.kir programs.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -13,45 +13,25 @@
 #include <vector>
 
 #include "../sdk/conformance/program.hpp"  // the conformance suite's program builder
+#include "tg/host.hpp"
 #include "tg/plugin.h"
 #include "tg/plugin.hpp"  // tg::sdk::dtype_size
 
-// The host defines what an error is; plugins only see the opaque pointer.
-struct tg_error {
-  int32_t code;
-  std::string message;
-};
-
 namespace plugintest {
 
-inline tg_error* error_create(int32_t code, const char* message) {
-  return new tg_error{code, message ? message : ""};
-}
 inline std::vector<std::string>& log_lines() {
   static std::vector<std::string> lines;
   return lines;
 }
 inline void log(int32_t, const char* message) { log_lines().push_back(message); }
 inline const tg_host_services& host_services() {
-  static const tg_host_services services{sizeof(tg_host_services), &error_create, &log};
+  static const tg_host_services services{sizeof(tg_host_services), &tg::sdk::host_error_create, &log};
   return services;
 }
 
 // An error taken out of the ABI: code TG_OK and "" for success.
-struct Status {
-  int32_t code = TG_OK;
-  std::string message;
-  bool ok() const { return code == TG_OK; }
-};
-inline Status take(tg_error* e) {
-  if (!e) return {};
-  Status s{e->code, e->message};
-  delete e;
-  return s;
-}
-inline std::ostream& operator<<(std::ostream& os, const Status& s) {
-  return os << "code " << s.code << ": " << s.message;
-}
+using tg::sdk::Status;
+using tg::sdk::take;
 #define TG_ASSERT_OK(expr)                 \
   do {                                     \
     ::plugintest::Status s_ = (expr);      \
@@ -141,7 +121,7 @@ struct RunResult {
 inline RunResult run_program(const tg_plugin_api* api, tg_device* dev, const Program& prog,
                              const std::vector<std::vector<std::byte>>& inputs) {
   RunResult r;
-  tg_kir_program p = prog.get();
+  tg_kir_program p = prog.abi();
   tg_executable* exe = nullptr;
   r.status = take(api->program_compile(dev, &p, &exe));
   if (!r.status.ok()) return r;

@@ -99,7 +99,7 @@ class CudaCompileDumped : public ::testing::Test {
       Rendered r{file, {}, {}};
       try {
         r.program = tg::sdk::parse_program(read_file(file));
-        const tg_kir_program view = r.program.view();
+        const tg_kir_program view = r.program.abi();
         r.kernel = tg::render::render(view, target);
       } catch (const tg::sdk::Failure& e) {
         // A program the renderer declines (a SCATTER_ADD of a dtype without an atomic add) is
@@ -129,7 +129,7 @@ class CudaCompileDumped : public ::testing::Test {
 // Compiles one kernel exactly as the plugin does and checks its cubin; "" or the failure.
 std::string compile_alone(const tg::cuda::Nvrtc& rtc, const Rendered& r, int sm) {
   try {
-    const tg_kir_program view = r.program.view();
+    const tg_kir_program view = r.program.abi();
     const std::vector<char> code = tg::cuda::compile_kernel(rtc, r.kernel, sm, view);
     std::string wrong = cudatest::check_cubin(code, sm, r.kernel.entry);
     if (wrong.empty() && !r.kernel.finish_entry.empty()) wrong = cudatest::check_cubin(code, sm, r.kernel.finish_entry);
@@ -295,8 +295,7 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
 TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   tg::sdk::LoadedProgram p;
   p.name = "scaled";
-  p.ndim = 1;
-  p.shape[0] = 4;
+  p.shape = {4};
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
   tg_kir_view v{};
   v.strides[0] = 1;
@@ -312,10 +311,10 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   s.param = s.view = 0;
   p.nodes = {c, s};
   p.scalar_args = {0};  // the CONST's value comes with each launch
-  const std::string bytes = tg::sdk::serialize_program(p.view());
+  const std::string bytes = tg::sdk::serialize_program(p.abi());
   const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
   EXPECT_EQ(back.scalar_args, std::vector<int32_t>{0});
-  const tg::render::Kernel k = tg::render::render(back.view(), tg::cuda::target_for(gpu_of(90)));
+  const tg::render::Kernel k = tg::render::render(back.abi(), tg::cuda::target_for(gpu_of(90)));
   EXPECT_EQ(k.scalar_dtypes, std::vector<uint32_t>{TG_DTYPE_FLOAT32});
   std::string wrong;
   EXPECT_EQ(signature_kinds(k.source, k.entry, &wrong),
@@ -332,8 +331,7 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
 TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
   tg::sdk::LoadedProgram p;
-  p.ndim = 1;
-  p.shape[0] = 4;
+  p.shape = {4};
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
   tg_kir_view v{};
   v.strides[0] = 1;
@@ -350,7 +348,7 @@ TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
   s.param = s.view = 0;
   p.nodes = {c, s};
   p.name = "broken";
-  const tg_kir_program program = p.view();
+  const tg_kir_program program = p.abi();
   tg::render::Kernel k = tg::render::render(program, tg::cuda::target_for(gpu_of(90)));
   // The unbroken kernel compiles, so what fails below is the added line.
   const std::vector<char> good = tg::cuda::compile_kernel(loaded_nvrtc(), k, 90, program);

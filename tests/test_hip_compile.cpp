@@ -92,7 +92,7 @@ class HipCompileDumped : public ::testing::Test {
       Rendered r{file, {}, {}};
       try {
         r.program = tg::sdk::parse_program(read_file(file));
-        const tg_kir_program view = r.program.view();
+        const tg_kir_program view = r.program.abi();
         r.kernel = tg::render::render(view, target);
       } catch (const tg::sdk::Failure& e) {
         // A program the renderer declines (a SCATTER_ADD of a dtype without an atomic add) is
@@ -121,7 +121,7 @@ class HipCompileDumped : public ::testing::Test {
 // Compiles one kernel exactly as the plugin does and checks its code object; "" or the failure.
 std::string compile_alone(const Rendered& r, const std::string& arch) {
   try {
-    const tg_kir_program view = r.program.view();
+    const tg_kir_program view = r.program.abi();
     const std::vector<char> code = tg::hip::compile_kernel(r.kernel, arch, view);
     std::string wrong = hiptest::check_code_object(code, arch, r.kernel.entry);
     if (wrong.empty() && !r.kernel.finish_entry.empty()) wrong = hiptest::check_code_object(code, arch, r.kernel.finish_entry);
@@ -223,8 +223,7 @@ TEST_F(HipCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
 // hiprtc's refusal reaches the caller with its status, its log and the source.
 TEST(HipCompile, ACompileErrorCarriesHiprtcsLog) {
   tg::sdk::LoadedProgram p;
-  p.ndim = 1;
-  p.shape[0] = 4;
+  p.shape = {4};
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
   tg_kir_view v{};
   v.strides[0] = 1;
@@ -241,7 +240,7 @@ TEST(HipCompile, ACompileErrorCarriesHiprtcsLog) {
   s.param = s.view = 0;
   p.nodes = {c, s};
   p.name = "broken";
-  const tg_kir_program program = p.view();
+  const tg_kir_program program = p.abi();
   tg::render::Kernel k = tg::render::render(program, tg::hip::target_for(gpu_of("gfx90a")));
   k.source += "\nthis_is_not_hip tg_undeclared_name;\n";
   try {

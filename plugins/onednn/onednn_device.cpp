@@ -253,8 +253,8 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
     return nullptr;
   }
   if (out->epilogue) {
-    out->epilogue->relink();
-    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program, true, options_.indexed));
+    const tg_kir_program epilogue = out->epilogue->abi();
+    exe->epilogue = compile_generic(epilogue, tg::sdk::check_program(epilogue, true, options_.indexed));
   }
   debug(name + ": " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
   return exe;

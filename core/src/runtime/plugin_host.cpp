@@ -28,14 +28,11 @@ void warning_log(const std::string& line) { std::cerr << "[tg] warning: " << lin
 
 namespace {
 
-tg_error* host_error_create(int32_t code, const char* message) {
-  return new tg_error{code, message ? message : ""};
-}
 void host_log(int32_t level, const char* message) {
   if (plugin_debug() || env_int("TG_DEBUG") > 0 || level >= TG_LOG_WARNING)
     std::cerr << "[tg plugin log] " << (message ? message : "") << "\n";
 }
-const tg_host_services kHostServices = {sizeof(tg_host_services), host_error_create, host_log};
+const tg_host_services kHostServices = {sizeof(tg_host_services), tg::sdk::host_error_create, host_log};
 
 // Loaded files stay loaded until exit (a plugin's code may still be referenced by objects
 // freed late), so the library objects are deliberately never destroyed.
@@ -213,16 +210,14 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
                                 }()).c_str());
   tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, tg::version(), lp->path.c_str(),
                     options.c_str(), &kHostServices};
-  std::string msg;
-  if (take(api->initialize(&args, &lp->handle), &msg) != TG_OK) {
+  if (const tg::sdk::Status s = take(api->initialize(&args, &lp->handle)); !s.ok()) {
     lp->handle = nullptr;
     lp->api = nullptr;
-    return fail("initialize failed: " + msg);
+    return fail("initialize failed: " + s.what());
   }
-  int32_t code = take(api->device_count(lp->handle, &lp->device_count), &msg);
-  if (code != TG_OK) {
+  if (const tg::sdk::Status s = take(api->device_count(lp->handle, &lp->device_count)); !s.ok()) {
     lp->device_count = 0;
-    lp->no_device_reason = msg.empty() ? "device_count failed" : msg;
+    lp->no_device_reason = s.what();
   } else if (lp->device_count == 0) {
     lp->no_device_reason = "the plugin reports no devices";
   } else if (lp->device_count > kMaxDevicesPerPlugin) {
