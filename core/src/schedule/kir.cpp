@@ -3,6 +3,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "tg/kir.hpp"  // tg::sdk::op_name
+
 namespace tg::detail {
 
 namespace {
@@ -41,16 +43,13 @@ uint64_t KirProgram::hash() const {  // FNV-1a: stable across runs and machines
 }
 
 std::string KirProgram::dump() const {
-  static const char* names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2", "LOG2", "SIN",   "SQRT",
-                                "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",  "CMPLT", "CMPNE", "IDIV",
-                                "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",  "WHERE", "GATHER", "SCATTER_ADD"};
   std::ostringstream os;
   os << "kernel " << name << " shape (";
   for (size_t d = 0; d < shape.size(); d++) os << (d ? ", " : "") << shape[d];
   os << ")\n";
   for (size_t i = 0; i < nodes.size(); i++) {
     const tg_kir_node& n = nodes[i];
-    os << "  %" << i << " = " << (n.op < TG_KIR_OP_COUNT_1_4 ? names[n.op] : "?") << " dtype " << n.dtype;
+    os << "  %" << i << " = " << (tg::sdk::op_name(n.op) ? tg::sdk::op_name(n.op) : "?") << " dtype " << n.dtype;
     for (int s : n.src)
       if (s >= 0) os << " %" << s;
     if (n.param >= 0) os << " param " << n.param;
