@@ -48,22 +48,14 @@ inline std::string plugin_path(const char* env, const char* fallback) {
 class Plugin {
  public:
   explicit Plugin(const std::string& path, const char* options = "") {
-    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle_) {
-      load_error_ = dlerror();
-      return;
-    }
-    auto get = reinterpret_cast<tg_plugin_get_api_fn>(dlsym(handle_, "tg_plugin_get_api"));
-    if (!get) {
-      load_error_ = "no tg_plugin_get_api in " + path;
-      return;
-    }
-    api_ = get(TG_ABI_MAJOR, TG_ABI_MINOR);
-    get_api_ = get;
+    const tg::sdk::PluginLibrary lib = tg::sdk::open_plugin_library(path);
+    handle_ = lib.handle;
+    load_error_ = lib.error;
+    get_api_ = lib.get_api;
+    if (!get_api_) return;
+    api_ = get_api_(TG_ABI_MAJOR, TG_ABI_MINOR);
     if (!api_) return;
-    tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, "test", path.c_str(), options,
-                      &host_services()};
-    init_status_ = take(api_->initialize(&args, &plugin_));
+    init_status_ = tg::sdk::initialize(api_, host_services(), "test", path, options, &plugin_);
   }
   ~Plugin() {
     if (device_) api_->device_close(device_);

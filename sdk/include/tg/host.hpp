@@ -1,12 +1,16 @@
 // tg/host.hpp -- the host's side of the ABI in C++: the error object a host defines, a plugin's
-// errors taken back as values, and the names of the status codes. Header-only, part of the SDK.
+// errors taken back as values, the names of the status codes, opening a plugin file, and
+// initialize with the init args of this header's ABI. Header-only, part of the SDK.
 // For programs that load plugins (the core, the conformance suite, tests that talk to a plugin
 // file), not for plugins, which see tg_error only as an opaque pointer.
 //
 //   const tg_host_services services{sizeof services, tg::sdk::host_error_create, my_log};
-//   tg::sdk::Status s = tg::sdk::take(api->device_count(plugin, &n));   // frees the error
+//   tg::sdk::Status s = tg::sdk::initialize(api, services, "my host 1.0", path, "", &plugin);
+//   s = tg::sdk::take(api->device_count(plugin, &n));                     // frees the error
 //   tg::sdk::check<std::runtime_error>(api->synchronize(dev), "synchronize");  // throws on error
 #pragma once
+
+#include <dlfcn.h>
 
 #include <cstdint>
 #include <ostream>
@@ -76,6 +80,38 @@ template <class E>
 void check(tg_error* error, const std::string& call) {
   const Status s = take(error);
   if (!s.ok()) throw E(s.failed(call));
+}
+
+// A plugin file opened as the core opens it: dlopen(RTLD_NOW | RTLD_LOCAL), never closed (a
+// plugin's code may be referenced until exit), and its entry points; `error` says why not.
+struct PluginLibrary {
+  void* handle = nullptr;
+  tg_plugin_get_api_fn get_api = nullptr;
+  tg_plugin_probe_fn probe = nullptr;  // optional
+  std::string error;
+};
+inline PluginLibrary open_plugin_library(const std::string& path) {
+  PluginLibrary lib;
+  // A path without '/' would make dlopen search the library path instead of opening the file.
+  lib.handle = dlopen((path.find('/') == std::string::npos ? "./" + path : path).c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib.handle) {
+    const char* why = dlerror();
+    lib.error = why ? why : "dlopen failed";
+    return lib;
+  }
+  lib.get_api = reinterpret_cast<tg_plugin_get_api_fn>(dlsym(lib.handle, "tg_plugin_get_api"));
+  lib.probe = reinterpret_cast<tg_plugin_probe_fn>(dlsym(lib.handle, "tg_plugin_probe"));
+  if (!lib.get_api) lib.error = path + " does not export tg_plugin_get_api";
+  return lib;
+}
+
+// Initializes a plugin as every host first does: init args of this header's ABI version. *out is
+// NULL unless the plugin gives a handle.
+inline Status initialize(const tg_plugin_api* api, const tg_host_services& host, const char* host_version,
+                         const std::string& path, const char* options, tg_plugin** out) {
+  const tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, host_version, path.c_str(), options, &host};
+  *out = nullptr;
+  return take(api->initialize(&args, out));
 }
 
 }  // namespace tg::sdk
