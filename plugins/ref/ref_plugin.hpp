@@ -1,7 +1,7 @@
 #pragma once
 // The reference plugin's classes, written against the SDK helper (tg/plugin.hpp): one CPU device
 // whose buffers are host memory and whose executables are tg.kir interpreters (interpreter.hpp).
-// The entry point is in ref_entry.cpp, so other plugins (tests/plugins/) can reuse these classes.
+// The entry point is in ref_entry.cpp, so other plugins (tests/core/broken_plugins/) can reuse these classes.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
