@@ -2,7 +2,7 @@
 # The CUDA plugin on a machine with an NVIDIA GPU, in one command (about 5 minutes on an H100;
 # every step has a time limit, together under 8 minutes):
 #   1. `tg devices`: cuda must be available (the GPU's name and sm_XX are printed)
-#   2. the device-generic suites (TG_TEST_SUITES in tests/CMakeLists.txt, plus test_tinygrad_ops)
+#   2. the device-generic suites (tg_add_device_suites in tests/*/CMakeLists.txt, plus test_tinygrad_ops)
 #      with TG_DEVICE=cuda, several at once, and beside them `tg conformance --level full` on
 #      libtg-cuda.so (both compile thousands of kernels with nvrtc: they share the CPU cores)
 #   3. the mnist example, MLP and CNN, one epoch each on Fashion-MNIST (steps/s, test accuracy)
@@ -126,7 +126,7 @@ gpu=$(awk '$1 == "cuda" && $3 == "yes"' "$out/devices.log" | head -1)
 
 # 2. The suites, several at once, beside the conformance run. One gtest process per suite
 # (TG_GPU_CHECK_JOBS at a time): each compiles its own kernels, the disk cache shares them.
-suites=$(sed -n '/^set(TG_TEST_SUITES/,/)/p' tests/CMakeLists.txt | tr -d '()' | tr ' ' '\n' | grep '^test_' | tr '\n' ' ')
+suites=$(sed -n '/^tg_add_device_suites(/,/)/p' tests/*/CMakeLists.txt | tr -d '()' | tr ' ' '\n' | grep '^test_' | tr '\n' ' ')
 [ -x "$build/bin/test_tinygrad_ops" ] && suites="$suites test_tinygrad_ops"
 run_suite() {  # <suite>: one line with its gtest summary; fails when the suite does
   local log=$out/suite-$1.log rc

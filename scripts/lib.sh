@@ -14,7 +14,7 @@ TG_APT_PACKAGES=(
   libamdhip64-dev hipcc                                       # plugins/hip: HIP runtime, hiprtc, AMD device libs
   dataset-fashion-mnist                                       # examples/mnist and its test
   fortunes-min                                                # examples/gpt: its default text and its test
-  python3-torch                                               # tests/tinygrad_ops: PyTorch's reference values
+  python3-torch                                               # tests/api/tinygrad_ops: PyTorch's reference values
   clang libfuzzer-14-dev python3                              # tests/fuzz: libFuzzer targets, seed corpora
   libopenmpi-dev openmpi-bin                                  # core/dist (tg::dist over MPI) and its tests
 )

@@ -113,7 +113,7 @@ run_ctest() {
   [ "${dev%%:*}" = onednn ] || { echo "  expected onednn as the default device"; return 1; }
   env -u TG_DEVICE "${plugin_pass_env[@]}" TG_PLUGIN_OPTIONS_ONEDNN=jit=2 ctest --test-dir "$build" --output-on-failure -j "$jobs"
   local rc=$?
-  # How much of tinygrad's test_ops.py the suite covers (tests/tinygrad_ops).
+  # How much of tinygrad's test_ops.py the suite covers (tests/api/tinygrad_ops).
   "$build/bin/test_tinygrad_ops" --count
   return $rc
 }

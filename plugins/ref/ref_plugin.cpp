@@ -4,7 +4,6 @@
 
 #include <cstring>
 
-#include "kir_dump.hpp"
 
 namespace tg::ref {
 
@@ -65,9 +64,7 @@ void RefDevice::sort_rows(const tg_sort_args& a, RefBuffer& keys, RefBuffer& ind
 }
 
 std::unique_ptr<Kernel> RefDevice::compile(const tg_kir_program& program) {
-  auto kernel = std::make_unique<Kernel>(program);  // validates it first
-  if (!kir_dump_dir_.empty()) dump_program(kir_dump_dir_, program);
-  return kernel;
+  return std::make_unique<Kernel>(program);  // validates it first
 }
 
 void RefDevice::launch(Kernel& kernel, const std::vector<tg::sdk::LaunchBuffer<RefBuffer>>& buffers,
@@ -94,7 +91,7 @@ void RefPlugin::device_props(uint32_t, tg_device_props& props) {
 std::unique_ptr<RefDevice> RefPlugin::open(uint32_t) {
   // Without a known memory size, stay below what sanitizers and the allocator accept (1 TiB).
   const uint64_t max_alloc = memory_bytes_ ? memory_bytes_ : uint64_t{1} << 40;
-  return std::make_unique<RefDevice>(max_alloc, kir_dump_dir_from_environment());
+  return std::make_unique<RefDevice>(max_alloc);
 }
 
 }  // namespace tg::ref

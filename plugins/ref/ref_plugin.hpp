@@ -1,13 +1,12 @@
 #pragma once
 // The reference plugin's classes, written against the SDK helper (tg/plugin.hpp): one CPU device
 // whose buffers are host memory and whose executables are tg.kir interpreters (interpreter.hpp).
-// The entry point is in ref_entry.cpp, so other plugins (tests/plugins/) can reuse these classes.
+// The entry point is in ref_entry.cpp, so test plugins (tests/core/broken_plugins/, the dumping
+// one of tests/plugins/ref/) can reuse these classes.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <string>
-#include <utility>
 #include <vector>
 
 #include "interpreter.hpp"
@@ -34,9 +33,7 @@ class RefDevice {
   using Buffer = RefBuffer;
   using Executable = Kernel;
 
-  // kir_dump_dir: where compile() writes each program (TG_KIR_DUMP, kir_dump.hpp); "" = nowhere.
-  RefDevice(uint64_t max_alloc, std::string kir_dump_dir = "")
-      : max_alloc_(max_alloc), kir_dump_dir_(std::move(kir_dump_dir)) {}
+  explicit RefDevice(uint64_t max_alloc) : max_alloc_(max_alloc) {}
   void caps(tg_device_caps& caps);
   std::unique_ptr<RefBuffer> alloc(uint64_t nbytes);
   void write(RefBuffer& dst, uint64_t offset, const void* src, uint64_t nbytes);
@@ -51,7 +48,6 @@ class RefDevice {
 
  private:
   uint64_t max_alloc_;
-  std::string kir_dump_dir_;
 };
 
 class RefPlugin {

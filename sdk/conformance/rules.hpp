@@ -1,7 +1,7 @@
 #pragma once
 // The named semantic rules of tg/plugin.h (its SEMANTICS AND ACCURACY block), as the rules/
 // section quotes them when a device breaks one. The texts follow plugin.h's word for word
-// (tests/conformance checks that each appears there).
+// (tests/sdk/conformance checks that each appears there).
 #include <string>
 #include <vector>
 

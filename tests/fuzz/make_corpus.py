@@ -267,7 +267,7 @@ def kir_seeds():
 
 
 def kir_found_seeds():
-    """Programs this target found check_program wrongly accepting (tests/test_ref_plugin.cpp has
+    """Programs this target found check_program wrongly accepting (tests/plugins/ref/test_ref_plugin.cpp has
     each as a regression test); kept as seeds so every run starts from them."""
     k = Kir([3, 2], linear_masks_read=True)  # a stride-0 dim taken into a window: reads element -1
     a, o = k.param(F32, READ, 3), k.param(F32, WRITE, 6)

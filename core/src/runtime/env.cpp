@@ -27,7 +27,6 @@ constexpr Knob kKnobs[] = {
     {"TG_MAX_PROGRAMS", "2048", "compiled programs a device keeps in memory (least recently used go first; the disk cache keeps the rest)"},
     {"TG_CC", "cc", "the C compiler the onednn plugin compiles its kernels with"},
     {"TG_DIST_TIMEOUT", "600", "seconds a tg::dist collective waits for the other ranks before it fails with tg::Error (a rank died or stopped)"},
-    {"TG_KIR_DUMP", "", "a directory: the ref plugin writes every program it compiles there (used by the HIP and CUDA compile tests)"},
     {"TG_MNIST_DIR", tg::nn::datasets::kFashionMnistDir, "where nn::datasets::mnist() looks for the IDX files when given no directory"},
     {"TG_CUDA_NVRTC", "", "the nvrtc library file the cuda plugin loads first"},
     {"TG_BENCH_PYTHON", "/usr/bin/python3", "the Python that tg bench runs PyTorch with, for its comparison (python3 where that is missing)"},

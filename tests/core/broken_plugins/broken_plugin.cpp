@@ -1,6 +1,6 @@
 // One source, seven purpose-built plugins for the core's ABI negative tests. Each is the
 // reference plugin (plugins/ref) behind a wrapper that breaks one thing; which thing is chosen by
-// one compile definition (tests/plugins/CMakeLists.txt):
+// one compile definition (tests/core/broken_plugins/CMakeLists.txt):
 //
 //   TG_BROKEN_NOENTRY     exports no tg_plugin_get_api (only a misspelt tg_plugin_get_api_v0)
 //   TG_BROKEN_WRONGMAJOR  its table says abi_major 2, and get_api returns it to any host
@@ -14,7 +14,7 @@
 //                         the SDK helper must turn them into OUT_OF_MEMORY and INTERNAL errors
 //   TG_BROKEN_NODEVICE    device_count returns TG_ERR_UNAVAILABLE "no widget found: /dev/widget0 missing"
 //
-// Three more, for default-device selection, in tests/plugins/select/ (priority 1000, above every
+// Three more, for default-device selection, in select/ (priority 1000, above every
 // real plugin, so a TG_DEVICE-unset program would pick them first):
 //   TG_BROKEN_OPENFAILS   device_open returns TG_ERR_UNAVAILABLE "widget busy: /dev/widget0 is in use"
 //   TG_BROKEN_BADOPTION   initialize rejects every option ("badoption: unknown option 'x'"), as

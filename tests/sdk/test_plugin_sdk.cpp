@@ -1,5 +1,5 @@
 // The SDK helper (tg/plugin.hpp) seen from the host: its trampolines check handles and ranges,
-// and turn every exception into an error. Runs the purpose-built plugins of tests/plugins/
+// and turn every exception into an error. Runs the purpose-built plugins of tests/core/broken_plugins/
 // (directory from TG_TEST_PLUGIN_DIR, else the build's) and the reference plugin.
 #include <gtest/gtest.h>
 

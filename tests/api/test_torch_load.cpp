@@ -1,5 +1,5 @@
 // tg::nn::state::torch_load: files PyTorch itself wrote (the ctest fixture TorchLoad.checkpoints
-// runs tests/torch_checkpoints.py, which saves them and what they hold), and hostile or corrupt
+// runs tests/api/torch_checkpoints.py, which saves them and what they hold), and hostile or corrupt
 // archives built here byte by byte with libzip (these need no PyTorch).
 #include <gtest/gtest.h>
 #include <zip.h>
@@ -59,7 +59,7 @@ const Checkpoints& checkpoints() {
     std::ifstream f(dir + "/expected.txt");
     if (!f) {
       c.error =
-          "no " + dir + "/expected.txt: ctest's fixture TorchLoad.checkpoints writes it (tests/torch_checkpoints.py)";
+          "no " + dir + "/expected.txt: ctest's fixture TorchLoad.checkpoints writes it (tests/api/torch_checkpoints.py)";
       return c;
     }
     std::string line;

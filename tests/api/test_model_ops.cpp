@@ -1,7 +1,7 @@
 // The ops transformers, U-Nets and ResNets reach for (core/src/tensor/attention.cpp, einsum.cpp,
 // resample.cpp, conv_transpose.cpp, pool.cpp's ceil_mode): values and gradients against PyTorch
 // computed in the run (torch_oracle.hpp), gradients against finite differences, kernel counts
-// of the fused forms, and the errors bad input gets. tests/tinygrad_ops has tinygrad's own cases.
+// of the fused forms, and the errors bad input gets. tests/api/tinygrad_ops has tinygrad's own cases.
 #include <gtest/gtest.h>
 
 #include <cmath>

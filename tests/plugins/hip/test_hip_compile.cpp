@@ -1,5 +1,5 @@
 // Every tg.kir program the op, autograd and nn suites make, compiled for real AMD GPU targets
-// with hiprtc -- no GPU needed. The hip.dump.* fixtures (hip_tests.cmake) run those suites on
+// with hiprtc -- no GPU needed. The hip.dump.* fixtures (tests/plugins/ref/kir_dumps.cmake) run those suites on
 // the ref device with TG_KIR_DUMP, leaving each distinct program in a .kir file. Here each one is
 // rendered with the HIP dialect for a target as the plugin would (tg::hip::target_for) and
 // compiled with the plugin's hiprtc options; each code object is checked: an AMDGPU ELF for that

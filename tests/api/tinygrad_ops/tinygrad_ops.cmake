@@ -1,4 +1,4 @@
-# tinygrad's test/backend/test_ops.py ported (tests/tinygrad_ops/harness.hpp): one executable,
+# tinygrad's test/backend/test_ops.py ported (tests/api/tinygrad_ops/harness.hpp): one executable,
 # every TEST its own ctest test, all of them needing the fixture TinygradOps.reference, which
 # runs PyTorch once (torch_reference.py) and writes each test's reference file.
 set(_tgops_dir ${CMAKE_CURRENT_SOURCE_DIR}/tinygrad_ops)

@@ -1,5 +1,5 @@
 // Plugins that each break one rule the conformance suite checks, so the tests can show that the
-// suite notices (tests/conformance/CMakeLists.txt). Each is the template plugin (sdk/template)
+// suite notices (tests/sdk/conformance/CMakeLists.txt). Each is the template plugin (sdk/template)
 // with one defect, chosen by one compile definition:
 //   BAD_WRONG_MATH    float32 ADD computes MAX instead            -> ops/ADD/float32/* fail
 //   BAD_OOB_STORE     launch writes one byte past the last param  -> guard bytes catch it

@@ -1,7 +1,7 @@
 // The plugin host, seen through libtg: discovery, the ABI handshake, and the errors a user
-// gets from purpose-built broken plugins (tests/plugins/). TG_PLUGIN_PATH points at them.
+// gets from purpose-built broken plugins (tests/core/broken_plugins/). TG_PLUGIN_PATH points at them.
 // The FailingCompile/FailingLaunch/ThrowingCompile tests need a plugin option set before the
-// process loads the plugin: ctest runs them with that environment (tests/CMakeLists.txt).
+// process loads the plugin: ctest runs them with that environment (tests/core/CMakeLists.txt).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -220,7 +220,7 @@ TEST(PluginHost, TensorsOnTwoDevicesNeedAMove) {
 }
 
 // ---- default-device selection, in fresh processes (tg_env_probe) ---------------------------------
-// The plugins in tests/plugins/select/ outrank the real ones (priority 1000): openfails' device
+// The plugins in tests/core/broken_plugins (select/) outrank the real ones (priority 1000): openfails' device
 // does not open, badoption rejects every option, manydevices claims 2^32 - 1 devices.
 
 namespace {

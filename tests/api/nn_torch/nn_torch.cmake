@@ -1,4 +1,4 @@
-# tg::nn against PyTorch (tests/nn_torch): the fixture NnTorch.reference runs PyTorch once
+# tg::nn against PyTorch (tests/api/nn_torch): the fixture NnTorch.reference runs PyTorch once
 # (nn_torch_reference.py, about 4 s) and writes the reference file test_nn_torch reads.
 set(_nntorch_dir ${CMAKE_CURRENT_SOURCE_DIR}/nn_torch)
 set(_nntorch_ref ${CMAKE_CURRENT_BINARY_DIR}/nn_torch_ref.txt)

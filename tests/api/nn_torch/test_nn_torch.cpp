@@ -31,7 +31,7 @@ const std::map<std::string, Ref>& refs() {
     std::ifstream f(NN_TORCH_REF_FILE);
     if (!f)
       throw tg::Error(std::string("cannot read ") + NN_TORCH_REF_FILE +
-                      ": ctest's fixture NnTorch.reference writes it (tests/nn_torch/nn_torch_reference.py)");
+                      ": ctest's fixture NnTorch.reference writes it (tests/api/nn_torch/nn_torch_reference.py)");
     std::string line;
     while (std::getline(f, line)) {
       std::istringstream in(line);

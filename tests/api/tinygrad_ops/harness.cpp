@@ -84,7 +84,7 @@ std::vector<RefCase> read_refs(const std::string& test) {
   std::ifstream f(path);
   if (!f)
     throw std::runtime_error("no PyTorch reference " + path +
-                             ": ctest's fixture TinygradOps.reference writes it (tests/tinygrad_ops/torch_reference.py)");
+                             ": ctest's fixture TinygradOps.reference writes it (tests/api/tinygrad_ops/torch_reference.py)");
   std::vector<RefCase> cases;
   std::string line;
   while (std::getline(f, line)) {

@@ -2,7 +2,7 @@
 // register_module with a std::shared_ptr, tied parameters listed once, train()/eval() and the
 // tg::Training guard, Dropout, the learning-rate schedules compiling nothing per step, one GEMM
 // for a Linear over batch dims, and the errors of each. (Values against PyTorch:
-// tests/nn_torch/test_nn_torch.cpp.)
+// tests/api/nn_torch/test_nn_torch.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,7 +1,7 @@
 #pragma once
-// TG_KIR_DUMP=<dir>: RefDevice::compile writes every program it is given to <dir>/<content
-// hash>.kir (once per distinct program), so a test suite run on `ref` leaves behind every kernel
-// the core produced for it. The file format, and its reader, is the SDK's tg/kir_file.hpp: the
+// TG_KIR_DUMP=<dir>: the dumping ref plugin (kir_dump_plugin.cpp) writes every program it
+// compiles to <dir>/<content hash>.kir (once per distinct program), so a test suite run on it
+// leaves behind every kernel the core produced for it. The file format, and its reader, is the SDK's tg/kir_file.hpp: the
 // HIP and CUDA compile tests read the files back and compile each program for GPUs without one.
 #include <string>
 
