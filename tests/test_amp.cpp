@@ -63,6 +63,24 @@ TEST(Autocast, LinearAndConvRunInHalfWithFloat32ParametersAndGradients) {
   }
 }
 
+// A half-precision max (the max pool under autocast) shares its gradient among tied maxima in
+// float32 and rounds once: 1.015625 / 3 is bfloat16 0.337890625 (the nearest); rounding the
+// share 1/3 to bfloat16 first, as the bfloat16 arithmetic did, gave 0.33984375. A unique
+// maximum gets the gradient itself, in float16 too.
+TEST(Autocast, HalfMaxGradientIsSharedInFloat32AndRoundedOnce) {
+  Tensor x(std::vector<float>{2, 2, 2, 1}, tg::Shape({4}), {DType::bfloat16, std::nullopt, true});
+  (x.max() * 1.015625f).backward();
+  ASSERT_EQ(x.grad()->dtype(), DType::bfloat16);
+  EXPECT_EQ(x.grad()->cast(DType::float32).to_vector<float>(),
+            (std::vector<float>{0.337890625f, 0.337890625f, 0.337890625f, 0.0f}));
+  for (DType half : {DType::bfloat16, DType::float16}) {
+    Tensor y(std::vector<float>{1, 3, 2}, tg::Shape({3}), {half, std::nullopt, true});
+    (y.max() * 1.015625f).backward();
+    EXPECT_EQ(y.grad()->cast(DType::float32).to_vector<float>(), (std::vector<float>{0, 1.015625f, 0}))
+        << tg::dtype_name(half);
+  }
+}
+
 TEST(Autocast, ScopesNestAndDisableAndRejectFloat32) {
   Tensor a = input({4, 8}), b = input({8, 3});
   {
