@@ -24,7 +24,7 @@ using tg::sdk::Failure;
 // and saturating float -> int casts, exactly as the ref plugin (values.hpp, ops.cpp).
 constexpr const char* kHelpers = R"C(
 #define TG_RH(x) tg_half_to_float(tg_float_to_half(x))
-#define TG_RB(x) tg_bfloat16_to_float(tg_float_to_bfloat16(x))
+#define TG_RB(x) tg_round_to_bfloat16(x)
 /* NaN-propagating max. The isnan test first: GCC if-converts this form (a 2x2 max pool of a
  * relu runs ~1.4x faster than with `a < b || b != b`, which it leaves as branches). */
 static inline float tg_maxf(float a, float b) { return __builtin_isnan(b) ? b : (a < b ? b : a); }

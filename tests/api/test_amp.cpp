@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "tg/half.h"
 #include "tg_test_util.hpp"
@@ -61,6 +63,44 @@ TEST(Autocast, LinearAndConvRunInHalfWithFloat32ParametersAndGradients) {
     want.sum().backward();
     EXPECT_TRUE(all_close(*conv.weight.grad(), g_half, 5e-2, 5e-2));
   }
+}
+
+// A half-precision max (the max pool under autocast) shares its gradient among tied maxima in
+// float32 and rounds once: 1.015625 / 3 is bfloat16 0.337890625 (the nearest); rounding the
+// share 1/3 to bfloat16 first, as the bfloat16 arithmetic did, gave 0.33984375. A unique
+// maximum gets the gradient itself, in float16 too.
+TEST(Autocast, HalfMaxGradientIsSharedInFloat32AndRoundedOnce) {
+  Tensor x(std::vector<float>{2, 2, 2, 1}, tg::Shape({4}), {DType::bfloat16, std::nullopt, true});
+  (x.max() * 1.015625f).backward();
+  ASSERT_EQ(x.grad()->dtype(), DType::bfloat16);
+  EXPECT_EQ(x.grad()->cast(DType::float32).to_vector<float>(),
+            (std::vector<float>{0.337890625f, 0.337890625f, 0.337890625f, 0.0f}));
+  for (DType half : {DType::bfloat16, DType::float16}) {
+    Tensor y(std::vector<float>{1, 3, 2}, tg::Shape({3}), {half, std::nullopt, true});
+    (y.max() * 1.015625f).backward();
+    EXPECT_EQ(y.grad()->cast(DType::float32).to_vector<float>(), (std::vector<float>{0, 1.015625f, 0}))
+        << tg::dtype_name(half);
+  }
+}
+
+// On the onednn CPU device (float32 GEMM and convolution) an autocast matmul widens its
+// bfloat16 operands for the GEMM: the products are exact and summed in float32, then rounded
+// once. (1 + 2^-7)^2 - (1 + 2^-6) is 2^-14 there; where each product is rounded to bfloat16 first
+// (the generic half path of the other devices) the 2^-14 is lost and the sum is 0.
+TEST(Autocast, MatmulOnAFloat32GemmMultipliesTheHalfOperandsExactly) {
+  const char* options = std::getenv("TG_PLUGIN_OPTIONS_ONEDNN");
+  const std::string opts = options ? options : "";
+  const bool widened = tg::Device::default_device().rfind("onednn", 0) == 0 &&
+                       opts.find("matmul=0") == std::string::npos && opts.find("conv=0") == std::string::npos;
+  const float want = widened ? std::ldexp(1.0f, -14) : 0.0f;
+  const float a = 1.0f + std::ldexp(1.0f, -7), b = 1.0f + std::ldexp(1.0f, -6);
+  Tensor x(std::vector<float>{a, -1.0f}, tg::Shape({1, 2}));
+  Tensor w(std::vector<float>{a, b}, tg::Shape({2, 1}));
+  amp::autocast scope(DType::bfloat16);
+  Tensor y = x.linear(w, std::nullopt), z = x.matmul(w);
+  ASSERT_EQ(y.dtype(), DType::bfloat16);
+  EXPECT_EQ(y.cast(DType::float32).item<float>(), want);
+  EXPECT_EQ(z.cast(DType::float32).item<float>(), want);
 }
 
 TEST(Autocast, ScopesNestAndDisableAndRejectFloat32) {

@@ -54,9 +54,16 @@ Sources gradient_rule(const NodePtr& n, const NodePtr& g) {
       switch (n->reduce_op) {
         case ReduceOp::SUM: return {ge};
         case ReduceOp::MAX: {  // shared equally among the maxima
-          NodePtr hit = cast(eq(s[0], expand(n, in)), n->dtype);
+          // A half-precision max (a bfloat16 max pool under autocast) shares its gradient in
+          // float32 and rounds once: where the maximum is unique that is the gradient itself,
+          // exactly (as PyTorch, which routes it to the argmax), not three roundings (times
+          // the hit, 1 / count, the product); and a CPU without half arithmetic does the float32
+          // form as fast as a float32 pool's (the bfloat16 form took 10-20x as long).
+          const bool narrow = n->dtype == DType::float16 || n->dtype == DType::bfloat16;
+          const DType wide = narrow ? DType::float32 : n->dtype;
+          NodePtr hit = cast(eq(s[0], expand(n, in)), wide);
           NodePtr count = expand(reduce(hit, ReduceOp::SUM, n->dims), in);
-          return {mul(mul(ge, hit), recip(count))};
+          return {cast(mul(mul(cast(ge, wide), hit), recip(count)), n->dtype)};
         }
         case ReduceOp::PROD: {
           // d prod / d x_j = prod of the others: prod / x_j where x_j != 0; where x_j is the

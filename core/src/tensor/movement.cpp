@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "runtime/runtime.hpp"
 #include "tensor/autocast.hpp"
 #include "tensor/matmul_rows.hpp"
 #include "tensor/ops.hpp"
@@ -392,8 +393,25 @@ std::optional<Tensor> matmul_all_rows(const Tensor& x, const Tensor& w, const st
 
 }  // namespace
 
+// Under autocast on a device whose fast paths are float32 (TG_FAST_MATMUL with TG_FAST_CONV,
+// which the ABI defines for float32 convolutions: the onednn CPU device; on this AVX2 CPU its
+// generic bfloat16 products took 5-8x the GEMM's time): the half operands are widened for the
+// float32 GEMM, which multiplies them exactly and accumulates in float32, as half-precision
+// hardware and PyTorch do, and the result is rounded to half once. A GPU keeps its half path.
+static bool widened_half_matmul(const Tensor& x) {
+  const uint64_t fast = detail::node_of(x)->device->caps().fast_paths;
+  return (fast & TG_FAST_MATMUL) && (fast & TG_FAST_CONV);
+}
+
 Tensor Tensor::matmul(const Tensor& w) const {
-  if (auto dt = detail::autocast_for(*this, w)) return detail::autocast_to(*this, *dt).matmul(detail::autocast_to(w, *dt));
+  if (auto dt = detail::autocast_for(*this, w)) {
+    Tensor a = detail::autocast_to(*this, *dt), b = detail::autocast_to(w, *dt);
+    if (widened_half_matmul(a)) {
+      detail::AutocastOff keep_float32;
+      return a.cast(DType::float32).matmul(b.cast(DType::float32)).cast(*dt);
+    }
+    return a.matmul(b);
+  }
   int64_t n1 = ndim(), n2 = w.ndim();
   if (n1 == 0 || n2 == 0)
     throw Error("matmul: both operands need at least 1 dim, got shapes " + shape().to_string() + " and " +
@@ -419,8 +437,17 @@ Tensor Tensor::matmul(const Tensor& w) const {
 Tensor matmul(const Tensor& a, const Tensor& b) { return a.matmul(b); }
 
 Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {
-  if (auto dt = detail::autocast_for(*this, weight, bias))
-    return detail::autocast_to(*this, *dt).linear(detail::autocast_to(weight, *dt), detail::autocast_to(bias, *dt));
+  if (auto dt = detail::autocast_for(*this, weight, bias)) {
+    Tensor x = detail::autocast_to(*this, *dt), w = detail::autocast_to(weight, *dt);
+    std::optional<Tensor> b = detail::autocast_to(bias, *dt);
+    if (widened_half_matmul(x)) {
+      detail::AutocastOff keep_float32;
+      std::optional<Tensor> wide_bias;
+      if (b) wide_bias = b->cast(DType::float32);
+      return x.cast(DType::float32).linear(w.cast(DType::float32), wide_bias).cast(*dt);
+    }
+    return x.linear(w, b);
+  }
   if (std::optional<Tensor> y = matmul_all_rows(*this, weight, bias)) return *y;
   Tensor y = matmul(weight);
   return bias ? y + *bias : y;

@@ -726,6 +726,26 @@ TEST(Half, StraightLineNarrowingEqualsTheGeneralRoutine) {
       }
 }
 
+// tg_round_to_bfloat16 (what compiled kernels do after each bfloat16 op) is the narrowing and
+// widening pair bit for bit: every 7th float bit pattern and every low half around the ties of
+// a few hundred upper halves (signs, subnormals, the largest finite values, inf and NaN).
+TEST(Half, RoundToBfloat16EqualsNarrowingThenWidening) {
+  auto check = [](uint32_t u) {
+    float f, want = 0, got = 0;
+    std::memcpy(&f, &u, sizeof f);
+    want = tg_bfloat16_to_float(tg_float_to_bfloat16(f));
+    got = tg_round_to_bfloat16(f);
+    uint32_t wb, gb;
+    std::memcpy(&wb, &want, sizeof wb);
+    std::memcpy(&gb, &got, sizeof gb);
+    ASSERT_EQ(gb, wb) << std::hex << u;
+  };
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 7) check(static_cast<uint32_t>(u));
+  for (uint32_t hi : {0x0000u, 0x0001u, 0x007fu, 0x0080u, 0x3f80u, 0x3f81u, 0x7f7fu, 0x7f80u, 0x7f81u, 0x7fc0u, 0x7fffu})
+    for (uint32_t lo = 0; lo <= 0xffffu; ++lo)
+      for (uint32_t sign : {0u, 0x80000000u}) check(sign | (hi << 16) | lo);
+}
+
 TEST(Half, MatchesTheRoundingOfOtherImplementations) {
   std::mt19937 rng(12345);
   for (int i = 0; i < 200000; ++i) {
