@@ -1,7 +1,7 @@
 #pragma once
 // A minimal plugin host for tests that talk to a plugin file through the C ABI directly, without
-// libtg: dlopen, host services that record errors, RAII for plugin/device/buffers, and a small
-// builder for tg.kir programs.
+// libtg: dlopen, host services (the SDK's errors, tg/host.hpp; log lines recorded), RAII for
+// plugin/device/buffers, and a small builder for tg.kir programs.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -13,45 +13,25 @@
 #include <vector>
 
 #include "../sdk/conformance/program.hpp"  // the conformance suite's program builder
+#include "tg/host.hpp"
 #include "tg/plugin.h"
 #include "tg/plugin.hpp"  // tg::sdk::dtype_size
 
-// The host defines what an error is; plugins only see the opaque pointer.
-struct tg_error {
-  int32_t code;
-  std::string message;
-};
-
 namespace plugintest {
 
-inline tg_error* error_create(int32_t code, const char* message) {
-  return new tg_error{code, message ? message : ""};
-}
 inline std::vector<std::string>& log_lines() {
   static std::vector<std::string> lines;
   return lines;
 }
 inline void log(int32_t, const char* message) { log_lines().push_back(message); }
 inline const tg_host_services& host_services() {
-  static const tg_host_services services{sizeof(tg_host_services), &error_create, &log};
+  static const tg_host_services services{sizeof(tg_host_services), &tg::sdk::host_error_create, &log};
   return services;
 }
 
 // An error taken out of the ABI: code TG_OK and "" for success.
-struct Status {
-  int32_t code = TG_OK;
-  std::string message;
-  bool ok() const { return code == TG_OK; }
-};
-inline Status take(tg_error* e) {
-  if (!e) return {};
-  Status s{e->code, e->message};
-  delete e;
-  return s;
-}
-inline std::ostream& operator<<(std::ostream& os, const Status& s) {
-  return os << "code " << s.code << ": " << s.message;
-}
+using tg::sdk::Status;
+using tg::sdk::take;
 #define TG_ASSERT_OK(expr)                 \
   do {                                     \
     ::plugintest::Status s_ = (expr);      \
@@ -68,22 +48,14 @@ inline std::string plugin_path(const char* env, const char* fallback) {
 class Plugin {
  public:
   explicit Plugin(const std::string& path, const char* options = "") {
-    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle_) {
-      load_error_ = dlerror();
-      return;
-    }
-    auto get = reinterpret_cast<tg_plugin_get_api_fn>(dlsym(handle_, "tg_plugin_get_api"));
-    if (!get) {
-      load_error_ = "no tg_plugin_get_api in " + path;
-      return;
-    }
-    api_ = get(TG_ABI_MAJOR, TG_ABI_MINOR);
-    get_api_ = get;
+    const tg::sdk::PluginLibrary lib = tg::sdk::open_plugin_library(path);
+    handle_ = lib.handle;
+    load_error_ = lib.error;
+    get_api_ = lib.get_api;
+    if (!get_api_) return;
+    api_ = get_api_(TG_ABI_MAJOR, TG_ABI_MINOR);
     if (!api_) return;
-    tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, "test", path.c_str(), options,
-                      &host_services()};
-    init_status_ = take(api_->initialize(&args, &plugin_));
+    init_status_ = tg::sdk::initialize(api_, host_services(), "test", path, options, &plugin_);
   }
   ~Plugin() {
     if (device_) api_->device_close(device_);
@@ -141,7 +113,7 @@ struct RunResult {
 inline RunResult run_program(const tg_plugin_api* api, tg_device* dev, const Program& prog,
                              const std::vector<std::vector<std::byte>>& inputs) {
   RunResult r;
-  tg_kir_program p = prog.get();
+  tg_kir_program p = prog.abi();
   tg_executable* exe = nullptr;
   r.status = take(api->program_compile(dev, &p, &exe));
   if (!r.status.ok()) return r;

@@ -242,6 +242,28 @@ float cache_vs_full(const gpt::GPT& model, const std::vector<int32_t>& tokens) {
   return worst;
 }
 
+// Greedy generation (temperature 0) from `start` through the cache and through a full forward
+// pass per token (the tokens so far padded to the context, so every pass is the same graph:
+// causal attention keeps the padding out of the positions before it): the positions where the
+// two choose differently, or -1 when they agree on all of the context.
+int64_t greedy_cache_vs_full(const gpt::GPT& model, int32_t start) {
+  const int64_t C = model.config.context, V = model.config.vocab;
+  tg::NoGrad no_grad;
+  std::vector<int32_t> with_cache{start}, without{start};
+  std::mt19937_64 unused;  // temperature 0 draws nothing
+  gpt::KVCache cache(model);
+  for (int64_t t = 0; t + 1 < C; ++t) {
+    with_cache.push_back(sample(cache.step(with_cache.back(), t).to_vector<float>(), 0, 0, unused));
+    std::vector<int32_t> padded = without;
+    padded.resize(static_cast<size_t>(C), 0);
+    std::vector<float> logits = model(Tensor(padded, tg::Shape{1, C})).to_vector<float>();
+    without.push_back(sample(std::vector<float>(logits.begin() + t * V, logits.begin() + (t + 1) * V), 0, 0,
+                             unused));
+    if (with_cache.back() != without.back()) return t + 1;
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -408,6 +430,10 @@ int main(int argc, char** argv) {
                      static_cast<double>(diff));
         ok = false;
       }
+      const int64_t differs = greedy_cache_vs_full(model, tokens.empty() ? 0 : tokens[0]);
+      std::printf("greedy generation, cached vs full forward: %s\n",
+                  differs < 0 ? "the same tokens" : ("differs at position " + std::to_string(differs)).c_str());
+      if (differs >= 0) ok = false;
     }
 
     if (o.generate > 0 && root) {

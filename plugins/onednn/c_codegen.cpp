@@ -226,7 +226,8 @@ std::string Gen::alu(uint32_t i) const {
     case TG_KIR_SHL: return ib(vt(d) + "_shl(" + a + ", " + b + ")");
     case TG_KIR_SHR: return ib(vt(d) + "_shr(" + a + ", " + b + ")");
     case TG_KIR_WHERE:
-      if (is_f(d) && where_uses_[static_cast<size_t>(n.src[0])] > 1)
+      if (is_f(d) && (where_uses_[static_cast<size_t>(n.src[0])] > 1 || costly_[static_cast<size_t>(n.src[1])] ||
+                      costly_[static_cast<size_t>(n.src[2])]))
         return (f64 ? "tg_whered(" : "tg_wheref(") + a + ", " + b + ", " + v(n.src[2]) + ")";
       return "(" + a + " ? " + b + " : " + v(n.src[2]) + ")";
   }

@@ -28,9 +28,16 @@ class Gen {
  public:
   Gen(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads)
       : p_(p), info_(info), plan_(plan_loops(p, info)), threads_(threads < 1 ? 1 : threads),
-        where_uses_(p.n_nodes, 0) {
-    for (uint32_t i = 0; i < p.n_nodes; ++i)
-      if (p.nodes[i].op == TG_KIR_WHERE && p.nodes[i].src[0] >= 0) ++where_uses_[static_cast<size_t>(p.nodes[i].src[0])];
+        where_uses_(p.n_nodes, 0), costly_(p.n_nodes, false) {
+    for (uint32_t i = 0; i < p.n_nodes; ++i) {
+      const tg_kir_node& n = p.nodes[i];
+      if (n.op == TG_KIR_WHERE && n.src[0] >= 0) ++where_uses_[static_cast<size_t>(n.src[0])];
+      bool c = n.op == TG_KIR_EXP2 || n.op == TG_KIR_LOG2 || n.op == TG_KIR_SIN || n.op == TG_KIR_SQRT ||
+               n.op == TG_KIR_RECIP || n.op == TG_KIR_WHERE;
+      for (int s : n.src)
+        if (s >= 0 && static_cast<uint32_t>(s) < i && costly_[static_cast<size_t>(s)]) c = true;
+      costly_[i] = c;
+    }
   }
 
   CSource run();
@@ -41,6 +48,11 @@ class Gen {
   LoopPlan plan_;
   int threads_;
   std::vector<int> where_uses_;  // per node: how many WHEREs take it as their condition
+  // per node: whether it is or depends on a math call, a division or a WHERE. GCC turns a `c ? x :
+  // y` whose arm is costly into a branch around it (so the loop does not vectorize): such a
+  // WHERE is written with masks. GELU's gradient (a MIN's tie-halving WHERE around exp2): 3.7
+  // ms -> 0.3 ms over 1024 x 512.
+  std::vector<bool> costly_;
   std::string out_;
   int indent_ = 0;
   int chunk_dim_ = -1;  // the plan dim split into chunks of CH (-1: no output dims)

@@ -6,19 +6,6 @@
 
 namespace tg::onednn {
 
-void OwnedProgram::relink() {
-  program.struct_size = sizeof program;
-  program.name = name.c_str();
-  program.n_nodes = static_cast<uint32_t>(nodes.size());
-  program.nodes = nodes.data();
-  program.n_views = static_cast<uint32_t>(views.size());
-  program.views = views.data();
-  program.n_params = static_cast<uint32_t>(params.size());
-  program.params = params.data();
-  program.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
-  program.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
-}
-
 void throw_dnnl(const char* what, const dnnl::error& e) {
   const int32_t code = e.status == dnnl_out_of_memory ? TG_ERR_OUT_OF_MEMORY
                        : e.status == dnnl_unimplemented ? TG_ERR_UNSUPPORTED
@@ -94,15 +81,11 @@ ReduceOutput reduce_output(const tg_kir_program& p, int32_t red, uint32_t axes) 
 
   // The epilogue: the same nodes over the output space; the REDUCE reads the primitive's result
   // (from the direct output, or the temp) through an extra, last param.
-  OwnedProgram e;
+  // (A copy of the whole program, its linear masks too: they may mask the epilogue's views.)
+  tg::sdk::OwnedProgram e(p);
   e.name = std::string(p.name ? p.name : "kernel") + "_epilogue";
-  e.program = p;
   for (uint32_t d = 0; d < p.ndim; ++d)
-    if (reduced(d)) e.program.shape[d] = 1;
-  e.nodes.assign(p.nodes, p.nodes + p.n_nodes);
-  e.views.assign(p.views, p.views + p.n_views);
-  e.params.assign(p.params, p.params + p.n_params);
-  e.scalar_args.assign(p.scalar_args, p.scalar_args + tg::sdk::scalar_arg_count(p));
+    if (reduced(d)) e.shape[d] = 1;
   tg_kir_view cv{};
   cv.offset = out.direct ? out.offset : 0;
   for (uint32_t d = 0; d < p.ndim; ++d) cv.strides[d] = p.shape[d] > 1 && !reduced(d) ? out.strides[d] : 0;
@@ -126,7 +109,7 @@ ReduceOutput reduce_output(const tg_kir_program& p, int32_t red, uint32_t axes) 
     st.param = st.view = -1;
   }
   // The REDUCE's source nodes are now dead: neither the codegen nor the ref interpreter
-  // evaluates nodes no STORE needs. (The caller relinks after moving the program into place.)
+  // evaluates nodes no STORE needs.
   out.epilogue = std::move(e);
   return out;
 }

@@ -11,19 +11,9 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "tg/kir.hpp"
+#include "tg/owned_program.hpp"
 
 namespace tg::onednn {
-
-// A tg.kir program that owns its arrays.
-struct OwnedProgram {
-  std::string name;
-  tg_kir_program program{};  // points into the vectors below
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
-  std::vector<int32_t> scalar_args;  // node indices, as in the program it was made from
-  void relink();             // points `program` at the vectors again (after a copy or edit)
-};
 
 // The shape both primitives take: one REDUCE(SUM), float32, of MUL(LOAD a, LOAD b), unmasked.
 struct Contraction {
@@ -44,7 +34,7 @@ struct ReduceOutput {
   int64_t offset = 0;                       // in elements, when direct
   int64_t strides[TG_KIR_MAX_DIMS] = {};    // per program dim (0 on reduced dims)
   int64_t temp_numel = 0;                   // elements of the temp, when not direct
-  std::optional<OwnedProgram> epilogue;
+  std::optional<tg::sdk::OwnedProgram> epilogue;
 };
 
 // The output of the REDUCE at node `red`, which reduces the dims in the bitmask `axes`.

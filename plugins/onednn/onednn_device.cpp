@@ -1,9 +1,11 @@
 #include "onednn_device.hpp"
 
+#include <omp.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -19,12 +21,39 @@ namespace tg::onednn {
 using tg::sdk::Failure;
 
 int cpu_threads() {
-  if (const char* e = std::getenv("OMP_NUM_THREADS"); e && std::atoi(e) > 0) return std::atoi(e);
+  // OMP_THREAD_LIMIT caps every team: asking for more would get fewer (see ThreadsAsAsked).
+  const int limit = std::max(omp_get_thread_limit(), 1);
+  if (const char* e = std::getenv("OMP_NUM_THREADS"); e && std::atoi(e) > 0) return std::min(std::atoi(e), limit);
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return std::min(CPU_COUNT(&set), limit);
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
+  return n > 0 ? std::min(static_cast<int>(n), limit) : 1;
 }
+
+namespace {
+// tg's GEMM and oneDNN's kernels split their work by the number of threads they ask for (oneDNN
+// by omp_get_max_threads(), when it plans a primitive and when it runs it). A smaller team left
+// parts of the result unwritten: with OMP_DYNAMIC=true on a loaded machine (libgomp then sizes
+// teams by the load average) or OMP_THREAD_LIMIT=1, a 64 x 64 matmul was off by 29. So while the
+// device compiles or runs, this thread's regions get exactly the device's threads, and the
+// caller's settings come back after.
+class ThreadsAsAsked {
+ public:
+  explicit ThreadsAsAsked(int threads) : dynamic_(omp_get_dynamic()), max_(omp_get_max_threads()) {
+    if (dynamic_) omp_set_dynamic(0);
+    if (max_ != threads) omp_set_num_threads(threads);
+  }
+  ~ThreadsAsAsked() {
+    if (dynamic_) omp_set_dynamic(dynamic_);
+    if (omp_get_max_threads() != max_) omp_set_num_threads(max_);
+  }
+  ThreadsAsAsked(const ThreadsAsAsked&) = delete;
+  ThreadsAsAsked& operator=(const ThreadsAsAsked&) = delete;
+
+ private:
+  int dynamic_, max_;
+};
+}  // namespace
 
 // ---- buffers ------------------------------------------------------------------------------------
 
@@ -253,14 +282,15 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
     return nullptr;
   }
   if (out->epilogue) {
-    out->epilogue->relink();
-    exe->epilogue = compile_generic(out->epilogue->program, tg::sdk::check_program(out->epilogue->program, true, options_.indexed));
+    const tg_kir_program epilogue = out->epilogue->abi();
+    exe->epilogue = compile_generic(epilogue, tg::sdk::check_program(epilogue, true, options_.indexed));
   }
   debug(name + ": " + what + " (" + summary + "; " + exe->primitive->impl_name() + ")");
   return exe;
 }
 
 std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
+  ThreadsAsAsked threads(threads_);
   const tg::sdk::ProgramInfo info = tg::sdk::check_program(p, true, options_.indexed);
   if ((options_.matmul || options_.conv) && info.has_reduce)
     if (auto exe = compile_primitive(p, info)) return exe;
@@ -302,6 +332,7 @@ void Device::launch(Executable& exe, const std::vector<tg::sdk::LaunchBuffer<Hos
   std::vector<std::byte*> base;
   base.reserve(buffers.size() + 3);
   for (const auto& b : buffers) base.push_back(b.buffer->data() + b.offset);
+  ThreadsAsAsked threads(threads_);
   scalars_ = scalars;
   run(exe, base);
   scalars_ = nullptr;

@@ -56,7 +56,7 @@ Outcome null_handles(Context& ctx) {
   Program p;
   p.shape = {1};
   p.store(p.param(TG_DTYPE_INT32, TG_PARAM_WRITE, 1), p.view({1}), p.iconst(TG_DTYPE_INT32, 1));
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   tg_launch_args args{};
   args.struct_size = sizeof args;
   Expect e;
@@ -86,7 +86,7 @@ Outcome null_outputs(Context& ctx) {
   Program p;
   p.shape = {1};
   p.store(p.param(TG_DTYPE_INT32, TG_PARAM_WRITE, 1), p.view({1}), p.iconst(TG_DTYPE_INT32, 1));
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   unsigned char host[8] = {};
   Buffer buf(s, 64);
   Expect e;
@@ -195,7 +195,7 @@ Program base_program(const Session& s) {
 // Compiles a spoiled program; if it compiles, launches it on fitting buffers. The first error.
 Status compile_or_launch(Session& s, const Program& p) {
   const tg_plugin_api* api = s.api();
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   tg_executable* exe = nullptr;
   Status st = take(api->program_compile(s.device(), &prog, &exe));
   if (!st.ok()) return st;
@@ -278,7 +278,7 @@ Outcome launch_mismatch(Context& ctx) {
   Session& s = ctx.session();
   const tg_plugin_api* api = s.api();
   const Program p = base_program(s);
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   tg_executable* exe = nullptr;
   Status st = take(api->program_compile(s.device(), &prog, &exe));
   if (!st.ok()) return fail("program_compile of a valid program: " + st.str());

@@ -74,7 +74,7 @@ struct Instance {
     s = take(api->device_get_caps(dev, &caps));
     if (!s.ok()) { why = "device_get_caps: " + s.str(); return; }
     tiny = Tiny(((caps.dtypes >> TG_DTYPE_FLOAT32) & 1u) != 0);
-    const tg_kir_program prog = tiny.p.get();
+    const tg_kir_program prog = tiny.p.abi();
     s = take(api->program_compile(dev, &prog, &exe));
     if (!s.ok()) why = "program_compile: " + s.str();
   }
@@ -135,7 +135,7 @@ Outcome any_order(Context& ctx) {
   Session& s = ctx.session();
   const tg_plugin_api* api = s.api();
   const Tiny tiny(s.claims_dtype(TG_DTYPE_FLOAT32));
-  const tg_kir_program prog = tiny.p.get();
+  const tg_kir_program prog = tiny.p.abi();
   tg_executable* e[3] = {nullptr, nullptr, nullptr};
   for (auto& x : e) {
     const Status st = take(api->program_compile(s.device(), &prog, &x));

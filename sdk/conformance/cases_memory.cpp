@@ -238,7 +238,7 @@ Outcome shared_buffer(Context& ctx) {
   std::copy(xa.begin(), xa.end(), image.begin() + static_cast<std::ptrdiff_t>(off_a));
   std::copy(xb.begin(), xb.end(), image.begin() + static_cast<std::ptrdiff_t>(off_b));
   std::string why = pool.write(buf, 0, image);
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   tg_executable* exe = nullptr;
   if (why.empty()) {
     const Status st = take(s.api()->program_compile(s.device(), &prog, &exe));

@@ -16,7 +16,7 @@ void add_elementwise(std::vector<Case>& cases) {
     for (uint32_t dtype : kAllDtypes) {
       if (!info.accepts(dtype)) continue;
       for (const Layout& layout : layouts()) {
-        const std::string name = std::string("ops/") + info.name + "/" + dtype_str(dtype) + "/" + layout.name;
+        const std::string name = std::string("ops/") + op_str(info.op) + "/" + dtype_str(dtype) + "/" + layout.name;
         cases.push_back({name, layout.level, Needs::Device,
                          [info, dtype, &layout, name](Context& ctx) {
                            std::mt19937_64 rng = ctx.rng_for(name);
@@ -29,7 +29,7 @@ void add_elementwise(std::vector<Case>& cases) {
                                                                  domains, layout, rng, inputs);
                            return run_and_compare(ctx.session(), p, inputs);
                          },
-                         info.name, dtype_str(dtype)});
+                         op_str(info.op), dtype_str(dtype)});
       }
     }
   }

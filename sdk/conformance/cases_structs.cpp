@@ -136,7 +136,7 @@ Outcome program_exact(Context& ctx) {
   Session& s = ctx.session();
   const Program p = small_program(s, in, rng);
   GuardedBlock block;
-  tg_kir_program v10 = p.get();
+  tg_kir_program v10 = p.abi();
   v10.struct_size = size_1_0<tg_kir_program>();
   const tg_kir_program* prog = block.place(v10, size_1_0<tg_kir_program>());
   return check(compile_and_launch(s, p, prog, [](tg_launch_args& a) { return &a; }));
@@ -147,7 +147,7 @@ Outcome program_larger(Context& ctx) {
   std::vector<std::vector<std::byte>> in;
   Session& s = ctx.session();
   const Program p = small_program(s, in, rng);
-  Larger<tg_kir_program> prog(p.get());
+  Larger<tg_kir_program> prog(p.abi());
   return check(compile_and_launch(s, p, &prog.value, [](tg_launch_args& a) { return &a; }));
 }
 
@@ -156,7 +156,7 @@ Outcome launch_exact(Context& ctx) {
   std::vector<std::vector<std::byte>> in;
   Session& s = ctx.session();
   const Program p = small_program(s, in, rng);
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   GuardedBlock block;
   return check(compile_and_launch(s, p, &prog, [&](tg_launch_args& a) { return block.place(a, sizeof a); }));
 }
@@ -166,7 +166,7 @@ Outcome launch_larger(Context& ctx) {
   std::vector<std::vector<std::byte>> in;
   Session& s = ctx.session();
   const Program p = small_program(s, in, rng);
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   std::unique_ptr<Larger<tg_launch_args>> larger;
   return check(compile_and_launch(s, p, &prog, [&](tg_launch_args& a) {
     larger = std::make_unique<Larger<tg_launch_args>>(a);

@@ -6,12 +6,6 @@
 namespace tg::conformance {
 namespace {
 
-// What a tg_error* points to in this host.
-struct HostError {
-  int32_t code;
-  std::string message;
-};
-
 struct LogState {
   std::mutex mutex;
   bool echo = false;
@@ -20,11 +14,6 @@ struct LogState {
 LogState& log_state() {
   static LogState state;
   return state;
-}
-
-tg_error* error_create(int32_t code, const char* message) {
-  auto* e = new HostError{code, message ? message : ""};
-  return reinterpret_cast<tg_error*>(e);
 }
 
 void log(int32_t level, const char* message) {
@@ -37,31 +26,8 @@ void log(int32_t level, const char* message) {
 
 }  // namespace
 
-std::string code_name(int32_t code) {
-  switch (code) {
-    case TG_OK: return "OK";
-    case TG_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case TG_ERR_UNSUPPORTED: return "UNSUPPORTED";
-    case TG_ERR_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
-    case TG_ERR_UNAVAILABLE: return "UNAVAILABLE";
-    case TG_ERR_DEVICE_LOST: return "DEVICE_LOST";
-    case TG_ERR_INTERNAL: return "INTERNAL";
-  }
-  return "code " + std::to_string(code);
-}
-
-std::string Status::str() const { return ok() ? "OK" : code_name(code) + ": " + message; }
-
-Status take(tg_error* error) {
-  if (!error) return {};
-  auto* e = reinterpret_cast<HostError*>(error);
-  Status s{e->code, std::move(e->message)};
-  delete e;
-  return s;
-}
-
 const tg_host_services& host_services() {
-  static const tg_host_services services{sizeof(tg_host_services), &error_create, &log};
+  static const tg_host_services services{sizeof(tg_host_services), &tg::sdk::host_error_create, &log};
   return services;
 }
 
@@ -91,9 +57,9 @@ bool valid_utf8(const std::string& s) {
 }
 
 std::string expect_error(const std::string& call, const Status& got, int32_t want) {
-  if (got.ok()) return call + ": succeeded; expected " + code_name(want);
-  if (got.code != want) return call + ": returned " + got.str() + "; expected " + code_name(want);
-  if (got.message.empty()) return call + ": returned " + code_name(want) + " with an empty message";
+  if (got.ok()) return call + ": succeeded; expected " + tg::sdk::status_text(want);
+  if (got.code != want) return call + ": returned " + got.str() + "; expected " + tg::sdk::status_text(want);
+  if (got.message.empty()) return call + ": returned " + tg::sdk::status_text(want) + " with an empty message";
   if (!valid_utf8(got.message)) return call + ": its message is not valid UTF-8";
   return "";
 }

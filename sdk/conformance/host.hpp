@@ -1,30 +1,20 @@
 #pragma once
 // The conformance suite's side of the ABI: host services (error_create, log) and the errors
-// they create, taken back as plain Status values. The suite is its own host: it does not use
-// libtg, so what it tests is exactly the ABI.
+// they create, taken back as plain Status values (the SDK's, tg/host.hpp). The suite is its own
+// host: it does not use libtg, so what it tests is exactly the ABI.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "tg/host.hpp"
 #include "tg/plugin.h"
 
 namespace tg::conformance {
 
-// An error taken out of the ABI; code TG_OK and "" for success.
-struct Status {
-  int32_t code = TG_OK;
-  std::string message;
-  bool ok() const { return code == TG_OK; }
-  std::string str() const;  // "OK" or "INVALID_ARGUMENT: <message>"
-};
+using tg::sdk::Status;
+using tg::sdk::take;
 
-// Takes ownership of an error a plugin returned (NULL is success).
-Status take(tg_error* error);
-
-// "INVALID_ARGUMENT", ...; "code <n>" for a value outside the ABI's list.
-std::string code_name(int32_t code);
-
-// The host services given to every initialize: errors are objects of this library, log lines
+// The host services given to every initialize: errors are the SDK's host errors, log lines
 // are kept (and printed when verbose).
 const tg_host_services& host_services();
 void set_log_echo(bool echo);

@@ -53,44 +53,37 @@ Domain shr_domain(uint32_t d, int operand) {
 }  // namespace
 
 const char* op_str(uint32_t op) {
-  static const char* const names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2",  "LOG2", "SIN",   "SQRT",
-                                      "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",   "CMPLT", "CMPNE", "IDIV",
-                                      "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",   "WHERE",
-                                      "GATHER", "SCATTER_ADD"};
-  return op < sizeof names / sizeof names[0] ? names[op] : "op?";
+  const char* name = tg::sdk::op_name(op);
+  return name ? name : "op?";
 }
 
 const char* reduce_str(int32_t reduce_op) {
-  switch (reduce_op) {
-    case TG_REDUCE_SUM: return "SUM";
-    case TG_REDUCE_MAX: return "MAX";
-    case TG_REDUCE_PROD: return "PROD";
-  }
-  return "reduce?";
+  const char* name = tg::sdk::reduce_op_name(reduce_op);
+  return name ? name : "reduce?";
 }
 
 const std::vector<OpInfo>& elementwise_ops() {
   static const std::vector<OpInfo> ops = {
-      {TG_KIR_EXP2, "EXP2", 1, floats, exp2_domain},
-      {TG_KIR_LOG2, "LOG2", 1, floats, log2_domain},
-      {TG_KIR_SIN, "SIN", 1, floats, sin_domain},
-      {TG_KIR_SQRT, "SQRT", 1, floats, sqrt_domain},
-      {TG_KIR_RECIP, "RECIP", 1, floats, recip_domain},
-      {TG_KIR_NEG, "NEG", 1, any, arith_domain},  // bool: the identity
-      {TG_KIR_TRUNC, "TRUNC", 1, floats, trunc_domain},
-      {TG_KIR_ADD, "ADD", 2, any, arith_domain},  // bool: OR
-      {TG_KIR_MUL, "MUL", 2, any, arith_domain},  // bool: AND
-      {TG_KIR_MAX, "MAX", 2, any, arith_domain},
-      {TG_KIR_CMPLT, "CMPLT", 2, any, compare_domain},
-      {TG_KIR_CMPNE, "CMPNE", 2, any, compare_domain},
-      {TG_KIR_IDIV, "IDIV", 2, ints, div_domain},
-      {TG_KIR_MOD, "MOD", 2, ints, div_domain},
-      {TG_KIR_AND, "AND", 2, ints_and_bool, bitwise_domain},
-      {TG_KIR_OR, "OR", 2, ints_and_bool, bitwise_domain},
-      {TG_KIR_XOR, "XOR", 2, ints_and_bool, bitwise_domain},
-      {TG_KIR_SHL, "SHL", 2, ints, shl_domain},
-      {TG_KIR_SHR, "SHR", 2, ints, shr_domain},
-      {TG_KIR_WHERE, "WHERE", 3, any, where_domain},
+      {TG_KIR_EXP2, 1, floats, exp2_domain},
+      {TG_KIR_LOG2, 1, floats, log2_domain},
+      {TG_KIR_SIN, 1, floats, sin_domain},
+      {TG_KIR_SQRT, 1, floats, sqrt_domain},
+      {TG_KIR_RECIP, 1, floats, recip_domain},
+      {TG_KIR_NEG, 1, any, arith_domain},  // bool: the identity
+      {TG_KIR_TRUNC, 1, floats, trunc_domain},
+      {TG_KIR_ADD, 2, any, arith_domain},  // bool: OR
+      {TG_KIR_MUL, 2, any, arith_domain},  // bool: AND
+      {TG_KIR_MAX, 2, any, arith_domain},
+      {TG_KIR_CMPLT, 2, any, compare_domain},
+      {TG_KIR_CMPNE, 2, any, compare_domain},
+      {TG_KIR_IDIV, 2, ints, div_domain},
+      {TG_KIR_MOD, 2, ints, div_domain},
+      {TG_KIR_AND, 2, ints_and_bool, bitwise_domain},
+      {TG_KIR_OR, 2, ints_and_bool, bitwise_domain},
+      {TG_KIR_XOR, 2, ints_and_bool, bitwise_domain},
+      {TG_KIR_SHL, 2, ints, shl_domain},
+      {TG_KIR_SHR, 2, ints, shr_domain},
+      {TG_KIR_WHERE, 3, any, where_domain},
   };
   return ops;
 }

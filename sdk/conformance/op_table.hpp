@@ -11,8 +11,7 @@
 namespace tg::conformance {
 
 struct OpInfo {
-  uint32_t op;
-  const char* name;
+  uint32_t op;  // its name: op_str(op)
   int arity;                                      // 1, 2 or 3 (WHERE)
   bool (*accepts)(uint32_t dtype);                // operand dtype (WHERE: the value dtype)
   Domain (*domain)(uint32_t dtype, int operand);  // inputs for operand k

@@ -1,7 +1,6 @@
 #include "plugin_file.hpp"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <elf.h>
 
 #include <cstring>
@@ -51,21 +50,13 @@ PluginFile PluginFile::load(const std::string& path) {
   PluginFile f;
   f.path = path;
   f.name_from_file = name_of(base_name(path));
-  // A path without '/' would make dlopen search the library path instead of opening the file.
-  const std::string open_path = path.find('/') == std::string::npos ? "./" + path : path;
   f.threads_before = thread_count();
-  f.handle = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!f.handle) {
-    const char* why = dlerror();
-    f.load_error = why ? why : "dlopen failed";
-    return f;
-  }
-  f.get_api = reinterpret_cast<tg_plugin_get_api_fn>(dlsym(f.handle, "tg_plugin_get_api"));
-  f.probe = reinterpret_cast<tg_plugin_probe_fn>(dlsym(f.handle, "tg_plugin_probe"));
-  if (!f.get_api) {
-    f.load_error = path + " does not export tg_plugin_get_api";
-    return f;
-  }
+  const tg::sdk::PluginLibrary lib = tg::sdk::open_plugin_library(path);
+  f.handle = lib.handle;
+  f.get_api = lib.get_api;
+  f.probe = lib.probe;
+  f.load_error = lib.error;
+  if (!f.get_api) return f;
   f.api = f.get_api(TG_ABI_MAJOR, TG_ABI_MINOR);
   f.threads_after = thread_count();
   return f;

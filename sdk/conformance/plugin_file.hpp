@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tg/host.hpp"
 #include "tg/plugin.h"
 
 namespace tg::conformance {

@@ -1,24 +1,19 @@
 #pragma once
-// A tg.kir program under construction: vectors of nodes, views and params, and get() to hand
-// it across the ABI. Node methods return the new node's index.
+// A tg.kir program under construction: the SDK's OwnedProgram (its arrays, and view() to hand
+// it across the ABI) with builder methods. Node methods return the new node's index.
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "tg/plugin.h"
+#include "tg/owned_program.hpp"
 
 namespace tg::conformance {
 
-struct Program {
-  std::string name = "conformance";
-  std::vector<int64_t> shape;
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
+struct Program : tg::sdk::OwnedProgram {
+  Program() { name = "conformance"; }
 #if TG_ABI_MINOR >= 2
-  std::vector<tg_kir_linear_mask> linear_masks;  // (a program with any is only for plugins that declare them)
-
+  // (a program with linear masks is only for plugins that declare them)
   // A linear mask on `view`: valid only where begin <= sum_d coeffs[d] * i_d < end.
   void linear(int view_index, const std::vector<int64_t>& coeffs, int64_t begin, int64_t end) {
     tg_kir_linear_mask m;
@@ -31,9 +26,8 @@ struct Program {
   }
 #endif
 #if TG_ABI_MINOR >= 3
-  // Scalar launch arguments (TG_KIR_SCALAR_ARGS): CONST nodes whose values each launch gives,
-  // one set per launch (run_and_compare launches once per set).
-  std::vector<int32_t> scalar_args;
+  // Scalar launch arguments (TG_KIR_SCALAR_ARGS, in scalar_args): CONST nodes whose values each
+  // launch gives, one set per launch (run_and_compare launches once per set).
   std::vector<std::vector<tg_kir_scalar>> scalar_runs;
   int scalar(uint32_t dtype, int mask_view = -1) {
     const int i = node(TG_KIR_CONST, dtype);
@@ -159,32 +153,6 @@ struct Program {
   int where(int c, int a, int b) { return node(TG_KIR_WHERE, dtype_of(a), {c, a, b}); }
 
   uint32_t dtype_of(int i) const { return nodes[static_cast<size_t>(i)].dtype; }
-
-  // The program as the ABI takes it; valid while this object is unchanged.
-  tg_kir_program get() const {
-    tg_kir_program p;
-    std::memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
-    p.name = name.c_str();
-    p.ndim = static_cast<uint32_t>(shape.size());
-    for (size_t d = 0; d < shape.size() && d < TG_KIR_MAX_DIMS; ++d) p.shape[d] = shape[d];
-    p.n_nodes = static_cast<uint32_t>(nodes.size());
-    p.nodes = nodes.data();
-    p.n_views = static_cast<uint32_t>(views.size());
-    p.views = views.data();
-    p.n_params = static_cast<uint32_t>(params.size());
-    p.params = params.data();
-    p.hash = 0;
-#if TG_ABI_MINOR >= 2
-    p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
-    p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
-#endif
-#if TG_ABI_MINOR >= 3
-    p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
-    p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
-#endif
-    return p;
-  }
 };
 
 // Row-major strides of a tensor of these dims.

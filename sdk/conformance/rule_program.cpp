@@ -120,7 +120,7 @@ Outcome RuleProgram::run(Session& session, int64_t off) const {
   std::string missing;
   const bool claimed = claimed_by(session, p_, &missing);
   Owned own{api, dev, std::vector<tg_buffer*>(p_.params.size(), nullptr)};
-  const tg_kir_program prog = p_.get();
+  const tg_kir_program prog = p_.abi();
   Status s = take(api->program_compile(dev, &prog, &own.exe));
   if (!s.ok()) {
     if (s.code == TG_ERR_UNSUPPORTED && !claimed)

@@ -116,7 +116,7 @@ Outcome run_and_compare(Session& session, const Program& p, const std::vector<st
 #endif
 
   Executable exe{api, dev};
-  const tg_kir_program prog = p.get();
+  const tg_kir_program prog = p.abi();
   Status s = take(api->program_compile(dev, &prog, &exe.exe));
   if (!s.ok()) {
     if (s.code == TG_ERR_UNSUPPORTED && !claimed) {

@@ -1,23 +1,11 @@
 #include "session.hpp"
 
-#include <cstring>
-
 #include "case.hpp"
 
 namespace tg::conformance {
 
 Status initialize(const tg_plugin_api* api, const std::string& path, tg_plugin** out, const char* options) {
-  tg_init_args args;
-  std::memset(&args, 0, sizeof args);
-  args.struct_size = sizeof args;
-  args.host_abi_major = TG_ABI_MAJOR;
-  args.host_abi_minor = TG_ABI_MINOR;
-  args.core_version = "conformance";
-  args.plugin_path = path.c_str();
-  args.options = options;
-  args.host = &host_services();
-  *out = nullptr;
-  return take(api->initialize(&args, out));
+  return tg::sdk::initialize(api, host_services(), "conformance", path, options, out);
 }
 
 Session::Session(const tg_plugin_api* api, const std::string& path, const std::string& options) : api_(api) {

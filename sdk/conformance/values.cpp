@@ -8,38 +8,9 @@
 
 namespace tg::conformance {
 
-bool is_float(uint32_t d) {
-  return d == TG_DTYPE_FLOAT16 || d == TG_DTYPE_BFLOAT16 || d == TG_DTYPE_FLOAT32 || d == TG_DTYPE_FLOAT64;
-}
-bool is_int(uint32_t d) {
-  return d == TG_DTYPE_INT8 || d == TG_DTYPE_UINT8 || d == TG_DTYPE_INT16 || d == TG_DTYPE_INT32 ||
-         d == TG_DTYPE_INT64;
-}
-
 const char* dtype_str(uint32_t d) {
-  switch (d) {
-    case TG_DTYPE_BOOL: return "bool";
-    case TG_DTYPE_INT8: return "int8";
-    case TG_DTYPE_UINT8: return "uint8";
-    case TG_DTYPE_INT16: return "int16";
-    case TG_DTYPE_INT32: return "int32";
-    case TG_DTYPE_INT64: return "int64";
-    case TG_DTYPE_FLOAT16: return "float16";
-    case TG_DTYPE_BFLOAT16: return "bfloat16";
-    case TG_DTYPE_FLOAT32: return "float32";
-    case TG_DTYPE_FLOAT64: return "float64";
-  }
-  return "dtype?";
-}
-
-uint64_t dtype_bytes(uint32_t d) {
-  switch (d) {
-    case TG_DTYPE_BOOL: case TG_DTYPE_INT8: case TG_DTYPE_UINT8: return 1;
-    case TG_DTYPE_INT16: case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return 2;
-    case TG_DTYPE_INT32: case TG_DTYPE_FLOAT32: return 4;
-    case TG_DTYPE_INT64: case TG_DTYPE_FLOAT64: return 8;
-  }
-  return 0;
+  const char* name = tg::sdk::dtype_name(d);
+  return name ? name : "dtype?";
 }
 
 int64_t int_min(uint32_t d) {

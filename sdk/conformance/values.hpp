@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tg/plugin.h"
+#include "tg/kir.hpp"
 
 namespace tg::conformance {
 
@@ -15,10 +15,11 @@ inline constexpr uint32_t kAllDtypes[] = {TG_DTYPE_BOOL,    TG_DTYPE_INT8,     T
                                           TG_DTYPE_INT32,   TG_DTYPE_INT64,    TG_DTYPE_FLOAT16,
                                           TG_DTYPE_BFLOAT16, TG_DTYPE_FLOAT32, TG_DTYPE_FLOAT64};
 
-bool is_float(uint32_t dtype);
-bool is_int(uint32_t dtype);  // signed or unsigned integer, not bool
-const char* dtype_str(uint32_t dtype);  // "float32"; "dtype?" for an unknown value
-uint64_t dtype_bytes(uint32_t dtype);
+// The SDK's dtype facts (tg/kir.hpp, tg/plugin.hpp) under this suite's short names.
+inline constexpr auto& is_float = tg::sdk::is_float_dtype;
+inline constexpr auto& is_int = tg::sdk::is_int_dtype;  // signed or unsigned integer, not bool
+inline constexpr auto& dtype_bytes = tg::sdk::dtype_size;
+const char* dtype_str(uint32_t dtype);  // tg::sdk::dtype_name; "dtype?" for an unknown value
 
 int64_t int_min(uint32_t dtype);  // bool: 0
 int64_t int_max(uint32_t dtype);  // bool: 1

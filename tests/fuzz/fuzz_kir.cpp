@@ -167,7 +167,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     prog.linear_masks.push_back(m);
   }
 
-  tg_kir_program p = prog.get();
+  tg_kir_program p = prog.abi();
   p.ndim = ndim;  // get() stops at TG_KIR_MAX_DIMS; the verifier must see the claim
   if (flags & 2) p.name = nullptr;
   tg::sdk::ProgramInfo info;

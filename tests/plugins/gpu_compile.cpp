@@ -92,7 +92,7 @@ void load_dumped(const fs::path& root, const tg::render::Target& target, const s
     Rendered r{file, {}, {}};
     try {
       r.program = tg::sdk::parse_program(read_file(file));
-      const tg_kir_program view = r.program.view();
+      const tg_kir_program view = r.program.abi();
       r.kernel = tg::render::render(view, target);
     } catch (const tg::sdk::Failure& e) {
       // A program the renderer declines (a SCATTER_ADD of a dtype without an atomic add) is
@@ -173,8 +173,7 @@ void compile_every_nth(const Compiler& c, const std::vector<Rendered>& kernels, 
 tg::sdk::LoadedProgram store_one_program(const std::string& name) {
   tg::sdk::LoadedProgram p;
   p.name = name;
-  p.ndim = 1;
-  p.shape[0] = 4;
+  p.shape = {4};
   p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
   tg_kir_view v{};
   v.strides[0] = 1;

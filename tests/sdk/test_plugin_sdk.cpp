@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "plugin_test_host.hpp"
+#include "tg/owned_program.hpp"
 
 #ifndef TG_REF_PLUGIN_PATH
 #define TG_REF_PLUGIN_PATH "libtg-ref.so"
@@ -293,6 +297,118 @@ TEST(PluginSdk, VersionAndNamePlugins) {
   TG_ASSERT_OK(newer.init_status());
   TG_ASSERT_OK(newer.open());
   RunResult r = run_program(newer.api(), newer.device(), plus_one(), kPlusOneInput);
+  TG_ASSERT_OK(r.status);
+  EXPECT_EQ(values_of<float>(r.outputs[1]), (std::vector<float>{2, 3, 4, 5}));
+}
+
+// tg::sdk::OwnedProgram: a view's pointers are into the object it came from, so a copy's view
+// never points into the original (which may be gone), a move keeps the arrays a view points
+// at, and a copy made from a view takes the linear masks and scalar args too.
+tg::sdk::OwnedProgram masked_scaled() {
+  tg::sdk::OwnedProgram p;
+  p.name = "masked";
+  Program b;
+  b.shape = {4};
+  const int x = b.param(TG_DTYPE_FLOAT32, TG_PARAM_READ, 4), out = b.param(TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4);
+  const int v = b.view({1});
+  const int loaded = b.load(x, v);
+  const int one = b.scalar(TG_DTYPE_FLOAT32, v);  // node 1: masked by the view's linear mask
+  b.store(out, v, b.binary(TG_KIR_ADD, loaded, one));
+  p.shape = b.shape;
+  p.nodes = b.nodes;
+  p.views = b.views;
+  p.params = b.params;
+  p.scalar_args = b.scalar_args;
+  tg_kir_linear_mask m{};
+  m.view = 0;
+  m.coeffs[0] = 1;
+  m.begin = 1;
+  m.end = 3;
+  p.linear_masks = {m};
+  return p;
+}
+
+void expect_view_of(const tg_kir_program& v, const tg::sdk::OwnedProgram& p) {
+  EXPECT_STREQ(v.name, p.name.c_str());
+  EXPECT_EQ(v.name, p.name.c_str());
+  EXPECT_EQ(v.ndim, p.shape.size());
+  EXPECT_EQ(v.shape[0], p.shape[0]);
+  EXPECT_EQ(v.nodes, p.nodes.data());
+  EXPECT_EQ(v.n_nodes, p.nodes.size());
+  EXPECT_EQ(v.views, p.views.data());
+  EXPECT_EQ(v.params, p.params.data());
+  EXPECT_EQ(v.n_params, p.params.size());
+  EXPECT_EQ(v.linear_masks, p.linear_masks.data());
+  EXPECT_EQ(v.n_linear_masks, 1u);
+  EXPECT_EQ(v.scalar_args, p.scalar_args.data());
+  EXPECT_EQ(v.n_scalar_args, 1u);
+}
+
+TEST(OwnedProgram, ACopysViewPointsIntoTheCopy) {
+  auto original = std::make_unique<tg::sdk::OwnedProgram>(masked_scaled());
+  const tg::sdk::OwnedProgram copy = *original;
+  const tg::sdk::OwnedProgram assigned = [&] {
+    tg::sdk::OwnedProgram a;
+    a = *original;
+    return a;
+  }();
+  const tg_kir_program before = original->abi();
+  original.reset();  // the views of the copies must not need it
+  for (const tg::sdk::OwnedProgram* p : {&copy, &assigned}) {
+    const tg_kir_program v = p->abi();
+    EXPECT_NE(v.nodes, before.nodes);
+    EXPECT_NE(v.linear_masks, before.linear_masks);
+    EXPECT_NE(v.scalar_args, before.scalar_args);
+    expect_view_of(v, *p);
+    EXPECT_EQ(v.linear_masks[0].end, 3);
+    EXPECT_EQ(v.scalar_args[0], 1);
+    EXPECT_EQ(v.nodes[1].op, static_cast<uint32_t>(TG_KIR_CONST));
+  }
+}
+
+TEST(OwnedProgram, AMoveKeepsTheArraysAViewPointsAt) {
+  tg::sdk::OwnedProgram a = masked_scaled();
+  const tg_kir_program before = a.abi();
+  const tg::sdk::OwnedProgram moved = std::move(a);
+  expect_view_of(moved.abi(), moved);
+  EXPECT_EQ(moved.abi().nodes, before.nodes);
+  EXPECT_EQ(moved.abi().linear_masks, before.linear_masks);
+  EXPECT_EQ(moved.abi().scalar_args, before.scalar_args);
+}
+
+TEST(OwnedProgram, ACopyOfAViewOwnsEveryArray) {
+  const tg::sdk::OwnedProgram src = masked_scaled();
+  const tg::sdk::OwnedProgram copy(src.abi());
+  EXPECT_EQ(copy.name, "masked");
+  EXPECT_EQ(copy.shape, src.shape);
+  ASSERT_EQ(copy.nodes.size(), src.nodes.size());
+  EXPECT_EQ(std::memcmp(copy.nodes.data(), src.nodes.data(), src.nodes.size() * sizeof(tg_kir_node)), 0);
+  ASSERT_EQ(copy.linear_masks.size(), 1u);
+  EXPECT_EQ(copy.linear_masks[0].begin, 1);
+  EXPECT_EQ(copy.scalar_args, src.scalar_args);
+  expect_view_of(copy.abi(), copy);
+  // A program from a 1.0 core ends before linear_masks: whatever lies past its struct_size is
+  // not read.
+  tg_kir_program old = src.abi();
+  old.struct_size = offsetof(tg_kir_program, n_linear_masks);
+  old.linear_masks = reinterpret_cast<const tg_kir_linear_mask*>(uintptr_t{8});  // never read
+  old.scalar_args = reinterpret_cast<const int32_t*>(uintptr_t{8});
+  const tg::sdk::OwnedProgram from_old(old);
+  EXPECT_TRUE(from_old.linear_masks.empty());
+  EXPECT_TRUE(from_old.scalar_args.empty());
+  EXPECT_EQ(from_old.nodes.size(), src.nodes.size());
+}
+
+// A copied conformance/test Program runs after its original is gone.
+TEST(OwnedProgram, ACopiedProgramRunsWithoutItsOriginal) {
+  Plugin ref(ref_plugin());
+  ASSERT_NE(ref.api(), nullptr) << ref.load_error();
+  TG_ASSERT_OK(ref.init_status());
+  TG_ASSERT_OK(ref.open());
+  auto original = std::make_unique<Program>(plus_one());
+  const Program copy = *original;
+  original.reset();
+  RunResult r = run_program(ref.api(), ref.device(), copy, kPlusOneInput);
   TG_ASSERT_OK(r.status);
   EXPECT_EQ(values_of<float>(r.outputs[1]), (std::vector<float>{2, 3, 4, 5}));
 }

@@ -10,6 +10,7 @@
 #include "base/internal_check.hpp"
 #include "tg/error.hpp"
 #include "tg/half.h"
+#include "tg/kir.hpp"  // tg::sdk::dtype_name: the one table of dtype names
 #include "tg/tensor.hpp"
 
 namespace tg {
@@ -37,20 +38,12 @@ int64_t dtype_size(DType d) {
   TG_INTERNAL_ERROR("unknown dtype " + std::to_string(static_cast<int>(d)));
 }
 
+// (A DType is its TG_DTYPE_* value: the core hands dtypes to plugins as they are.)
+static_assert(static_cast<uint32_t>(DType::bool_) == TG_DTYPE_BOOL && static_cast<uint32_t>(DType::uint8) == TG_DTYPE_UINT8 &&
+              static_cast<uint32_t>(DType::bfloat16) == TG_DTYPE_BFLOAT16 && static_cast<uint32_t>(DType::float64) == TG_DTYPE_FLOAT64);
 const char* dtype_name(DType d) {
-  switch (d) {
-    case DType::bool_: return "bool";
-    case DType::int8: return "int8";
-    case DType::uint8: return "uint8";
-    case DType::int16: return "int16";
-    case DType::int32: return "int32";
-    case DType::int64: return "int64";
-    case DType::float16: return "float16";
-    case DType::bfloat16: return "bfloat16";
-    case DType::float32: return "float32";
-    case DType::float64: return "float64";
-  }
-  return "?";
+  const char* name = tg::sdk::dtype_name(static_cast<uint32_t>(d));
+  return name ? name : "?";
 }
 
 bool is_float(DType d) {

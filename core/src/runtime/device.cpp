@@ -15,33 +15,6 @@
 
 namespace tg::detail {
 
-const char* error_code_name(int32_t code) {
-  switch (code) {
-    case TG_OK: return "OK";
-    case TG_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case TG_ERR_UNSUPPORTED: return "UNSUPPORTED";
-    case TG_ERR_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
-    case TG_ERR_UNAVAILABLE: return "UNAVAILABLE";
-    case TG_ERR_DEVICE_LOST: return "DEVICE_LOST";
-    case TG_ERR_INTERNAL: return "INTERNAL";
-  }
-  return "UNKNOWN";
-}
-
-int32_t take(tg_error* err, std::string* message) {
-  if (!err) return TG_OK;
-  int32_t code = err->code == TG_OK ? TG_ERR_INTERNAL : err->code;
-  if (message) *message = err->message.empty() ? std::string("(no message)") : err->message;
-  delete err;
-  return code;
-}
-
-void check(tg_error* err, const std::string& what) {
-  std::string msg;
-  int32_t code = take(err, &msg);
-  if (code != TG_OK) throw Error(what + " failed (" + error_code_name(code) + "): " + msg);
-}
-
 void SharedStats::in_use_grew(uint64_t n) {
   uint64_t now = bytes_in_use.fetch_add(n, std::memory_order_relaxed) + n;
   uint64_t peak = peak_bytes.load(std::memory_order_relaxed);
@@ -109,15 +82,12 @@ std::shared_ptr<Buffer> Device::alloc(uint64_t nbytes) {
       free_.erase(it);
       free_bytes_ -= nbytes;
     } else {
-      std::string msg;
-      int32_t code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
-      if (code == TG_ERR_OUT_OF_MEMORY && !free_.empty()) {  // give the cache back and try once more
+      tg::sdk::Status s = take(api().buffer_alloc(handle_, nbytes, &h));
+      if (s.code == TG_ERR_OUT_OF_MEMORY && !free_.empty()) {  // give the cache back and try once more
         free_cached_locked();
-        code = take(api().buffer_alloc(handle_, nbytes, &h), &msg);
+        s = take(api().buffer_alloc(handle_, nbytes, &h));
       }
-      if (code != TG_OK)
-        throw Error("allocating " + std::to_string(nbytes) + " bytes on " + name_ + " failed (" +
-                    error_code_name(code) + "): " + msg);
+      if (!s.ok()) throw Error(s.failed("allocating " + std::to_string(nbytes) + " bytes on " + name_));
       stats().add(stats().bytes_allocated, nbytes);
     }
   }
@@ -184,16 +154,15 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
   std::lock_guard<std::mutex> lock(plugin_->calls);
   if (tg_executable* known = executables_.find(key)) return known;
   tg_kir_program p = program.abi();
+  p.hash = program.hash();
   tg_executable* exe = nullptr;
-  std::string msg;
   auto t0 = std::chrono::steady_clock::now();
-  int32_t code = take(api().program_compile(handle_, &p, &exe), &msg);
-  if (code == TG_ERR_UNSUPPORTED) {
-    *unsupported_reason = msg;
+  const tg::sdk::Status s = take(api().program_compile(handle_, &p, &exe));
+  if (s.code == TG_ERR_UNSUPPORTED) {
+    *unsupported_reason = s.what();
     return nullptr;
   }
-  if (code != TG_OK)
-    throw Error("compiling kernel " + program.name + " on " + name_ + " failed (" + error_code_name(code) + "): " + msg);
+  if (!s.ok()) throw Error(s.failed("compiling kernel " + program.name + " on " + name_));
   stats().add(stats().kernels_compiled, 1);
   if (env_int("TG_DEBUG") >= 3)
     std::cerr << "[tg] compiled " << program.name << " in "

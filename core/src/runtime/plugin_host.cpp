@@ -2,7 +2,6 @@
 #include "runtime/plugin_host.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
-#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -28,21 +27,11 @@ void warning_log(const std::string& line) { std::cerr << "[tg] warning: " << lin
 
 namespace {
 
-tg_error* host_error_create(int32_t code, const char* message) {
-  return new tg_error{code, message ? message : ""};
-}
 void host_log(int32_t level, const char* message) {
   if (plugin_debug() || env_int("TG_DEBUG") > 0 || level >= TG_LOG_WARNING)
     std::cerr << "[tg plugin log] " << (message ? message : "") << "\n";
 }
-const tg_host_services kHostServices = {sizeof(tg_host_services), host_error_create, host_log};
-
-// Loaded files stay loaded until exit (a plugin's code may still be referenced by objects
-// freed late), so the library objects are deliberately never destroyed.
-std::vector<boost::dll::shared_library>& libraries() {
-  static auto* libs = new std::vector<boost::dll::shared_library>();
-  return *libs;
-}
+const tg_host_services kHostServices = {sizeof(tg_host_services), tg::sdk::host_error_create, host_log};
 
 std::string name_from_file(const fs::path& p) {
   static const std::regex re("libtg-([a-z][a-z0-9_]*)\\.so");
@@ -159,17 +148,13 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
     debug_log("reject " + c.path + ": " + why);
     return lp;
   };
-  boost::dll::shared_library lib;
-  try {
-    lib.load(c.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-  } catch (const std::exception& e) {
-    return fail(std::string("the loader could not open it: ") + e.what());
-  }
-  libraries().push_back(lib);
-  if (!lib.has("tg_plugin_get_api"))
+  // Loaded files stay loaded until exit (a plugin's code may still be referenced by objects
+  // freed late).
+  const tg::sdk::PluginLibrary lib = tg::sdk::open_plugin_library(c.path);
+  if (!lib.handle) return fail("the loader could not open it: " + lib.error);
+  if (!lib.get_api)
     return fail("it does not export tg_plugin_get_api (not a tg plugin, or built without TG_PLUGIN_EXPORT)");
-  auto get_api = lib.get<const tg_plugin_api*(uint32_t, uint32_t)>("tg_plugin_get_api");
-  const tg_plugin_api* api = get_api(TG_ABI_MAJOR, TG_ABI_MINOR);
+  const tg_plugin_api* api = lib.get_api(TG_ABI_MAJOR, TG_ABI_MINOR);
   if (!api)
     return fail("tg_plugin_get_api returned NULL for core ABI " + core_abi + " (the plugin does not speak ABI major " +
                 std::to_string(TG_ABI_MAJOR) + ")");
@@ -198,8 +183,8 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
     if (!slot) return fail("a required slot of its API table is NULL");
   lp->api = api;
   lp->score = api->priority;
-  if (lib.has("tg_plugin_probe")) {
-    lp->score = lib.get<int32_t()>("tg_plugin_probe")();
+  if (lib.probe) {
+    lp->score = lib.probe();
     if (lp->score <= 0) {
       lp->no_device_reason = "its probe says it cannot run on this machine";
       debug_log(c.name + ": probe score 0");
@@ -211,18 +196,15 @@ std::shared_ptr<LoadedPlugin> load_plugin(const Candidate& c) {
                                   for (char& ch : up) ch = static_cast<char>(std::toupper(ch));
                                   return up;
                                 }()).c_str());
-  tg_init_args args{sizeof(tg_init_args), TG_ABI_MAJOR, TG_ABI_MINOR, tg::version(), lp->path.c_str(),
-                    options.c_str(), &kHostServices};
-  std::string msg;
-  if (take(api->initialize(&args, &lp->handle), &msg) != TG_OK) {
+  if (const tg::sdk::Status s = tg::sdk::initialize(api, kHostServices, tg::version(), lp->path, options.c_str(), &lp->handle);
+      !s.ok()) {
     lp->handle = nullptr;
     lp->api = nullptr;
-    return fail("initialize failed: " + msg);
+    return fail("initialize failed: " + s.what());
   }
-  int32_t code = take(api->device_count(lp->handle, &lp->device_count), &msg);
-  if (code != TG_OK) {
+  if (const tg::sdk::Status s = take(api->device_count(lp->handle, &lp->device_count)); !s.ok()) {
     lp->device_count = 0;
-    lp->no_device_reason = msg.empty() ? "device_count failed" : msg;
+    lp->no_device_reason = s.what();
   } else if (lp->device_count == 0) {
     lp->no_device_reason = "the plugin reports no devices";
   } else if (lp->device_count > kMaxDevicesPerPlugin) {

@@ -16,12 +16,9 @@
 #include "runtime/program_cache.hpp"
 #include "tg/device.hpp"
 #include "tg/dtype.hpp"
+#include "tg/error.hpp"
+#include "tg/host.hpp"
 #include "tg/plugin.h"
-
-struct tg_error {  // the host-owned error object of the ABI
-  int32_t code;
-  std::string message;
-};
 
 namespace tg::detail {
 
@@ -30,9 +27,8 @@ struct Buffer;
 struct KirProgram;
 
 // Throws tg::Error if err is set (and frees it); `what` says which call failed.
-void check(tg_error* err, const std::string& what);
-// Returns the error's code (TG_OK for none) and frees it, storing its message.
-int32_t take(tg_error* err, std::string* message);
+inline void check(tg_error* err, const std::string& what) { tg::sdk::check<Error>(err, what); }
+using tg::sdk::take;
 
 // The counters behind tg::runtime_stats(), updated by any thread.
 struct SharedStats {

@@ -249,17 +249,16 @@ std::vector<DeviceInfo> devices() {
       d.index = static_cast<int>(i);
       tg_device_props props{};
       props.struct_size = sizeof(props);
-      std::string msg;
-      int32_t code;
+      tg::sdk::Status s;
       {
         std::lock_guard<std::mutex> calls(lp->calls);
-        code = take(lp->api->device_get_props(lp->handle, i, &props), &msg);
+        s = take(lp->api->device_get_props(lp->handle, i, &props));
       }
-      if (code == TG_OK) {
+      if (s.ok()) {
         d.available = true;
         if (props.name) d.description += std::string(d.description.empty() ? "" : "; ") + props.name;
       } else {
-        d.reason = msg;
+        d.reason = s.what();
       }
       out.push_back(d);
     }

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "tg/kir.hpp"  // tg::sdk::op_name
+
 namespace tg::detail {
 
 namespace {
@@ -40,37 +42,14 @@ uint64_t KirProgram::hash() const {  // FNV-1a: stable across runs and machines
   return h;
 }
 
-tg_kir_program KirProgram::abi() const {
-  tg_kir_program p{};
-  p.struct_size = sizeof(p);
-  p.name = name.c_str();
-  p.ndim = static_cast<uint32_t>(shape.size());
-  for (size_t d = 0; d < shape.size(); d++) p.shape[d] = shape[d];
-  p.n_nodes = static_cast<uint32_t>(nodes.size());
-  p.nodes = nodes.data();
-  p.n_views = static_cast<uint32_t>(views.size());
-  p.views = views.data();
-  p.n_params = static_cast<uint32_t>(params.size());
-  p.params = params.data();
-  p.hash = hash();
-  p.n_linear_masks = static_cast<uint32_t>(linear_masks.size());
-  p.linear_masks = linear_masks.empty() ? nullptr : linear_masks.data();
-  p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
-  p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
-  return p;
-}
-
 std::string KirProgram::dump() const {
-  static const char* names[] = {"LOAD", "CONST", "STORE", "REDUCE", "CAST",  "EXP2", "LOG2", "SIN",   "SQRT",
-                                "RECIP", "NEG",  "TRUNC", "ADD",    "MUL",   "MAX",  "CMPLT", "CMPNE", "IDIV",
-                                "MOD",  "AND",   "OR",    "XOR",    "SHL",   "SHR",  "WHERE", "GATHER", "SCATTER_ADD"};
   std::ostringstream os;
   os << "kernel " << name << " shape (";
   for (size_t d = 0; d < shape.size(); d++) os << (d ? ", " : "") << shape[d];
   os << ")\n";
   for (size_t i = 0; i < nodes.size(); i++) {
     const tg_kir_node& n = nodes[i];
-    os << "  %" << i << " = " << (n.op < TG_KIR_OP_COUNT_1_4 ? names[n.op] : "?") << " dtype " << n.dtype;
+    os << "  %" << i << " = " << (tg::sdk::op_name(n.op) ? tg::sdk::op_name(n.op) : "?") << " dtype " << n.dtype;
     for (int s : n.src)
       if (s >= 0) os << " %" << s;
     if (n.param >= 0) os << " param " << n.param;

@@ -1,23 +1,16 @@
 #pragma once
-// KirProgram: a tg.kir program owned by the core (the ABI struct points into it).
+// KirProgram: a tg.kir program owned by the core (the SDK's OwnedProgram: the ABI struct points
+// into it), with what a launch of it binds.
 #include <string>
 #include <vector>
 
-#include "graph/view.hpp"
 #include "schedule/launch_values.hpp"
-#include "tg/plugin.h"
+#include "tg/owned_program.hpp"
 
 namespace tg::detail {
 
-struct KirProgram {
-  std::string name;  // readable: "r_sum_16_8" style
-  Dims shape;
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
-  std::vector<tg_kir_linear_mask> linear_masks;  // only for devices that declare TG_KIR_LINEAR_MASKS
-  std::vector<int32_t> scalar_args;              // only for devices that declare TG_KIR_SCALAR_ARGS
-
+// name is readable: "r_sum_16_8" style.
+struct KirProgram : tg::sdk::OwnedProgram {
   // What a launch binds besides buffers (not part of the program: they change between launches
   // of the same program). Per param: its start in its buffer, in elements, and that start as a
   // sum of the graph's launch values (replay.hpp) times coefficients. Per scalar arg: its value
@@ -30,8 +23,7 @@ struct KirProgram {
   // The bytes that identify the program (the compile cache key) and their stable hash.
   const std::string& key() const;
   uint64_t hash() const;
-  tg_kir_program abi() const;  // valid while this object lives and is unchanged
-  std::string dump() const;    // one line per node, for TG_DEBUG=2
+  std::string dump() const;  // one line per node, for TG_DEBUG=2
 
  private:
   mutable std::string key_;

@@ -51,6 +51,7 @@ struct Graph {
   std::string key;
   std::vector<LaunchValue> values;
   std::vector<std::pair<const Node*, uint32_t>> first_value;  // node -> its first launch value
+  uint32_t deepest = 0;  // unrealized ops on the longest path down from a root (realize_deep_slices)
 };
 
 // The graph's structure as words, appended per node: a training step walks a few hundred
@@ -88,6 +89,8 @@ Graph walk(const std::vector<NodePtr>& roots) {
     size_t next_src;
   };
   std::vector<Frame> stack;
+  std::vector<uint32_t> depth;  // per position: unrealized ops on the longest path down from it
+  depth.reserve(last_nodes);
   auto visit = [&](Node* n) {
     if (g.position.try_emplace(n, UINT32_MAX).second) stack.push_back({n, 0});  // UINT32_MAX: in progress
   };
@@ -102,6 +105,7 @@ Graph walk(const std::vector<NodePtr>& roots) {
       }
       g.position.set(n, static_cast<uint32_t>(g.order.size()));
       g.order.push_back(n);
+      uint32_t d = 0;
       // The node's structure: realized nodes are inputs (only their type matters).
       key.put(n->realized());
       key.put(n->op);
@@ -111,7 +115,12 @@ Graph walk(const std::vector<NodePtr>& roots) {
       for (int64_t d : n->shape) key.put(d);
       if (!n->realized()) {
         key.put(n->src.size());
-        for (auto& s : n->src) key.put(g.position.at(s.get()));
+        for (auto& s : n->src) {
+          const uint32_t p = g.position.at(s.get());
+          key.put(p);
+          d = std::max(d, depth[p]);
+        }
+        ++d;
         // A host float constant and a shrink's starts are launch values: the key has their
         // place, not their value.
         const bool scalar = n->op == Op::CONST && is_float(n->dtype) && !literal_float(n->fvalue);
@@ -137,6 +146,8 @@ Graph walk(const std::vector<NodePtr>& roots) {
           }
         }
       }
+      depth.push_back(d);
+      g.deepest = std::max(g.deepest, d);
       stack.pop_back();
     }
   }
@@ -269,7 +280,9 @@ constexpr uint32_t kMaxDepth = 512;
 // Realizes the nodes of g at every kMaxDepth levels of unrealized ops, sources first, so that
 // no unrealized chain in g is longer than kMaxDepth. Whether it realized any.
 bool realize_deep_slices(const Graph& g) {
-  if (g.order.size() <= kMaxDepth) return false;  // too few nodes to be that deep: the common case
+  // The common case: walk() measured the depth on its way (a second pass over a generated
+  // token's graph of ~1000 nodes, a hash lookup per edge, was a quarter of the token's time).
+  if (g.order.size() <= kMaxDepth || g.deepest <= kMaxDepth) return false;
   std::vector<uint32_t> depth(g.order.size(), 0);
   // Unrealized ops on the longest path down from each node, realized nodes 0 (with every node
   // of `cut` depth or more realized first when cut is set). The deepest.

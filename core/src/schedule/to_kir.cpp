@@ -313,9 +313,10 @@ void check_rank(const Dims& shape) {
 KirProgram to_kir_scatter(const LPtr& value, const LPtr& idx, const NodePtr& out, int64_t axis,
                           std::vector<NodePtr>* params, bool scalar_args) {
   KirProgram p;
-  p.shape = value->shape;
-  check_rank(p.shape);
-  Emitter e(p, p.shape, p.shape, scalar_args);
+  const Dims& space = value->shape;
+  check_rank(space);
+  p.shape.assign(space.begin(), space.end());
+  Emitter e(p, space, space, scalar_args);
   e.bound = params;
   e.param(out, TG_PARAM_WRITE);
   tg_kir_node st{};
@@ -344,14 +345,13 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
   KirProgram p;
   // An elementwise kernel runs over its root's space: out's shape, or a split of it (its
   // stores see out's contiguous memory in that split).
-  p.shape = reduce ? reduce->input_shape : root->shape;
-  if (p.shape.size() > TG_KIR_MAX_DIMS)
-    throw Error("tensors of more than " + std::to_string(TG_KIR_MAX_DIMS) + " dims cannot be computed yet (shape " +
-                std::to_string(p.shape.size()) + " dims): reshape to fewer dims first");
-  Dims out_space = p.shape;
+  const Dims& space = reduce ? reduce->input_shape : root->shape;
+  check_rank(space);
+  p.shape.assign(space.begin(), space.end());
+  Dims out_space = space;
   if (reduce)
     for (int64_t a : reduce->axes) out_space[static_cast<size_t>(a)] = 1;
-  Emitter e(p, p.shape, out_space, scalar_args);
+  Emitter e(p, space, out_space, scalar_args);
   e.bound = params;
   auto store = [&](const NodePtr& node, int32_t value) {
     tg_kir_node st{};

@@ -256,9 +256,13 @@ Tensor Tensor::sigmoid() const {
   return (1.0 + (x * -kLog2E).minimum(cap).exp2()).reciprocal();
 }
 Tensor Tensor::tanh() const { return 2.0 * (to_float(*this) * 2.0).sigmoid() - 1.0; }
+// GELU's tanh form, 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3), written as
+// x sigmoid(2u) (tanh(u) = 2 sigmoid(2u) - 1): the same function in 11 ops instead of 17 and
+// one rounding of 1 + tanh fewer; a generated token builds (and walks) fewer nodes, and the
+// train step's GELU kernels do less.
 Tensor Tensor::gelu() const {
   Tensor x = to_float(*this);
-  return 0.5 * x * (1.0 + (x * 0.7978845608028654 * (1.0 + 0.044715 * x * x)).tanh());
+  return x * (x * (2 * 0.7978845608028654) * (1.0 + 0.044715 * x * x)).sigmoid();
 }
 Tensor Tensor::quick_gelu() const { return *this * (*this * 1.702).sigmoid(); }
 Tensor Tensor::silu() const { return *this * sigmoid(); }

@@ -11,46 +11,21 @@
 //   FROZEN structs' bytes (tg/plugin.h), and the scalar_args as int32s (ABI 1.3: the CONSTs whose
 //   values each launch gives, which GPU plugins turn into kernel arguments). "TGKIR001" files
 //   (no n_scalar_args, no scalar_args) are still read. Linear masks are not kept: the ref device
-//   does not declare TG_KIR_LINEAR_MASKS, so its programs have none.
+//   does not declare TG_KIR_LINEAR_MASKS, so its programs have none (serialize_program refuses a
+//   program with any rather than drop them).
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "tg/plugin.h"
+#include "tg/kir.hpp"  // linear_mask_count, scalar_arg_count
+#include "tg/owned_program.hpp"
 
 namespace tg::sdk {
 
 // A program read from a file, with its own storage.
-struct LoadedProgram {
-  std::string name;
-  uint32_t ndim = 0;
-  int64_t shape[TG_KIR_MAX_DIMS] = {};
-  std::vector<tg_kir_node> nodes;
-  std::vector<tg_kir_view> views;
-  std::vector<tg_kir_param> params;
-  std::vector<int32_t> scalar_args;
-
-  // Valid while this object lives and is not changed.
-  tg_kir_program view() const {
-    tg_kir_program p;
-    std::memset(&p, 0, sizeof p);
-    p.struct_size = sizeof p;
-    p.name = name.c_str();
-    p.ndim = ndim;
-    std::memcpy(p.shape, shape, sizeof shape);
-    p.n_nodes = static_cast<uint32_t>(nodes.size());
-    p.nodes = nodes.data();
-    p.n_views = static_cast<uint32_t>(views.size());
-    p.views = views.data();
-    p.n_params = static_cast<uint32_t>(params.size());
-    p.params = params.data();
-    p.n_scalar_args = static_cast<uint32_t>(scalar_args.size());
-    p.scalar_args = scalar_args.empty() ? nullptr : scalar_args.data();
-    return p;
-  }
-};
+using LoadedProgram = OwnedProgram;
 
 namespace kir_file_detail {
 
@@ -83,10 +58,14 @@ class Reader {
 
 }  // namespace kir_file_detail
 
+// Throws std::runtime_error for a program with linear masks, which the format does not keep.
 inline std::string serialize_program(const tg_kir_program& p) {
   using kir_file_detail::put;
   const std::string name = p.name ? p.name : "";
-  const uint64_t counts[6] = {p.ndim, p.n_nodes, p.n_views, p.n_params, name.size(), p.n_scalar_args};
+  if (const uint32_t n = linear_mask_count(p))
+    throw std::runtime_error("tg.kir files do not keep linear masks, and program '" + name + "' has " + std::to_string(n));
+  const uint32_t n_scalar_args = scalar_arg_count(p);
+  const uint64_t counts[6] = {p.ndim, p.n_nodes, p.n_views, p.n_params, name.size(), n_scalar_args};
   std::string out(kir_file_detail::kMagic, sizeof kir_file_detail::kMagic);
   put(out, counts, 6);
   put(out, p.shape, TG_KIR_MAX_DIMS);
@@ -94,7 +73,7 @@ inline std::string serialize_program(const tg_kir_program& p) {
   put(out, p.nodes, p.n_nodes);
   put(out, p.views, p.n_views);
   put(out, p.params, p.n_params);
-  put(out, p.scalar_args, p.n_scalar_args);
+  put(out, p.scalar_args, n_scalar_args);
   return out;
 }
 
@@ -112,9 +91,10 @@ inline LoadedProgram parse_program(const std::string& bytes) {
   if (counts[0] > TG_KIR_MAX_DIMS) throw std::runtime_error("tg.kir file has ndim " + std::to_string(counts[0]));
   for (int i : {1, 2, 3, 5})
     if (counts[i] > UINT32_MAX) throw std::runtime_error("tg.kir file has an array of " + std::to_string(counts[i]));
+  int64_t shape[TG_KIR_MAX_DIMS];
+  in.get(shape, TG_KIR_MAX_DIMS, "the shape");
   LoadedProgram p;
-  p.ndim = static_cast<uint32_t>(counts[0]);
-  in.get(p.shape, TG_KIR_MAX_DIMS, "the shape");
+  p.shape.assign(shape, shape + counts[0]);
   if (counts[4] > bytes.size()) throw std::runtime_error("truncated tg.kir file: the name runs past its end");
   p.name.resize(counts[4]);
   in.get(p.name.data(), counts[4], "the name");

@@ -54,7 +54,7 @@ class CudaCompileDumped : public ::testing::Test {
       return tg::cuda::compile_source(*rtc, source, "batch.cu", sm, what);
     };
     compiler_.compile_kernel = [rtc, sm](const gputest::Rendered& r) {
-      return tg::cuda::compile_kernel(*rtc, r.kernel, sm, r.program.view());
+      return tg::cuda::compile_kernel(*rtc, r.kernel, sm, r.program.abi());
     };
     compiler_.check = [sm](const std::vector<char>& code, const std::string& entry) {
       return gputest::check_cubin(code, sm, entry);
@@ -147,10 +147,10 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
 TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   tg::sdk::LoadedProgram p = gputest::store_one_program("scaled");
   p.scalar_args = {0};  // the CONST's value comes with each launch
-  const std::string bytes = tg::sdk::serialize_program(p.view());
+  const std::string bytes = tg::sdk::serialize_program(p.abi());
   const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
   EXPECT_EQ(back.scalar_args, std::vector<int32_t>{0});
-  const tg::render::Kernel k = tg::render::render(back.view(), tg::cuda::target_for(gpu_of(90)));
+  const tg::render::Kernel k = tg::render::render(back.abi(), tg::cuda::target_for(gpu_of(90)));
   EXPECT_EQ(k.scalar_dtypes, std::vector<uint32_t>{TG_DTYPE_FLOAT32});
   std::string wrong;
   EXPECT_EQ(signature_kinds(k.source, k.entry, &wrong),
@@ -167,7 +167,7 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
 TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
   const tg::sdk::LoadedProgram p = gputest::store_one_program("broken");
-  const tg_kir_program program = p.view();
+  const tg_kir_program program = p.abi();
   tg::render::Kernel k = tg::render::render(program, tg::cuda::target_for(gpu_of(90)));
   // The unbroken kernel compiles, so what fails below is the added line.
   const std::vector<char> good = tg::cuda::compile_kernel(loaded_nvrtc(), k, 90, program);

@@ -40,7 +40,7 @@ class HipCompileDumped : public ::testing::Test {
       return tg::hip::compile_source(source, "batch.hip", arch, what);
     };
     compiler_.compile_kernel = [arch](const gputest::Rendered& r) {
-      return tg::hip::compile_kernel(r.kernel, arch, r.program.view());
+      return tg::hip::compile_kernel(r.kernel, arch, r.program.abi());
     };
     compiler_.check = [arch](const std::vector<char>& code, const std::string& entry) {
       return gputest::check_code_object(code, arch, entry);
@@ -68,7 +68,7 @@ TEST_F(HipCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
 // hiprtc's refusal reaches the caller with its status, its log and the source.
 TEST(HipCompile, ACompileErrorCarriesHiprtcsLog) {
   const tg::sdk::LoadedProgram p = gputest::store_one_program("broken");
-  const tg_kir_program program = p.view();
+  const tg_kir_program program = p.abi();
   tg::render::Kernel k = tg::render::render(program, tg::hip::target_for(gpu_of("gfx90a")));
   k.source += "\nthis_is_not_hip tg_undeclared_name;\n";
   try {

@@ -258,6 +258,29 @@ TEST(OnednnPrograms, WheresSharingAConditionMatchRefBitForBit) {
   }
 }
 
+// The gradients of sigmoid, tanh-GELU and SiLU: a MIN caps exp2's argument, and its gradient
+// is a WHERE (tie: half) inside a WHERE whose arms hold the exp2 and the reciprocal. Such WHEREs
+// are written with masks (c_codegen.cpp, costly_), not `?:` that GCC made a branch around the
+// math (the loop then did not vectorize: GELU's gradient over 1024 x 512, 3.7 ms). ctest
+// OnednnPrograms.CostlyWhereArmsUseMasks checks the kernel's source says tg_wheref.
+TEST(OnednnPrograms, ActivationGradientsThroughTheExpCapMatchRef) {
+  std::vector<float> data = tgtest::random_floats(64 * 96, 21);
+  for (size_t i = 0; i < data.size(); i += 97) data[i] *= 40.0f;  // some far in the tails
+  data[5] = -100.0f, data[6] = 100.0f, data[7] = 0.0f, data[8] = -88.0f;  // past the cap (126 / log2 e)
+  auto grads = [&](const char* dev) {
+    std::vector<Tensor> out;
+    for (int f = 0; f < 3; ++f) {
+      Tensor x = Tensor(data, tg::Shape({64, 96}), tgtest::on(dev)).requires_grad_();
+      Tensor y = f == 0 ? x.sigmoid() : f == 1 ? x.gelu() : x.silu();
+      (y * y).sum().backward();
+      out.push_back(*x.grad());
+    }
+    return out;
+  };
+  std::vector<Tensor> got = grads("onednn"), want = grads("ref");
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(same_values(got[i], want[i], 1e-5, 1e-6)) << "function " << i;
+}
+
 TEST(OnednnPrograms, StreamingElementwiseChainMatchesRef) {
   auto x = random_pair({1 << 20}, 3);
   auto f = [](const Tensor& t) { return ((t * 2.0f + 1.0f).relu() * t + 0.5f); };

@@ -161,7 +161,7 @@ TEST_F(Opencl, OffsetsMustBeWholeElements) {
   p.shape = {4};
   int x = p.param(TG_DTYPE_FLOAT32, TG_PARAM_READ, 4);
   p.store(p.param(TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4), p.view({1}), p.load(x, p.view({1})));
-  tg_kir_program prog = p.get();
+  tg_kir_program prog = p.abi();
   tg_executable* exe = nullptr;
   TG_ASSERT_OK(take(api()->program_compile(dev(), &prog, &exe)));
   tg_buffer *in = nullptr, *out = nullptr;

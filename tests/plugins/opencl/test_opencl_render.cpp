@@ -190,7 +190,7 @@ TEST_F(OpenclVsRef, ProgramNamesCannotCollideWithHelpers) {
   Program max = binary_program("x", {TG_KIR_MAX}, F32);
   max.name = "max_f";
   check(max);
-  const tg_kir_program prog = max.get();
+  const tg_kir_program prog = max.abi();
   EXPECT_EQ(tg::render::render(prog, tg::render::Target{&tg::render::opencl_dialect()}).entry, "tgk_max_f");
 }
 
@@ -463,7 +463,7 @@ TEST(Render, ChoosesAStrategyByShape) {
   t.local_mem_bytes = 32768;
   t.compute_units = 4;
   auto strategy = [&](const Program& p) {  // p must outlive prog: prog points into it
-    tg_kir_program prog = p.get();
+    tg_kir_program prog = p.abi();
     return std::string(tg::render::render(prog, t).strategy);
   };
   EXPECT_EQ(strategy(binary_program("add", {TG_KIR_ADD}, F32)), "elementwise");
@@ -475,7 +475,7 @@ TEST(Render, ChoosesAStrategyByShape) {
     tg::render::Target two = t;
     two.two_pass = true;
     const Program p = reduce_program("r", {2, 1000000}, 2, TG_REDUCE_SUM, F32);
-    tg_kir_program prog = p.get();
+    tg_kir_program prog = p.abi();
     const tg::render::Kernel k = tg::render::render(prog, two);
     EXPECT_STREQ(k.strategy, "reduce-split");
     EXPECT_EQ(k.finish_entry, k.entry + "_finish");
@@ -485,14 +485,14 @@ TEST(Render, ChoosesAStrategyByShape) {
     EXPECT_EQ(k.scratch_bytes, (groups * 4 + 7) / 8 * 8);  // one float partial per group
     EXPECT_GE(k.finish_launch.global[0], 2u);
     const Program small = reduce_program("r", {2, 5000}, 2, TG_REDUCE_SUM, F32);
-    tg_kir_program small_prog = small.get();
+    tg_kir_program small_prog = small.abi();
     EXPECT_STREQ(tg::render::render(small_prog, two).strategy, "reduce-group");  // too short to split
     EXPECT_TRUE(tg::render::render(small_prog, two).finish_entry.empty());
   }
   EXPECT_EQ(strategy(matmul_program("m", 1, 128, 128, 128, false, false, true)), "matmul");
   EXPECT_EQ(strategy(matmul_program("m", 1, 4, 4, 4, false, false, false)), "reduce-per-item");  // too small to tile
   const Program mm = matmul_program("m", 2, 100, 70, 64, false, false, false);
-  tg_kir_program prog = mm.get();
+  tg_kir_program prog = mm.abi();
   tg::render::Kernel k = tg::render::render(prog, t);
   EXPECT_EQ(k.launch.dims, 3u);
   EXPECT_EQ(k.launch.global[2], 2u);  // the batch
@@ -502,7 +502,7 @@ TEST(Render, ChoosesAStrategyByShape) {
 TEST(Render, Float64NeedsTheTargetToSayItCan) {
   tg::render::Target t{&tg::render::opencl_dialect()};
   const Program add = binary_program("add", {TG_KIR_ADD}, F64);
-  tg_kir_program prog = add.get();
+  tg_kir_program prog = add.abi();
   try {
     tg::render::render(prog, t);
     FAIL() << "rendered float64 for a target without fp64";
@@ -518,7 +518,7 @@ TEST(Render, DialectsDifferOnlyByTheirTables) {
   // The same program in CUDA and HIP: no OpenCL qualifier leaks, their own ids are used, and
   // pointers come pre-offset (no offset arguments).
   const Program r = reduce_program("r", {2, 100000}, 2, TG_REDUCE_SUM, F16);
-  tg_kir_program prog = r.get();
+  tg_kir_program prog = r.abi();
   for (const tg::render::Dialect* d : {&tg::render::cuda_dialect(), &tg::render::hip_dialect()}) {
     tg::render::Target t{d};
     const std::string src = tg::render::render(prog, t).source;

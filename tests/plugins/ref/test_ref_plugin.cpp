@@ -467,7 +467,7 @@ TEST_F(Ref, LaunchChecksBuffersAgainstParams) {
   p.shape = {4};
   int x = p.param(F32, R, 4), out = p.param(F32, W, 4);
   p.store(out, p.view({1}), p.load(x, p.view({1})));
-  tg_kir_program prog = p.get();
+  tg_kir_program prog = p.abi();
   tg_executable* exe = nullptr;
   TG_ASSERT_OK(take(api()->program_compile(dev(), &prog, &exe)));
   tg_buffer *small = nullptr, *big = nullptr;
