@@ -1,7 +1,7 @@
 # Debian packages: `cpack -G DEB` in the build directory makes one package per install component,
 # so a user installs the core and only the backends their machine has:
 #   libtg0             runtime    lib/libtg.so.0 (the library an application loads)
-#   libtg-dev          dev        headers, lib/libtg.so, the CMake package (tg::tg, tg::sdk, tg::render,
+#   libtg-dev          dev        headers, lib/libtg.so, the CMake package (tg::tg, tg::sdk, tg::render, tg::interpreter,
 #                                 tg_add_plugin), share/tg: the plugin SDK README and template
 #   tg                 tool       bin/tg (devices, info, conformance, bench)
 #   tg-plugin-<name>   plugin_<name>  lib/tg-plugins/libtg-<name>.so, one per plugin built

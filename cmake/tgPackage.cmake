@@ -1,4 +1,4 @@
-# Installs the CMake package `tg` (targets tg::tg, tg::sdk, tg::render, and tg::dist when built) and gives the installed library
+# Installs the CMake package `tg` (targets tg::tg, tg::sdk, tg::render, tg::interpreter, and tg::dist when built) and gives the installed library
 # $ORIGIN-relative RPATHs, so a moved install tree still works. Included at the end of the
 # top-level CMakeLists.txt, after every target exists.
 include(CMakePackageConfigHelpers)

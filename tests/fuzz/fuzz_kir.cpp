@@ -4,7 +4,7 @@
 // programs in it). check_program must either throw tg::sdk::Failure with INVALID_ARGUMENT or
 // UNSUPPORTED and a message, or accept. What it accepts is then held to its promise ("every LOAD
 // and STORE touches only elements inside [0, numel) of its param, so an evaluator can index
-// memory without further checks"): the reference interpreter (plugins/ref), which indexes memory
+// memory without further checks"): the reference interpreter (sdk/interpreter), which indexes memory
 // unchecked, runs it on buffers of exactly numel elements each under ASan and UBSan; and the
 // kernel renderer (tg::render, the GPU plugins' front end) renders it for each dialect.
 //

@@ -1,49 +1,27 @@
-// Every tg.kir program the op, autograd, nn and conformance suites make, compiled to cubin for
-// real NVIDIA architectures with nvrtc -- no GPU and no driver needed. The *.dump.* fixtures
-// (kir_dumps.cmake) run those suites on the ref device with TG_KIR_DUMP, leaving each distinct
-// program in a .kir file. Here each one is rendered with the CUDA dialect for an architecture as
-// the plugin would (tg::cuda::target_for) and compiled with the plugin's nvrtc options; each cubin
-// is checked: an EM_CUDA ELF for that SM that holds the kernel's code. A failure prints the
-// program's file, nvrtc's log and the source.
-//
-// Speed: nvrtc costs ~50 ms a call for a small kernel, ~15 ms a kernel when many share a
-// translation unit, and there are over three thousand kernels. So EveryProgramCompilesInBatches
-// compiles them kBatch to a translation unit, each kernel's source whole and unchanged inside a
-// namespace of its own, with only its entry point renamed (kernel sources share nothing but the
-// dialect's identical typedefs and macros). A batch that fails is compiled again kernel by kernel,
-// through the plugin's own compile_kernel, to name the failing programs with their own logs.
-// EveryNthCompilesAloneAsInThePlugin compiles every n-th kernel (TG_CUDA_ALONE_EVERY, default
-// 50; 1 = all) exactly as the plugin does. The same scheme as test_hip_compile.cpp.
+// Every tg.kir program the suites make (op, autograd, nn, conformance, GPU-sized workloads),
+// compiled to cubin for real NVIDIA architectures with nvrtc -- no GPU and no driver needed (the
+// harness: tests/plugins/gpu_compile.hpp). Each program is rendered with the CUDA dialect for an
+// architecture as the plugin would (tg::cuda::target_for) and compiled with the plugin's nvrtc
+// options; each cubin is checked: an EM_CUDA ELF for that SM that holds the kernel's code. Beyond
+// compiling, each kernel's signature is checked against what the plugin's launch passes.
 //
 // Environment: TG_CUDA_SM (required): the architecture, e.g. 90 for sm_90. TG_CUDA_KIR_DIR: the
-// dump root (default: the build's).
+// dump root (default: the build's). TG_CUDA_ALONE_EVERY: compile every n-th kernel alone
+// (default 50; 1 = all).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "cuda_codegen.hpp"
-#include "cuda_cubin.hpp"
-#include "tg/kir_file.hpp"
-
-namespace fs = std::filesystem;
+#include "gpu_binary.hpp"
+#include "gpu_compile.hpp"
 
 namespace {
-
-constexpr size_t kBatch = 40;
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 // The limits tg::cuda::target_for gets from the driver on a typical GPU of each architecture
 // (they choose the renderer's strategies; the code must compile whatever they are).
@@ -60,173 +38,47 @@ const tg::cuda::Nvrtc& loaded_nvrtc() {
   return *rtc;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// One dumped program, rendered for the architecture.
-struct Rendered {
-  fs::path file;
-  tg::sdk::LoadedProgram program;
-  tg::render::Kernel kernel;
-};
-
-// The test's architecture and every distinct kernel of the dumped programs rendered for it (a
-// program that cannot be read or rendered is a failure of its own).
+// The test's architecture, nvrtc for it, and every distinct kernel of the dumped programs
+// rendered for it.
 class CudaCompileDumped : public ::testing::Test {
  protected:
   void SetUp() override {
-    sm_ = std::atoi(env_or("TG_CUDA_SM", "0").c_str());
+    sm_ = std::atoi(gputest::env_or("TG_CUDA_SM", "0").c_str());
     ASSERT_GE(sm_, 50) << "set TG_CUDA_SM to an architecture, e.g. 90 for sm_90";
     std::string why;
-    rtc_ = tg::cuda::nvrtc(&why);
-    ASSERT_NE(rtc_, nullptr) << why;
-    const fs::path root = env_or("TG_CUDA_KIR_DIR", TG_CUDA_KIR_DIR);
-    std::map<std::string, fs::path> files;  // by name: the same program dumped by two suites once
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-      if (it->is_regular_file() && it->path().extension() == ".kir") files.emplace(it->path().filename().string(), it->path());
-    // A floor, not a count: the suites make over a thousand distinct programs. Far fewer means the
-    // fixtures did not run (ctest -R cuda runs them first; a lone test_cuda_compile does not).
-    ASSERT_GE(files.size(), 500u) << "only " << files.size() << " dumped programs under " << root
-                                  << ": run the *.dump.* ctest fixtures first";
-    files_ = files.size();
-    const tg::render::Target target = tg::cuda::target_for(gpu_of(sm_));
-    std::set<std::string> sources;  // programs that render alike compile once
-    for (auto& [name, file] : files) {
-      Rendered r{file, {}, {}};
-      try {
-        r.program = tg::sdk::parse_program(read_file(file));
-        const tg_kir_program view = r.program.abi();
-        r.kernel = tg::render::render(view, target);
-      } catch (const tg::sdk::Failure& e) {
-        // A program the renderer declines (a SCATTER_ADD of a dtype without an atomic add) is
-        // refused by the plugin as UNSUPPORTED and runs on ref, as the ABI allows; any other
-        // failure is a bug.
-        if (e.code() == TG_ERR_UNSUPPORTED) {
-          ++declined_;
-          continue;
-        }
-        ADD_FAILURE() << file << ": " << e.what();
-        continue;
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << file << ": " << e.what();
-        continue;
-      }
-      if (sources.insert(r.kernel.source).second) kernels_.push_back(std::move(r));
-    }
+    const tg::cuda::Nvrtc* rtc = tg::cuda::nvrtc(&why);
+    ASSERT_NE(rtc, nullptr) << why;
+    const int sm = sm_;
+    compiler_.target = "sm_" + std::to_string(sm);
+    compiler_.compile_source = [rtc, sm](const std::string& source, const std::string& what) {
+      return tg::cuda::compile_source(*rtc, source, "batch.cu", sm, what);
+    };
+    compiler_.compile_kernel = [rtc, sm](const gputest::Rendered& r) {
+      return tg::cuda::compile_kernel(*rtc, r.kernel, sm, r.program.abi());
+    };
+    compiler_.check = [sm](const std::vector<char>& code, const std::string& entry) {
+      return gputest::check_cubin(code, sm, entry);
+    };
+    gputest::load_dumped(gputest::env_or("TG_CUDA_KIR_DIR", TG_CUDA_KIR_DIR), tg::cuda::target_for(gpu_of(sm)),
+                         "*.dump.*", dumped_);
   }
 
   int sm_ = 0;
-  const tg::cuda::Nvrtc* rtc_ = nullptr;
-  size_t files_ = 0;
-  size_t declined_ = 0;
-  std::vector<Rendered> kernels_;
+  gputest::Compiler compiler_;
+  gputest::Dumped dumped_;
 };
-
-// Compiles one kernel exactly as the plugin does and checks its cubin; "" or the failure.
-std::string compile_alone(const tg::cuda::Nvrtc& rtc, const Rendered& r, int sm) {
-  try {
-    const tg_kir_program view = r.program.abi();
-    const std::vector<char> code = tg::cuda::compile_kernel(rtc, r.kernel, sm, view);
-    std::string wrong = cudatest::check_cubin(code, sm, r.kernel.entry);
-    if (wrong.empty() && !r.kernel.finish_entry.empty()) wrong = cudatest::check_cubin(code, sm, r.kernel.finish_entry);
-    return wrong.empty() ? "" : r.file.string() + " (" + r.kernel.strategy + ") for sm_" + std::to_string(sm) + ": " + wrong;
-  } catch (const std::exception& e) {
-    return r.file.string() + " for sm_" + std::to_string(sm) + ":\n" + e.what();
-  }
-}
-
-// Kernels [begin, end) in one translation unit: each in namespace tg_batch_<i>, its entry point
-// renamed <entry>_b<i>. Fills the renamed entries.
-std::string batch_source(const std::vector<Rendered>& all, size_t begin, size_t end, std::vector<std::string>& entries) {
-  std::string out;
-  for (size_t i = begin; i < end; ++i) {
-    const tg::render::Kernel& k = all[i].kernel;
-    const std::string signature = " void " + k.entry + "(", renamed = k.entry + "_b" + std::to_string(i - begin);
-    std::string source = k.source;
-    const size_t at = source.find(signature);
-    if (at == std::string::npos || source.find(signature, at + 1) != std::string::npos)
-      ADD_FAILURE() << all[i].file << ": the entry point" << signature << " is not in the source exactly once";
-    else
-      source.replace(at, signature.size(), " void " + renamed + "(");
-    entries.push_back(renamed);
-    if (!k.finish_entry.empty()) {  // a two-pass reduction's second kernel: <entry>_finish
-      const std::string finish = " void " + k.finish_entry + "(";
-      const size_t f = source.find(finish);
-      if (f == std::string::npos)
-        ADD_FAILURE() << all[i].file << ": the finish entry point" << finish << " is not in the source";
-      else
-        source.replace(f, finish.size(), " void " + renamed + "_finish(");
-    }
-    out += "namespace tg_batch_" + std::to_string(i - begin) + " {\n" + source + "}  // namespace tg_batch_" +
-           std::to_string(i - begin) + "\n";
-  }
-  return out;
-}
 
 }  // namespace
 
 TEST_F(CudaCompileDumped, EveryProgramCompilesInBatches) {
-  std::map<std::string, int> strategies;
-  int failed = 0;
-  for (size_t begin = 0; begin < kernels_.size(); begin += kBatch) {
-    const size_t end = std::min(kernels_.size(), begin + kBatch);
-    std::vector<std::string> entries;
-    const std::string source = batch_source(kernels_, begin, end, entries);
-    std::string batch_error;
-    try {
-      const std::vector<char> code = tg::cuda::compile_source(
-          *rtc_, source, "batch.cu", sm_, "kernels " + std::to_string(begin) + ".." + std::to_string(end - 1));
-      for (size_t i = begin; i < end; ++i) {
-        std::string wrong = cudatest::check_cubin(code, sm_, entries[i - begin]);
-        if (wrong.empty() && !kernels_[i].kernel.finish_entry.empty())
-          wrong = cudatest::check_cubin(code, sm_, entries[i - begin] + "_finish");
-        if (!wrong.empty()) batch_error += kernels_[i].file.string() + ": " + wrong + "\n";
-      }
-    } catch (const std::exception& e) {
-      batch_error = e.what();
-    }
-    if (batch_error.empty()) {
-      for (size_t i = begin; i < end; ++i) ++strategies[kernels_[i].kernel.strategy];
-      continue;
-    }
-    // Name the culprits, each with its own log, compiled as the plugin compiles them.
-    int culprits = 0;
-    for (size_t i = begin; i < end; ++i) {
-      const std::string wrong = compile_alone(*rtc_, kernels_[i], sm_);
-      if (!wrong.empty()) {
-        ADD_FAILURE() << wrong;
-        ++culprits;
-      }
-    }
-    if (culprits == 0) ADD_FAILURE() << "a batch failed although each of its kernels compiles alone:\n" << batch_error;
-    failed += culprits ? culprits : static_cast<int>(end - begin);
-  }
-  std::string summary;
-  for (auto& [name, n] : strategies) summary += " " + name + "=" + std::to_string(n);
-  std::printf("sm_%d: %zu program files, %zu distinct kernels:%s compiled; %d failed; %zu declined (UNSUPPORTED: the core runs them on ref)\n",
-              sm_, files_, kernels_.size(), summary.c_str(), failed, declined_);
-  EXPECT_EQ(failed, 0);
-  EXPECT_FALSE(kernels_.empty());
+  auto strategies = gputest::compile_in_batches(compiler_, dumped_);
   // The GPU-sized workloads include full reductions of big tensors and tiled matmuls.
   EXPECT_GT(strategies["reduce-split"], 0) << "no reduce-split kernel was compiled";
   EXPECT_GT(strategies["matmul"], 0) << "no tiled matmul kernel was compiled";
 }
 
 TEST_F(CudaCompileDumped, EveryNthCompilesAloneAsInThePlugin) {
-  const int every = std::atoi(env_or("TG_CUDA_ALONE_EVERY", "50").c_str());
-  ASSERT_GT(every, 0) << "TG_CUDA_ALONE_EVERY must be a positive integer";
-  int compiled = 0;
-  for (size_t i = 0; i < kernels_.size(); i += static_cast<size_t>(every)) {
-    const std::string wrong = compile_alone(*rtc_, kernels_[i], sm_);
-    if (!wrong.empty()) ADD_FAILURE() << wrong;
-    else ++compiled;
-  }
-  std::printf("sm_%d: %d of %zu kernels compiled alone (every %d)\n", sm_, compiled, kernels_.size(), every);
-  EXPECT_GT(compiled, 0);
+  gputest::compile_every_nth(compiler_, dumped_.kernels, "TG_CUDA_ALONE_EVERY");
 }
 
 namespace {
@@ -264,7 +116,7 @@ std::vector<tg::cuda::ArgKind> signature_kinds(const std::string& source, const 
 // as a double, float or 64-bit integer. A mismatch would read garbage on a GPU, with no error.
 TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
   size_t with_scalars = 0;
-  for (const Rendered& r : kernels_) {
+  for (const gputest::Rendered& r : dumped_.kernels) {
     const tg::render::Kernel& k = r.kernel;
     const std::vector<tg::cuda::ArgKind> passed =
         tg::cuda::launch_arg_kinds(r.program.params.size(), !k.finish_entry.empty(), k.scalar_dtypes);
@@ -285,7 +137,7 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
       ADD_FAILURE() << r.file << ": " << e.what();
     }
   }
-  std::printf("sm_%d: %zu kernels' signatures checked, %zu with scalar args\n", sm_, kernels_.size(), with_scalars);
+  std::printf("sm_%d: %zu kernels' signatures checked, %zu with scalar args\n", sm_, dumped_.kernels.size(), with_scalars);
   // The suites scale tensors by host numbers and train with learning rates: such kernels take
   // those numbers as scalar args (TG_KIR_SCALAR_ARGS), and the dump must have kept them.
   EXPECT_GT(with_scalars, 0u) << "no dumped program has scalar args: does the ref plugin's TG_KIR_DUMP keep them?";
@@ -293,23 +145,7 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
 
 // The dump keeps a program's scalar args (format TGKIR002), and still reads TGKIR001 files.
 TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
-  tg::sdk::LoadedProgram p;
-  p.name = "scaled";
-  p.shape = {4};
-  p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
-  tg_kir_view v{};
-  v.strides[0] = 1;
-  p.views.push_back(v);
-  tg_kir_node c{};
-  c.op = TG_KIR_CONST;
-  c.dtype = TG_DTYPE_FLOAT32;
-  c.src[0] = c.src[1] = c.src[2] = -1;
-  c.param = c.view = -1;
-  tg_kir_node s = c;
-  s.op = TG_KIR_STORE;
-  s.src[0] = 0;
-  s.param = s.view = 0;
-  p.nodes = {c, s};
+  tg::sdk::LoadedProgram p = gputest::store_one_program("scaled");
   p.scalar_args = {0};  // the CONST's value comes with each launch
   const std::string bytes = tg::sdk::serialize_program(p.abi());
   const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
@@ -330,29 +166,12 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
 
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
 TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
-  tg::sdk::LoadedProgram p;
-  p.shape = {4};
-  p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
-  tg_kir_view v{};
-  v.strides[0] = 1;
-  p.views.push_back(v);
-  tg_kir_node c{};
-  c.op = TG_KIR_CONST;
-  c.dtype = TG_DTYPE_FLOAT32;
-  c.src[0] = c.src[1] = c.src[2] = -1;
-  c.param = c.view = -1;
-  c.fvalue = 1.0;
-  tg_kir_node s = c;
-  s.op = TG_KIR_STORE;
-  s.src[0] = 0;
-  s.param = s.view = 0;
-  p.nodes = {c, s};
-  p.name = "broken";
+  const tg::sdk::LoadedProgram p = gputest::store_one_program("broken");
   const tg_kir_program program = p.abi();
   tg::render::Kernel k = tg::render::render(program, tg::cuda::target_for(gpu_of(90)));
   // The unbroken kernel compiles, so what fails below is the added line.
   const std::vector<char> good = tg::cuda::compile_kernel(loaded_nvrtc(), k, 90, program);
-  EXPECT_EQ(cudatest::check_cubin(good, 90, k.entry), "");
+  EXPECT_EQ(gputest::check_cubin(good, 90, k.entry), "");
   k.source += "\nthis_is_not_cuda tg_undeclared_name;\n";
   try {
     tg::cuda::compile_kernel(loaded_nvrtc(), k, 90, program);
@@ -372,9 +191,9 @@ TEST(CudaCompile, ACompileErrorCarriesNvrtcsLog) {
 TEST(CudaCompile, TheCubinCheckRejectsTheWrongArchitectureAndKernel) {
   const std::vector<char> code = tg::cuda::compile_source(
       loaded_nvrtc(), "extern \"C\" __global__ void tg_probe(float* x) { x[threadIdx.x] = 1.0f; }\n", "probe.cu", 80, "probe");
-  EXPECT_EQ(cudatest::check_cubin(code, 80, "tg_probe"), "");
-  EXPECT_THAT(cudatest::check_cubin(code, 90, "tg_probe"), ::testing::HasSubstr("name sm_80, not sm_90"));
-  EXPECT_THAT(cudatest::check_cubin(code, 80, "tg_other"), ::testing::HasSubstr("no code section .text.tg_other"));
+  EXPECT_EQ(gputest::check_cubin(code, 80, "tg_probe"), "");
+  EXPECT_THAT(gputest::check_cubin(code, 90, "tg_probe"), ::testing::HasSubstr("name sm_80, not sm_90"));
+  EXPECT_THAT(gputest::check_cubin(code, 80, "tg_other"), ::testing::HasSubstr("no code section .text.tg_other"));
 }
 
 // A grid beyond CUDA's limits is UNSUPPORTED (the core falls back), naming the kernel.

@@ -10,10 +10,10 @@ namespace {
 using tg::sdk::Failure;
 
 [[noreturn]] void not_for(uint32_t op, uint32_t dtype) {
-  // check_program rejects these before a program runs; reaching here is a bug in the ref plugin.
+  // check_program rejects these before a program runs; reaching here is a bug in the interpreter.
   const char* on = tg::sdk::op_name(op);
   const char* dn = tg::sdk::dtype_name(dtype);
-  throw Failure(TG_ERR_INTERNAL, std::string("ref plugin bug (") + __FILE__ + "): op " + (on ? on : "?") +
+  throw Failure(TG_ERR_INTERNAL, std::string("tg interpreter bug (") + __FILE__ + "): op " + (on ? on : "?") +
                                      " reached the evaluator with dtype " + (dn ? dn : "?"));
 }
 

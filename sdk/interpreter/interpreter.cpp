@@ -40,7 +40,7 @@ bool step(const std::vector<uint32_t>& axes, const int64_t* shape, int64_t* coor
 }  // namespace
 
 // Linear masks are read (the core's fallback for programs a device declined may have them),
-// though the plugin does not declare them: its own programs copy padding, a second opinion.
+// though the ref plugin does not declare them: its own programs copy padding, a second opinion.
 Kernel::Kernel(const tg_kir_program& p) : info_(tg::sdk::check_program(p, true, true)) {
   name_ = p.name ? p.name : "";
   ndim_ = p.ndim;
