@@ -1,22 +1,8 @@
-// The scheduler. Fusion rules (tinygrad's, in one place):
-//  - elementwise ops fuse into each other and into the reduce that consumes them;
-//  - elementwise ops after a reduce fuse into the reduce's kernel;
-//  - movement ops fold into the views of the kernel's loads; they are pushed through
-//    elementwise ops down to the leaves;
-//  - a pad of a computed value is the value computed at the padded indices from padded
-//    loads, kept where the index is inside the pad's source and 0 elsewhere (a WHERE on a
-//    masked constant): relu(x).pad(...) is one kernel, not a relu and then a copy, and so is
-//    whatever follows (a relu before a padded convolution's copy of its input);
-//  - a reduce inside another reduce's source, over the same axes of the same shape, nests: the
-//    kernel computes it first and spreads it back over the reduced axes (softmax's max inside
-//    its sum of exponentials, layernorm's mean inside its sum of squared deviations: one pass);
-//  - an elementwise kernel whose value passes through a reshape that merges dims (a pooling
-//    gradient's (13, 2) -> 26) runs in the finer space that splits them, when the merged value
-//    could not be viewed otherwise: the value is then computed in the kernel, not realized;
-//  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
-//    different shape, a window or a broadcasting expand of a computed value, a movement of a
-//    reduced value (but the spread of a nested one), a reshape no single view can express,
-//    CONTIGUOUS and COPY.
+// The scheduler: KernelBuilder lowers the graph under a kernel root into one kernel, asking the
+// fusion rules at each node and each movement where the kernel ends. The rules are one ordered
+// table of named rules, each with its reason: kFusionRules in schedule/fusion_rules.hpp (their
+// matchers in fusion_rules.cpp, each proven by tests/test_fusion_rules.cpp). Every boundary names
+// the rule that made it.
 #include "schedule/schedule.hpp"
 
 #include <algorithm>
@@ -32,6 +18,7 @@
 #include "runtime/env.hpp"
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
+#include "schedule/fusion_rules.hpp"
 #include "schedule/lowered.hpp"
 #include "schedule/replay.hpp"
 #include "tg/error.hpp"
@@ -66,53 +53,6 @@ std::shared_ptr<LNode> new_lnode(LNode::Kind kind) {
   auto l = std::make_shared<LNode>();
   l->kind = kind;
   return l;
-}
-
-// A reshape that only adds or drops size-1 dims: after a reduce, to_kir states it in the
-// reduce's output space, so the elementwise ops after it still fuse.
-bool squeeze_only(const Dims& from, const Node& m) {
-  if (m.op != Op::RESHAPE) return false;
-  Dims a, b;
-  for (int64_t d : from)
-    if (d != 1) a.push_back(d);
-  for (int64_t d : m.shape)
-    if (d != 1) b.push_back(d);
-  return a == b;
-}
-
-bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
-
-// Whether m broadcasts a value of shape `from` in the output space of reduce `sig` back over
-// exactly the reduced axes, to the shape of the reduce's source (x - x.max(axis, true) inside
-// another reduce over that axis).
-bool spreads_over_reduced_axes(const Dims& from, const Node& m, const ReduceSig& sig) {
-  if (m.op != Op::EXPAND || m.shape != sig.input_shape || from.size() != m.shape.size()) return false;
-  for (size_t d = 0; d < m.shape.size(); ++d) {
-    const bool reduced = std::find(sig.axes.begin(), sig.axes.end(), static_cast<int64_t>(d)) != sig.axes.end();
-    if (reduced ? from[d] != 1 : from[d] != m.shape[d]) return false;
-  }
-  return true;
-}
-
-// Lowered nodes in the subtree under l, at most `limit` + 1 counted.
-int subtree_size(const LNode& l, int limit) {
-  int n = 1;
-  for (auto& c : l.src) {
-    if (n > limit) break;
-    n += subtree_size(*c, limit - n);
-  }
-  return n;
-}
-
-// A broadcast value that is one element computed elementwise from loads and constants (Adam's
-// bias correction 1 / (1 - b1^t)) is computed again at every element of the kernel that
-// broadcasts it rather than realized as a kernel of its own: a few ops on values the whole
-// loop shares (a C compiler hoists them out of it), against a launch and a buffer.
-constexpr int kRecomputedScalarOps = 16;
-bool recomputable_scalar(const LNode& s) {
-  for (int64_t d : s.shape)
-    if (d != 1) return false;
-  return !s.has_reduce && subtree_size(s, kRecomputedScalarOps) <= kRecomputedScalarOps;
 }
 
 // The coarsest shape whose consecutive dims multiply to both a's and b's dims (a and b split
@@ -182,6 +122,7 @@ class KernelBuilder {
   bool no_reduce_ = false;                           // every reduce is realized on its own
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
+  Rule refused_ = Rule::movement_not_viewable;        // the rule that refused the last push
   Dims space_;                                        // the split space lower_in works in
   std::unordered_map<const Node*, std::optional<LPtr>> in_space_;
   std::vector<std::unique_ptr<Node>> splits_;         // the reshapes into space_ it pushes
@@ -203,7 +144,12 @@ class KernelBuilder {
     pushed_.clear();
   }
 
-  LPtr boundary(const NodePtr& n) {
+  KernelState state() const { return {inside_reduce_, no_reduce_, &reduce}; }
+
+  // A load of n's memory. rule: the fusion rule that ends the kernel there, when n is not
+  // realized yet (it becomes a kernel of its own, before this one).
+  LPtr boundary(const NodePtr& n, Rule rule) {
+    (void)rule;
     if (!n->realized()) deps.push_back(n);
     auto l = new_lnode(LNode::Kind::LOAD);
     l->dtype = n->dtype;
@@ -221,34 +167,18 @@ class KernelBuilder {
     return l;
   }
 
+  // The node rules decide (fusion_rules.hpp); a node they leave alone is a movement (the
+  // movement rules decide in push), a constant, or an op lowered as its source is.
   LPtr lower_uncached(const NodePtr& n) {
-    if (n->realized()) return boundary(n);
-    if (is_elementwise(n->op)) {
-      auto l = new_lnode(LNode::Kind::ALU);
-      l->op = n->op;
-      l->dtype = n->dtype;
-      l->shape = n->shape;
-      for (auto& s : n->src) {
-        l->src.push_back(lower(s));
-        l->has_reduce |= l->src.back()->has_reduce;
-      }
-      return l;
+    if (std::optional<Rule> rule = node_rule(*n, n->realized(), state())) {
+      const Rule r = decided(*rule);
+      if (ends_kernel(r) || r == Rule::realized_is_loaded) return boundary(n, r);
+      if (r == Rule::elementwise_fuses) return lower_elementwise(n);
+      if (r == Rule::reduce_fuses || r == Rule::reduce_of_same_shape) return lower_reduce(n);
+      if (r == Rule::gather_fuses) return lower_gather(n);
+      TG_INTERNAL_ERROR("no lowering for fusion rule " + std::string(rule_name(r)));
     }
-    if (is_movement(n->op)) {
-      Checkpoint cp = checkpoint();
-      LPtr s = lower(n->src[0]);
-      if (auto p = push(s, *n)) return *p;
-      rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
-      const NodePtr& src = n->src[0];
-      if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !src->realized()) {
-        // A window of a padded computed value (a padded convolution of a relu): the value is
-        // realized unpadded and the window views its padding in place.
-        if (auto p = push(boundary(src->src[0]), *src))
-          if (auto q = push(*p, *n)) return *q;
-        rollback(cp);
-      }
-      return *push(boundary(src), *n);  // a view of contiguous memory always works
-    }
+    if (is_movement(n->op)) return lower_movement(n);
     switch (n->op) {
       case Op::CONST: {
         auto l = new_lnode(LNode::Kind::CONST);
@@ -259,54 +189,16 @@ class KernelBuilder {
         l->var = scalar_var(*n);
         return l;
       }
-      case Op::REDUCE: {
-        // A second reduce of a different shape is its own kernel. One over the same axes of
-        // the same shape nests: inside the other's source it is computed first, in the same
-        // kernel (tg.kir lets a REDUCE's source hold REDUCEs of the same axes): softmax's max
-        // and its sum of exponentials, layernorm's mean and its sum of squared deviations.
-        ReduceSig sig{n->src[0]->shape, n->dims};
-        if (no_reduce_ || (reduce && !(*reduce == sig))) return boundary(n);
-        reduce = sig;
-        const bool outer = inside_reduce_;
-        inside_reduce_ = true;
-        LPtr s = lower(n->src[0]);
-        inside_reduce_ = outer;
-        auto l = new_lnode(LNode::Kind::REDUCE);
-        l->dtype = n->dtype;
-        l->shape = n->shape;
-        l->src = {s};
-        l->reduce_op = n->reduce_op;
-        l->axes = n->dims;
-        l->origin = n;
-        l->has_reduce = true;
-        return l;
-      }
       case Op::DETACH: {
         LPtr l = lower(n->src[0]);
-        // Another root of this realize, computed here over the root's own space (outside any
-        // reduce's source): store it too, so it needs no kernel, and no pass over memory, of its
-        // own. An optimizer's new moments and an elementwise gradient, under the new parameter;
-        // a bias gradient's sum over the batch, too: a reduce kernel evaluates it at the output
-        // indices like the root. (l is in n's own index space, which is the root's when the
-        // shapes match, however the root views n. A plain load stays a view of its memory, as
-        // it would be realized alone.)
-        if (pending_ && pending_->count(n.get()) && !inside_reduce_ && l->kind == LNode::Kind::ALU &&
-            n->shape == root_shape_)
-          also_store.emplace_back(n, l);
+        if (stores_other_root(*n, *l, pending_, state(), root_shape_)) also_store.emplace_back(n, decided_l(l, Rule::other_root_stored));
         return l;
       }
       case Op::CONV:
       case Op::POW: return lower(n->src[0]);
-      // Inside a reduce's source a gather is realized first: a matmul of gathered rows (an
-      // embedding times a weight) then stays the plain REDUCE(MUL(LOAD, LOAD)) a device runs
-      // as a GEMM.
-      case Op::GATHER: return inside_reduce_ ? boundary(n) : lower_gather(n);
-      case Op::SCATTER_ADD:  // its own kernels (realize_scatter)
-      case Op::ARGSORT:      // its own step (sort_into)
-      case Op::CONTIGUOUS:
-      case Op::COPY:
-      case Op::BUFFER: return boundary(n);
-      // elementwise and movement ops were lowered above
+      // the node rules decide every other op
+      case Op::BUFFER: case Op::COPY: case Op::CONTIGUOUS: case Op::SCATTER_ADD: case Op::ARGSORT:
+      case Op::REDUCE: case Op::GATHER:
       case Op::CAST: case Op::EXP2: case Op::LOG2: case Op::SIN: case Op::SQRT: case Op::RECIP: case Op::NEG:
       case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT: case Op::CMPNE: case Op::IDIV:
       case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL: case Op::SHR: case Op::WHERE:
@@ -316,31 +208,81 @@ class KernelBuilder {
     TG_INTERNAL_ERROR("cannot lower " + std::string(op_name(n->op)));
   }
 
-  // A gather reads its table in place where the table lowers to a view of memory whose masks
-  // do not constrain the gathered axis; else the table is realized first. The index is computed
-  // in the kernel (it is elementwise in the gather's space) unless it holds a reduce.
+  LPtr decided_l(const LPtr& l, Rule r) {
+    decided(r);
+    return l;
+  }
+
+  // elementwise-fuses
+  LPtr lower_elementwise(const NodePtr& n) {
+    auto l = new_lnode(LNode::Kind::ALU);
+    l->op = n->op;
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    for (auto& s : n->src) {
+      l->src.push_back(lower(s));
+      l->has_reduce |= l->src.back()->has_reduce;
+    }
+    return l;
+  }
+
+  // reduce-fuses, reduce-of-same-shape: the kernel's loop is this reduce's (tg.kir lets a
+  // REDUCE's source hold REDUCEs of the same axes, computed first).
+  LPtr lower_reduce(const NodePtr& n) {
+    reduce = ReduceSig{n->src[0]->shape, n->dims};
+    const bool outer = inside_reduce_;
+    inside_reduce_ = true;
+    LPtr s = lower(n->src[0]);
+    inside_reduce_ = outer;
+    auto l = new_lnode(LNode::Kind::REDUCE);
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    l->src = {s};
+    l->reduce_op = n->reduce_op;
+    l->axes = n->dims;
+    l->origin = n;
+    l->has_reduce = true;
+    return l;
+  }
+
+  // The movement rules decide in push; where they refuse, the source ends its own kernel (the
+  // rule that refused names the boundary) and the movement views its memory.
+  LPtr lower_movement(const NodePtr& n) {
+    Checkpoint cp = checkpoint();
+    LPtr s = lower(n->src[0]);
+    if (auto p = push(s, *n)) return *p;
+    const Rule why = refused_;
+    rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
+    const NodePtr& src = n->src[0];
+    if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !src->realized()) {
+      // window-of-padded-computed: the value is realized unpadded and the window views its
+      // padding in place.
+      if (auto p = push(boundary(src->src[0], Rule::window_of_padded_computed), *src))
+        if (auto q = push(*p, *n)) return decided_l(*q, Rule::window_of_padded_computed);
+      rollback(cp);
+    }
+    return *push(boundary(src, why), *n);  // a view of contiguous memory always works
+  }
+
+  // gather-fuses: the gather reads its table in place where the table lowers to a view of memory
+  // whose masks leave the gathered axis whole (else gather-table-not-viewable). The index is
+  // computed in the kernel (it is elementwise in the gather's space) unless it holds a reduce
+  // (gather-index-with-reduce).
   LPtr lower_gather(const NodePtr& n) {
     const int64_t axis = n->dims[0];
     const auto a = static_cast<size_t>(axis);
     const NodePtr& table = n->src[0];
     Checkpoint cp = checkpoint();
     LPtr t = lower(table);
-    auto in_place = [&](const LNode& l) {
-      if (l.kind != LNode::Kind::LOAD) return false;
-      if (!l.view.mask.empty() && l.view.mask[a] != std::make_pair(int64_t{0}, table->shape[a])) return false;
-      for (const LinearMask& m : l.view.linear)
-        if (m.coeffs[a] != 0) return false;
-      return true;
-    };
-    if (!in_place(*t)) {
+    if (!gather_table_in_place(*t, *n)) {
       rollback(cp);
-      t = boundary(table);
+      t = boundary(table, decided(Rule::gather_table_not_viewable));
     }
     cp = checkpoint();
     LPtr k = lower(n->src[1]);
     if (k->has_reduce) {
       rollback(cp);
-      k = boundary(n->src[1]);
+      k = boundary(n->src[1], decided(Rule::gather_index_with_reduce));
     }
     auto l = new_lnode(LNode::Kind::GATHER);
     l->dtype = n->dtype;
@@ -394,66 +336,68 @@ class KernelBuilder {
     return out;
   }
 
-  // The lowered node `s` seen through movement `m`, or nullopt when that is not expressible
-  // without realizing s's value first.
+  // The lowered node `s` seen through movement `m`, as the movement rules decide; nullopt when
+  // a rule ends the kernel there (refused_ names it: the first refusal, under s, on the way).
   std::optional<LPtr> push(const LPtr& s, const Node& m) {
     auto key = std::make_pair(s.get(), &m);
     if (auto it = pushed_.find(key); it != pushed_.end()) return it->second;
+    const Rule rule = decided(movement_rule(*s, m, state()));
     std::optional<LPtr> out;
-    // A nested reduce's value (or one computed from it) spread back over the outer reduce's
-    // source: softmax's x - max inside its sum.
-    const bool spread = s->has_reduce && inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce);
-    switch (s->kind) {
-      case LNode::Kind::LOAD:
-      case LNode::Kind::CONST:
-        if (auto v = apply_movement(s->view, m, linear_masks_)) {
-          auto l = std::make_shared<LNode>(*s);
-          l->view = *v;
-          l->shape = m.shape;
-          if (m.op == Op::SHRINK) shrink_terms(*s, m, *l);
-          out = l;
-        }
+    refused_ = rule;
+    switch (rule) {
+      case Rule::movement_folds_into_view: out = s->kind == LNode::Kind::GATHER ? move_gather(s, m) : move_view(s, m); break;
+      case Rule::squeeze_of_reduced: {  // the reduced value with size-1 dims added or dropped
+        auto l = std::make_shared<LNode>(*s);
+        l->shape = m.shape;
+        out = l;
         break;
-      case LNode::Kind::ALU:
-        if (spread) {  // its sources spread alike, the reduce as it is
-          out = with_sources_moved(s, m);
-          break;
-        }
-        // (a window repeats elements like a broadcast: the value is computed once, then viewed)
-        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::WINDOW ||
-            (broadcasts(m) && !recomputable_scalar(*s)))
-          break;
-        out = m.op == Op::PAD ? pad_computed(s, m) : with_sources_moved(s, m);
+      }
+      case Rule::nested_reduce_spreads:
+        // a tg.kir REDUCE already has its value at every index of the reduced axes; a value
+        // computed from it spreads its sources alike
+        out = s->kind == LNode::Kind::REDUCE ? std::optional<LPtr>(s) : with_sources_moved(s, m);
         break;
-      case LNode::Kind::GATHER:
-        // The view and the index move alike (both are over the gather's space); a window
-        // repeats elements, so the gather is realized first, as a computed value would be.
-        if (m.op == Op::WINDOW) break;
-        if (auto v = apply_movement(s->view, m, linear_masks_)) {
-          std::optional<LPtr> k = push(s->src[0], m);
-          if (!k) break;
-          if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
-            for (size_t d = 0; d < m.ranges.size(); d++)
-              if (const int32_t var = shrink_var(m, d); var >= 0) guard_var(static_cast<uint32_t>(var));
-          auto l = std::make_shared<LNode>(*s);
-          l->view = *v;
-          l->shape = m.shape;
-          l->src = {*k};
-          out = l;
-        }
-        break;
-      case LNode::Kind::REDUCE:
-        if (squeeze_only(s->shape, m)) {  // the reduced value with size-1 dims added or dropped
-          auto l = std::make_shared<LNode>(*s);
-          l->shape = m.shape;
-          out = l;
-        } else if (spread) {
-          out = s;  // a tg.kir REDUCE already has its value at every index of the reduced axes
-        }
-        break;
+      case Rule::pad_of_computed: out = pad_computed(s, m); break;
+      case Rule::recomputed_scalar:
+      case Rule::movement_through_elementwise: out = with_sources_moved(s, m); break;
+      default: break;  // a rule that ends the kernel
     }
     if (out) pushed_[key] = *out;
     return out;
+  }
+
+  // movement-folds-into-view for a load or a constant (movement-not-viewable where no view is).
+  std::optional<LPtr> move_view(const LPtr& s, const Node& m) {
+    std::optional<View> v = apply_movement(s->view, m, linear_masks_);
+    if (!v) {
+      refused_ = decided(Rule::movement_not_viewable);
+      return std::nullopt;
+    }
+    auto l = std::make_shared<LNode>(*s);
+    l->view = *v;
+    l->shape = m.shape;
+    if (m.op == Op::SHRINK) shrink_terms(*s, m, *l);
+    return l;
+  }
+
+  // movement-folds-into-view for a gather: its view and its index move alike (both are over the
+  // gather's space).
+  std::optional<LPtr> move_gather(const LPtr& s, const Node& m) {
+    std::optional<View> v = apply_movement(s->view, m, linear_masks_);
+    if (!v) {
+      refused_ = decided(Rule::movement_not_viewable);
+      return std::nullopt;
+    }
+    std::optional<LPtr> k = push(s->src[0], m);
+    if (!k) return std::nullopt;
+    if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
+      for (size_t d = 0; d < m.ranges.size(); d++)
+        if (const int32_t var = shrink_var(m, d); var >= 0) guard_var(static_cast<uint32_t>(var));
+    auto l = std::make_shared<LNode>(*s);
+    l->view = *v;
+    l->shape = m.shape;
+    l->src = {*k};
+    return l;
   }
 
   // A shrink's starts as launch values: on an unmasked LOAD each start times its (positive)
@@ -665,7 +609,10 @@ std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
   if (kb.deps.empty() || kb.reduce) return {std::move(kb), root};
   if (std::optional<Dims> space = finer_space(n)) {
     KernelBuilder fine(linear_masks, nullptr, *space);
-    if (LPtr r = fine.lower_root(n); r && finer_is_better(kb.deps, fine.deps)) return {std::move(fine), r};
+    if (LPtr r = fine.lower_root(n); r && finer_is_better(kb.deps, fine.deps)) {
+      decided(Rule::finer_space);
+      return {std::move(fine), r};
+    }
   }
   return {std::move(kb), root};
 }
