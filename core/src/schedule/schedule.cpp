@@ -1,4 +1,6 @@
-// The scheduler. Fusion rules (tinygrad's, in one place):
+// Lowering one kernel (lower_kernel, for build_schedule.cpp): the graph under a node becomes one
+// expression, and the values it cannot compute inline become deps, each named by the rule that
+// cut it off. Fusion rules (tinygrad's, in one place):
 //  - elementwise ops fuse into each other and into the reduce that consumes them;
 //  - elementwise ops after a reduce fuse into the reduce's kernel;
 //  - movement ops fold into the views of the kernel's loads; they are pushed through
@@ -20,22 +22,14 @@
 #include "schedule/schedule.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/internal_check.hpp"
-#include "runtime/env.hpp"
-#include "runtime/plugin_host.hpp"
-#include "runtime/runtime.hpp"
 #include "schedule/lowered.hpp"
-#include "schedule/liveness.hpp"
-#include "schedule/schedule_item.hpp"
-#include "tg/error.hpp"
 
 namespace tg::detail {
 namespace {
