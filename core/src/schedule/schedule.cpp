@@ -1,27 +1,21 @@
-// The scheduler: KernelBuilder lowers the graph under a kernel root into one kernel, asking the
-// fusion rules at each node and each movement where the kernel ends. The rules are one ordered
-// table of named rules, each with its reason: kFusionRules in schedule/fusion_rules.hpp (their
-// matchers in fusion_rules.cpp, each proven by tests/test_fusion_rules.cpp). Every boundary names
-// the rule that made it.
+// Lowering one kernel (lower_kernel, for build_schedule.cpp): KernelBuilder lowers the graph
+// under a node into one expression, asking the fusion rules at each node and each movement
+// where the kernel ends; the values it cannot compute inline become deps, each named by the rule
+// that cut it off. The rules are one ordered table of named rules, each with its reason:
+// kFusionRules in schedule/fusion_rules.hpp (their matchers in fusion_rules.cpp, each proven by
+// tests/test_fusion_rules.cpp).
 #include "schedule/schedule.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/internal_check.hpp"
-#include "runtime/env.hpp"
-#include "runtime/plugin_host.hpp"
-#include "runtime/runtime.hpp"
 #include "schedule/fusion_rules.hpp"
 #include "schedule/lowered.hpp"
-#include "schedule/replay.hpp"
-#include "tg/error.hpp"
 
 namespace tg::detail {
 namespace {
@@ -90,10 +84,13 @@ class KernelBuilder {
   // (an optimizer's new moment under the new parameter) is stored by it too (`also_store`).
   // space: lower an elementwise root in this split of its shape instead (lower_in); then the
   // result is nullptr when that cannot be done.
-  KernelBuilder(bool linear_masks, const std::unordered_set<const Node*>* pending, Dims space = {})
-      : pending_(pending), linear_masks_(linear_masks), space_(std::move(space)) {}
+  // ctx: which nodes count as computed (realized, or scheduled before this kernel) and the
+  // graph's launch values.
+  KernelBuilder(ScheduleContext& ctx, bool linear_masks, const std::unordered_set<const Node*>* pending,
+                Dims space = {})
+      : ctx_(ctx), pending_(pending), linear_masks_(linear_masks), space_(std::move(space)) {}
 
-  std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
+  std::vector<Dep> deps;  // nodes to compute before this kernel runs, each with why
   std::optional<ReduceSig> reduce;
   std::vector<std::pair<NodePtr, LPtr>> also_store;
 
@@ -115,6 +112,7 @@ class KernelBuilder {
   }
 
  private:
+  ScheduleContext& ctx_;
   const std::unordered_set<const Node*>* pending_;
   bool linear_masks_;
   Dims root_shape_;
@@ -146,11 +144,10 @@ class KernelBuilder {
 
   KernelState state() const { return {inside_reduce_, no_reduce_, &reduce}; }
 
-  // A load of n's memory. rule: the fusion rule that ends the kernel there, when n is not
-  // realized yet (it becomes a kernel of its own, before this one).
+  // A load of n's buffer. rule: the fusion rule that cuts n out of this kernel, when n is not
+  // computed yet (it becomes a kernel of its own, before this one).
   LPtr boundary(const NodePtr& n, Rule rule) {
-    (void)rule;
-    if (!n->realized()) deps.push_back(n);
+    if (!ctx_.done(*n)) deps.push_back(Dep{n, rule_name(rule)});
     auto l = new_lnode(LNode::Kind::LOAD);
     l->dtype = n->dtype;
     l->shape = n->shape;
@@ -170,7 +167,7 @@ class KernelBuilder {
   // The node rules decide (fusion_rules.hpp); a node they leave alone is a movement (the
   // movement rules decide in push), a constant, or an op lowered as its source is.
   LPtr lower_uncached(const NodePtr& n) {
-    if (std::optional<Rule> rule = node_rule(*n, n->realized(), state())) {
+    if (std::optional<Rule> rule = node_rule(*n, ctx_.done(*n), state())) {
       const Rule r = decided(*rule);
       if (ends_kernel(r) || r == Rule::realized_is_loaded) return boundary(n, r);
       if (r == Rule::elementwise_fuses) return lower_elementwise(n);
@@ -186,7 +183,7 @@ class KernelBuilder {
         l->view = View::contiguous({});
         l->fvalue = n->fvalue;
         l->ivalue = n->ivalue;
-        l->var = scalar_var(*n);
+        l->var = ctx_.scalar_var(*n);
         return l;
       }
       case Op::DETACH: {
@@ -254,7 +251,7 @@ class KernelBuilder {
     const Rule why = refused_;
     rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
     const NodePtr& src = n->src[0];
-    if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !src->realized()) {
+    if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !ctx_.done(*src)) {
       // window-of-padded-computed: the value is realized unpadded and the window views its
       // padding in place.
       if (auto p = push(boundary(src->src[0], Rule::window_of_padded_computed), *src))
@@ -288,7 +285,7 @@ class KernelBuilder {
     l->dtype = n->dtype;
     l->shape = n->shape;
     l->base = t->base;
-    for (const OffsetTerm& term : t->terms) guard_var(term.var);  // the whole offset stays in the view
+    for (const OffsetTerm& term : t->terms) ctx_.guard_var(term.var);  // the whole offset stays in the view
     View v = t->view;
     l->gather_stride = v.strides[a];
     l->gather_bound = table->shape[a];
@@ -309,7 +306,7 @@ class KernelBuilder {
     if (n->shape == space) return lower(n);
     if (auto it = in_space_.find(n.get()); it != in_space_.end()) return it->second;
     std::optional<LPtr> out;
-    if (!n->realized() && is_elementwise(n->op)) {
+    if (!ctx_.done(*n) && is_elementwise(n->op)) {
       auto l = new_lnode(LNode::Kind::ALU);
       l->op = n->op;
       l->dtype = n->dtype;
@@ -322,7 +319,7 @@ class KernelBuilder {
         l->has_reduce |= (*lc)->has_reduce;
       }
       if (ok) out = l;
-    } else if (!n->realized() && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
+    } else if (!ctx_.done(*n) && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
       out = lower_in(n->src[0]);
     } else {
       auto m = std::make_unique<Node>();
@@ -392,7 +389,7 @@ class KernelBuilder {
     if (!k) return std::nullopt;
     if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
       for (size_t d = 0; d < m.ranges.size(); d++)
-        if (const int32_t var = shrink_var(m, d); var >= 0) guard_var(static_cast<uint32_t>(var));
+        if (const int32_t var = ctx_.shrink_var(m, d); var >= 0) ctx_.guard_var(static_cast<uint32_t>(var));
     auto l = std::make_shared<LNode>(*s);
     l->view = *v;
     l->shape = m.shape;
@@ -407,13 +404,13 @@ class KernelBuilder {
   void shrink_terms(const LNode& s, const Node& m, LNode& l) {
     const bool masked = !s.view.mask.empty() || !s.view.linear.empty();
     for (size_t d = 0; d < m.ranges.size(); d++) {
-      const int32_t var = shrink_var(m, d);
+      const int32_t var = ctx_.shrink_var(m, d);
       if (var < 0) continue;
       const int64_t stride = s.view.strides[d];
       if (s.kind == LNode::Kind::CONST) {
-        if (masked) guard_var(static_cast<uint32_t>(var));
+        if (masked) ctx_.guard_var(static_cast<uint32_t>(var));
       } else if (masked || stride < 0) {
-        guard_var(static_cast<uint32_t>(var));
+        ctx_.guard_var(static_cast<uint32_t>(var));
       } else if (stride > 0) {
         l.terms.push_back(OffsetTerm{static_cast<uint32_t>(var), stride});
       }
@@ -458,114 +455,19 @@ class KernelBuilder {
   }
 };
 
-std::shared_ptr<Device> fallback_device(const Device& failed) {
-  if (failed.name().rfind("ref:", 0) == 0) return nullptr;
-  try {
-    return get_device("ref");
-  } catch (const Error&) {
-    return nullptr;
-  }
-}
-
-// Runs the program on `dev` with params[i] bound to param i (written ones already have their
-// buffers); if the device declines (UNSUPPORTED), on the reference device with copies there
-// and back.
-// accumulates: param 0 already holds a start value the program adds into (a SCATTER_ADD):
-// its buffer is kept (a replay does not allocate it afresh) and a fallback copies it there.
-void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>& params, bool accumulates = false) {
-  std::string reason;
-  if (tg_executable* exe = dev.compile(prog, &reason)) {
-    std::vector<Buffer*> bufs;
-    std::vector<bool> written;
-    std::vector<uint64_t> offsets;
-    for (size_t i = 0; i < params.size(); i++) {
-      bufs.push_back(params[i]->buffer.get());
-      written.push_back(prog.params[i].access == TG_PARAM_WRITE && !(accumulates && i == 0));
-      offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
-    }
-    dev.launch(exe, bufs, prog.name, offsets, prog.scalar_values);
-    record_kernel(dev, exe, prog.name, params, written, prog.param_terms, prog.scalar_vars);
-    return;
-  }
-  record_uncacheable();
-  auto fb = fallback_device(dev);
-  if (!fb)
-    throw Error("kernel " + prog.name + " cannot run on " + dev.name() + ": " + reason +
-                " (and no fallback device is available)");
-  debug_log(dev.name() + " declined " + prog.name + " (" + reason + "); running it on " + fb->name());
-  std::string fb_reason;
-  tg_executable* exe = fb->compile(prog, &fb_reason);
-  if (!exe) throw Error("kernel " + prog.name + " is unsupported on " + dev.name() + " (" + reason + ") and on " +
-                        fb->name() + " (" + fb_reason + ")");
-  auto copy_to = [](Buffer& from, Device& to, bool with_data) {
-    auto b = to.alloc(from.nbytes);
-    if (with_data && from.nbytes) {
-      std::vector<uint8_t> host(from.nbytes);
-      from.device->read(from, host.data(), from.nbytes);
-      to.write(*b, host.data(), from.nbytes);
-    }
-    return b;
-  };
-  std::vector<std::shared_ptr<Buffer>> there;
-  for (size_t i = 0; i < params.size(); i++)
-    there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ || (accumulates && i == 0)));
-  std::vector<Buffer*> bufs;
-  std::vector<uint64_t> offsets;
-  for (size_t i = 0; i < there.size(); i++) {
-    bufs.push_back(there[i].get());
-    offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
-  }
-  fb->launch(exe, bufs, prog.name, offsets, prog.scalar_values);
-  for (size_t i = 0; i < params.size(); i++)
-    if (prog.params[i].access == TG_PARAM_WRITE) params[i]->buffer = copy_to(*there[i], dev, true);
-}
-
-void realize_copy(Node& n) {
-  Node& s = *n.src[0];
-  auto buf = n.device->alloc(n.nbytes());
-  std::vector<uint8_t> host(buf->nbytes);
-  if (!host.empty()) {
-    s.device->read(*s.buffer, host.data(), host.size());
-    n.device->write(*buf, host.data(), host.size());
-  }
-  n.buffer = buf;
-}
-
-// Which of a kernel's missing inputs to realize first: one that computes another on the way,
-// if any (softmax's sum of exponentials holds its max: realized first, its kernel computes the
-// max too, as a nested reduce, and stores it, instead of a pass over x for the max alone); else
-// the first. The walk stops at realized nodes and after kMaxWalk nodes per input.
+// Walks below stop after this many nodes per input.
 constexpr int kMaxWalk = 256;
-const NodePtr& first_to_realize(const std::vector<NodePtr>& deps) {
-  if (deps.size() < 2) return deps.front();
-  std::unordered_set<const Node*> wanted;
-  for (const NodePtr& d : deps) wanted.insert(d.get());
-  for (const NodePtr& d : deps) {
-    std::vector<const Node*> stack;
-    std::unordered_set<const Node*> seen{d.get()};
-    for (const NodePtr& s : d->src) stack.push_back(s.get());
-    int walked = 0;
-    while (!stack.empty() && walked++ < kMaxWalk) {
-      const Node* x = stack.back();
-      stack.pop_back();
-      if (!seen.insert(x).second || x->realized()) continue;
-      if (wanted.count(x)) return d;
-      for (const NodePtr& s : x->src) stack.push_back(s.get());
-    }
-  }
-  return deps.front();
-}
 
 // A split of n's shape for its kernel to run in: from the first reshape under n, through
 // unrealized elementwise ops, whose source's dims and n's have a common split finer than n's
 // (a pooling gradient in (13, 2, 13, 2) reshaped to (26, 26) under the relu's gradient).
-std::optional<Dims> finer_space(const NodePtr& n) {
+std::optional<Dims> finer_space(const ScheduleContext& ctx, const NodePtr& n) {
   std::vector<const Node*> stack{kernel_value(n).get()};
   std::unordered_set<const Node*> seen;
   for (int walked = 0; !stack.empty() && walked < kMaxWalk; ++walked) {
     const Node* x = stack.back();
     stack.pop_back();
-    if (!seen.insert(x).second || x->realized()) continue;
+    if (!seen.insert(x).second || ctx.done(*x)) continue;
     if (x->op == Op::RESHAPE) {
       std::optional<Dims> f = common_split(n->shape, x->src[0]->shape);
       if (f && *f != n->shape && f->size() <= TG_KIR_MAX_DIMS) return f;
@@ -579,37 +481,37 @@ std::optional<Dims> finer_space(const NodePtr& n) {
 // Whether lowering in a finer space (deps `fine`) beats the plain lowering (deps `plain`): it
 // computes a value the plain one would realize, and realizes only values the plain one's
 // would realize on the way (under one of them).
-bool finer_is_better(const std::vector<NodePtr>& plain, const std::vector<NodePtr>& fine) {
+bool finer_is_better(const ScheduleContext& ctx, const std::vector<Dep>& plain, const std::vector<Dep>& fine) {
   std::unordered_set<const Node*> in_fine;
-  for (const NodePtr& d : fine) in_fine.insert(d.get());
+  for (const Dep& d : fine) in_fine.insert(d.node.get());
   bool saves = false;
-  for (const NodePtr& d : plain) saves |= !in_fine.count(d.get());
+  for (const Dep& d : plain) saves |= !in_fine.count(d.node.get());
   if (!saves) return false;
   std::unordered_set<const Node*> under_plain;
   std::vector<const Node*> stack;
-  for (const NodePtr& d : plain) stack.push_back(d.get());
+  for (const Dep& d : plain) stack.push_back(d.node.get());
   for (int walked = 0; !stack.empty() && walked < kMaxWalk * 4; ++walked) {
     const Node* x = stack.back();
     stack.pop_back();
-    if (!under_plain.insert(x).second || x->realized()) continue;
+    if (!under_plain.insert(x).second || ctx.done(*x)) continue;
     for (const NodePtr& c : x->src) stack.push_back(c.get());
   }
-  for (const NodePtr& d : fine)
-    if (!under_plain.count(d.get())) return false;
+  for (const Dep& d : fine)
+    if (!under_plain.count(d.node.get())) return false;
   return true;
 }
 
 // The kernel under n, lowered: in n's own space, or in a finer one where that computes more of
 // n in this kernel (finer_space, finer_is_better). In a finer space the kernel stores nothing
 // else (no also_store: those values are in n's space).
-std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
-                                            const std::unordered_set<const Node*>* pending) {
-  KernelBuilder kb(linear_masks, pending);
+std::pair<KernelBuilder, LPtr> lower_kernel_in(ScheduleContext& ctx, const NodePtr& n, bool linear_masks,
+                                               const std::unordered_set<const Node*>* pending) {
+  KernelBuilder kb(ctx, linear_masks, pending);
   LPtr root = kb.lower_root(n);
   if (kb.deps.empty() || kb.reduce) return {std::move(kb), root};
-  if (std::optional<Dims> space = finer_space(n)) {
-    KernelBuilder fine(linear_masks, nullptr, *space);
-    if (LPtr r = fine.lower_root(n); r && finer_is_better(kb.deps, fine.deps)) {
+  if (std::optional<Dims> space = finer_space(ctx, n)) {
+    KernelBuilder fine(ctx, linear_masks, nullptr, *space);
+    if (LPtr r = fine.lower_root(n); r && finer_is_better(ctx, kb.deps, fine.deps)) {
       decided(Rule::finer_space);
       return {std::move(fine), r};
     }
@@ -617,127 +519,43 @@ std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
   return {std::move(kb), root};
 }
 
-void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr);
-
-// A SCATTER_ADD: two kernels into one fresh buffer. The start value (src[0]: zeros for a
-// gather's gradient, a copy of the tensor scattered into) is computed into it as any
-// elementwise value would be; then the values are added at their indices. Each kernel fuses
-// what it can: the zeros are a constant, the values (a gradient's elementwise chain) are
-// computed in the adding kernel.
-void realize_scatter(const NodePtr& n, bool& built_kernel) {
-  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
-  const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
-  const NodePtr& base = n->src[0];
-  auto [kb, root] = lower_kernel(base, linear_masks, nullptr);
-  while (!kb.deps.empty()) {
-    realize_one(first_to_realize(kb.deps), built_kernel);
-    std::tie(kb, root) = lower_kernel(base, linear_masks, nullptr);
-  }
-  std::vector<NodePtr> params, same_as_out;  // (a reduce equal to the start is not shared: the adds change it)
-  KirProgram start = to_kir(root, n, kb.reduce, {}, &params, &same_as_out, scalar_args);
-  if (env_int("TG_DEBUG") >= 2) std::cerr << start.dump();
-  for (size_t i = 0; i < params.size(); i++)
-    if (start.params[i].access == TG_PARAM_WRITE) params[i]->buffer = n->device->alloc(params[i]->nbytes());
-  if (n->numel() > 0) run_kernel(start, *n->device, params);
-  built_kernel = true;
-
-  const NodePtr &idx = n->src[1], &value = n->src[2];
-  if (value->numel() == 0 || n->numel() == 0) return;
-  auto lower_adds = [&] {
-    KernelBuilder b(linear_masks, nullptr);
-    auto roots = b.lower_scatter(value, idx);
-    return std::make_pair(std::move(b), roots);
-  };
-  auto [ab, roots] = lower_adds();
-  while (!ab.deps.empty()) {
-    realize_one(first_to_realize(ab.deps), built_kernel);
-    std::tie(ab, roots) = lower_adds();
-  }
-  params.clear();
-  KirProgram adds = to_kir_scatter(roots.first, roots.second, n, n->dims[0], &params, scalar_args);
-  if (env_int("TG_DEBUG") >= 2) std::cerr << adds.dump();
-  run_kernel(adds, *n->device, params, true);
-}
-
-void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending) {
-  if (n->realized()) return;
-  if (n->op == Op::SCATTER_ADD) {
-    realize_scatter(n, built_kernel);
-    return;
-  }
-  if (n->op == Op::COPY) {
-    realize_one(n->src[0], built_kernel);
-    realize_copy(*n);
-    record_copy(*n);
-    return;
-  }
-  if (n->op == Op::ARGSORT) {
-    realize_one(n->src[0], built_kernel);
-    sort_into(*n);
-    record_sort(*n);
-    return;
-  }
-  // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
-  // 2. realize the first of those (its own kernel, depth first) and lower again, until nothing
-  //    is missing. One at a time, because realizing one can make the others unnecessary: a
-  //    value computed inside the kernel may only have been cut off because a reduce under it
-  //    was not realized yet (then lowering again just loads that reduce), and realizing it
-  //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
-  //    pooling, 15 MB of its step's peak).
-  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
-  auto [kb, root] = lower_kernel(n, linear_masks, pending);
-  while (!kb.deps.empty()) {
-    realize_one(first_to_realize(kb.deps), built_kernel);
-    std::tie(kb, root) = lower_kernel(n, linear_masks, pending);
-  }
-  // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
-  if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
-      root->base->dtype == n->dtype && root->base->device == n->device) {
-    for (const OffsetTerm& t : root->terms) guard_var(t.var);  // (a slice at 0: only then an alias)
-    n->buffer = root->base->buffer;
-    record_alias(*n, *root->base);
-  } else {
-    // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
-    std::vector<NodePtr> params, same_as_out;
-    const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
-    KirProgram prog = to_kir(root, n, kb.reduce, kb.also_store, &params, &same_as_out, scalar_args);
-    if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
-    for (size_t i = 0; i < params.size(); i++)
-      if (prog.params[i].access == TG_PARAM_WRITE)
-        params[i]->buffer = n->device->alloc(params[i]->nbytes());
-    if (n->numel() > 0) run_kernel(prog, *n->device, params);
-    for (auto& r : same_as_out) {
-      r->buffer = n->buffer;
-      record_alias(*r, *n);
-    }
-    built_kernel = true;
-  }
-}
-
 }  // namespace
 
-void sort_into(Node& n) {
-  Node& keys = *n.src[0];
-  n.buffer = n.device->alloc(n.nbytes());
-  if (n.numel() == 0) return;
-  const auto rows = static_cast<uint64_t>(keys.numel() / keys.shape.back());
-  n.device->sort_rows(*keys.buffer, keys.dtype, rows, static_cast<uint64_t>(keys.shape.back()),
-                      static_cast<uint64_t>(n.dims[0]), n.dims[1] != 0, *n.buffer);
+LoweredKernel lower_kernel(ScheduleContext& ctx, const NodePtr& n, bool linear_masks,
+                           const std::unordered_set<const Node*>* pending) {
+  auto [kb, root] = lower_kernel_in(ctx, n, linear_masks, pending);
+  return LoweredKernel{std::move(kb.deps), std::move(kb.reduce), std::move(kb.also_store), std::move(root), nullptr};
 }
 
-void realize(const std::vector<NodePtr>& roots) {
-  realize_with_cache(roots, [&] {
-    bool built = false;
-    // Last root first: a root computed under a later one (an optimizer's moments, under the
-    // parameters listed after them) is then stored by that root's kernel.
-    std::unordered_set<const Node*> pending;
-    for (auto& r : roots) pending.insert(r.get());
-    for (auto it = roots.rbegin(); it != roots.rend(); ++it) {
-      pending.erase(it->get());
-      realize_one(*it, built, &pending);
-    }
-    if (built) stats().add(stats().schedules, 1);
-  });
+LoweredKernel lower_scatter_adds(ScheduleContext& ctx, const NodePtr& value, const NodePtr& idx, bool linear_masks) {
+  KernelBuilder kb(ctx, linear_masks, nullptr);
+  auto [v, i] = kb.lower_scatter(value, idx);
+  return LoweredKernel{std::move(kb.deps), std::nullopt, {}, std::move(v), std::move(i)};
 }
+
+// Which of a kernel's missing inputs to realize first: one that computes another on the way,
+// if any (softmax's sum of exponentials holds its max: realized first, its kernel computes the
+// max too, as a nested reduce, and stores it, instead of a pass over x for the max alone); else
+// the first. The walk stops at realized nodes and after kMaxWalk nodes per input.
+const Dep& first_to_realize(const ScheduleContext& ctx, const std::vector<Dep>& deps) {
+  if (deps.size() < 2) return deps.front();
+  std::unordered_set<const Node*> wanted;
+  for (const Dep& d : deps) wanted.insert(d.node.get());
+  for (const Dep& d : deps) {
+    std::vector<const Node*> stack;
+    std::unordered_set<const Node*> seen{d.node.get()};
+    for (const NodePtr& s : d.node->src) stack.push_back(s.get());
+    int walked = 0;
+    while (!stack.empty() && walked++ < kMaxWalk) {
+      const Node* x = stack.back();
+      stack.pop_back();
+      if (!seen.insert(x).second || ctx.done(*x)) continue;
+      if (wanted.count(x)) return d;
+      for (const NodePtr& s : x->src) stack.push_back(s.get());
+    }
+  }
+  return deps.front();
+}
+
 
 }  // namespace tg::detail
