@@ -73,20 +73,38 @@ Tensor realized_int(const std::vector<int32_t>& v, tg::Shape shape) {
   return t;
 }
 
-// The kernels `fn` launches, with the rules' counts reset before it.
+// What TG_DEBUG=4 printed during the last kernels_of: the schedules built, with the rule at
+// each boundary.
+std::string g_log;
+
+// The kernels `fn` launches, with the rules' counts reset before it (and its log in g_log).
 template <typename F>
 uint64_t kernels_of(F&& fn) {
   tg::synchronize();
   tg::reset_runtime_stats();
   tg::detail::reset_fusion_rule_counts();
+  const char* debug = std::getenv("TG_DEBUG");
+  const std::string old = debug ? debug : "";
+  setenv("TG_DEBUG", "4", 1);
+  ::testing::internal::CaptureStderr();
   fn();
   tg::synchronize();
+  g_log = ::testing::internal::GetCapturedStderr();
+  if (debug) setenv("TG_DEBUG", old.c_str(), 1);
+  else unsetenv("TG_DEBUG");
   return tg::runtime_stats().kernels_launched;
 }
 
 ::testing::AssertionResult rule_decided(Rule r) {
   if (tg::detail::fusion_rule_count(r) > 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "rule " << tg::detail::rule_name(r) << " decided nothing";
+}
+
+// Whether the printed schedule names rule r at an item it made (a rule that ends a kernel).
+::testing::AssertionResult boundary_named(Rule r) {
+  if (g_log.find("[rule: " + std::string(tg::detail::rule_name(r)) + "]") != std::string::npos)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "no schedule item names " << tg::detail::rule_name(r) << " in:\n" << g_log;
 }
 
 // f applied to each element of t.
@@ -142,6 +160,7 @@ TEST(FusionRule, Copy) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = ((a * 2).to(there) + 1).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::copy));
+  EXPECT_TRUE(boundary_named(Rule::copy));
   EXPECT_EQ(out.device(), there);
   EXPECT_TRUE(all_close(out, each(a, [](double x) { return 2 * x + 1; })));
 }
@@ -151,6 +170,7 @@ TEST(FusionRule, Contiguous) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = ((a * 2).contiguous() + 1).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::contiguous));
+  EXPECT_TRUE(boundary_named(Rule::contiguous));
   EXPECT_TRUE(all_close(out, each(a, [](double x) { return 2 * x + 1; })));
 }
 
@@ -161,6 +181,7 @@ TEST(FusionRule, Scatter) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (x.scatter_add(0, idx, src) * 2).realize(); }), 3u);
   EXPECT_TRUE(rule_decided(Rule::scatter));
+  EXPECT_TRUE(boundary_named(Rule::scatter));
   std::vector<double> want = x.to_vector<double>();
   const std::vector<double> sv = src.to_vector<double>();
   const std::vector<int32_t> iv = idx.to_vector<int32_t>();
@@ -176,6 +197,7 @@ TEST(FusionRule, Sort) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (a.argsort(1) + 1).realize(); }), 1u);
   EXPECT_TRUE(rule_decided(Rule::sort));
+  EXPECT_TRUE(boundary_named(Rule::sort));
   const std::vector<float> av = a.to_vector<float>();
   std::vector<double> want;
   for (int r = 0; r < 3; ++r) {
@@ -195,6 +217,7 @@ TEST(FusionRule, ReduceInScatter) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = x.scatter_add(0, idx, b.sum(1, true).expand({2, 5})).realize(); }), 3u);
   EXPECT_TRUE(rule_decided(Rule::reduce_in_scatter));
+  EXPECT_TRUE(boundary_named(Rule::reduce_in_scatter));
   std::vector<double> want = x.to_vector<double>();
   const std::vector<double> bv = b.to_vector<double>();
   const std::vector<int32_t> iv = idx.to_vector<int32_t>();
@@ -213,6 +236,7 @@ TEST(FusionRule, GatherInReduce) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = t.gather(0, idx).exp().sum(1).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::gather_in_reduce));
+  EXPECT_TRUE(boundary_named(Rule::gather_in_reduce));
   const std::vector<double> tv = t.to_vector<double>();
   const std::vector<int32_t> iv = idx.to_vector<int32_t>();
   std::vector<double> want(2, 0.0);
@@ -242,6 +266,7 @@ TEST(FusionRule, GatherTableNotViewable) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (t * 2).exp().gather(0, idx).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::gather_table_not_viewable));
+  EXPECT_TRUE(boundary_named(Rule::gather_table_not_viewable));
   const std::vector<double> tv = t.to_vector<double>();
   const std::vector<int32_t> iv = idx.to_vector<int32_t>();
   std::vector<double> want;
@@ -257,6 +282,7 @@ TEST(FusionRule, GatherIndexWithReduce) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = t.gather(0, b.sum(1, true).cast(tg::DType::int32)).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::gather_index_with_reduce));
+  EXPECT_TRUE(boundary_named(Rule::gather_index_with_reduce));
   const std::vector<double> tv = t.to_vector<double>();
   EXPECT_TRUE(all_close(out, {tv[2 * 3], tv[8 * 3]}));
 }
@@ -282,6 +308,7 @@ TEST(FusionRule, MovementNotViewable) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (a.permute({1, 0}).reshape({6, 5}) + 1).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::movement_not_viewable));
+  EXPECT_TRUE(boundary_named(Rule::movement_not_viewable));
   const std::vector<double> av = a.to_vector<double>();
   std::vector<double> want;
   for (int i = 0; i < 10; ++i)
@@ -295,6 +322,7 @@ TEST(FusionRule, MovementOfReduced) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (a.sum(1).flip({0}) * 2).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::movement_of_reduced));
+  EXPECT_TRUE(boundary_named(Rule::movement_of_reduced));
   const std::vector<double> av = a.to_vector<double>();
   std::vector<double> want;
   for (int i = 4; i >= 0; --i) {
@@ -342,6 +370,7 @@ TEST(FusionRule, WindowOfComputed) {
   EXPECT_TRUE(all_close(out, conv_of(xe, w.to_vector<double>(), 2, 5, 6, 3, 2, 0)));
   if (!runs_convolutions()) GTEST_SKIP() << "no WINDOW on " << tg::Device::default_device() << " (values checked)";
   EXPECT_TRUE(rule_decided(Rule::window_of_computed));
+  EXPECT_TRUE(boundary_named(Rule::window_of_computed));
   EXPECT_EQ(kernels, conv_alone + 1);
 }
 
@@ -357,6 +386,7 @@ TEST(FusionRule, WindowOfPaddedComputed) {
   EXPECT_TRUE(all_close(out, conv_of(xe, w.to_vector<double>(), 3, 4, 5, 2, 3, 1)));
   if (!runs_convolutions()) GTEST_SKIP() << "no WINDOW on " << tg::Device::default_device() << " (values checked)";
   EXPECT_TRUE(rule_decided(Rule::window_of_padded_computed));
+  EXPECT_TRUE(boundary_named(Rule::window_of_padded_computed));
   EXPECT_EQ(kernels, conv_alone + 1);
 }
 
@@ -376,6 +406,7 @@ TEST(FusionRule, BroadcastOfComputed) {
   Tensor out;
   EXPECT_EQ(kernels_of([&] { out = (a + b.exp()).realize(); }), 2u);
   EXPECT_TRUE(rule_decided(Rule::broadcast_of_computed));
+  EXPECT_TRUE(boundary_named(Rule::broadcast_of_computed));
   const std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>();
   std::vector<double> want;
   for (int i = 0; i < 5; ++i)
