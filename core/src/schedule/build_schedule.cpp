@@ -12,6 +12,7 @@
 
 namespace tg::detail {
 namespace {
+
 // Builds the schedule of one realize(): the kernels and steps that compute the roots, in the
 // order they must run. Nothing runs: a node counts as computed once an item computing it is in
 // the schedule (ctx.done).
