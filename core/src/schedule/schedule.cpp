@@ -169,7 +169,7 @@ class KernelBuilder {
   LPtr lower_uncached(const NodePtr& n) {
     if (std::optional<Rule> rule = node_rule(*n, ctx_.done(*n), state())) {
       const Rule r = decided(*rule);
-      if (ends_kernel(r) || r == Rule::realized_is_loaded) return boundary(n, r);
+      if (ends_kernel(r) || r == Rule::realized_is_loaded) return boundary(n, r);  // (a done value: no dep)
       if (r == Rule::elementwise_fuses) return lower_elementwise(n);
       if (r == Rule::reduce_fuses || r == Rule::reduce_of_same_shape) return lower_reduce(n);
       if (r == Rule::gather_fuses) return lower_gather(n);
@@ -188,7 +188,10 @@ class KernelBuilder {
       }
       case Op::DETACH: {
         LPtr l = lower(n->src[0]);
-        if (stores_other_root(*n, *l, pending_, state(), root_shape_)) also_store.emplace_back(n, decided_l(l, Rule::other_root_stored));
+        if (stores_other_root(*n, *l, pending_, state(), root_shape_)) {
+          decided(Rule::other_root_stored);
+          also_store.emplace_back(n, l);
+        }
         return l;
       }
       case Op::CONV:
@@ -203,11 +206,6 @@ class KernelBuilder {
       case Op::WINDOW: break;
     }
     TG_INTERNAL_ERROR("cannot lower " + std::string(op_name(n->op)));
-  }
-
-  LPtr decided_l(const LPtr& l, Rule r) {
-    decided(r);
-    return l;
   }
 
   // elementwise-fuses
@@ -255,7 +253,10 @@ class KernelBuilder {
       // window-of-padded-computed: the value is realized unpadded and the window views its
       // padding in place.
       if (auto p = push(boundary(src->src[0], Rule::window_of_padded_computed), *src))
-        if (auto q = push(*p, *n)) return decided_l(*q, Rule::window_of_padded_computed);
+        if (auto q = push(*p, *n)) {
+          decided(Rule::window_of_padded_computed);
+          return *q;
+        }
       rollback(cp);
     }
     return *push(boundary(src, why), *n);  // a view of contiguous memory always works
