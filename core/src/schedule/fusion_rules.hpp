@@ -139,7 +139,7 @@ inline constexpr std::array kFusionRules{
                "relu(x).pad(...) is one kernel, not a relu and a copy"},
     FusionRule{Rule::movement_through_elementwise, G::movement, "movement-through-elementwise", D::fuse,
                "any other movement of an elementwise value is pushed through it to its sources"},
-    // --- the kernel as a whole ---
+    // --- the kernel as a whole (its matcher: finer_space and finer_is_better, schedule.cpp) ---
     FusionRule{Rule::finer_space, G::kernel, "finer-space", D::fuse,
                "an elementwise kernel whose value passes through a reshape that merges dims no view could "
                "merge runs in the finer space that splits them, computing the value instead of realizing it"},
@@ -176,8 +176,8 @@ struct KernelState {
 };
 
 // The node rule for n (done: n's value is in memory already, or will be when this kernel runs),
-// or nullopt for a node with nothing to decide (a constant, DETACH, the
-// CONV and POW markers: lowered as their source is).
+// or nullopt for a node the node rules leave alone: a movement (the movement rules decide it),
+// a constant, DETACH, and the CONV and POW markers (lowered as their source is).
 std::optional<Rule> node_rule(const Node& n, bool done, const KernelState& k);
 // Whether a gather's table, lowered to t, is read in place: a load whose masks leave the
 // gathered axis whole (else gather-table-not-viewable).
@@ -194,7 +194,7 @@ Rule movement_rule(const LNode& s, const Node& m, const KernelState& k);
 // schedule only: a replay lowers nothing). The tests prove each rule with them.
 uint64_t fusion_rule_count(Rule r);
 void reset_fusion_rule_counts();
-// Counts r's decision and returns it (the builder says `return decided(Rule::x, ...)`).
+// Counts r's decision and returns it (the builder says `boundary(n, decided(Rule::x))`).
 Rule decided(Rule r);
 
 }  // namespace tg::detail
