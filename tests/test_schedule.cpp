@@ -99,8 +99,10 @@ TEST(Schedule, AnMlpTrainingStepPrintsAsAListWithARuleAtEachKernelBoundary) {
     EXPECT_TRUE(kinds.count(i.kind)) << "unknown item kind: " << i.kind << " " << i.text;
     if (i.kind == "kernel") {
       ++kernels;
-      // every kernel is a boundary here (no scatter's second kernel in this step)
-      EXPECT_FALSE(i.rule.empty()) << "a kernel without the rule that made it: " << i.text;
+      // every kernel is a boundary, but a scatter's second one (its adds, into the first's output)
+      if (i.text.find("(adds into its output)") == std::string::npos) {
+        EXPECT_FALSE(i.rule.empty()) << "a kernel without the rule that made it: " << i.text;
+      }
       EXPECT_NE(i.text.find(" -> "), std::string::npos) << "a kernel line names its output: " << i.text;
     }
     if (!i.rule.empty()) {
