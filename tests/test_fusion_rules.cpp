@@ -229,6 +229,26 @@ TEST(FusionRule, ReduceInScatter) {
   EXPECT_TRUE(all_close(out, want));
 }
 
+// The same under a DETACH root (an optimizer's step realizes its gradients so): nothing holds
+// the sum but the scatter, and the schedule lets go of what nothing still to come reads. The
+// sum, computed after the start value, is read by the adds: it must stay until they ran.
+TEST(FusionRule, ReduceInScatterStaysUntilTheAdds) {
+  Tensor x = realized({4, 6}), b = realized({2, 8}, 0.3f);
+  Tensor idx = realized_int({3, 1, 0, 3, 2, 1, 1, 0, 3, 2, 0, 1}, {2, 6});
+  Tensor out = x.scatter_add(0, idx, (b.exp() * 2).sum(1, true).expand({2, 6}) * 3).detach();
+  EXPECT_EQ(kernels_of([&] { out.realize(); }), 3u);
+  EXPECT_TRUE(rule_decided(Rule::reduce_in_scatter));
+  std::vector<double> want = x.to_vector<double>();
+  const std::vector<double> bv = b.to_vector<double>();
+  const std::vector<int32_t> iv = idx.to_vector<int32_t>();
+  for (int i = 0; i < 2; ++i) {
+    double s = 0;
+    for (int k = 0; k < 8; ++k) s += 2 * std::exp(bv[i * 8 + k]);
+    for (int j = 0; j < 6; ++j) want[iv[i * 6 + j] * 6 + j] += 3 * s;
+  }
+  EXPECT_TRUE(all_close(out, want));
+}
+
 // A gather inside a sum's source is realized first: two kernels.
 TEST(FusionRule, GatherInReduce) {
   Tensor t = realized({6, 4});

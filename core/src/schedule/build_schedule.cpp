@@ -66,9 +66,10 @@ class ScheduleBuilder {
 
   // A kernel running prog on n's device with params bound to its params. accumulates: param 0
   // holds a start value the program adds into (a SCATTER_ADD's second kernel): not allocated
-  // afresh.
+  // afresh. more_to_come: param 0 is not computed yet after this kernel (a SCATTER_ADD's start
+  // value, before its adds): what the rest reads stays alive.
   void kernel(KirProgram&& prog, const NodePtr& n, const std::vector<NodePtr>& params, const char* rule,
-              bool accumulates = false) {
+              bool accumulates = false, bool more_to_come = false) {
     if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
     ScheduleItem k;
     k.rule = rule;
@@ -81,7 +82,7 @@ class ScheduleBuilder {
       k.params.push_back(ctx_.position(*params[i]));
       const bool write = prog.params[i].access == TG_PARAM_WRITE;
       k.written.push_back(write && !(accumulates && i == 0));
-      if (write) ctx_.mark_done(*params[i]);
+      if (write && !(more_to_come && i == 0)) ctx_.mark_done(*params[i]);
       for (OffsetTerm& t : k.offsets[i]) t.coeff *= dtype_size(params[i]->dtype);  // elements -> bytes
     }
     k.program = std::make_shared<const KirProgram>(std::move(prog));
@@ -144,9 +145,13 @@ class ScheduleBuilder {
     const NodePtr& base = n->src[0];
     LoweredKernel start = lowered([&] { return lower_kernel(ctx_, base, lm, nullptr); });
     std::vector<NodePtr> params, same_as_out;  // (a reduce equal to the start is not shared: the adds change it)
-    kernel(to_kir(ctx_, start.root, n, start.reduce, {}, &params, &same_as_out, scalar_args(*n)), n, params, rule);
     const NodePtr &idx = n->src[1], &value = n->src[2];
-    if (value->numel() == 0 || n->numel() == 0) return;
+    const bool has_adds = value->numel() != 0 && n->numel() != 0;
+    // (until the adds are scheduled, n is not done: the values and indices they read, and what
+    // computes those, are still needed)
+    kernel(to_kir(ctx_, start.root, n, start.reduce, {}, &params, &same_as_out, scalar_args(*n)), n, params, rule,
+           false, has_adds);
+    if (!has_adds) return;
     LoweredKernel adds = lowered([&] { return lower_scatter_adds(ctx_, value, idx, lm); });
     params.clear();
     kernel(to_kir_scatter(ctx_, adds.root, adds.index, n, n->dims[0], &params, scalar_args(*n)), n, params, nullptr,
