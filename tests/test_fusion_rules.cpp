@@ -249,6 +249,36 @@ TEST(FusionRule, ReduceInScatterStaysUntilTheAdds) {
   EXPECT_TRUE(all_close(out, want));
 }
 
+// The same with the reduce computed before the start value, by another root (tg bench gpt: the
+// input's gradient, read by wpe's update, then scattered into wte's gradient): the start kernel
+// does not end the scatter, so the reduce's buffer stays for the adds and is not computed again
+// (the code before the schedule let it go there and ran it a second time, 6 kernels).
+TEST(FusionRule, ReduceReadBeforeTheScatterIsNotComputedAgain) {
+  Tensor x = realized({4, 6}), b = realized({2, 8}, 0.3f), w = realized({2, 6}, 0.1f);
+  Tensor idx = realized_int({3, 1, 0, 3, 2, 1, 1, 0, 3, 2, 0, 1}, {2, 6});
+  std::vector<Tensor> roots;
+  {  // (no handle on the reduce: it may be let go once nothing still to run reads it)
+    Tensor v = (b.exp() * 2).sum(1, true).expand({2, 6}) * w;
+    roots = {(x.scatter_add(0, idx, v * 3) + 1).detach(), (v * v).sum(0).detach()};
+  }
+  // the reduce, the other root, the start value, the adds, the +1
+  EXPECT_EQ(kernels_of([&] { tg::realize(roots); }), 5u);
+  std::vector<double> want = x.to_vector<double>(), other(6, 0.0);
+  const std::vector<double> bv = b.to_vector<double>(), wv = w.to_vector<double>();
+  const std::vector<int32_t> iv = idx.to_vector<int32_t>();
+  for (int i = 0; i < 2; ++i) {
+    double s = 0;
+    for (int k = 0; k < 8; ++k) s += 2 * std::exp(bv[i * 8 + k]);
+    for (int j = 0; j < 6; ++j) {
+      want[iv[i * 6 + j] * 6 + j] += 3 * s * wv[i * 6 + j];
+      other[j] += s * wv[i * 6 + j] * s * wv[i * 6 + j];
+    }
+  }
+  for (double& v : want) v += 1;
+  EXPECT_TRUE(all_close(roots[0], want));
+  EXPECT_TRUE(all_close(roots[1], other));
+}
+
 // A gather inside a sum's source is realized first: two kernels.
 TEST(FusionRule, GatherInReduce) {
   Tensor t = realized({6, 4});
