@@ -5,9 +5,11 @@
 #include <cmath>
 #include <limits>
 
+#include "schedule/fusion_rules.hpp"
 #include "tg_test_util.hpp"
 
 using tg::Tensor;
+using tg::detail::Rule;
 using tgtest::all_close;
 
 namespace {
@@ -22,11 +24,12 @@ Tensor realized(tg::Shape shape, float offset = 0.f) {
   return t;
 }
 
-// Counters for just the work `fn` does.
+// Counters for just the work `fn` does (and the fusion rules' decision counts).
 template <typename F>
 tg::RuntimeStats measure(F&& fn) {
   tg::synchronize();
   tg::reset_runtime_stats();
+  tg::detail::reset_fusion_rule_counts();
   fn();
   tg::synchronize();
   return tg::runtime_stats();
@@ -36,6 +39,13 @@ Tensor ten_op_chain(const Tensor& a) {
   return (((((((((a + 1) * 2) - 0.5f) / 3).exp()) * a).maximum(0.1f)).sqrt()) + a).sigmoid();
 }
 
+// Whether rule r (core/src/schedule/fusion_rules.hpp) decided during the last measure: these
+// tests prove the rules test_fusion_rules.cpp lists with them.
+::testing::AssertionResult rule_decided(Rule r) {
+  if (tg::detail::fusion_rule_count(r) > 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "rule " << tg::detail::rule_name(r) << " decided nothing";
+}
+
 }  // namespace
 
 TEST(Fusion, ElementwiseIntoReduceIsOneKernel) {
@@ -43,6 +53,7 @@ TEST(Fusion, ElementwiseIntoReduceIsOneKernel) {
   Tensor out;
   tg::RuntimeStats s = measure([&] { out = ((a * 2 + 1).relu()).sum().realize(); });
   EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_TRUE(rule_decided(Rule::reduce_fuses));
   double want = 0;
   for (float x : a.to_vector<float>()) want += std::max(0.0, 2.0 * x + 1);
   EXPECT_TRUE(all_close(out, {want}));
@@ -54,6 +65,7 @@ TEST(Fusion, APadOfAComputedValueIsComputedInThePaddedKernel) {
   Tensor out;
   tg::RuntimeStats s = measure([&] { out = ((a.relu() * 2).pad({{1, 1}, {2, 0}}) + 1).realize(); });
   EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_TRUE(rule_decided(Rule::pad_of_computed));
   const std::vector<float> av = a.to_vector<float>();
   std::vector<double> want(5 * 7, 1.0);
   for (int i = 0; i < 3; ++i)
@@ -106,6 +118,7 @@ TEST(Fusion, TenOpElementwiseChainIsOneKernel) {
   Tensor out;
   tg::RuntimeStats s = measure([&] { out = ten_op_chain(a).realize(); });
   EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_TRUE(rule_decided(Rule::elementwise_fuses));
   std::vector<double> want;
   for (float xf : a.to_vector<float>()) {
     double x = xf;
@@ -121,6 +134,7 @@ TEST(Fusion, ReduceThenElementwiseIsOneKernel) {
   Tensor out;
   tg::RuntimeStats s = measure([&] { out = (a.sum(1) * 2 + 1).realize(); });
   EXPECT_EQ(s.kernels_launched, 1u);
+  EXPECT_TRUE(rule_decided(Rule::squeeze_of_reduced));
   std::vector<float> v = a.to_vector<float>();
   std::vector<double> want;
   for (int i = 0; i < 3; ++i) {
@@ -139,8 +153,11 @@ TEST(Fusion, NestedReducesOverTheSameAxesAreOneKernel) {
   const std::vector<float> v = a.to_vector<float>();
   Tensor var, lse, cross;
   EXPECT_EQ(measure([&] { var = a.var(1).realize(); }).kernels_launched, 1u);
+  EXPECT_TRUE(rule_decided(Rule::reduce_of_same_shape));
+  EXPECT_TRUE(rule_decided(Rule::nested_reduce_spreads));
   EXPECT_EQ(measure([&] { lse = a.logsumexp(1).realize(); }).kernels_launched, 1u);
   EXPECT_EQ(measure([&] { cross = (a - a.mean(0, true)).square().sum(1).realize(); }).kernels_launched, 2u);
+  EXPECT_TRUE(rule_decided(Rule::reduce_of_other_shape));
   std::vector<double> want_var, want_lse, want_cross, col_mean(9, 0.0);
   for (int j = 0; j < 9; ++j) {
     for (int i = 0; i < 5; ++i) col_mean[j] += v[i * 9 + j] / 5.0;
@@ -171,6 +188,7 @@ TEST(Fusion, AReshapeThatMergesABroadcastRunsInTheSplitSpace) {
   Tensor out;
   tg::RuntimeStats s = measure([&] { out = ((a * 2).reshape({6, 5, 1}).expand({6, 5, 2}).reshape({6, 10}) + b).realize(); });
   EXPECT_EQ(s.kernels_launched, 2u);
+  EXPECT_TRUE(rule_decided(Rule::finer_space));
   EXPECT_EQ(out.shape(), tg::Shape({6, 10}));
   const std::vector<float> av = a.to_vector<float>(), bv = b.to_vector<float>();
   std::vector<double> want;
@@ -450,6 +468,9 @@ TEST(Fusion, AnSgdMomentumStepIsOneKernel) {
     loss.backward();
     const uint64_t kernels = measure([&] { opt.step(); }).kernels_launched;
     EXPECT_EQ(kernels, step == 1 ? 2u : 1u) << "step " << step;  // step 1 also zeroes the buffer
+    if (step == 1) {  // (later steps replay the schedule: no rule is asked)
+      EXPECT_TRUE(rule_decided(Rule::other_root_stored));
+    }
     for (int64_t i = 0; i < n; ++i) {
       const double g = 2 * cv[i] * want[i];
       buf[i] = step == 1 ? g : mu * buf[i] + g;

@@ -159,6 +159,19 @@ TEST(PluginHost, ThrowingCompileIsCaughtAtTheBoundary) {
   EXPECT_THAT(msg, HasSubstr("INTERNAL"));
 }
 
+// A device that declines a program (UNSUPPORTED) has it run on the reference device, with copies
+// there and back. Such a schedule is not kept (its programs are not the device's): the next graph
+// of the same structure, with other values, is run on the reference device again.
+TEST(PluginHost, ADeclinedProgramRunsOnTheReferenceDeviceEveryTime) {
+  use_test_plugins();
+  for (float base : {1.f, 10.f, 100.f}) {
+    Tensor t = Tensor({base, base + 1}, on("declining"));
+    Tensor r = (t * 2 + 1).relu();
+    EXPECT_EQ(r.to_vector<float>(), (std::vector<float>{2 * base + 1, 2 * base + 3})) << "base " << base;
+    EXPECT_EQ(r.device().rfind("declining", 0), 0u) << r.device();
+  }
+}
+
 TEST(PluginHost, AFileThatIsNotAPluginSaysTheLoadersReason) {
   fs::path dir = fs::temp_directory_path() / "tg-test-junk-plugin";
   fs::create_directories(dir);

@@ -169,7 +169,7 @@ tg_executable* Device::compile(const KirProgram& program, std::string* unsupport
               << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() << " ms\n";
   auto evicted = executables_.add(key, exe, static_cast<size_t>(env_int("TG_MAX_PROGRAMS")));
   for (auto& [k, old] : evicted) retire_program(shared_from_this(), old);
-  if (!evicted.empty()) forget_recordings();  // (recordings point at programs)
+  if (!evicted.empty()) forget_schedules();  // (schedules point at programs)
   return exe;
 }
 
@@ -200,7 +200,7 @@ RealizeInFlight::RealizeInFlight() { g_realizes_in_flight.fetch_add(1, std::memo
 RealizeInFlight::~RealizeInFlight() {
   if (g_realizes_in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // The last one out. A realize that starts now cannot reach a retired program: it was taken
-  // out of its device's cache, and every recording that named it was forgotten (replay.cpp).
+  // out of its device's cache, and every schedule that named it was forgotten (replay.cpp).
   std::vector<std::pair<std::shared_ptr<Device>, tg_executable*>> programs;
   {
     std::lock_guard<std::mutex> lock(retired().mutex);

@@ -20,7 +20,7 @@ constexpr Knob kKnobs[] = {
     {"TG_DEVICE", "", "device for new tensors: name[:index], a comma list in order of preference, or auto (unset = best available)"},
     {"TG_PLUGIN_PATH", "", "':'-separated plugin directories or libtg-<name>.so files, searched before the directory beside libtg"},
     {"TG_PLUGIN_DEBUG", "0", "1: trace every plugin candidate (path, loader result, ABI versions, devices)"},
-    {"TG_DEBUG", "0", "1: one line per kernel launch on stderr; 2: also each program; 3: also timings"},
+    {"TG_DEBUG", "0", "1: one line per kernel launch on stderr; 2: also each program; 3: also timings; 4: also each schedule built, with the fusion rule at each kernel boundary"},
     {"TG_PLUGIN_OPTIONS_<NAME>", "", "'key=value;...' options passed to plugin <name> at initialization"},
     {"TG_CACHE_DIR", "~/.cache/tg", "where plugins keep compiled kernels between runs (<dir>/onednn/, <dir>/opencl/, <dir>/hip/; yours, 0700)"},
     {"TG_CACHE_MAX", "1G", "the kernel cache's size cap, e.g. 500M or 2G; least recently used kernels go first"},

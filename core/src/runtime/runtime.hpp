@@ -44,7 +44,7 @@ struct SharedStats {
 SharedStats& stats();
 
 // A program evicted from a device's cache (TG_MAX_PROGRAMS) may still be in use on another
-// thread: one replaying a recording that launches it, or one between compiling and launching
+// thread: one running a cached schedule that launches it, or one between compiling and launching
 // it. So eviction retires it instead of freeing it, and it is freed when no realize() is in
 // flight on any thread (the last RealizeInFlight to end frees what was retired).
 class Device;

@@ -9,12 +9,10 @@
 //     TG_KIR_SCALAR_ARGS.
 // The schedule cache (replay.cpp) numbers them per graph and keys on everything else; a kernel
 // that bakes one into its program (a device without scalar arguments, a masked view) guards it:
-// the recording then replays only for that value.
+// the cached schedule then serves only that value.
 #include <cstdint>
 
 namespace tg::detail {
-
-struct Node;
 
 // A launch value times a coefficient (a view's offset in elements: begin * stride).
 struct OffsetTerm {
@@ -27,13 +25,7 @@ struct OffsetTerm {
 // the library's own op definitions use as identities and bounds.
 bool literal_float(double v);
 
-// The launch value of dim d's start of SHRINK node m, or of CONST node c, in the graph being
-// realized; -1 when none (no realize in progress, or c is a literal).
-int32_t shrink_var(const Node& m, size_t d);
-int32_t scalar_var(const Node& c);
-int64_t var_int(uint32_t var);
-double var_float(uint32_t var);
-// The kernel being built bakes var's current value into its program.
-void guard_var(uint32_t var);
+// The launch values of the graph being realized are read, and guarded, through its
+// ScheduleContext (schedule_context.hpp).
 
 }  // namespace tg::detail

@@ -48,7 +48,7 @@ Liveness::Liveness(const std::vector<NodePtr>& roots, const std::vector<Node*>& 
     }
 }
 
-std::vector<uint32_t> Liveness::release_dead() {
+std::vector<uint32_t> Liveness::dead(const std::function<bool(const Node&)>& done) {
   std::vector<uint32_t> released;
   if (waiting_.empty()) return released;
   // Needed: everything the unrealized roots still reach through unrealized nodes (a realized
@@ -56,20 +56,19 @@ std::vector<uint32_t> Liveness::release_dead() {
   std::vector<char> needed(order_.size(), 0);
   std::vector<uint32_t> stack;
   for (uint32_t r : roots_)
-    if (!order_[r]->realized()) stack.push_back(r);
+    if (!done(*order_[r])) stack.push_back(r);
   while (!stack.empty()) {
     const uint32_t p = stack.back();
     stack.pop_back();
     if (needed[p]) continue;
     needed[p] = 1;
-    if (order_[p]->realized()) continue;
+    if (done(*order_[p])) continue;
     for (const NodePtr& s : order_[p]->src) stack.push_back(position_.at(s.get()));
   }
   size_t keep = 0;
   for (uint32_t p : waiting_) {
     Node* node = order_[p];
-    if (node->realized() && !needed[p]) {
-      node->buffer.reset();
+    if (done(*node) && !needed[p]) {
       released.push_back(p);
     } else {
       waiting_[keep++] = p;

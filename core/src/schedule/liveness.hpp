@@ -12,6 +12,7 @@
 // recomputes it (buffers are never written in place). The reachability rule only avoids that
 // recomputation.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "graph/node.hpp"
@@ -27,9 +28,10 @@ class Liveness {
            const NodeIndex& position);
   // The position's buffer may be released once nothing pending reads it.
   bool releasable(uint32_t pos) const { return releasable_[pos] != 0; }
-  // Releases the releasable nodes that are realized and that no kernel still to run reads;
-  // returns their positions (a recording replays them).
-  std::vector<uint32_t> release_dead();
+  // The releasable positions whose nodes are computed (`done`: realized, or by an item
+  // scheduled so far) and that no item still to come reads: a schedule lets them go at this
+  // point (a RELEASE item). Each position is returned once.
+  std::vector<uint32_t> dead(const std::function<bool(const Node&)>& done);
 
  private:
   const std::vector<Node*>& order_;

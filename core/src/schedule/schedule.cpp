@@ -1,40 +1,21 @@
-// The scheduler. Fusion rules (tinygrad's, in one place):
-//  - elementwise ops fuse into each other and into the reduce that consumes them;
-//  - elementwise ops after a reduce fuse into the reduce's kernel;
-//  - movement ops fold into the views of the kernel's loads; they are pushed through
-//    elementwise ops down to the leaves;
-//  - a pad of a computed value is the value computed at the padded indices from padded
-//    loads, kept where the index is inside the pad's source and 0 elsewhere (a WHERE on a
-//    masked constant): relu(x).pad(...) is one kernel, not a relu and then a copy, and so is
-//    whatever follows (a relu before a padded convolution's copy of its input);
-//  - a reduce inside another reduce's source, over the same axes of the same shape, nests: the
-//    kernel computes it first and spreads it back over the reduced axes (softmax's max inside
-//    its sum of exponentials, layernorm's mean inside its sum of squared deviations: one pass);
-//  - an elementwise kernel whose value passes through a reshape that merges dims (a pooling
-//    gradient's (13, 2) -> 26) runs in the finer space that splits them, when the merged value
-//    could not be viewed otherwise: the value is then computed in the kernel, not realized;
-//  - a kernel ends (its input is realized first, as its own kernel) at: a second reduce of a
-//    different shape, a window or a broadcasting expand of a computed value, a movement of a
-//    reduced value (but the spread of a nested one), a reshape no single view can express,
-//    CONTIGUOUS and COPY.
+// Lowering one kernel (lower_kernel, for build_schedule.cpp): KernelBuilder lowers the graph
+// under a node into one expression, asking the fusion rules at each node and each movement
+// where the kernel ends; the values it cannot compute inline become deps, each named by the rule
+// that cut it off. The rules are one ordered table of named rules, each with its reason:
+// kFusionRules in schedule/fusion_rules.hpp (their matchers in fusion_rules.cpp, each proven by
+// tests/core/test_fusion_rules.cpp).
 #include "schedule/schedule.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/internal_check.hpp"
-#include "runtime/env.hpp"
-#include "runtime/plugin_host.hpp"
-#include "runtime/runtime.hpp"
+#include "schedule/fusion_rules.hpp"
 #include "schedule/lowered.hpp"
-#include "schedule/replay.hpp"
-#include "tg/error.hpp"
 
 namespace tg::detail {
 namespace {
@@ -66,53 +47,6 @@ std::shared_ptr<LNode> new_lnode(LNode::Kind kind) {
   auto l = std::make_shared<LNode>();
   l->kind = kind;
   return l;
-}
-
-// A reshape that only adds or drops size-1 dims: after a reduce, to_kir states it in the
-// reduce's output space, so the elementwise ops after it still fuse.
-bool squeeze_only(const Dims& from, const Node& m) {
-  if (m.op != Op::RESHAPE) return false;
-  Dims a, b;
-  for (int64_t d : from)
-    if (d != 1) a.push_back(d);
-  for (int64_t d : m.shape)
-    if (d != 1) b.push_back(d);
-  return a == b;
-}
-
-bool broadcasts(const Node& m) { return m.op == Op::EXPAND && m.src[0]->shape != m.dims; }
-
-// Whether m broadcasts a value of shape `from` in the output space of reduce `sig` back over
-// exactly the reduced axes, to the shape of the reduce's source (x - x.max(axis, true) inside
-// another reduce over that axis).
-bool spreads_over_reduced_axes(const Dims& from, const Node& m, const ReduceSig& sig) {
-  if (m.op != Op::EXPAND || m.shape != sig.input_shape || from.size() != m.shape.size()) return false;
-  for (size_t d = 0; d < m.shape.size(); ++d) {
-    const bool reduced = std::find(sig.axes.begin(), sig.axes.end(), static_cast<int64_t>(d)) != sig.axes.end();
-    if (reduced ? from[d] != 1 : from[d] != m.shape[d]) return false;
-  }
-  return true;
-}
-
-// Lowered nodes in the subtree under l, at most `limit` + 1 counted.
-int subtree_size(const LNode& l, int limit) {
-  int n = 1;
-  for (auto& c : l.src) {
-    if (n > limit) break;
-    n += subtree_size(*c, limit - n);
-  }
-  return n;
-}
-
-// A broadcast value that is one element computed elementwise from loads and constants (Adam's
-// bias correction 1 / (1 - b1^t)) is computed again at every element of the kernel that
-// broadcasts it rather than realized as a kernel of its own: a few ops on values the whole
-// loop shares (a C compiler hoists them out of it), against a launch and a buffer.
-constexpr int kRecomputedScalarOps = 16;
-bool recomputable_scalar(const LNode& s) {
-  for (int64_t d : s.shape)
-    if (d != 1) return false;
-  return !s.has_reduce && subtree_size(s, kRecomputedScalarOps) <= kRecomputedScalarOps;
 }
 
 // The coarsest shape whose consecutive dims multiply to both a's and b's dims (a and b split
@@ -150,10 +84,13 @@ class KernelBuilder {
   // (an optimizer's new moment under the new parameter) is stored by it too (`also_store`).
   // space: lower an elementwise root in this split of its shape instead (lower_in); then the
   // result is nullptr when that cannot be done.
-  KernelBuilder(bool linear_masks, const std::unordered_set<const Node*>* pending, Dims space = {})
-      : pending_(pending), linear_masks_(linear_masks), space_(std::move(space)) {}
+  // ctx: which nodes count as computed (realized, or scheduled before this kernel) and the
+  // graph's launch values.
+  KernelBuilder(ScheduleContext& ctx, bool linear_masks, const std::unordered_set<const Node*>* pending,
+                Dims space = {})
+      : ctx_(ctx), pending_(pending), linear_masks_(linear_masks), space_(std::move(space)) {}
 
-  std::vector<NodePtr> deps;  // nodes to realize before this kernel runs
+  std::vector<Dep> deps;  // nodes to compute before this kernel runs, each with why
   std::optional<ReduceSig> reduce;
   std::vector<std::pair<NodePtr, LPtr>> also_store;
 
@@ -175,6 +112,7 @@ class KernelBuilder {
   }
 
  private:
+  ScheduleContext& ctx_;
   const std::unordered_set<const Node*>* pending_;
   bool linear_masks_;
   Dims root_shape_;
@@ -182,6 +120,7 @@ class KernelBuilder {
   bool no_reduce_ = false;                           // every reduce is realized on its own
   std::unordered_map<const Node*, LPtr> memo_[2];   // by inside_reduce_
   std::map<std::pair<const LNode*, const Node*>, LPtr> pushed_;
+  Rule refused_ = Rule::movement_not_viewable;        // the rule that refused the last push
   Dims space_;                                        // the split space lower_in works in
   std::unordered_map<const Node*, std::optional<LPtr>> in_space_;
   std::vector<std::unique_ptr<Node>> splits_;         // the reshapes into space_ it pushes
@@ -203,8 +142,12 @@ class KernelBuilder {
     pushed_.clear();
   }
 
-  LPtr boundary(const NodePtr& n) {
-    if (!n->realized()) deps.push_back(n);
+  KernelState state() const { return {inside_reduce_, no_reduce_, &reduce}; }
+
+  // A load of n's buffer. rule: the fusion rule that cuts n out of this kernel, when n is not
+  // computed yet (it becomes a kernel of its own, before this one).
+  LPtr boundary(const NodePtr& n, Rule rule) {
+    if (!ctx_.done(*n)) deps.push_back(Dep{n, rule_name(rule)});
     auto l = new_lnode(LNode::Kind::LOAD);
     l->dtype = n->dtype;
     l->shape = n->shape;
@@ -221,34 +164,18 @@ class KernelBuilder {
     return l;
   }
 
+  // The node rules decide (fusion_rules.hpp); a node they leave alone is a movement (the
+  // movement rules decide in push), a constant, or an op lowered as its source is.
   LPtr lower_uncached(const NodePtr& n) {
-    if (n->realized()) return boundary(n);
-    if (is_elementwise(n->op)) {
-      auto l = new_lnode(LNode::Kind::ALU);
-      l->op = n->op;
-      l->dtype = n->dtype;
-      l->shape = n->shape;
-      for (auto& s : n->src) {
-        l->src.push_back(lower(s));
-        l->has_reduce |= l->src.back()->has_reduce;
-      }
-      return l;
+    if (std::optional<Rule> rule = node_rule(*n, ctx_.done(*n), state())) {
+      const Rule r = decided(*rule);
+      if (ends_kernel(r) || r == Rule::realized_is_loaded) return boundary(n, r);  // (a done value: no dep)
+      if (r == Rule::elementwise_fuses) return lower_elementwise(n);
+      if (r == Rule::reduce_fuses || r == Rule::reduce_of_same_shape) return lower_reduce(n);
+      if (r == Rule::gather_fuses) return lower_gather(n);
+      TG_INTERNAL_ERROR("no lowering for fusion rule " + std::string(rule_name(r)));
     }
-    if (is_movement(n->op)) {
-      Checkpoint cp = checkpoint();
-      LPtr s = lower(n->src[0]);
-      if (auto p = push(s, *n)) return *p;
-      rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
-      const NodePtr& src = n->src[0];
-      if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !src->realized()) {
-        // A window of a padded computed value (a padded convolution of a relu): the value is
-        // realized unpadded and the window views its padding in place.
-        if (auto p = push(boundary(src->src[0]), *src))
-          if (auto q = push(*p, *n)) return *q;
-        rollback(cp);
-      }
-      return *push(boundary(src), *n);  // a view of contiguous memory always works
-    }
+    if (is_movement(n->op)) return lower_movement(n);
     switch (n->op) {
       case Op::CONST: {
         auto l = new_lnode(LNode::Kind::CONST);
@@ -256,57 +183,22 @@ class KernelBuilder {
         l->view = View::contiguous({});
         l->fvalue = n->fvalue;
         l->ivalue = n->ivalue;
-        l->var = scalar_var(*n);
-        return l;
-      }
-      case Op::REDUCE: {
-        // A second reduce of a different shape is its own kernel. One over the same axes of
-        // the same shape nests: inside the other's source it is computed first, in the same
-        // kernel (tg.kir lets a REDUCE's source hold REDUCEs of the same axes): softmax's max
-        // and its sum of exponentials, layernorm's mean and its sum of squared deviations.
-        ReduceSig sig{n->src[0]->shape, n->dims};
-        if (no_reduce_ || (reduce && !(*reduce == sig))) return boundary(n);
-        reduce = sig;
-        const bool outer = inside_reduce_;
-        inside_reduce_ = true;
-        LPtr s = lower(n->src[0]);
-        inside_reduce_ = outer;
-        auto l = new_lnode(LNode::Kind::REDUCE);
-        l->dtype = n->dtype;
-        l->shape = n->shape;
-        l->src = {s};
-        l->reduce_op = n->reduce_op;
-        l->axes = n->dims;
-        l->origin = n;
-        l->has_reduce = true;
+        l->var = ctx_.scalar_var(*n);
         return l;
       }
       case Op::DETACH: {
         LPtr l = lower(n->src[0]);
-        // Another root of this realize, computed here over the root's own space (outside any
-        // reduce's source): store it too, so it needs no kernel, and no pass over memory, of its
-        // own. An optimizer's new moments and an elementwise gradient, under the new parameter;
-        // a bias gradient's sum over the batch, too: a reduce kernel evaluates it at the output
-        // indices like the root. (l is in n's own index space, which is the root's when the
-        // shapes match, however the root views n. A plain load stays a view of its memory, as
-        // it would be realized alone.)
-        if (pending_ && pending_->count(n.get()) && !inside_reduce_ && l->kind == LNode::Kind::ALU &&
-            n->shape == root_shape_)
+        if (stores_other_root(*n, *l, pending_, state(), root_shape_)) {
+          decided(Rule::other_root_stored);
           also_store.emplace_back(n, l);
+        }
         return l;
       }
       case Op::CONV:
       case Op::POW: return lower(n->src[0]);
-      // Inside a reduce's source a gather is realized first: a matmul of gathered rows (an
-      // embedding times a weight) then stays the plain REDUCE(MUL(LOAD, LOAD)) a device runs
-      // as a GEMM.
-      case Op::GATHER: return inside_reduce_ ? boundary(n) : lower_gather(n);
-      case Op::SCATTER_ADD:  // its own kernels (realize_scatter)
-      case Op::ARGSORT:      // its own step (sort_into)
-      case Op::CONTIGUOUS:
-      case Op::COPY:
-      case Op::BUFFER: return boundary(n);
-      // elementwise and movement ops were lowered above
+      // the node rules decide every other op
+      case Op::BUFFER: case Op::COPY: case Op::CONTIGUOUS: case Op::SCATTER_ADD: case Op::ARGSORT:
+      case Op::REDUCE: case Op::GATHER:
       case Op::CAST: case Op::EXP2: case Op::LOG2: case Op::SIN: case Op::SQRT: case Op::RECIP: case Op::NEG:
       case Op::TRUNC: case Op::ADD: case Op::MUL: case Op::MAX: case Op::CMPLT: case Op::CMPNE: case Op::IDIV:
       case Op::MOD: case Op::AND: case Op::OR: case Op::XOR: case Op::SHL: case Op::SHR: case Op::WHERE:
@@ -316,37 +208,85 @@ class KernelBuilder {
     TG_INTERNAL_ERROR("cannot lower " + std::string(op_name(n->op)));
   }
 
-  // A gather reads its table in place where the table lowers to a view of memory whose masks
-  // do not constrain the gathered axis; else the table is realized first. The index is computed
-  // in the kernel (it is elementwise in the gather's space) unless it holds a reduce.
+  // elementwise-fuses
+  LPtr lower_elementwise(const NodePtr& n) {
+    auto l = new_lnode(LNode::Kind::ALU);
+    l->op = n->op;
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    for (auto& s : n->src) {
+      l->src.push_back(lower(s));
+      l->has_reduce |= l->src.back()->has_reduce;
+    }
+    return l;
+  }
+
+  // reduce-fuses, reduce-of-same-shape: the kernel's loop is this reduce's (tg.kir lets a
+  // REDUCE's source hold REDUCEs of the same axes, computed first).
+  LPtr lower_reduce(const NodePtr& n) {
+    reduce = ReduceSig{n->src[0]->shape, n->dims};
+    const bool outer = inside_reduce_;
+    inside_reduce_ = true;
+    LPtr s = lower(n->src[0]);
+    inside_reduce_ = outer;
+    auto l = new_lnode(LNode::Kind::REDUCE);
+    l->dtype = n->dtype;
+    l->shape = n->shape;
+    l->src = {s};
+    l->reduce_op = n->reduce_op;
+    l->axes = n->dims;
+    l->origin = n;
+    l->has_reduce = true;
+    return l;
+  }
+
+  // The movement rules decide in push; where they refuse, the source ends its own kernel (the
+  // rule that refused names the boundary) and the movement views its memory.
+  LPtr lower_movement(const NodePtr& n) {
+    Checkpoint cp = checkpoint();
+    LPtr s = lower(n->src[0]);
+    if (auto p = push(s, *n)) return *p;
+    const Rule why = refused_;
+    rollback(cp);  // the source becomes its own kernel: forget what lowering it decided
+    const NodePtr& src = n->src[0];
+    if (n->op == Op::WINDOW && linear_masks_ && src->op == Op::PAD && !ctx_.done(*src)) {
+      // window-of-padded-computed: the value is realized unpadded and the window views its
+      // padding in place.
+      if (auto p = push(boundary(src->src[0], Rule::window_of_padded_computed), *src))
+        if (auto q = push(*p, *n)) {
+          decided(Rule::window_of_padded_computed);
+          return *q;
+        }
+      rollback(cp);
+    }
+    return *push(boundary(src, why), *n);  // a view of contiguous memory always works
+  }
+
+  // gather-fuses: the gather reads its table in place where the table lowers to a view of memory
+  // whose masks leave the gathered axis whole (else gather-table-not-viewable). The index is
+  // computed in the kernel (it is elementwise in the gather's space) unless it holds a reduce
+  // (gather-index-with-reduce).
   LPtr lower_gather(const NodePtr& n) {
     const int64_t axis = n->dims[0];
     const auto a = static_cast<size_t>(axis);
     const NodePtr& table = n->src[0];
     Checkpoint cp = checkpoint();
     LPtr t = lower(table);
-    auto in_place = [&](const LNode& l) {
-      if (l.kind != LNode::Kind::LOAD) return false;
-      if (!l.view.mask.empty() && l.view.mask[a] != std::make_pair(int64_t{0}, table->shape[a])) return false;
-      for (const LinearMask& m : l.view.linear)
-        if (m.coeffs[a] != 0) return false;
-      return true;
-    };
-    if (!in_place(*t)) {
+    if (!gather_table_in_place(*t, *n)) {
       rollback(cp);
-      t = boundary(table);
+      t = boundary(table, decided(Rule::gather_table_not_viewable));
     }
     cp = checkpoint();
     LPtr k = lower(n->src[1]);
     if (k->has_reduce) {
       rollback(cp);
-      k = boundary(n->src[1]);
+      k = boundary(n->src[1], decided(Rule::gather_index_with_reduce));
     }
     auto l = new_lnode(LNode::Kind::GATHER);
     l->dtype = n->dtype;
     l->shape = n->shape;
     l->base = t->base;
-    for (const OffsetTerm& term : t->terms) guard_var(term.var);  // the whole offset stays in the view
+    for (const OffsetTerm& term : t->terms) ctx_.guard_var(term.var);  // the whole offset stays in the view
     View v = t->view;
     l->gather_stride = v.strides[a];
     l->gather_bound = table->shape[a];
@@ -367,7 +307,7 @@ class KernelBuilder {
     if (n->shape == space) return lower(n);
     if (auto it = in_space_.find(n.get()); it != in_space_.end()) return it->second;
     std::optional<LPtr> out;
-    if (!n->realized() && is_elementwise(n->op)) {
+    if (!ctx_.done(*n) && is_elementwise(n->op)) {
       auto l = new_lnode(LNode::Kind::ALU);
       l->op = n->op;
       l->dtype = n->dtype;
@@ -380,7 +320,7 @@ class KernelBuilder {
         l->has_reduce |= (*lc)->has_reduce;
       }
       if (ok) out = l;
-    } else if (!n->realized() && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
+    } else if (!ctx_.done(*n) && n->op == Op::RESHAPE && common_split(space, n->src[0]->shape) == space) {
       out = lower_in(n->src[0]);
     } else {
       auto m = std::make_unique<Node>();
@@ -394,66 +334,68 @@ class KernelBuilder {
     return out;
   }
 
-  // The lowered node `s` seen through movement `m`, or nullopt when that is not expressible
-  // without realizing s's value first.
+  // The lowered node `s` seen through movement `m`, as the movement rules decide; nullopt when
+  // a rule ends the kernel there (refused_ names it: the first refusal, under s, on the way).
   std::optional<LPtr> push(const LPtr& s, const Node& m) {
     auto key = std::make_pair(s.get(), &m);
     if (auto it = pushed_.find(key); it != pushed_.end()) return it->second;
+    const Rule rule = decided(movement_rule(*s, m, state()));
     std::optional<LPtr> out;
-    // A nested reduce's value (or one computed from it) spread back over the outer reduce's
-    // source: softmax's x - max inside its sum.
-    const bool spread = s->has_reduce && inside_reduce_ && reduce && spreads_over_reduced_axes(s->shape, m, *reduce);
-    switch (s->kind) {
-      case LNode::Kind::LOAD:
-      case LNode::Kind::CONST:
-        if (auto v = apply_movement(s->view, m, linear_masks_)) {
-          auto l = std::make_shared<LNode>(*s);
-          l->view = *v;
-          l->shape = m.shape;
-          if (m.op == Op::SHRINK) shrink_terms(*s, m, *l);
-          out = l;
-        }
+    refused_ = rule;
+    switch (rule) {
+      case Rule::movement_folds_into_view: out = s->kind == LNode::Kind::GATHER ? move_gather(s, m) : move_view(s, m); break;
+      case Rule::squeeze_of_reduced: {  // the reduced value with size-1 dims added or dropped
+        auto l = std::make_shared<LNode>(*s);
+        l->shape = m.shape;
+        out = l;
         break;
-      case LNode::Kind::ALU:
-        if (spread) {  // its sources spread alike, the reduce as it is
-          out = with_sources_moved(s, m);
-          break;
-        }
-        // (a window repeats elements like a broadcast: the value is computed once, then viewed)
-        if ((s->has_reduce && !squeeze_only(s->shape, m)) || m.op == Op::WINDOW ||
-            (broadcasts(m) && !recomputable_scalar(*s)))
-          break;
-        out = m.op == Op::PAD ? pad_computed(s, m) : with_sources_moved(s, m);
+      }
+      case Rule::nested_reduce_spreads:
+        // a tg.kir REDUCE already has its value at every index of the reduced axes; a value
+        // computed from it spreads its sources alike
+        out = s->kind == LNode::Kind::REDUCE ? std::optional<LPtr>(s) : with_sources_moved(s, m);
         break;
-      case LNode::Kind::GATHER:
-        // The view and the index move alike (both are over the gather's space); a window
-        // repeats elements, so the gather is realized first, as a computed value would be.
-        if (m.op == Op::WINDOW) break;
-        if (auto v = apply_movement(s->view, m, linear_masks_)) {
-          std::optional<LPtr> k = push(s->src[0], m);
-          if (!k) break;
-          if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
-            for (size_t d = 0; d < m.ranges.size(); d++)
-              if (const int32_t var = shrink_var(m, d); var >= 0) guard_var(static_cast<uint32_t>(var));
-          auto l = std::make_shared<LNode>(*s);
-          l->view = *v;
-          l->shape = m.shape;
-          l->src = {*k};
-          out = l;
-        }
-        break;
-      case LNode::Kind::REDUCE:
-        if (squeeze_only(s->shape, m)) {  // the reduced value with size-1 dims added or dropped
-          auto l = std::make_shared<LNode>(*s);
-          l->shape = m.shape;
-          out = l;
-        } else if (spread) {
-          out = s;  // a tg.kir REDUCE already has its value at every index of the reduced axes
-        }
-        break;
+      case Rule::pad_of_computed: out = pad_computed(s, m); break;
+      case Rule::recomputed_scalar:
+      case Rule::movement_through_elementwise: out = with_sources_moved(s, m); break;
+      default: break;  // a rule that ends the kernel
     }
     if (out) pushed_[key] = *out;
     return out;
+  }
+
+  // movement-folds-into-view for a load or a constant (movement-not-viewable where no view is).
+  std::optional<LPtr> move_view(const LPtr& s, const Node& m) {
+    std::optional<View> v = apply_movement(s->view, m, linear_masks_);
+    if (!v) {
+      refused_ = decided(Rule::movement_not_viewable);
+      return std::nullopt;
+    }
+    auto l = std::make_shared<LNode>(*s);
+    l->view = *v;
+    l->shape = m.shape;
+    if (m.op == Op::SHRINK) shrink_terms(*s, m, *l);
+    return l;
+  }
+
+  // movement-folds-into-view for a gather: its view and its index move alike (both are over the
+  // gather's space).
+  std::optional<LPtr> move_gather(const LPtr& s, const Node& m) {
+    std::optional<View> v = apply_movement(s->view, m, linear_masks_);
+    if (!v) {
+      refused_ = decided(Rule::movement_not_viewable);
+      return std::nullopt;
+    }
+    std::optional<LPtr> k = push(s->src[0], m);
+    if (!k) return std::nullopt;
+    if (m.op == Op::SHRINK)  // the starts stay in the view (program text)
+      for (size_t d = 0; d < m.ranges.size(); d++)
+        if (const int32_t var = ctx_.shrink_var(m, d); var >= 0) ctx_.guard_var(static_cast<uint32_t>(var));
+    auto l = std::make_shared<LNode>(*s);
+    l->view = *v;
+    l->shape = m.shape;
+    l->src = {*k};
+    return l;
   }
 
   // A shrink's starts as launch values: on an unmasked LOAD each start times its (positive)
@@ -463,13 +405,13 @@ class KernelBuilder {
   void shrink_terms(const LNode& s, const Node& m, LNode& l) {
     const bool masked = !s.view.mask.empty() || !s.view.linear.empty();
     for (size_t d = 0; d < m.ranges.size(); d++) {
-      const int32_t var = shrink_var(m, d);
+      const int32_t var = ctx_.shrink_var(m, d);
       if (var < 0) continue;
       const int64_t stride = s.view.strides[d];
       if (s.kind == LNode::Kind::CONST) {
-        if (masked) guard_var(static_cast<uint32_t>(var));
+        if (masked) ctx_.guard_var(static_cast<uint32_t>(var));
       } else if (masked || stride < 0) {
-        guard_var(static_cast<uint32_t>(var));
+        ctx_.guard_var(static_cast<uint32_t>(var));
       } else if (stride > 0) {
         l.terms.push_back(OffsetTerm{static_cast<uint32_t>(var), stride});
       }
@@ -514,114 +456,19 @@ class KernelBuilder {
   }
 };
 
-std::shared_ptr<Device> fallback_device(const Device& failed) {
-  if (failed.name().rfind("ref:", 0) == 0) return nullptr;
-  try {
-    return get_device("ref");
-  } catch (const Error&) {
-    return nullptr;
-  }
-}
-
-// Runs the program on `dev` with params[i] bound to param i (written ones already have their
-// buffers); if the device declines (UNSUPPORTED), on the reference device with copies there
-// and back.
-// accumulates: param 0 already holds a start value the program adds into (a SCATTER_ADD):
-// its buffer is kept (a replay does not allocate it afresh) and a fallback copies it there.
-void run_kernel(const KirProgram& prog, Device& dev, const std::vector<NodePtr>& params, bool accumulates = false) {
-  std::string reason;
-  if (tg_executable* exe = dev.compile(prog, &reason)) {
-    std::vector<Buffer*> bufs;
-    std::vector<bool> written;
-    std::vector<uint64_t> offsets;
-    for (size_t i = 0; i < params.size(); i++) {
-      bufs.push_back(params[i]->buffer.get());
-      written.push_back(prog.params[i].access == TG_PARAM_WRITE && !(accumulates && i == 0));
-      offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
-    }
-    dev.launch(exe, bufs, prog.name, offsets, prog.scalar_values);
-    record_kernel(dev, exe, prog.name, params, written, prog.param_terms, prog.scalar_vars);
-    return;
-  }
-  record_uncacheable();
-  auto fb = fallback_device(dev);
-  if (!fb)
-    throw Error("kernel " + prog.name + " cannot run on " + dev.name() + ": " + reason +
-                " (and no fallback device is available)");
-  debug_log(dev.name() + " declined " + prog.name + " (" + reason + "); running it on " + fb->name());
-  std::string fb_reason;
-  tg_executable* exe = fb->compile(prog, &fb_reason);
-  if (!exe) throw Error("kernel " + prog.name + " is unsupported on " + dev.name() + " (" + reason + ") and on " +
-                        fb->name() + " (" + fb_reason + ")");
-  auto copy_to = [](Buffer& from, Device& to, bool with_data) {
-    auto b = to.alloc(from.nbytes);
-    if (with_data && from.nbytes) {
-      std::vector<uint8_t> host(from.nbytes);
-      from.device->read(from, host.data(), from.nbytes);
-      to.write(*b, host.data(), from.nbytes);
-    }
-    return b;
-  };
-  std::vector<std::shared_ptr<Buffer>> there;
-  for (size_t i = 0; i < params.size(); i++)
-    there.push_back(copy_to(*params[i]->buffer, *fb, prog.params[i].access == TG_PARAM_READ || (accumulates && i == 0)));
-  std::vector<Buffer*> bufs;
-  std::vector<uint64_t> offsets;
-  for (size_t i = 0; i < there.size(); i++) {
-    bufs.push_back(there[i].get());
-    offsets.push_back(static_cast<uint64_t>(prog.param_offsets[i] * dtype_size(params[i]->dtype)));
-  }
-  fb->launch(exe, bufs, prog.name, offsets, prog.scalar_values);
-  for (size_t i = 0; i < params.size(); i++)
-    if (prog.params[i].access == TG_PARAM_WRITE) params[i]->buffer = copy_to(*there[i], dev, true);
-}
-
-void realize_copy(Node& n) {
-  Node& s = *n.src[0];
-  auto buf = n.device->alloc(n.nbytes());
-  std::vector<uint8_t> host(buf->nbytes);
-  if (!host.empty()) {
-    s.device->read(*s.buffer, host.data(), host.size());
-    n.device->write(*buf, host.data(), host.size());
-  }
-  n.buffer = buf;
-}
-
-// Which of a kernel's missing inputs to realize first: one that computes another on the way,
-// if any (softmax's sum of exponentials holds its max: realized first, its kernel computes the
-// max too, as a nested reduce, and stores it, instead of a pass over x for the max alone); else
-// the first. The walk stops at realized nodes and after kMaxWalk nodes per input.
+// Walks below stop after this many nodes per input.
 constexpr int kMaxWalk = 256;
-const NodePtr& first_to_realize(const std::vector<NodePtr>& deps) {
-  if (deps.size() < 2) return deps.front();
-  std::unordered_set<const Node*> wanted;
-  for (const NodePtr& d : deps) wanted.insert(d.get());
-  for (const NodePtr& d : deps) {
-    std::vector<const Node*> stack;
-    std::unordered_set<const Node*> seen{d.get()};
-    for (const NodePtr& s : d->src) stack.push_back(s.get());
-    int walked = 0;
-    while (!stack.empty() && walked++ < kMaxWalk) {
-      const Node* x = stack.back();
-      stack.pop_back();
-      if (!seen.insert(x).second || x->realized()) continue;
-      if (wanted.count(x)) return d;
-      for (const NodePtr& s : x->src) stack.push_back(s.get());
-    }
-  }
-  return deps.front();
-}
 
 // A split of n's shape for its kernel to run in: from the first reshape under n, through
 // unrealized elementwise ops, whose source's dims and n's have a common split finer than n's
 // (a pooling gradient in (13, 2, 13, 2) reshaped to (26, 26) under the relu's gradient).
-std::optional<Dims> finer_space(const NodePtr& n) {
+std::optional<Dims> finer_space(const ScheduleContext& ctx, const NodePtr& n) {
   std::vector<const Node*> stack{kernel_value(n).get()};
   std::unordered_set<const Node*> seen;
   for (int walked = 0; !stack.empty() && walked < kMaxWalk; ++walked) {
     const Node* x = stack.back();
     stack.pop_back();
-    if (!seen.insert(x).second || x->realized()) continue;
+    if (!seen.insert(x).second || ctx.done(*x)) continue;
     if (x->op == Op::RESHAPE) {
       std::optional<Dims> f = common_split(n->shape, x->src[0]->shape);
       if (f && *f != n->shape && f->size() <= TG_KIR_MAX_DIMS) return f;
@@ -635,162 +482,81 @@ std::optional<Dims> finer_space(const NodePtr& n) {
 // Whether lowering in a finer space (deps `fine`) beats the plain lowering (deps `plain`): it
 // computes a value the plain one would realize, and realizes only values the plain one's
 // would realize on the way (under one of them).
-bool finer_is_better(const std::vector<NodePtr>& plain, const std::vector<NodePtr>& fine) {
+bool finer_is_better(const ScheduleContext& ctx, const std::vector<Dep>& plain, const std::vector<Dep>& fine) {
   std::unordered_set<const Node*> in_fine;
-  for (const NodePtr& d : fine) in_fine.insert(d.get());
+  for (const Dep& d : fine) in_fine.insert(d.node.get());
   bool saves = false;
-  for (const NodePtr& d : plain) saves |= !in_fine.count(d.get());
+  for (const Dep& d : plain) saves |= !in_fine.count(d.node.get());
   if (!saves) return false;
   std::unordered_set<const Node*> under_plain;
   std::vector<const Node*> stack;
-  for (const NodePtr& d : plain) stack.push_back(d.get());
+  for (const Dep& d : plain) stack.push_back(d.node.get());
   for (int walked = 0; !stack.empty() && walked < kMaxWalk * 4; ++walked) {
     const Node* x = stack.back();
     stack.pop_back();
-    if (!under_plain.insert(x).second || x->realized()) continue;
+    if (!under_plain.insert(x).second || ctx.done(*x)) continue;
     for (const NodePtr& c : x->src) stack.push_back(c.get());
   }
-  for (const NodePtr& d : fine)
-    if (!under_plain.count(d.get())) return false;
+  for (const Dep& d : fine)
+    if (!under_plain.count(d.node.get())) return false;
   return true;
 }
 
 // The kernel under n, lowered: in n's own space, or in a finer one where that computes more of
 // n in this kernel (finer_space, finer_is_better). In a finer space the kernel stores nothing
 // else (no also_store: those values are in n's space).
-std::pair<KernelBuilder, LPtr> lower_kernel(const NodePtr& n, bool linear_masks,
-                                            const std::unordered_set<const Node*>* pending) {
-  KernelBuilder kb(linear_masks, pending);
+std::pair<KernelBuilder, LPtr> lower_kernel_in(ScheduleContext& ctx, const NodePtr& n, bool linear_masks,
+                                               const std::unordered_set<const Node*>* pending) {
+  KernelBuilder kb(ctx, linear_masks, pending);
   LPtr root = kb.lower_root(n);
   if (kb.deps.empty() || kb.reduce) return {std::move(kb), root};
-  if (std::optional<Dims> space = finer_space(n)) {
-    KernelBuilder fine(linear_masks, nullptr, *space);
-    if (LPtr r = fine.lower_root(n); r && finer_is_better(kb.deps, fine.deps)) return {std::move(fine), r};
+  if (std::optional<Dims> space = finer_space(ctx, n)) {
+    KernelBuilder fine(ctx, linear_masks, nullptr, *space);
+    if (LPtr r = fine.lower_root(n); r && finer_is_better(ctx, kb.deps, fine.deps)) {
+      decided(Rule::finer_space);
+      return {std::move(fine), r};
+    }
   }
   return {std::move(kb), root};
 }
 
-void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending = nullptr);
-
-// A SCATTER_ADD: two kernels into one fresh buffer. The start value (src[0]: zeros for a
-// gather's gradient, a copy of the tensor scattered into) is computed into it as any
-// elementwise value would be; then the values are added at their indices. Each kernel fuses
-// what it can: the zeros are a constant, the values (a gradient's elementwise chain) are
-// computed in the adding kernel.
-void realize_scatter(const NodePtr& n, bool& built_kernel) {
-  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
-  const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
-  const NodePtr& base = n->src[0];
-  auto [kb, root] = lower_kernel(base, linear_masks, nullptr);
-  while (!kb.deps.empty()) {
-    realize_one(first_to_realize(kb.deps), built_kernel);
-    std::tie(kb, root) = lower_kernel(base, linear_masks, nullptr);
-  }
-  std::vector<NodePtr> params, same_as_out;  // (a reduce equal to the start is not shared: the adds change it)
-  KirProgram start = to_kir(root, n, kb.reduce, {}, &params, &same_as_out, scalar_args);
-  if (env_int("TG_DEBUG") >= 2) std::cerr << start.dump();
-  for (size_t i = 0; i < params.size(); i++)
-    if (start.params[i].access == TG_PARAM_WRITE) params[i]->buffer = n->device->alloc(params[i]->nbytes());
-  if (n->numel() > 0) run_kernel(start, *n->device, params);
-  built_kernel = true;
-
-  const NodePtr &idx = n->src[1], &value = n->src[2];
-  if (value->numel() == 0 || n->numel() == 0) return;
-  auto lower_adds = [&] {
-    KernelBuilder b(linear_masks, nullptr);
-    auto roots = b.lower_scatter(value, idx);
-    return std::make_pair(std::move(b), roots);
-  };
-  auto [ab, roots] = lower_adds();
-  while (!ab.deps.empty()) {
-    realize_one(first_to_realize(ab.deps), built_kernel);
-    std::tie(ab, roots) = lower_adds();
-  }
-  params.clear();
-  KirProgram adds = to_kir_scatter(roots.first, roots.second, n, n->dims[0], &params, scalar_args);
-  if (env_int("TG_DEBUG") >= 2) std::cerr << adds.dump();
-  run_kernel(adds, *n->device, params, true);
-}
-
-void realize_one(const NodePtr& n, bool& built_kernel, const std::unordered_set<const Node*>* pending) {
-  if (n->realized()) return;
-  if (n->op == Op::SCATTER_ADD) {
-    realize_scatter(n, built_kernel);
-    return;
-  }
-  if (n->op == Op::COPY) {
-    realize_one(n->src[0], built_kernel);
-    realize_copy(*n);
-    record_copy(*n);
-    return;
-  }
-  if (n->op == Op::ARGSORT) {
-    realize_one(n->src[0], built_kernel);
-    sort_into(*n);
-    record_sort(*n);
-    return;
-  }
-  // 1. lower the graph under n to one kernel, collecting the nodes it needs realized first;
-  // 2. realize the first of those (its own kernel, depth first) and lower again, until nothing
-  //    is missing. One at a time, because realizing one can make the others unnecessary: a
-  //    value computed inside the kernel may only have been cut off because a reduce under it
-  //    was not realized yet (then lowering again just loads that reduce), and realizing it
-  //    anyway would cost a pass over memory and a buffer (the mnist CNN: a recomputed relu per
-  //    pooling, 15 MB of its step's peak).
-  const bool linear_masks = (n->device->caps().kir_features & TG_KIR_LINEAR_MASKS) != 0;
-  auto [kb, root] = lower_kernel(n, linear_masks, pending);
-  while (!kb.deps.empty()) {
-    realize_one(first_to_realize(kb.deps), built_kernel);
-    std::tie(kb, root) = lower_kernel(n, linear_masks, pending);
-  }
-  // 3. a plain view of memory that is already laid out as n needs: share it, no kernel
-  if (root->kind == LNode::Kind::LOAD && root->view.is_contiguous() && root->base->numel() == n->numel() &&
-      root->base->dtype == n->dtype && root->base->device == n->device) {
-    for (const OffsetTerm& t : root->terms) guard_var(t.var);  // (a slice at 0: only then an alias)
-    n->buffer = root->base->buffer;
-    record_alias(*n, *root->base);
-  } else {
-    // 4. render the kernel as tg.kir, 5. allocate its output, 6. compile (cached) and launch
-    std::vector<NodePtr> params, same_as_out;
-    const bool scalar_args = (n->device->caps().kir_features & TG_KIR_SCALAR_ARGS) != 0;
-    KirProgram prog = to_kir(root, n, kb.reduce, kb.also_store, &params, &same_as_out, scalar_args);
-    if (env_int("TG_DEBUG") >= 2) std::cerr << prog.dump();
-    for (size_t i = 0; i < params.size(); i++)
-      if (prog.params[i].access == TG_PARAM_WRITE)
-        params[i]->buffer = n->device->alloc(params[i]->nbytes());
-    if (n->numel() > 0) run_kernel(prog, *n->device, params);
-    for (auto& r : same_as_out) {
-      r->buffer = n->buffer;
-      record_alias(*r, *n);
-    }
-    built_kernel = true;
-  }
-}
-
 }  // namespace
 
-void sort_into(Node& n) {
-  Node& keys = *n.src[0];
-  n.buffer = n.device->alloc(n.nbytes());
-  if (n.numel() == 0) return;
-  const auto rows = static_cast<uint64_t>(keys.numel() / keys.shape.back());
-  n.device->sort_rows(*keys.buffer, keys.dtype, rows, static_cast<uint64_t>(keys.shape.back()),
-                      static_cast<uint64_t>(n.dims[0]), n.dims[1] != 0, *n.buffer);
+LoweredKernel lower_kernel(ScheduleContext& ctx, const NodePtr& n, bool linear_masks,
+                           const std::unordered_set<const Node*>* pending) {
+  auto [kb, root] = lower_kernel_in(ctx, n, linear_masks, pending);
+  return LoweredKernel{std::move(kb.deps), std::move(kb.reduce), std::move(kb.also_store), std::move(root), nullptr};
 }
 
-void realize(const std::vector<NodePtr>& roots) {
-  realize_with_cache(roots, [&] {
-    bool built = false;
-    // Last root first: a root computed under a later one (an optimizer's moments, under the
-    // parameters listed after them) is then stored by that root's kernel.
-    std::unordered_set<const Node*> pending;
-    for (auto& r : roots) pending.insert(r.get());
-    for (auto it = roots.rbegin(); it != roots.rend(); ++it) {
-      pending.erase(it->get());
-      realize_one(*it, built, &pending);
-    }
-    if (built) stats().add(stats().schedules, 1);
-  });
+LoweredKernel lower_scatter_adds(ScheduleContext& ctx, const NodePtr& value, const NodePtr& idx, bool linear_masks) {
+  KernelBuilder kb(ctx, linear_masks, nullptr);
+  auto [v, i] = kb.lower_scatter(value, idx);
+  return LoweredKernel{std::move(kb.deps), std::nullopt, {}, std::move(v), std::move(i)};
 }
+
+// Which of a kernel's missing inputs to realize first: one that computes another on the way,
+// if any (softmax's sum of exponentials holds its max: realized first, its kernel computes the
+// max too, as a nested reduce, and stores it, instead of a pass over x for the max alone); else
+// the first. The walk stops at realized nodes and after kMaxWalk nodes per input.
+const Dep& first_to_realize(const ScheduleContext& ctx, const std::vector<Dep>& deps) {
+  if (deps.size() < 2) return deps.front();
+  std::unordered_set<const Node*> wanted;
+  for (const Dep& d : deps) wanted.insert(d.node.get());
+  for (const Dep& d : deps) {
+    std::vector<const Node*> stack;
+    std::unordered_set<const Node*> seen{d.node.get()};
+    for (const NodePtr& s : d.node->src) stack.push_back(s.get());
+    int walked = 0;
+    while (!stack.empty() && walked++ < kMaxWalk) {
+      const Node* x = stack.back();
+      stack.pop_back();
+      if (!seen.insert(x).second || ctx.done(*x)) continue;
+      if (wanted.count(x)) return d;
+      for (const NodePtr& s : x->src) stack.push_back(s.get());
+    }
+  }
+  return deps.front();
+}
+
 
 }  // namespace tg::detail

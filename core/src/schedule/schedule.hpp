@@ -1,5 +1,5 @@
 #pragma once
-// Realizing nodes: split the graph into kernels, compile (cached) and launch them.
+// Realizing nodes (realize.cpp): build a schedule of kernels and steps, compile it, run it.
 #include <vector>
 
 #include "graph/node.hpp"
@@ -9,7 +9,8 @@ namespace tg::detail {
 // Computes every node in roots (and what they need) into device buffers.
 void realize(const std::vector<NodePtr>& roots);
 inline void realize(const NodePtr& n) { realize(std::vector<NodePtr>{n}); }
-// An ARGSORT node's step, its source realized: a fresh buffer and the device's sort_rows.
+// An ARGSORT node's step, its source realized: a fresh buffer and the device's sort_rows
+// (run_schedule.cpp).
 void sort_into(Node& n);
 
 }  // namespace tg::detail

@@ -6,7 +6,7 @@
 
 #include "base/internal_check.hpp"
 #include "schedule/lowered.hpp"
-#include "schedule/replay.hpp"
+#include "schedule/schedule_context.hpp"
 #include "tg/error.hpp"
 #include "tg/shape.hpp"
 
@@ -55,8 +55,8 @@ uint32_t kir_reduce(ReduceOp r) {
 class Emitter {
  public:
   // full: the iteration space; out: the output space (full with reduced axes set to 1).
-  Emitter(KirProgram& p, const Dims& full, const Dims& out, bool scalar_args)
-      : p_(p), full_(full), out_(out), scalar_args_(scalar_args) {}
+  Emitter(ScheduleContext& ctx, KirProgram& p, const Dims& full, const Dims& out, bool scalar_args)
+      : ctx_(ctx), p_(p), full_(full), out_(out), scalar_args_(scalar_args) {}
 
   // l's kir node, its sources' first. By an explicit stack, sources before users: a kernel can
   // be a fused chain a thousand ops deep (the schedule's limit), and a recursion per op took
@@ -89,7 +89,7 @@ class Emitter {
     // program's text must not depend on where the window is.
     p_.params.push_back(tg_kir_param{static_cast<uint32_t>(node->dtype), access, terms.empty() ? node->numel() : 0});
     int64_t offset = 0;
-    for (const OffsetTerm& t : terms) offset += t.coeff * var_int(t.var);
+    for (const OffsetTerm& t : terms) offset += t.coeff * ctx_.var_int(t.var);
     p_.param_offsets.push_back(offset);
     p_.param_terms.push_back(terms);
     bound->push_back(node);
@@ -164,6 +164,7 @@ class Emitter {
   int32_t int64_const(int64_t v) { return constant(DType::int64, 0, v); }
 
  private:
+  ScheduleContext& ctx_;
   KirProgram& p_;
   Dims full_, out_;
   bool scalar_args_;
@@ -200,7 +201,7 @@ class Emitter {
     const int32_t id = static_cast<int32_t>(p_.nodes.size());
     p_.nodes.push_back(n);
     p_.scalar_args.push_back(id);
-    p_.scalar_values.push_back(tg_kir_scalar{0, var_float(var)});
+    p_.scalar_values.push_back(tg_kir_scalar{0, ctx_.var_float(var)});
     p_.scalar_vars.push_back(var);
     scalar_nodes_[{var, vid}] = id;
     return id;
@@ -229,7 +230,7 @@ class Emitter {
         bool valid;
         std::vector<OffsetTerm> terms = l.terms;
         int64_t shift = 0;
-        for (const OffsetTerm& t : terms) shift += t.coeff * var_int(t.var);
+        for (const OffsetTerm& t : terms) shift += t.coeff * ctx_.var_int(t.var);
         int32_t vid = view(full_view(l.view), &valid, shift);
         if (!valid) return constant(l.dtype, 0, 0);
         int64_t hi = -1;
@@ -238,7 +239,7 @@ class Emitter {
           // the buffer. Where that cannot be shown from the view, the offset stays in the text.
           auto [lo, top] = reach(p_.views[static_cast<size_t>(vid)]);
           if (lo < 0 || top >= l.base->numel() - shift) {
-            for (const OffsetTerm& t : terms) guard_var(t.var);
+            for (const OffsetTerm& t : terms) ctx_.guard_var(t.var);
             terms.clear();
             vid = view(full_view(l.view), &valid);
           }
@@ -261,7 +262,7 @@ class Emitter {
           if (!valid) return constant(l.dtype, 0, 0);
         }
         if (l.var >= 0 && scalar_args_) return scalar(l, vid);
-        if (l.var >= 0) guard_var(static_cast<uint32_t>(l.var));
+        if (l.var >= 0) ctx_.guard_var(static_cast<uint32_t>(l.var));
         if (vid < 0) return constant(l.dtype, l.fvalue, l.ivalue);
         tg_kir_node n = blank(TG_KIR_CONST, l.dtype);
         if (is_float(l.dtype)) n.fvalue = l.fvalue;
@@ -310,13 +311,13 @@ void check_rank(const Dims& shape) {
 
 }  // namespace
 
-KirProgram to_kir_scatter(const LPtr& value, const LPtr& idx, const NodePtr& out, int64_t axis,
-                          std::vector<NodePtr>* params, bool scalar_args) {
+KirProgram to_kir_scatter(ScheduleContext& ctx, const LPtr& value, const LPtr& idx, const NodePtr& out,
+                          int64_t axis, std::vector<NodePtr>* params, bool scalar_args) {
   KirProgram p;
   const Dims& space = value->shape;
   check_rank(space);
   p.shape.assign(space.begin(), space.end());
-  Emitter e(p, space, space, scalar_args);
+  Emitter e(ctx, p, space, space, scalar_args);
   e.bound = params;
   e.param(out, TG_PARAM_WRITE);
   tg_kir_node st{};
@@ -339,7 +340,7 @@ KirProgram to_kir_scatter(const LPtr& value, const LPtr& idx, const NodePtr& out
   return p;
 }
 
-KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
+KirProgram to_kir(ScheduleContext& ctx, const LPtr& root, const NodePtr& out, const std::optional<ReduceSig>& reduce,
                   const std::vector<std::pair<NodePtr, LPtr>>& also_store, std::vector<NodePtr>* params,
                   std::vector<NodePtr>* same_as_out, bool scalar_args) {
   KirProgram p;
@@ -351,7 +352,7 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
   Dims out_space = space;
   if (reduce)
     for (int64_t a : reduce->axes) out_space[static_cast<size_t>(a)] = 1;
-  Emitter e(p, space, out_space, scalar_args);
+  Emitter e(ctx, p, space, out_space, scalar_args);
   e.bound = params;
   auto store = [&](const NodePtr& node, int32_t value) {
     tg_kir_node st{};
@@ -369,7 +370,7 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
   int32_t value = e.emit(root);
   std::vector<tg_kir_node> stores{store(out, value)};
   for (auto& [node, id] : e.reduces) {
-    if (node->realized() || node == out) continue;
+    if (ctx.done(*node) || node == out) continue;
     if (id == value && node->numel() == out->numel()) {  // the output itself, reshaped: share it
       same_as_out->push_back(node);
       continue;
@@ -377,7 +378,7 @@ KirProgram to_kir(const LPtr& root, const NodePtr& out, const std::optional<Redu
     stores.push_back(store(node, id));
   }
   for (auto& [node, l] : also_store)
-    if (!node->realized() && node != out) stores.push_back(store(node, e.emit(l)));
+    if (!ctx.done(*node) && node != out) stores.push_back(store(node, e.emit(l)));
   p.nodes.insert(p.nodes.end(), stores.begin(), stores.end());
   // A readable name: E (elementwise) or R (reduce), then the iteration shape.
   p.name = reduce ? "R" : "E";

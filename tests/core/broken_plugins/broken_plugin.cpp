@@ -1,4 +1,4 @@
-// One source, seven purpose-built plugins for the core's ABI negative tests. Each is the
+// One source, eight purpose-built plugins for the core's ABI negative tests. Each is the
 // reference plugin (plugins/ref) behind a wrapper that breaks one thing; which thing is chosen by
 // one compile definition (tests/core/broken_plugins/CMakeLists.txt):
 //
@@ -13,6 +13,9 @@
 //                         std::runtime_error("throwing plugin: boom in compile" / "... in launch"):
 //                         the SDK helper must turn them into OUT_OF_MEMORY and INTERNAL errors
 //   TG_BROKEN_NODEVICE    device_count returns TG_ERR_UNAVAILABLE "no widget found: /dev/widget0 missing"
+//   TG_BROKEN_DECLINING   program_compile declines every program (TG_ERR_UNSUPPORTED "declining
+//                         plugin: no programs here"), as a device does one it cannot run: the
+//                         core runs it on the reference device
 //
 // Three more, for default-device selection, in select/ (priority 1000, above every
 // real plugin, so a TG_DEVICE-unset program would pick them first):
@@ -97,6 +100,9 @@ class BrokenDevice {
   void read(RefBuffer& src, uint64_t offset, void* dst, uint64_t n) { ref_->read(src, offset, dst, n); }
   void copy(RefBuffer& dst, uint64_t d, RefBuffer& src, uint64_t s, uint64_t n) { ref_->copy(dst, d, src, s, n); }
   std::unique_ptr<Kernel> compile(const tg_kir_program& program) {
+#if defined(TG_BROKEN_DECLINING)
+    throw Failure(TG_ERR_UNSUPPORTED, "declining plugin: no programs here");
+#endif
     if (breaks_.compile) refuse("program_compile");
     return ref_->compile(program);
   }
@@ -212,7 +218,7 @@ extern "C" TG_PLUGIN_EXPORT const tg_plugin_api* tg_plugin_get_api(uint32_t host
 TG_SDK_DEFINE_PLUGIN(BrokenPlugin, "othername", "1.0", kDescription, 1)
 
 #elif defined(TG_BROKEN_FAILING) || defined(TG_BROKEN_THROWING) || defined(TG_BROKEN_NODEVICE) || \
-    defined(TG_BROKEN_MANYDEVICES)
+    defined(TG_BROKEN_MANYDEVICES) || defined(TG_BROKEN_DECLINING)
 
 TG_SDK_DEFINE_PLUGIN(BrokenPlugin, TG_BROKEN_NAME, "1.0", kDescription, 1)
 
