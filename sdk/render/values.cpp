@@ -1,5 +1,5 @@
 // The arithmetic of tg.kir as C expressions: register and memory types, literals, every
-// elementwise op, casts, and the three reductions, for every dtype. It mirrors plugins/ref/ops.cpp
+// elementwise op, casts, and the three reductions, for every dtype. It mirrors sdk/interpreter/ops.cpp
 // (the executable spec): integers wrap (computed in an unsigned type), float16/bfloat16 compute
 // in float and round after every op, float MAX propagates NaN.
 #include <cmath>

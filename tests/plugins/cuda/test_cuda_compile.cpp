@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -143,11 +144,13 @@ TEST_F(CudaCompileDumped, EveryKernelsSignatureIsWhatTheLaunchPasses) {
   EXPECT_GT(with_scalars, 0u) << "no dumped program has scalar args: does the ref plugin's TG_KIR_DUMP keep them?";
 }
 
-// The dump keeps a program's scalar args (format TGKIR002), and still reads TGKIR001 files.
+// The dump keeps a program's scalar args (format TGKIR002 on), and still reads TGKIR001 and
+// TGKIR002 files.
 TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   tg::sdk::LoadedProgram p = gputest::store_one_program("scaled");
   p.scalar_args = {0};  // the CONST's value comes with each launch
   const std::string bytes = tg::sdk::serialize_program(p.abi());
+  ASSERT_EQ(bytes.substr(0, 8), "TGKIR003");
   const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
   EXPECT_EQ(back.scalar_args, std::vector<int32_t>{0});
   const tg::render::Kernel k = tg::render::render(back.abi(), tg::cuda::target_for(gpu_of(90)));
@@ -156,12 +159,128 @@ TEST(CudaCompile, TheKirDumpKeepsScalarArgs) {
   EXPECT_EQ(signature_kinds(k.source, k.entry, &wrong),
             (std::vector<tg::cuda::ArgKind>{tg::cuda::ArgKind::pointer, tg::cuda::ArgKind::f32}));
   EXPECT_EQ(wrong, "");
-  // A TGKIR001 file: the same bytes with the old magic, no scalar-arg count and no scalar args.
-  std::string v1 = bytes.substr(0, 8 + 5 * 8) + bytes.substr(8 + 6 * 8, bytes.size() - 8 - 6 * 8 - 4);
+  // A TGKIR002 file: the same bytes with the old magic and no linear-mask count (and, the
+  // program having none, no linear masks).
+  std::string v2 = bytes.substr(0, 8 + 6 * 8) + bytes.substr(8 + 7 * 8);
+  v2[7] = '2';
+  const tg::sdk::LoadedProgram two = tg::sdk::parse_program(v2);
+  EXPECT_EQ(two.scalar_args, std::vector<int32_t>{0});
+  EXPECT_EQ(two.nodes.size(), 2u);
+  // A TGKIR001 file: no scalar-arg count and no scalar args either.
+  std::string v1 = bytes.substr(0, 8 + 5 * 8) + bytes.substr(8 + 7 * 8, bytes.size() - 8 - 7 * 8 - 4);
   v1[7] = '1';
   const tg::sdk::LoadedProgram old = tg::sdk::parse_program(v1);
   EXPECT_TRUE(old.scalar_args.empty());
   EXPECT_EQ(old.nodes.size(), 2u);
+}
+
+namespace {
+
+// out[i] = x[i + 1] * s where 1 + i < 3 (a linear mask on the LOAD's view, ABI 1.2), and 0 beyond:
+// a program of the kind the ref plugin's own tests hand it, with scalar args too.
+tg::sdk::LoadedProgram masked_program() {
+  tg::sdk::LoadedProgram p;
+  p.name = "masked";
+  p.shape = {4};
+  p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_READ, 4});
+  p.params.push_back({TG_DTYPE_FLOAT32, TG_PARAM_WRITE, 4});
+  tg_kir_view window{};
+  window.offset = 1;
+  window.strides[0] = 1;
+  tg_kir_view out{};
+  out.strides[0] = 1;
+  p.views = {window, out};
+  tg_kir_node none{};
+  none.src[0] = none.src[1] = none.src[2] = -1;
+  none.param = none.view = -1;
+  none.dtype = TG_DTYPE_FLOAT32;
+  tg_kir_node load = none, scale = none, mul = none, store = none;
+  load.op = TG_KIR_LOAD;
+  load.param = 0;
+  load.view = 0;
+  scale.op = TG_KIR_CONST;  // its value comes with each launch (scalar arg 0)
+  mul.op = TG_KIR_MUL;
+  mul.src[0] = 0;
+  mul.src[1] = 1;
+  store.op = TG_KIR_STORE;
+  store.src[0] = 2;
+  store.param = 1;
+  store.view = 1;
+  p.nodes = {load, scale, mul, store};
+  p.scalar_args = {1};
+  tg_kir_linear_mask m{};
+  m.view = 0;
+  m.begin = -1;
+  m.end = 2;
+  m.coeffs[0] = 1;
+  p.linear_masks = {m};
+  return p;
+}
+
+// A program with linear masks and scalar args survives the file (format TGKIR003) byte for byte:
+// the ref plugin's dump (TG_KIR_DUMP) refused such programs before, failing the cases that make them.
+TEST(CudaCompile, TheKirDumpKeepsLinearMasks) {
+  const tg::sdk::LoadedProgram p = masked_program();
+  ASSERT_NO_THROW(tg::sdk::check_program(p.abi(), true));  // a valid program for a device that reads masks
+  const std::string bytes = tg::sdk::serialize_program(p.abi());
+  const tg::sdk::LoadedProgram back = tg::sdk::parse_program(bytes);
+  EXPECT_EQ(back.name, "masked");
+  EXPECT_EQ(back.shape, std::vector<int64_t>{4});
+  EXPECT_EQ(back.nodes.size(), 4u);
+  EXPECT_EQ(back.views.size(), 2u);
+  EXPECT_EQ(back.params.size(), 2u);
+  EXPECT_EQ(back.scalar_args, std::vector<int32_t>{1});
+  ASSERT_EQ(back.linear_masks.size(), 1u);
+  EXPECT_EQ(std::memcmp(&back.linear_masks[0], &p.linear_masks[0], sizeof(tg_kir_linear_mask)), 0);
+  EXPECT_EQ(tg::sdk::serialize_program(back.abi()), bytes);  // every field came back
+  EXPECT_NO_THROW(tg::sdk::check_program(back.abi(), true));
+  // The GPU plugins do not read linear masks: the renderer declines such a dumped program as
+  // UNSUPPORTED (the compile tests count it as declined; the core runs it elsewhere).
+  try {
+    tg::render::render(back.abi(), tg::cuda::target_for(gpu_of(90)));
+    ADD_FAILURE() << "the renderer took a program with linear masks";
+  } catch (const tg::sdk::Failure& f) {
+    EXPECT_EQ(f.code(), TG_ERR_UNSUPPORTED) << f.what();
+  }
+}
+
+std::string parse_error(const std::string& bytes) {
+  try {
+    tg::sdk::parse_program(bytes);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(parsed)";
+}
+
+}  // namespace
+
+// A truncated or lying file is refused by name, and no count makes the reader allocate more than
+// the file holds.
+TEST(CudaCompile, ATruncatedKirFileIsRefused) {
+  const std::string bytes = tg::sdk::serialize_program(masked_program().abi());
+  constexpr size_t kLinearCount = 8 + 6 * 8;  // the n_linear_masks field
+  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_NE(parse_error(bytes.substr(0, n)), "(parsed)") << n << " bytes";
+  // Cut inside the linear masks, the last array.
+  EXPECT_THAT(parse_error(bytes.substr(0, bytes.size() - 1)),
+              ::testing::HasSubstr("truncated tg.kir file: the linear masks runs past its end"));
+  EXPECT_THAT(parse_error(bytes + "x"), ::testing::HasSubstr("bytes after its last array"));
+  // A count claiming more linear masks than the file has bytes for, small or up to 2^32 - 1.
+  for (uint64_t claim : {uint64_t{2}, uint64_t{UINT32_MAX}}) {
+    std::string lying = bytes;
+    std::memcpy(&lying[kLinearCount], &claim, sizeof claim);
+    EXPECT_THAT(parse_error(lying), ::testing::HasSubstr("truncated tg.kir file: the linear masks runs past its end"))
+        << claim;
+  }
+  std::string huge = bytes;
+  const uint64_t too_many = uint64_t{UINT32_MAX} + 1;
+  std::memcpy(&huge[kLinearCount], &too_many, sizeof too_many);
+  EXPECT_THAT(parse_error(huge), ::testing::HasSubstr("has an array of 4294967296"));
+  // The same for an earlier array (the nodes): refused before its storage is sized.
+  std::string nodes = bytes;
+  const uint64_t claim = UINT32_MAX;
+  std::memcpy(&nodes[8 + 1 * 8], &claim, sizeof claim);
+  EXPECT_THAT(parse_error(nodes), ::testing::HasSubstr("truncated tg.kir file: the nodes runs past its end"));
 }
 
 // nvrtc's refusal reaches the caller with its status, its log, the options and the source.
