@@ -137,6 +137,9 @@ std::string cast_expr(Helpers& h, uint32_t to, uint32_t from, const std::string&
   if (!from_f && !to_f) return "((" + t + ")" + a + ")";  // wraps to the narrower width
   if (from_f && !to_f) return h.float_to_int(to, from == TG_DTYPE_FLOAT64) + "(" + a + ")";
   if (!from_f) {  // int/bool -> float: one rounding from the integer (plugin.h's cast-to-float)
+    // Small integers widen to int32 first (exact) where the dialect's compiler vectorizes only that.
+    const bool small = from == TG_DTYPE_BOOL || from == TG_DTYPE_INT8 || from == TG_DTYPE_UINT8 || from == TG_DTYPE_INT16;
+    if (small && h.dialect().widen_small_int_to_float) return rounded(h, to, "((" + t + ")(tg_i32)" + a + ")");
     if (to == TG_DTYPE_FLOAT64) return "((double)" + a + ")";
     // int32/int64 -> bfloat16 through a plain (float) would round twice; float16 overflows
     // before (float) stops being exact, and float32 is one rounding already.
