@@ -95,7 +95,7 @@ void Gen::emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stor
         break;
       case TG_KIR_CONST: {
         const int32_t k = info_.scalar_slot[i];
-        std::string lit = k >= 0 ? scalar_arg_value(h_, n.dtype, k) : const_literal(n);
+        std::string lit = k >= 0 ? scalar_arg_value(h_, n.dtype, scalar_arg(n.dtype, k)) : const_literal(n);
         const std::string m = n.view >= 0 ? mask(n.view, c) : "";
         if (m == "0") lit = zero(n.dtype);
         else if (!m.empty()) lit = "((" + m + ") ? " + lit + " : " + zero(n.dtype) + ")";
@@ -163,18 +163,20 @@ void Gen::emit_prologue() {
   }
 }
 
-// Opens `static void name(int64_t t, <extra_decl>, <params>)`: the body of one task, which
-// starts by reading the scalar args as the base's scalar_arg_value expects them (s<k>).
+// Scalar arg k as the base's scalar_arg_value takes it (of type scalar_arg_type), read where it
+// is used, as GCC schedules it best.
+std::string Gen::scalar_arg(uint32_t dtype, int32_t k) const {
+  const std::string s = "sc[" + std::to_string(k) + "]";
+  if (!tg::sdk::is_float_dtype(dtype)) return s + ".i";
+  if (dtype == TG_DTYPE_FLOAT64) return s + ".f";
+  return "((float)" + s + ".f)";
+}
+
+// Opens `static void name(int64_t t, <extra_decl>, <params>)`: the body of one task.
 void Gen::open_task(const std::string& name, const std::string& extra_decl) {
   std::string decl = "int64_t t" + extra_decl;
   if (!params_decl_.empty()) decl += ", " + params_decl_;
   open("static void " + name + "(" + decl + ")");
-  for (uint32_t k = 0; k < tg::sdk::scalar_arg_count(p_); ++k) {
-    const uint32_t dt = p_.nodes[p_.scalar_args[k]].dtype;
-    const std::string type = scalar_arg_type(dt), ks = std::to_string(k);
-    const char* field = tg::sdk::is_float_dtype(dt) ? ".f" : ".i";
-    line("const " + type + " s" + ks + " = (" + type + ")sc[" + ks + "]" + field + ";");
-  }
 }
 
 CpuKernel Gen::finish(const std::string& summary) {

@@ -108,6 +108,7 @@ class Gen {
   // passes them ("(float*)bufs[0], ..."): see emit_prologue.
   std::string params_decl_, params_args_;
   void emit_prologue();
+  std::string scalar_arg(uint32_t dtype, int32_t k) const;
   // The whole translation unit: the dialect's header, the helpers, the tasks and tg_kernel.
   CpuKernel finish(const std::string& summary);
   void open_task(const std::string& name, const std::string& extra_decl);

@@ -71,6 +71,8 @@ std::string const_literal(const tg_kir_node& n);      // a CONST's value, rounde
 // CONST's value from argument `s<k>`, rounded to its dtype. -1: node i is no scalar arg.
 const char* scalar_arg_type(uint32_t dtype);
 std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k);
+// The same from an expression `s` of type scalar_arg_type(dtype).
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, const std::string& s);
 int32_t scalar_arg_slot(const tg_kir_program& p, uint32_t i);
 
 // Memory <-> register.

@@ -74,7 +74,10 @@ const char* scalar_arg_type(uint32_t dtype) {
 }
 
 std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k) {
-  const std::string s = "s" + std::to_string(k);
+  return scalar_arg_value(h, dtype, "s" + std::to_string(k));
+}
+
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, const std::string& s) {
   switch (dtype) {
     case TG_DTYPE_FLOAT64: case TG_DTYPE_FLOAT32: return s;
     case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return h.round_narrow(dtype) + "(" + s + ")";
