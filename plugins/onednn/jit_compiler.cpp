@@ -34,9 +34,9 @@ constexpr const char* kFlags =
 // exp2, log2 and sin vectorize only through glibc's vector math library, libmvec: its headers
 // declare the vector versions under -ffast-math alone, which would also drop NaN and infinity
 // semantics, so the kernel's prelude declares them itself when TG_VECTOR_MATH is defined
-// (c_codegen.cpp). x86-64 glibc has all three in float and double from 2.35 on. Measured on
-// every float and on 40M sampled doubles against a wider reference: at most 0.82 / 2.05 /
-// 1.85 ulp (exp2f / log2f / sinf) and 1.64 / 1.75 / 3.34 ulp in double, inside tg.kir's 4;
+// (the c dialect's header, sdk/render/dialects.cpp). x86-64 glibc has all three in float and
+// double from 2.35 on. Measured on every float and on 40M sampled doubles against a wider
+// reference: at most 0.82 / 2.05 / 1.85 ulp (exp2f / log2f / sinf) and 1.64 / 1.75 / 3.34 ulp in double, inside tg.kir's 4;
 // NaN, infinities and zeros as the scalar functions give them. 16M exp2f on 2 threads:
 // 28 ms -> 6.9 ms, sinf 89 -> 7.4 ms.
 // The cache files' magic: a checked header (tg/disk_cache.hpp), then the shared object.

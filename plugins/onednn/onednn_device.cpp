@@ -10,11 +10,11 @@
 #include <cstring>
 #include <new>
 
-#include "c_codegen.hpp"
 #include "direct_conv.hpp"
 #include "dnnl_conv.hpp"
 #include "dnnl_matmul.hpp"
 #include "packed_matmul.hpp"
+#include "tg/render.hpp"
 
 namespace tg::onednn {
 
@@ -194,18 +194,19 @@ std::unique_ptr<Executable> Device::compile_generic(const tg_kir_program& p, con
 // once, with a cold cache only: mnist --model mlp --steps 20, cold, 2.9-3.5 s -> 4.5-5.5 s
 // (23 -> 34 kernels compiled); gpt (5 steps, d 32) 6.5-6.7 -> 7.8-8.8 s of CPU.
 void Device::compile_c(Executable& exe, const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
-  CSource src;
+  tg::render::CpuKernel src;
   try {
-    src = render_c(p, info, threads_);
+    src = tg::render::render_cpu(p, info, threads_);
   } catch (const Failure& f) {  // (a SCATTER_ADD of a dtype with no atomic add): the interpreter runs it
     if (f.code() != TG_ERR_UNSUPPORTED) throw;
     debug(exe.name + ": " + f.what() + "\n  -> it stays on the interpreter");
     return;
   }
-  if (options_.dump) debug(exe.name + ": C source\n" + src.code.substr(src.code.find("/* ")));
+  // (The dialect's header, the same in every kernel, is left out.)
+  if (options_.dump) debug(exe.name + ": C source\n" + src.source.substr(std::strlen(tg::render::c_dialect().header)));
   try {
     bool cached = false;
-    exe.fn = jit().get(src.code, &cached, &exe.so);
+    exe.fn = jit().get(src.source, &cached, &exe.so);
     exe.jit = &jit();
     debug(exe.name + ": compiled C (" + src.summary + (cached ? ", from the disk cache)" : ")"));
   } catch (const Failure& f) {
@@ -299,7 +300,7 @@ std::unique_ptr<Executable> Device::compile(const tg_kir_program& p) {
 
 void Device::run(Executable& exe, std::vector<std::byte*>& base) {
   if (exe.fn) {
-    // A kernel with scalar args finds them after its params (c_codegen.cpp's emit_prologue).
+    // A kernel with scalar args finds them after its params (tg::render::render_cpu, tg/render.hpp).
     base.push_back(reinterpret_cast<std::byte*>(const_cast<tg_kir_scalar*>(scalars_)));
     const int rc = exe.fn(reinterpret_cast<char* const*>(base.data()));
     base.pop_back();

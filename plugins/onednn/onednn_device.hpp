@@ -4,8 +4,8 @@
 //   1. a strided batched matmul (matmul_match.hpp) -> a oneDNN matmul primitive, a 2-D
 //      convolution (conv_match.hpp) -> a oneDNN convolution primitive, each followed by the
 //      elementwise epilogue (compiled as in 2) when there is one;
-//   2. everything else -> C rendered by c_codegen.hpp, compiled at run time by the system
-//      compiler and cached on disk (jit_compiler.hpp): one pass over memory on every core;
+//   2. everything else -> C rendered by tg::render::render_cpu (sdk/render), compiled at run
+//      time by the system compiler and cached on disk (jit_compiler.hpp): one pass over memory on every core;
 //   3. without a compiler (or if it fails) -> the ref plugin's interpreter: slow but complete,
 //      so this device never refuses a program the ref plugin runs.
 // TG_PLUGIN_DEBUG=1 prints which one each program got, and why a faster one was not taken.

@@ -33,6 +33,7 @@ std::string subst(const char* pattern, const std::string& what);
 class Helpers {
  public:
   explicit Helpers(const Dialect& d) : d_(d) {}
+  const Dialect& dialect() const { return d_; }
   // Each returns the helper's name and makes sure it (and what it calls) is emitted.
   std::string narrow();                                  // IEEE narrowing of a bit pattern
   std::string half_to_float();                           // tg_u16 (float16) -> float
@@ -40,6 +41,7 @@ class Helpers {
   std::string float_to_narrow(uint32_t to, bool from_double);  // float/double -> tg_u16 of `to`
   std::string round_narrow(uint32_t dtype);              // float -> float rounded to float16/bfloat16
   std::string fmax(bool f64);                            // NaN-propagating max
+  std::string select_bits(bool f64);                     // c ? a : b on floats as bit masks, no branch
   std::string idiv(uint32_t dtype);
   std::string mod(uint32_t dtype);
   std::string shl(uint32_t dtype);
@@ -69,6 +71,8 @@ std::string const_literal(const tg_kir_node& n);      // a CONST's value, rounde
 // CONST's value from argument `s<k>`, rounded to its dtype. -1: node i is no scalar arg.
 const char* scalar_arg_type(uint32_t dtype);
 std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k);
+// The same from an expression `s` of type scalar_arg_type(dtype).
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, const std::string& s);
 int32_t scalar_arg_slot(const tg_kir_program& p, uint32_t i);
 
 // Memory <-> register.
@@ -84,7 +88,7 @@ const char* acc_type(uint32_t dtype);
 std::string reduce_identity(int32_t reduce_op, uint32_t dtype);
 std::string reduce_step(Helpers& h, int32_t reduce_op, uint32_t dtype, const std::string& acc,
                         const std::string& value);
-std::string reduce_finish(Helpers& h, uint32_t dtype, const std::string& acc);
+std::string reduce_finish(Helpers& h, uint32_t dtype, const std::string& acc);  // rounded to dtype
 
 // ---- body.cpp: rendering nodes ------------------------------------------------------------------
 

@@ -70,6 +70,7 @@ std::string Helpers::narrow() {
 }
 
 std::string Helpers::half_to_float() {
+  if (d_.half_h) return "tg_half_to_float";
   const std::string name = "tg_h2f";
   if (have(name)) return name;
   add("float tg_h2f(tg_u16 h)",
@@ -95,6 +96,7 @@ std::string Helpers::half_to_float() {
 }
 
 std::string Helpers::bf16_to_float() {
+  if (d_.half_h) return "tg_bfloat16_to_float";
   const std::string name = "tg_bf2f";
   if (have(name)) return name;
   add("float tg_bf2f(tg_u16 b)", "  return TG_BITS_F32((tg_u32)b << 16);\n");
@@ -103,6 +105,7 @@ std::string Helpers::bf16_to_float() {
 
 std::string Helpers::float_to_narrow(uint32_t to, bool from_double) {
   const bool half = to == TG_DTYPE_FLOAT16;
+  if (d_.half_h) return std::string(from_double ? "tg_double" : "tg_float") + (half ? "_to_half" : "_to_bfloat16");
   const std::string name = std::string(from_double ? "tg_d" : "tg_f") + (half ? "2h" : "2bf");
   const std::string n = narrow();
   if (have(name)) return name;
@@ -116,6 +119,9 @@ std::string Helpers::float_to_narrow(uint32_t to, bool from_double) {
 
 std::string Helpers::round_narrow(uint32_t dtype) {
   const bool half = dtype == TG_DTYPE_FLOAT16;
+  // tg/half.h rounds to bfloat16 on the float's own 32 bits, bit for bit the narrowing-widening
+  // pair, in a form GCC vectorizes ~4x faster (a 4-op bfloat16 loop: 14.3 -> 3.8 ms).
+  if (d_.half_h && !half) return "tg_round_to_bfloat16";
   const std::string name = half ? "tg_round_h" : "tg_round_bf";
   const std::string down = float_to_narrow(dtype, false);
   const std::string up = half ? half_to_float() : bf16_to_float();
@@ -128,8 +134,17 @@ std::string Helpers::fmax(bool f64) {
   const std::string name = f64 ? "tg_max_d" : "tg_max_f";
   if (have(name)) return name;
   const std::string t = f64 ? "double" : "float";
-  // NaN in either operand gives NaN (a + b is NaN then); else the larger, `a` on ties.
-  add(t + " " + name + "(" + t + " a, " + t + " b)", "  return (a != a || b != b) ? a + b : (a < b ? b : a);\n");
+  add(t + " " + name + "(" + t + " a, " + t + " b)", std::string("  return ") + d_.fmax_return + ";\n");
+  return name;
+}
+
+std::string Helpers::select_bits(bool f64) {
+  const std::string name = f64 ? "tg_where_d" : "tg_where_f";
+  if (have(name)) return name;
+  const std::string t = f64 ? "double" : "float", u = f64 ? "tg_u64" : "tg_u32", w = f64 ? "F64" : "F32";
+  add(t + " " + name + "(bool c, " + t + " a, " + t + " b)",
+      "  const " + u + " m = (" + u + ")0 - (" + u + ")(c != 0);\n"
+      "  return TG_BITS_" + w + "((TG_" + w + "_BITS(a) & m) | (TG_" + w + "_BITS(b) & ~m));\n");
   return name;
 }
 

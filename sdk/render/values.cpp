@@ -74,7 +74,10 @@ const char* scalar_arg_type(uint32_t dtype) {
 }
 
 std::string scalar_arg_value(Helpers& h, uint32_t dtype, int32_t k) {
-  const std::string s = "s" + std::to_string(k);
+  return scalar_arg_value(h, dtype, "s" + std::to_string(k));
+}
+
+std::string scalar_arg_value(Helpers& h, uint32_t dtype, const std::string& s) {
   switch (dtype) {
     case TG_DTYPE_FLOAT64: case TG_DTYPE_FLOAT32: return s;
     case TG_DTYPE_FLOAT16: case TG_DTYPE_BFLOAT16: return h.round_narrow(dtype) + "(" + s + ")";
@@ -137,6 +140,9 @@ std::string cast_expr(Helpers& h, uint32_t to, uint32_t from, const std::string&
   if (!from_f && !to_f) return "((" + t + ")" + a + ")";  // wraps to the narrower width
   if (from_f && !to_f) return h.float_to_int(to, from == TG_DTYPE_FLOAT64) + "(" + a + ")";
   if (!from_f) {  // int/bool -> float: one rounding from the integer (plugin.h's cast-to-float)
+    // Small integers widen to int32 first (exact) where the dialect's compiler vectorizes only that.
+    const bool small = from == TG_DTYPE_BOOL || from == TG_DTYPE_INT8 || from == TG_DTYPE_UINT8 || from == TG_DTYPE_INT16;
+    if (small && h.dialect().widen_small_int_to_float) return rounded(h, to, "((" + t + ")(tg_i32)" + a + ")");
     if (to == TG_DTYPE_FLOAT64) return "((double)" + a + ")";
     // int32/int64 -> bfloat16 through a plain (float) would round twice; float16 overflows
     // before (float) stops being exact, and float32 is one rounding already.

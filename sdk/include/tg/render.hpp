@@ -1,5 +1,6 @@
-// tg/render.hpp -- tg.kir -> C-family kernel source (OpenCL C, HIP, CUDA), one renderer for every
-// GPU-style plugin. Part of the SDK: link the static library tg::render (target tg_render).
+// tg/render.hpp -- tg.kir -> C-family kernel source (OpenCL C, HIP, CUDA, and C for a CPU), one
+// renderer for every plugin that compiles kernels. Part of the SDK: link the static library
+// tg::render (target tg_render).
 //
 //   tg::render::Target target{&tg::render::opencl_dialect()};   // plus what the device can do
 //   tg::render::Kernel k = tg::render::render(program, target);  // throws tg::sdk::Failure
@@ -68,11 +69,24 @@ struct Dialect {
   // OpenCL C's float8 with vload8/vstore8: the CPU matmul kernel needs them (CPU drivers do
   // not vectorize across work-items reliably; explicit vectors do).
   bool float8;
+  // The return expression of the NaN-propagating max over `a` and `b` (float and double alike):
+  // NaN in either operand gives a NaN, else the larger, `a` on ties.
+  const char* fmax_return;
+  // float16/bfloat16 convert with tg/half.h's functions (the header holds its text) instead of
+  // rendered helpers: the same bits, and F16C instructions where the CPU has them.
+  bool half_h;
+  // bool/int8/uint8/int16 -> float casts widen to int32 first (exact): GCC vectorizes
+  // int32 -> float but not uint8 -> float.
+  bool widen_small_int_to_float;
 };
 
 const Dialect& opencl_dialect();
 const Dialect& hip_dialect();
 const Dialect& cuda_dialect();
+// C11 for a CPU's C compiler (the onednn plugin's kernels): host types from <stdint.h>, bool held
+// in a byte; no work-items, barriers or local memory. render() does not take it: a CPU runs
+// loops, not work-items (render_cpu below).
+const Dialect& c_dialect();
 
 // What the device can do; the renderer chooses strategies and tile sizes from it.
 struct Target {
@@ -116,6 +130,26 @@ struct Kernel {
   Launch finish_launch;
   uint64_t scratch_bytes = 0;
 };
+
+// ---- The CPU: loops instead of work-items ------------------------------------------------------
+// The c dialect's values (the same types, literals and op expressions as every dialect) in loops
+// planned for a CPU (sdk/render/loop_plan.hpp): size-1 dims dropped and contiguous dims merged,
+// one parallel loop of tasks (OpenMP) around inner loops GCC vectorizes, reductions in lanes or
+// in output chunks, large reductions over few outputs split across threads. The source defines
+//   int tg_kernel(char* const* bufs);   // 0 when done, nonzero when out of memory
+// where bufs[q] is element 0 of param q, and, when the program has scalar args (ABI 1.3), bufs[n_params]
+// points at an array of { int64_t i; double f; }, one per scalar arg in order (f for float
+// dtypes, i for the others). Compile it with -std=c11 -fopenmp -ffp-contract=off (a*b+c rounds
+// twice, as the reference computes it). Reduction order: see cpu_reduce.cpp (lanes add partial
+// sums in a fixed order: the same bits every run, not always the reference's).
+struct CpuKernel {
+  std::string source;
+  std::string summary;  // one line: the loop strategy chosen (for debug output)
+};
+// `info`: tg::sdk::check_program's for p (p must be checked). `threads`: how many threads
+// tg_kernel will run on (decides how a reduction is split). Throws tg::sdk::Failure
+// (TG_ERR_UNSUPPORTED) for what the loops do not render (SCATTER_ADD of bool or narrow floats).
+CpuKernel render_cpu(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads);
 
 // Renders a program for a target. Validates it (tg::sdk::check_program) and throws
 // tg::sdk::Failure: TG_ERR_INVALID_ARGUMENT for a malformed program, TG_ERR_UNSUPPORTED (with

@@ -134,8 +134,8 @@ TEST(OnednnPrograms, ShortInnermostReductionsUnderOtherReducedDimsMatchRef) {
 }
 
 // Reductions whose tasks would each be one short row of outputs: a task takes whole runs of the
-// output dims outside that row (c_codegen.cpp, group_from_), on both paths (outputs innermost,
-// reduction innermost), across a reduced dim between the grouped ones, with two phases, and
+// output dims outside that row (sdk/render/cpu_reduce.cpp, group_from_), on both paths
+// (outputs innermost, reduction innermost), across a reduced dim between the grouped ones, with two phases, and
 // with integer and float16 accumulators.
 TEST(OnednnPrograms, ReductionsOverShortRowsTakeSeveralRowsPerTaskAndMatchRef) {
   // A per-channel bias (as after a convolution) or a transposed view keeps the outer dims from
@@ -237,8 +237,8 @@ TEST(OnednnPrograms, MaxPropagatesNaNLikeRef) {
 }
 
 TEST(OnednnPrograms, WheresSharingAConditionMatchRefBitForBit) {
-  // Several WHEREs of one condition are rendered as bit-mask selects (c_codegen.cpp): the chosen
-  // value must come through with its bits, NaN payloads, infinities and signed zeros included,
+  // Several WHEREs of one condition are rendered as bit-mask selects (sdk/render/cpu_loops.cpp):
+  // the chosen value must come through with its bits, NaN payloads, infinities and signed zeros included,
   // in float32 and float64, and next to a lone WHERE rendered as ?:.
   std::vector<float> data = tgtest::random_floats(3 * 5 * 7 * 4, 11);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
@@ -262,7 +262,7 @@ TEST(OnednnPrograms, WheresSharingAConditionMatchRefBitForBit) {
 // is a WHERE (tie: half) inside a WHERE whose arms hold the exp2 and the reciprocal. Such WHEREs
 // are written with masks (c_codegen.cpp, costly_), not `?:` that GCC made a branch around the
 // math (the loop then did not vectorize: GELU's gradient over 1024 x 512, 3.7 ms). ctest
-// OnednnPrograms.CostlyWhereArmsUseMasks checks the kernel's source says tg_wheref.
+// OnednnPrograms.CostlyWhereArmsUseMasks checks the kernel's source says tg_where_f (the mask select).
 TEST(OnednnPrograms, ActivationGradientsThroughTheExpCapMatchRef) {
   std::vector<float> data = tgtest::random_floats(64 * 96, 21);
   for (size_t i = 0; i < data.size(); i += 97) data[i] *= 40.0f;  // some far in the tails

@@ -1,6 +1,6 @@
 #include "loop_plan.hpp"
 
-namespace tg::onednn {
+namespace tg::render::detail {
 namespace {
 
 // Whether view `v` is read somewhere in the full iteration space (a REDUCE's input); views used
@@ -102,4 +102,4 @@ LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info) {
   return plan;
 }
 
-}  // namespace tg::onednn
+}  // namespace tg::render::detail

@@ -2,13 +2,13 @@
 // The loop nest a tg.kir program runs as, before any code is written: dims of size 1 dropped,
 // adjacent dims that every view walks as one merged (so `x*2+1` on a contiguous (64,512,512)
 // tensor is one loop of 16M elements, and sum(-1) of (4096,4096) is one row loop and one reduce
-// loop). Used by the C code generator (c_codegen.cpp); pure data, no strings.
+// loop). Used by the CPU loop strategy (cpu_loops.cpp); pure data, no strings.
 #include <cstdint>
 #include <vector>
 
 #include "tg/kir.hpp"
 
-namespace tg::onednn {
+namespace tg::render::detail {
 
 // A linear mask (tg_kir_linear_mask) over the plan dims: begin <= sum_d coeffs[d] * i_d < end.
 struct PlanLinear {
@@ -36,4 +36,4 @@ struct LoopPlan {
 // Builds the plan of a checked program (info from tg::sdk::check_program).
 LoopPlan plan_loops(const tg_kir_program& p, const tg::sdk::ProgramInfo& info);
 
-}  // namespace tg::onednn
+}  // namespace tg::render::detail

@@ -1,36 +1,14 @@
-// The C generator's reduce kernels (c_gen.hpp): tasks over chunks of output indices, each
-// reduce phase's accumulators, and reductions split across threads.
+// The CPU strategy's reduce kernels (cpu_loops.hpp): tasks over chunks of output indices, each
+// reduce phase's accumulators, and reductions split across threads. Accumulators start, step and
+// finish as the base renders them (values.cpp: reduce_identity, reduce_step, reduce_finish).
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "c_gen.hpp"
+#include "cpu_loops.hpp"
 
-namespace tg::onednn::cgen {
+namespace tg::render::detail::cpu {
 namespace {
-
-std::string reduce_init(int32_t op, uint32_t d) {
-  if (is_f(d)) return op == TG_REDUCE_SUM ? "0.0" : op == TG_REDUCE_PROD ? "1.0" : "(-INFINITY)";
-  if (op == TG_REDUCE_SUM) return "0";
-  if (op == TG_REDUCE_PROD) return "1";
-  switch (d) {
-    case TG_DTYPE_BOOL: case TG_DTYPE_UINT8: return "0";
-    case TG_DTYPE_INT8: return "INT8_MIN";
-    case TG_DTYPE_INT16: return "INT16_MIN";
-    case TG_DTYPE_INT32: return "INT32_MIN";
-  }
-  return "INT64_MIN";
-}
-// acc (op) v, in the accumulator's arithmetic (floats: float or double; ints: wrapping).
-std::string reduce_step(int32_t op, uint32_t d, const std::string& a, const std::string& v) {
-  if (is_f(d)) {
-    if (op == TG_REDUCE_MAX) return (d == TG_DTYPE_FLOAT64 ? "tg_maxd(" : "tg_maxf(") + a + ", " + v + ")";
-    return a + (op == TG_REDUCE_SUM ? " + " : " * ") + v;
-  }
-  if (op == TG_REDUCE_MAX) return "(" + a + " < " + v + " ? " + v + " : " + a + ")";
-  if (d == TG_DTYPE_BOOL) return "(uint8_t)(" + a + (op == TG_REDUCE_SUM ? " | " : " & ") + v + ")";
-  return "(" + vt(d) + ")((" + ut(d) + ")" + a + (op == TG_REDUCE_SUM ? " + (" : " * (") + ut(d) + ")" + v + ")";
-}
 
 constexpr int kLanes = 32;  // independent accumulators of a reduction along the innermost dim
 constexpr int64_t kReduceTaskWork = 8192;  // values a reduce kernel's task may reduce, at most, when grouped
@@ -63,7 +41,7 @@ void Gen::emit_task_coords(const std::string& task, int64_t nch, int64_t ch) {
   line("(void)rest;");
 }
 
-CSource Gen::run() {
+CpuKernel Gen::run() {
   if (!info_.has_reduce) return run_elementwise();
   const size_t n = plan_.size.size();
   // Reduce nesting depth per node: phases run in that order.
@@ -116,7 +94,7 @@ CSource Gen::run() {
   std::string partial_decl, partial_args;
   if (split > 1) {
     for (uint32_t k : first) {
-      partial_decl += ", " + vt(p_.nodes[k].dtype) + "* restrict P" + std::to_string(k);
+      partial_decl += ", " + std::string(acc_type(p_.nodes[k].dtype)) + "* restrict P" + std::to_string(k);
       partial_args += ", P" + std::to_string(k);
     }
   }
@@ -163,11 +141,11 @@ CSource Gen::run() {
     for (uint32_t k : first) {
       const tg_kir_node& nd = p_.nodes[k];
       const std::string a = "a" + std::to_string(k);
-      line(vt(nd.dtype) + " " + a + " = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+      line(std::string(acc_type(nd.dtype)) + " " + a + " = " + reduce_identity(nd.reduce_op, nd.dtype) + ";");
       line("for (int64_t s = 0; s < " + std::to_string(split) + "; s++) " + a + " = " +
-           reduce_step(nd.reduce_op, nd.dtype, a, "P" + std::to_string(k) + "[(ot * " + std::to_string(split) +
+           reduce_step(h_, nd.reduce_op, nd.dtype, a, "P" + std::to_string(k) + "[(ot * " + std::to_string(split) +
                                                       " + s) * " + std::to_string(ch) + " + " + j + "]") + ";");
-      if (is_narrow(nd.dtype)) line(a + " = " + rnd(nd.dtype, a) + ";");
+      if (is_narrow_float(nd.dtype)) line(a + " = " + reduce_finish(h_, nd.dtype, a) + ";");
     }
     emit_output(Ctx{false, false});
     close();
@@ -178,7 +156,7 @@ CSource Gen::run() {
   if (tasks > 0) {
     if (split > 1) {
       for (uint32_t k : first) {
-        const std::string A = vt(p_.nodes[k].dtype);
+        const std::string A = acc_type(p_.nodes[k].dtype);
         line(A + "* P" + std::to_string(k) + " = (" + A + "*)malloc(sizeof(" + A + ") * " +
              std::to_string(tasks * split * ch) + ");");
         line("if (!P" + std::to_string(k) + ") return 1;");
@@ -193,13 +171,10 @@ CSource Gen::run() {
   line("return 0;");
   close();
 
-  CSource src;
-  src.code = std::move(out_);
-  src.summary = std::string(info_.has_reduce ? (outputs_inner ? "reduce, outputs innermost" : "reduce, reduction innermost")
+  return finish(std::string(info_.has_reduce ? (outputs_inner ? "reduce, outputs innermost" : "reduce, reduction innermost")
                                              : "elementwise") +
                 ", " + std::to_string(n) + " merged dims, " + std::to_string(group_tasks) + " tasks" +
-                (split > 1 ? ", reduction split " + std::to_string(split) + " ways" : "");
-  return src;
+                (split > 1 ? ", reduction split " + std::to_string(split) + " ways" : ""));
 }
 
 void Gen::accumulate(const std::vector<uint32_t>& reds, const Ctx& c, const std::string& prefix, const std::string& suffix) {
@@ -207,7 +182,7 @@ void Gen::accumulate(const std::vector<uint32_t>& reds, const Ctx& c, const std:
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
     const std::string acc = prefix + std::to_string(k) + suffix;
-    line(acc + " = " + reduce_step(nd.reduce_op, nd.dtype, acc, v(nd.src[0])) + ";");
+    line(acc + " = " + reduce_step(h_, nd.reduce_op, nd.dtype, acc, v(nd.src[0])) + ";");
   }
 }
 
@@ -219,8 +194,8 @@ void Gen::emit_phase_outputs_inner(int phase, bool split) {
   const size_t cd = static_cast<size_t>(chunk_dim_);
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
-    line(vt(nd.dtype) + " a" + std::to_string(k) + "[64];");
-    line("for (int64_t j = 0; j < hi - lo; j++) a" + std::to_string(k) + "[j] = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+    line(std::string(acc_type(nd.dtype)) + " a" + std::to_string(k) + "[64];");
+    line("for (int64_t j = 0; j < hi - lo; j++) a" + std::to_string(k) + "[j] = " + reduce_identity(nd.reduce_op, nd.dtype) + ";");
   }
   open("");
   for (size_t d = 0; d < plan_.size.size(); ++d) {
@@ -240,8 +215,8 @@ void Gen::emit_phase_outputs_inner(int phase, bool split) {
     const std::string a = "a" + std::to_string(k);
     if (split)
       line("for (int64_t j = 0; j < hi - lo; j++) P" + std::to_string(k) + "[t * 64 + j] = " + a + "[j];");
-    else if (is_narrow(nd.dtype))
-      line("for (int64_t j = 0; j < hi - lo; j++) " + a + "[j] = " + rnd(nd.dtype, a + "[j]") + ";");
+    else if (is_narrow_float(nd.dtype))
+      line("for (int64_t j = 0; j < hi - lo; j++) " + a + "[j] = " + reduce_finish(h_, nd.dtype, a + "[j]") + ";");
   }
 }
 
@@ -270,13 +245,13 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   const std::string L = std::to_string(lanes);
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
-    line(vt(nd.dtype) + " a" + std::to_string(k) + " = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+    line(std::string(acc_type(nd.dtype)) + " a" + std::to_string(k) + " = " + reduce_identity(nd.reduce_op, nd.dtype) + ";");
   }
   open("");
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
-    line(vt(nd.dtype) + " l" + std::to_string(k) + "[" + L + "];");
-    line("for (int j = 0; j < " + L + "; j++) l" + std::to_string(k) + "[j] = " + reduce_init(nd.reduce_op, nd.dtype) + ";");
+    line(std::string(acc_type(nd.dtype)) + " l" + std::to_string(k) + "[" + L + "];");
+    line("for (int j = 0; j < " + L + "; j++) l" + std::to_string(k) + "[j] = " + reduce_identity(nd.reduce_op, nd.dtype) + ";");
   }
   int r0 = -1;
   for (size_t d = 0; d < n; ++d)
@@ -328,7 +303,7 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   for (uint32_t k : reds) {
     const tg_kir_node& nd = p_.nodes[k];
     const std::string a = "a" + std::to_string(k);
-    line("for (int j = 0; j < " + L + "; j++) " + a + " = " + reduce_step(nd.reduce_op, nd.dtype, a, "l" + std::to_string(k) + "[j]") + ";");
+    line("for (int j = 0; j < " + L + "; j++) " + a + " = " + reduce_step(h_, nd.reduce_op, nd.dtype, a, "l" + std::to_string(k) + "[j]") + ";");
   }
   close();
   for (uint32_t k : reds) {
@@ -337,8 +312,8 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
     if (split) {
       const std::string j = chunk_dim_ >= 0 ? I(static_cast<size_t>(chunk_dim_)) + " - lo" : "0";
       line("P" + std::to_string(k) + "[t * 16 + " + j + "] = " + a + ";");
-    } else if (is_narrow(nd.dtype)) {
-      line(a + " = " + rnd(nd.dtype, a) + ";");
+    } else if (is_narrow_float(nd.dtype)) {
+      line(a + " = " + reduce_finish(h_, nd.dtype, a) + ";");
     }
   }
   if (phase == phases_) {
@@ -347,4 +322,4 @@ void Gen::emit_phase_reduce_inner(int phase, bool split) {
   }
 }
 
-}  // namespace tg::onednn::cgen
+}  // namespace tg::render::detail::cpu

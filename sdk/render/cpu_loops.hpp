@@ -1,21 +1,16 @@
 #pragma once
-// The C generator's insides, shared by c_codegen.cpp (the file head, nodes, elementwise and
-// transposing kernels) and c_codegen_reduce.cpp (reduce kernels). Not for other files.
+// The CPU strategy's insides (render_cpu in tg/render.hpp), shared by cpu_loops.cpp (the file
+// head, nodes, elementwise and transposing kernels) and cpu_reduce.cpp (reduce kernels). The
+// values -- types, literals, op expressions, reduce steps -- are the base renderer's
+// (values.cpp, helpers.cpp) in the c dialect; this class decides only the loops around them.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "c_codegen.hpp"
+#include "emit.hpp"
 #include "loop_plan.hpp"
 
-namespace tg::onednn::cgen {
-
-bool is_f(uint32_t d);
-bool is_narrow(uint32_t d);  // float16 or bfloat16: computed in float, stored as 16 bits
-std::string vt(uint32_t d);  // the C type a value of dtype d is computed in
-std::string mt(uint32_t d);  // the C type it is stored as
-std::string ut(uint32_t d);  // the unsigned type integer arithmetic wraps in
-std::string rnd(uint32_t d, const std::string& e);  // e rounded to dtype d (narrow floats)
+namespace tg::render::detail::cpu {
 
 // Where a node is evaluated: at every index of the iteration space (a REDUCE's input) or at
 // output indices (reduced coordinates 0), and how REDUCE values are named there.
@@ -28,7 +23,7 @@ class Gen {
  public:
   Gen(const tg_kir_program& p, const tg::sdk::ProgramInfo& info, int threads)
       : p_(p), info_(info), plan_(plan_loops(p, info)), threads_(threads < 1 ? 1 : threads),
-        where_uses_(p.n_nodes, 0), costly_(p.n_nodes, false) {
+        where_uses_(p.n_nodes, 0), costly_(p.n_nodes, false), h_(c_dialect()) {
     for (uint32_t i = 0; i < p.n_nodes; ++i) {
       const tg_kir_node& n = p.nodes[i];
       if (n.op == TG_KIR_WHERE && n.src[0] >= 0) ++where_uses_[static_cast<size_t>(n.src[0])];
@@ -40,7 +35,7 @@ class Gen {
     }
   }
 
-  CSource run();
+  CpuKernel run();
 
  private:
   const tg_kir_program& p_;
@@ -53,6 +48,7 @@ class Gen {
   // WHERE is written with masks. GELU's gradient (a MIN's tie-halving WHERE around exp2): 3.7
   // ms -> 0.3 ms over 1024 x 512.
   std::vector<bool> costly_;
+  Helpers h_;                    // the helper functions the values call, emitted before the tasks
   std::string out_;
   int indent_ = 0;
   int chunk_dim_ = -1;  // the plan dim split into chunks of CH (-1: no output dims)
@@ -107,11 +103,10 @@ class Gen {
     return "a" + std::to_string(i) + (c.acc_array ? "[" + I(static_cast<size_t>(chunk_dim_)) + " - lo]" : "");
   }
 
-  std::string load(uint32_t i, const Ctx& c) const;
-  std::string gather(uint32_t i, const Ctx& c) const;
+  std::string load(uint32_t i, const Ctx& c);
+  std::string gather(uint32_t i, const Ctx& c);
   void scatter_add(uint32_t i, const Ctx& c);
-  std::string alu(uint32_t i) const;
-  std::string cast(uint32_t to, uint32_t from, const std::string& a) const;
+  std::string alu(uint32_t i);
   void emit_nodes(const std::vector<uint32_t>& roots, const Ctx& c, bool stores);
   // Evaluates the reduces' sources in context c (emit_nodes) and adds each into its
   // accumulator, named prefix + k + suffix ("l7[j]", "a7[i3 - lo]").
@@ -125,23 +120,25 @@ class Gen {
   // passes them ("(float*)bufs[0], ..."): see emit_prologue.
   std::string params_decl_, params_args_;
   void emit_prologue();
-  std::string scalar_arg(uint32_t dt, int32_t k) const;  // scalar launch argument k as dtype dt
+  std::string scalar_arg(uint32_t dtype, int32_t k) const;
+  // The whole translation unit: the dialect's header, the helpers, the tasks and tg_kernel.
+  CpuKernel finish(const std::string& summary);
   void open_task(const std::string& name, const std::string& extra_decl);
   // Opens tg_task for a task that is one index of the plan dims before k (from t / nch) and the
   // chunk [lo, hi) of dim k's chunks of ch.
   void open_chunked_task(size_t k, int64_t nch, int64_t ch);
   // tg_kernel running tasks 0..tasks-1 of tg_task, and the finished source.
-  CSource finish_single_pass(int64_t tasks, const std::string& summary);
+  CpuKernel finish_single_pass(int64_t tasks, const std::string& summary);
   void emit_parallel_call(const std::string& name, int64_t count, int64_t work, const std::string& extra_args);
-  CSource run_elementwise();
+  CpuKernel run_elementwise();
   // Transposing copies (see run_transposing): the plan dim read contiguously, or -1.
   int transposing_dim() const;
-  CSource run_transposing(size_t t);
-  bool stores_to_tile_ = false;  // STOREs write s<i>[iT - lo][iN - jb], not memory
+  CpuKernel run_transposing(size_t t);
+  bool stores_to_tile_ = false;  // STOREs write tile<i>[iT - lo][iN - jb], not memory
   void emit_task_coords(const std::string& task, int64_t nch, int64_t ch);
   void emit_output(const Ctx& c);
   void emit_phase_outputs_inner(int phase, bool split_r0);
   void emit_phase_reduce_inner(int phase, bool split_r0);
 };
 
-}  // namespace tg::onednn::cgen
+}  // namespace tg::render::detail::cpu
