@@ -19,6 +19,17 @@ std::shared_ptr<Device> fallback_device(const Device& failed) {
   }
 }
 
+// A fresh buffer on `to` of from's size, holding from's bytes when with_data (through the host).
+std::shared_ptr<Buffer> copy_to(Buffer& from, Device& to, bool with_data) {
+  auto b = to.alloc(from.nbytes);
+  if (with_data && from.nbytes) {
+    std::vector<uint8_t> host(from.nbytes);
+    from.device->read(from, host.data(), from.nbytes);
+    to.write(*b, host.data(), from.nbytes);
+  }
+  return b;
+}
+
 // A kernel its device declined: run on the reference device with copies there and back. (Its
 // program's offsets are this graph's: a schedule with a fallback is never run again.)
 void run_on_fallback(const ScheduleItem& k, const Graph& g) {
@@ -33,15 +44,6 @@ void run_on_fallback(const ScheduleItem& k, const Graph& g) {
   tg_executable* exe = fb->compile(prog, &fb_reason);
   if (!exe) throw Error("kernel " + prog.name + " is unsupported on " + dev.name() + " (" + k.declined + ") and on " +
                         fb->name() + " (" + fb_reason + ")");
-  auto copy_to = [](Buffer& from, Device& to, bool with_data) {
-    auto b = to.alloc(from.nbytes);
-    if (with_data && from.nbytes) {
-      std::vector<uint8_t> host(from.nbytes);
-      from.device->read(from, host.data(), from.nbytes);
-      to.write(*b, host.data(), from.nbytes);
-    }
-    return b;
-  };
   std::vector<std::shared_ptr<Buffer>> there;
   std::vector<Buffer*> bufs;
   std::vector<uint64_t> offsets;
@@ -57,16 +59,7 @@ void run_on_fallback(const ScheduleItem& k, const Graph& g) {
     if (prog.params[i].access == TG_PARAM_WRITE) g.order[k.params[i]]->buffer = copy_to(*there[i], dev, true);
 }
 
-void copy_into(Node& n) {
-  Node& src = *n.src[0];
-  auto buf = n.device->alloc(n.nbytes());
-  std::vector<uint8_t> host(buf->nbytes);
-  if (!host.empty()) {
-    src.device->read(*src.buffer, host.data(), host.size());
-    n.device->write(*buf, host.data(), host.size());
-  }
-  n.buffer = buf;
-}
+void copy_into(Node& n) { n.buffer = copy_to(*n.src[0]->buffer, *n.device, true); }
 
 std::string node_text(const Graph& g, uint32_t p) {
   const Node& n = *g.order[p];
@@ -133,17 +126,16 @@ void run_schedule(const Schedule& s, const Graph& g, const Liveness* live) {
 std::string to_string(const ScheduleItem& k, const Graph& g) {
   std::ostringstream os;
   switch (k.kind) {
-    case ScheduleItem::Kind::KERNEL:
-    {
+    case ScheduleItem::Kind::KERNEL: {
       os << "kernel " << k.name << " -> " << node_text(g, k.params[0]);
       std::string reads, writes;
       for (size_t i = 1; i < k.params.size(); i++) (k.written[i] ? writes : reads) += " " + node_text(g, k.params[i]);
       if (!reads.empty()) os << "  reads" << reads;
       if (!writes.empty()) os << "  also writes" << writes;
-    }
       if (!k.written[0]) os << " (adds into its output)";
       if (!k.launch) os << " (empty: nothing runs)";
       break;
+    }
     case ScheduleItem::Kind::COPY:
       os << "copy -> " << node_text(g, k.dst) << " on " << g.order[k.dst]->device->name();
       break;
