@@ -55,18 +55,22 @@ void Gen::scatter_add(uint32_t i, const Ctx& c) {
   close();
 }
 
-// One elementwise node: the base's expression (values.cpp), except a float WHERE whose condition
-// several WHEREs share: bit masks, never a branch. GCC turns two `c ? x : 0` of one condition (a
-// relu's mask applied twice) into a branch on c, mispredicted half the time on real data (a
-// max-pool gradient times the relu's mask: 9.5 ms instead of 1.3). A lone WHERE keeps `?:`,
-// which GCC vectorizes better (a cumsum 10.9 ms with masks, 9.4 without), unless an arm is costly
-// (costly_).
+// One elementwise node: the base's expression (values.cpp), except a float WHERE, which is written
+// with bit masks, never a branch, unless it is a lone WHERE of cheap arms on a bool loaded from
+// memory in a reduction whose outputs are innermost (loaded_condition_selects_). GCC turns two `c ? x : 0` of one condition (a relu's mask applied twice) into a branch
+// on c, mispredicted half the time on real data (a max-pool gradient times the relu's mask: 9.5 ms
+// instead of 1.3); it branches around a costly arm (costly_); and it does not vectorize a `?:` on
+// a condition computed from comparisons inside these loop nests at all (a causal attention mask,
+// `i <= j ? s : -inf`, in the softmax's max over (64, 64) rows: 242 us scalar, 45 us with masks).
+// There a loaded bool's `?:` vectorizes, a little better than masks (a cumsum over (4096, 1024):
+// 9.8 ms with masks, 8.4 without); in the other loop nests it does not either.
 std::string Gen::alu(uint32_t i) {
   const tg_kir_node& n = p_.nodes[i];
   std::vector<std::string> args;
   for (int k = 0; k < tg::sdk::op_arity(n.op); ++k) args.push_back(v(n.src[k]));
   if (n.op == TG_KIR_WHERE && tg::sdk::is_float_dtype(n.dtype) &&
-      (where_uses_[static_cast<size_t>(n.src[0])] > 1 || costly_[static_cast<size_t>(n.src[1])] ||
+      (where_uses_[static_cast<size_t>(n.src[0])] > 1 || !loaded_condition_selects_ ||
+       p_.nodes[n.src[0]].op != TG_KIR_LOAD || costly_[static_cast<size_t>(n.src[1])] ||
        costly_[static_cast<size_t>(n.src[2])]))
     return h_.select_bits(n.dtype == TG_DTYPE_FLOAT64) + "(" + args[0] + ", " + args[1] + ", " + args[2] + ")";
   return op_expr(h_, c_dialect(), n, p_.nodes[n.src[0]].dtype, args);

@@ -48,6 +48,7 @@ class Gen {
   // WHERE is written with masks. GELU's gradient (a MIN's tie-halving WHERE around exp2): 3.7
   // ms -> 0.3 ms over 1024 x 512.
   std::vector<bool> costly_;
+  bool loaded_condition_selects_ = false;  // see alu()
   Helpers h_;                    // the helper functions the values call, emitted before the tasks
   std::string out_;
   int indent_ = 0;

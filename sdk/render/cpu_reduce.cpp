@@ -57,6 +57,7 @@ CpuKernel Gen::run() {
     if (!plan_.reduced[d]) { chunk_dim_ = static_cast<int>(d); break; }
   const bool outputs_inner = n > 0 && !plan_.reduced[n - 1];  // the innermost dim is an output dim
   const int64_t ch = !info_.has_reduce ? 8192 : outputs_inner ? 64 : 16;
+  loaded_condition_selects_ = info_.has_reduce && outputs_inner;
   const int64_t csize = chunk_dim_ >= 0 ? plan_.size[static_cast<size_t>(chunk_dim_)] : 1;
   const int64_t nch = chunk_dim_ >= 0 ? (csize + ch - 1) / ch : 1;
   const int64_t tasks = plan_.out_numel == 0 ? 0 : chunk_dim_ >= 0 ? plan_.out_numel / csize * nch : 1;
