@@ -11,6 +11,7 @@
 // and a token costs the same at any position.
 #include <tg/tg.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -171,60 +172,73 @@ class GPT : public nn::Module {
 };
 
 // Keys and values of the positions generated so far, for one sequence: per layer two tensors
-// (1, H, context, hd) allocated once. step(token, pos) returns the logits of the next token.
+// (1, H, context, hd). step(token, pos) returns the logits of the next token.
+//
+// A token's work is a few dozen small kernels, and building its graph on the host (~800 nodes)
+// took longer than running them: the step runs in a tg::TinyJit, which from its third call
+// launches the captured kernels without building the graph. Everything that changes from token
+// to token is therefore an input tensor: the token, the position, and the caches (each call
+// returns the next caches, in fresh buffers).
 class KVCache {
  public:
-  explicit KVCache(const GPT& model) : model_(model) {
+  explicit KVCache(const GPT& model)
+      : model_(model), jit_([this](const std::vector<Tensor>& in) { return decode(in); }) {
     const Config& c = model.config;
-    const int64_t C = c.context, hd = c.d_model / c.n_head;
-    for (int64_t i = 0; i < c.n_layer * 2; ++i) caches_.push_back(Tensor::zeros({1, c.n_head, C, hd}).contiguous().realize());
-    // Masks of position pos are windows [C - pos, 2 C - pos) of these: a window's start is a
-    // launch value (an offset), not program text, so every position runs the same kernels.
-    std::vector<bool> write(static_cast<size_t>(2 * C)), attend(static_cast<size_t>(2 * C));
-    for (int64_t i = 0; i < 2 * C; ++i) {
-      write[static_cast<size_t>(i)] = i == C;   // window: true at pos only
-      attend[static_cast<size_t>(i)] = i <= C;  // window: true at 0..pos
-    }
-    write_ = Tensor(write, tg::Shape{2 * C}).realize();
-    attend_ = Tensor(attend, tg::Shape{2 * C}).realize();
+    const int64_t hd = c.d_model / c.n_head;
+    for (int64_t i = 0; i < c.n_layer * 2; ++i)
+      caches_.push_back(Tensor::zeros({1, c.n_head, c.context, hd}).contiguous().realize());
+    positions_ = Tensor::arange(static_cast<double>(c.context), tg::TensorOptions{tg::DType::int32, {}, {}}).realize();
   }
+  KVCache(const KVCache&) = delete;
+  KVCache& operator=(const KVCache&) = delete;
 
   // The logits (vocab) after `token` at position pos (0 <= pos < context). Positions after pos
   // are masked out, so feeding pos = 0 again starts a new sequence.
   Tensor step(int32_t token, int64_t pos) {
     const Config& c = model_.config;
-    const int64_t C = c.context;
-    if (pos < 0 || pos >= C)
+    if (pos < 0 || pos >= c.context)
       throw tg::Error("KVCache::step: position " + std::to_string(pos) + " is outside the context of " +
-                      std::to_string(C));
-    tg::NoGrad no_grad;
-    Tensor write_mask = write_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, C, 1});
-    Tensor attend_mask = attend_.shrink({{C - pos, 2 * C - pos}}).reshape({1, 1, 1, C});
+                      std::to_string(c.context));
     if (token < 0 || token >= c.vocab)
       throw tg::Error("KVCache::step: token " + std::to_string(token) + " is outside the vocabulary of " +
                       std::to_string(c.vocab));
-    // The token's and the position's rows of the embedding tables, as slices: their starts are
-    // launch values too, so nothing is uploaded and no one-hot product runs.
-    Tensor x = (model_.wte.weight.shrink({{token, token + 1}, {0, c.d_model}}) +
-                model_.wpe.weight.shrink({{pos, pos + 1}, {0, c.d_model}}))
-                   .reshape({1, 1, c.d_model});
-    // Each block is realized with its layer's caches: a token's whole graph (two layers: 770
-    // nodes, 531 ops deep) is deeper than one realize lowers at once (512), and was realized in
-    // slices every token, walking most of it twice. A block's graph is the same every token, so
-    // each realize replays its recorded kernels.
-    for (int64_t i = 0; i < c.n_layer; ++i) {
-      x = model_.h.at<Block>(i).decode(x, caches_[2 * i], caches_[2 * i + 1], write_mask, attend_mask);
-      std::vector<Tensor> out{x, caches_[2 * i], caches_[2 * i + 1]};
-      tg::realize(out);
-    }
-    Tensor logits = model_.lm_head(model_.ln_f(x)).reshape({c.vocab});
-    return logits.realize();
+    std::vector<Tensor> in{Tensor(std::vector<int32_t>{token}, tg::Shape{1, 1}),
+                           Tensor(std::vector<int32_t>{static_cast<int32_t>(pos)}, tg::Shape{1})};
+    in.insert(in.end(), caches_.begin(), caches_.end());
+    std::vector<Tensor> out = jit_(in);
+    std::copy(out.begin() + 1, out.end(), caches_.begin());
+    return out[0];
   }
 
  private:
+  // in: token (1, 1), position (1), the caches; out: the logits (vocab), the next caches.
+  std::vector<Tensor> decode(const std::vector<Tensor>& in) const {
+    const Config& c = model_.config;
+    tg::NoGrad no_grad;
+    const Tensor& pos = in[1];
+    Tensor write_mask = (positions_ == pos).reshape({1, 1, c.context, 1});   // true at pos only
+    Tensor attend_mask = (positions_ <= pos).reshape({1, 1, 1, c.context});  // true at 0..pos
+    Tensor x = model_.wte(in[0]) + model_.wpe(pos.reshape({1, 1}));
+    std::vector<Tensor> out{Tensor()};
+    // Each block is realized with its layer's caches: a token's whole graph (two layers: 770
+    // nodes, 531 ops deep) is deeper than one realize lowers at once (512).
+    for (int64_t i = 0; i < c.n_layer; ++i) {
+      // (new handles: decode() assigns the next caches to them, not to the caller's tensors)
+      Tensor k = in[static_cast<size_t>(2 + 2 * i)].detach(), v = in[static_cast<size_t>(3 + 2 * i)].detach();
+      x = model_.h.at<Block>(i).decode(x, k, v, write_mask, attend_mask);
+      std::vector<Tensor> done{x, k, v};
+      tg::realize(done);
+      out.push_back(k);
+      out.push_back(v);
+    }
+    out[0] = model_.lm_head(model_.ln_f(x)).reshape({c.vocab}).realize();
+    return out;
+  }
+
   const GPT& model_;
+  tg::TinyJit jit_;
   std::vector<Tensor> caches_;  // layer i: keys at 2 i, values at 2 i + 1
-  Tensor write_, attend_;       // (2 context) bool: the masks' sources
+  Tensor positions_;            // 0 .. context - 1, int32
 };
 
 }  // namespace gpt

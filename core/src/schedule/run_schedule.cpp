@@ -4,6 +4,7 @@
 
 #include "runtime/plugin_host.hpp"
 #include "runtime/runtime.hpp"
+#include "schedule/capture.hpp"
 #include "schedule/schedule.hpp"
 #include "tg/error.hpp"
 
@@ -68,6 +69,24 @@ std::string node_text(const Graph& g, uint32_t p) {
   return s + "]";
 }
 
+// A launch as a Capture (capture.hpp) keeps it.
+void record(Capture& c, const ScheduleItem& k, const Graph& g, const std::vector<uint64_t>& offsets,
+            const std::vector<tg_kir_scalar>& scalars) {
+  CapturedLaunch l;
+  l.device = k.device->shared_from_this();
+  l.exe = k.exe;
+  l.name = k.name;
+  for (uint32_t p : k.params) l.buffers.push_back(g.order[p]->buffer);
+  l.fresh = k.written;
+  l.offsets = offsets;
+  l.scalars = scalars;
+  c.launches.push_back(std::move(l));
+}
+
+void refuse(const char* what, const std::string& name) {
+  if (Capture* c = active_capture(); c && c->refused.empty()) c->refused = what + name;
+}
+
 }  // namespace
 
 void sort_into(Node& n) {
@@ -102,19 +121,30 @@ void run_schedule(const Schedule& s, const Graph& g, const Liveness* live) {
           bufs.push_back(n->buffer.get());
           for (const OffsetTerm& t : k.offsets[i]) offsets[i] += static_cast<uint64_t>(t.coeff * g.values[t.var].i);
         }
-        if (!k.launch) break;
+        if (!k.launch) {
+          refuse("an empty output: ", k.name);
+          break;
+        }
         if (!k.exe) {
+          refuse("a kernel on the fallback device: ", k.name);
           run_on_fallback(k, g);
           break;
         }
         scalars.clear();
         for (uint32_t v : k.scalars) scalars.push_back(tg_kir_scalar{0, g.values[v].f});
         k.device->launch(k.exe, bufs, k.name, offsets, scalars);
+        if (Capture* c = active_capture()) record(*c, k, g, offsets, scalars);
         break;
       }
-      case ScheduleItem::Kind::COPY: copy_into(*g.order[k.dst]); break;
+      case ScheduleItem::Kind::COPY:
+        refuse("a copy to ", g.order[k.dst]->device->name());
+        copy_into(*g.order[k.dst]);
+        break;
       case ScheduleItem::Kind::ALIAS: g.order[k.dst]->buffer = g.order[k.src]->buffer; break;
-      case ScheduleItem::Kind::SORT: sort_into(*g.order[k.dst]); break;
+      case ScheduleItem::Kind::SORT:
+        refuse("a sort", "");
+        sort_into(*g.order[k.dst]);
+        break;
       case ScheduleItem::Kind::RELEASE:
         for (uint32_t p : k.params)
           if (live->releasable(p)) g.order[p]->buffer.reset();
