@@ -4,10 +4,13 @@
 // and opencl), and under ThreadSanitizer (scripts/test.sh, TG_SANITIZE=thread).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -188,24 +191,16 @@ TEST(Threads, TensorsHandedBetweenThreads) {
 }
 
 
-// With room for two programs, four threads that each keep needing programs the others evict:
-// an evicted program is freed only when no realize() is in flight (a thread may be replaying a
-// recording that launches it), so every result stays right (and AddressSanitizer sees no use
-// of a freed program).
-TEST(Threads, ProgramsEvictedByOneThreadStayValidForTheOthers) {
+// Runs body(t, error) on four threads at once with room for two programs (TG_MAX_PROGRAMS=2), so
+// that each keeps needing programs the others evict; body sets error to say what went wrong.
+void with_programs_evicted(const std::function<void(int, std::string&)>& body) {
   ::setenv("TG_MAX_PROGRAMS", "2", 1);
   std::vector<std::string> errors(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; t++)
-    threads.emplace_back([t, &errors] {
+    threads.emplace_back([t, &errors, &body] {
       try {
-        for (int round = 0; round < 20; round++)
-          for (int n = 2; n < 7; n++) {
-            std::vector<float> v(static_cast<size_t>(n + t), 1.5f);
-            const float got = (Tensor(v, tg::Shape({n + t})) * 2.0f + 1.0f).sum().item<float>();
-            if (got != 4.0f * static_cast<float>(n + t))
-              errors[static_cast<size_t>(t)] = "n " + std::to_string(n + t) + ": " + std::to_string(got);
-          }
+        body(t, errors[static_cast<size_t>(t)]);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(t)] = e.what();
       }
@@ -213,6 +208,45 @@ TEST(Threads, ProgramsEvictedByOneThreadStayValidForTheOthers) {
   for (auto& th : threads) th.join();
   ::unsetenv("TG_MAX_PROGRAMS");
   for (int t = 0; t < 4; t++) EXPECT_EQ(errors[static_cast<size_t>(t)], "") << "thread " << t;
+}
+
+// An evicted program is freed only when no realize() is in flight (a thread may be replaying a
+// recording that launches it), so every result stays right (and AddressSanitizer sees no use
+// of a freed program).
+TEST(Threads, ProgramsEvictedByOneThreadStayValidForTheOthers) {
+  with_programs_evicted([](int t, std::string& error) {
+    for (int round = 0; round < 20; round++)
+      for (int n = 2; n < 7; n++) {
+        std::vector<float> v(static_cast<size_t>(n + t), 1.5f);
+        const float got = (Tensor(v, tg::Shape({n + t})) * 2.0f + 1.0f).sum().item<float>();
+        if (got != 4.0f * static_cast<float>(n + t)) error = "n " + std::to_string(n + t) + ": " + std::to_string(got);
+      }
+  });
+}
+
+// Each thread replays its own tg::TinyJit while the others build and compile graphs of their own
+// and evict programs: a capture records its thread's launches only, and a replay whose programs
+// may have been freed captures again instead of launching them.
+TEST(Threads, TinyJitsReplayWhileOtherThreadsEvictPrograms) {
+  with_programs_evicted([](int t, std::string& error) {
+    const Tensor w = Tensor::full({6, 4}, 0.5 + t).contiguous().realize();
+    tg::TinyJit jit([&w](const std::vector<Tensor>& in) {
+      return std::vector<Tensor>{(in[0].matmul(w) + 1.0f).relu().sum(1).realize()};
+    });
+    for (int call = 0; call < 8; call++) {
+      if (t == 3) {  // this thread compiles other programs between its calls
+        std::vector<float> v(static_cast<size_t>(3 + call % 5), 1.0f);
+        (Tensor(v, tg::Shape({3 + call % 5})) * 3.0f).sum().item<float>();
+      }
+      const float x = static_cast<float>(call - 4);
+      const std::vector<float> got = jit({Tensor::full({2, 6}, x).contiguous().realize()})[0].to_vector<float>();
+      // each row: 4 outputs of max(6 * x * (0.5 + t) + 1, 0)
+      const float want = 4.0f * std::max(6.0f * x * (0.5f + static_cast<float>(t)) + 1.0f, 0.0f);
+      for (float g : got)
+        if (std::fabs(g - want) > 1e-3f * (1.0f + std::fabs(want)))
+          error = "call " + std::to_string(call) + ": " + std::to_string(g) + " != " + std::to_string(want);
+    }
+  });
 }
 
 }  // namespace

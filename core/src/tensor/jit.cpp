@@ -189,15 +189,18 @@ std::vector<Tensor> TinyJit::operator()(const std::vector<Tensor>& inputs) {
           specs[i].device != st.inputs[i].device)
         throw Error("TinyJit: input " + std::to_string(i) + " is " + describe(specs[i]) + ", captured as " +
                     describe(st.inputs[i]) + " (inputs keep their dtype, shape and device; call reset() to capture anew)");
-    bool valid = detail::schedule_cache_generation() == st.generation;
+    // (a program evicted since the capture may be freed: schedule_cache_generation() moved)
+    const bool programs_valid = detail::schedule_cache_generation() == st.generation;
+    bool held_valid = true;
     std::vector<std::shared_ptr<Buffer>> held;
     held.reserve(st.held.size());
-    for (size_t i = 0; valid && i < st.held.size(); ++i) {
+    for (size_t i = 0; held_valid && i < st.held.size(); ++i) {
       held.push_back(st.held[i].lock());
-      valid = held.back() != nullptr;
+      held_valid = held.back() != nullptr;
     }
-    for (size_t i = 0; valid && i < specs.size(); ++i) valid = specs[i].same_as == st.inputs[i].same_as;
-    if (valid) {
+    bool same_aliasing = true;
+    for (size_t i = 0; i < specs.size(); ++i) same_aliasing = same_aliasing && specs[i].same_as == st.inputs[i].same_as;
+    if (programs_valid && held_valid && same_aliasing) {
       st.stale = 0;
       st.replayed = true;
       std::vector<std::shared_ptr<Buffer>> slots(st.slot_bytes.size());
@@ -231,8 +234,9 @@ std::vector<Tensor> TinyJit::operator()(const std::vector<Tensor>& inputs) {
       }
       return outs;
     }
-    // A held buffer is gone (or a program was evicted): capture again.
-    if (!st.replayed && ++st.stale >= kMaxStaleCaptures) {
+    // Capture again. A capture whose held buffer went before it could replay even once (a tensor
+    // the function makes from host data each call) counts towards giving up.
+    if (!held_valid && !st.replayed && ++st.stale >= kMaxStaleCaptures) {
       detail::debug_log("TinyJit: every capture found a buffer it read gone before it could replay (tensors made "
                         "inside the function and read as they are?); running the function on every call");
       st.plain = true;
