@@ -348,6 +348,7 @@ void sgemm(const GemmOperands& g, GemmIsa isa, int threads, void* scratch) {
   const Blocking& bl = x.blocking;
   if (g.m <= 0 || g.n <= 0) return;
   if (g.k <= 0) {
+    if (g.accumulate) return;
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = 0; j < g.n; ++j) g.c[i * g.c_rs + j * g.c_cs] = 0.0f;
     return;
@@ -405,7 +406,7 @@ void sgemm(const GemmOperands& g, GemmIsa isa, int threads, void* scratch) {
             const int64_t j = jc + s * bl.nr, w = std::min<int64_t>(bl.nr, g.n - j);
             const float* bp = b_block + s * kc * bl.nr;
             for (int64_t ir = 0; ir < mc; ir += bl.mr)
-              tile(x, g, kc, a_block + ir * kc, bp, ic + ir, j, std::min<int64_t>(bl.mr, mc - ir), w, pc > 0);
+              tile(x, g, kc, a_block + ir * kc, bp, ic + ir, j, std::min<int64_t>(bl.mr, mc - ir), w, pc > 0 || g.accumulate);
           }
         }
       }

@@ -20,6 +20,7 @@ struct GemmOperands {
   int64_t b_rs = 0, b_cs = 0;
   float* c = nullptr;  // c[i * c_rs + j * c_cs]
   int64_t c_rs = 0, c_cs = 0;
+  bool accumulate = false;  // C += A * B instead of C = A * B
 };
 
 // The microkernels. `none`: this CPU has neither AVX-512 nor AVX2 + FMA.

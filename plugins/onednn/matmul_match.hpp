@@ -4,6 +4,11 @@
 // by b only (N), or by both or one as a batch axis. This is exactly what the core emits for
 // a.matmul(b): reshape/permute/expand views of the operands over a (..., M, N, K) space.
 //
+// A REDUCE over two axes is one too: a weight's gradient sums over the batch and the sequence.
+// Where both operands walk the pair as one run (the outer stride is the inner's times its size)
+// they are one K; else (a Linear on a permuted view, as attention's output projection) the
+// outer one is a K split: C = sum over s of A_s * B_s, the products added into C one by one.
+//
 // What follows the REDUCE becomes the epilogue (contraction.hpp).
 #include <cstdint>
 #include <optional>
@@ -24,6 +29,8 @@ struct MatmulOperand {
 struct MatmulMatch {
   MatmulOperand a, b, c;  // c: the result's layout (its param and offset are in `out`)
   ReduceOutput out;       // where the result goes, and the epilogue
+  // The K split: C = sum over s < k_split of the product with a and b moved by s * their stride.
+  int64_t k_split = 1, a_split_stride = 0, b_split_stride = 0;
   std::string summary;    // "batch 1, 512x512x512, epilogue" for TG_PLUGIN_DEBUG
 
   // The product's sizes: batch entries (the result's batch dims multiplied), and each entry's

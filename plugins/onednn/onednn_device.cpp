@@ -235,6 +235,7 @@ std::unique_ptr<Primitive> Device::make_conv(const ConvMatch& m) {
 namespace {
 // The GEMM a matched matmul runs on (Options::gemm): GemmIsa::none is oneDNN's.
 GemmIsa gemm_for(const Options& o, const MatmulMatch& m) {
+  if (m.k_split > 1) return o.gemm_auto ? gemm_best_isa() : o.gemm;  // (only tg's GEMM adds into C)
   if (!o.gemm_auto || o.gemm == GemmIsa::none) return o.gemm;
   const MatmulMatch::Sizes s = m.sizes();
   const bool large = s.flop() >= kTgGemmFromFlop && s.m >= kTgGemmMin.rows && s.n >= kTgGemmMin.cols && s.k >= kTgGemmMin.k;
@@ -253,11 +254,14 @@ std::unique_ptr<Executable> Device::compile_primitive(const tg_kir_program& p, c
   try {
     if (options_.matmul) {
       if (std::optional<MatmulMatch> m = match_matmul(p, info, &why_matmul)) {
-        if (const GemmIsa isa = gemm_for(options_, *m); isa != GemmIsa::none)
+        const GemmIsa isa = gemm_for(options_, *m);
+        if (isa != GemmIsa::none)
           exe->primitive = std::make_unique<PackedMatmul>(*m, isa, threads_);
-        else
+        else if (m->k_split == 1)
           exe->primitive = std::make_unique<DnnlMatmul>(engine_, *m, threads_);
-        out = std::move(m->out), what = "matmul", summary = m->summary;
+        else
+          why_matmul = "a K split, which oneDNN's matmul does not do (gemm=onednn, or no AVX2)";
+        if (exe->primitive) out = std::move(m->out), what = "matmul", summary = m->summary;
       }
     }
     if (!exe->primitive && options_.conv) {

@@ -26,7 +26,8 @@ int64_t col_stride(const MatmulOperand& o) { return o.strides.back(); }
 }  // namespace
 
 PackedMatmul::PackedMatmul(const MatmulMatch& match, GemmIsa isa, int threads)
-    : Primitive(match.out), a_(match.a), b_(match.b), c_(match.c), isa_(isa), threads_(std::max(threads, 1)) {
+    : Primitive(match.out), a_(match.a), b_(match.b), c_(match.c), k_split_(match.k_split),
+      a_split_(match.a_split_stride), b_split_(match.b_split_stride), isa_(isa), threads_(std::max(threads, 1)) {
   for (size_t d = 0; d + 2 < c_.dims.size(); ++d) batch_ *= c_.dims[d];
   // One GEMM per thread when the batch has an entry for every thread and each GEMM is too small
   // to split well (under 64 AVX-512 tiles of output, 28672 elements).
@@ -52,7 +53,10 @@ void PackedMatmul::run(dnnl::stream&, const std::vector<std::byte*>& base, std::
     g.a = a + batch_offset(a_, c_, e), g.a_rs = row_stride(a_), g.a_cs = col_stride(a_);
     g.b = b + batch_offset(b_, c_, e), g.b_rs = row_stride(b_), g.b_cs = col_stride(b_);
     g.c = c + batch_offset(c_, c_, e), g.c_rs = row_stride(c_), g.c_cs = col_stride(c_);
-    sgemm(g, isa_, threads, s);
+    for (int64_t part = 0; part < k_split_; ++part) {  // (a K split adds each part's product into C)
+      sgemm(g, isa_, threads, s);
+      g.a += a_split_, g.b += b_split_, g.accumulate = true;
+    }
   };
   if (batch_threads_ == 1) {
     for (int64_t e = 0; e < batch_; ++e) gemm(e, threads_, scratch);

@@ -82,6 +82,33 @@ TEST(OnednnMatmul, LargeBatchedAndTransposedResultsMatchRef) {
                           x.ref.matmul(y.ref).permute({0, 2, 1}).contiguous()));
 }
 
+// A sum over two axes of a product is a matmul too (a weight's gradient over batch and sequence):
+// one K where both operands walk the two axes as one run, else a K split whose products are
+// added into C one by one (CMakeLists.txt checks the log says so). x is stored (T, B, M) and read
+// as (B, T, M), so its B and T strides do not merge; its broadcast twin and the contiguous
+// operand do.
+TEST(OnednnMatmul, SumsOverTwoAxesMatchRef) {
+  const int64_t B = 6, T = 10, M = 40, N = 24;
+  auto stored = random_pair({T, B, M}, 61), dy = random_pair({B, T, N}, 62);
+  auto grad = [&](const Tensor& s, const Tensor& d) {
+    const Tensor x = s.permute({1, 0, 2});  // (B, T, M), strides (M, B M, 1)
+    return (x.unsqueeze(3) * d.unsqueeze(2)).sum({0, 1});  // (M, N)
+  };
+  EXPECT_TRUE(same_values(grad(stored.dnnl, dy.dnnl), grad(stored.ref, dy.ref), 1e-4, 1e-4));
+  auto contiguous = [&](const Tensor& x, const Tensor& d) { return (x.unsqueeze(3) * d.unsqueeze(2)).sum({0, 1}); };
+  auto x = random_pair({B, T, M}, 63);
+  EXPECT_TRUE(same_values(contiguous(x.dnnl, dy.dnnl), contiguous(x.ref, dy.ref), 1e-4, 1e-4));
+  // A Linear on the permuted view: its weight's gradient.
+  const std::vector<float> w = tgtest::random_floats(N * M, 64);
+  auto linear_grad = [&](const Tensor& s, const char* dev) {
+    Tensor wg = Tensor(w, tg::Shape({N, M}), tgtest::on(dev)).requires_grad_();
+    Tensor y = s.permute({1, 0, 2}).matmul(wg.T());
+    (y * y).sum().backward();
+    return wg.grad().value();
+  };
+  EXPECT_TRUE(same_values(linear_grad(stored.dnnl, "onednn"), linear_grad(stored.ref, "ref"), 1e-3, 1e-4));
+}
+
 TEST(OnednnMatmul, LargeMatmulsMatchAClosedForm) {
   // >= 1e9 flops: on oneDNN's GEMM one primitive per thread, each on a band of rows (an odd
   // count: uneven bands); on tg's (the default where AVX2 is the widest) partial tiles and
