@@ -57,13 +57,15 @@ void Gen::scatter_add(uint32_t i, const Ctx& c) {
 
 // One elementwise node: the base's expression (values.cpp), except a float WHERE, which is written
 // with bit masks, never a branch, unless it is a lone WHERE of cheap arms on a bool loaded from
-// memory in a reduction whose outputs are innermost (loaded_condition_selects_). GCC turns two `c ? x : 0` of one condition (a relu's mask applied twice) into a branch
-// on c, mispredicted half the time on real data (a max-pool gradient times the relu's mask: 9.5 ms
-// instead of 1.3); it branches around a costly arm (costly_); and it does not vectorize a `?:` on
-// a condition computed from comparisons inside these loop nests at all (a causal attention mask,
+// memory in a reduction whose outputs are innermost (loaded_condition_selects_). GCC turns two
+// `c ? x : 0` of one condition (a relu's mask applied twice) into a branch on c, mispredicted
+// half the time on real data (a max-pool gradient times the relu's mask: 9.5 ms instead of 1.3);
+// it branches around a costly arm (costly_); and it does not vectorize a `?:` on a condition
+// computed from comparisons inside these loop nests at all (a causal attention mask,
 // `i <= j ? s : -inf`, in the softmax's max over (64, 64) rows: 242 us scalar, 45 us with masks).
-// There a loaded bool's `?:` vectorizes, a little better than masks (a cumsum over (4096, 1024):
-// 9.8 ms with masks, 8.4 without); in the other loop nests it does not either.
+// In an outputs-innermost reduction a loaded bool's `?:` vectorizes, a little better than masks
+// (a cumsum over (4096, 1024): 9.8 ms with masks, 8.4 without); in the other loop nests it does
+// not either.
 std::string Gen::alu(uint32_t i) {
   const tg_kir_node& n = p_.nodes[i];
   std::vector<std::string> args;

@@ -76,6 +76,17 @@ struct TinyJit::State {
   // False (with why) where the outputs are not what the captured launches computed.
   bool build(detail::Capture& cap, const std::vector<std::shared_ptr<Buffer>>& in, const std::vector<Tensor>& outs,
              std::string& why);
+  // Launches the captured kernels with this call's input buffers and returns the outputs; false
+  // (outputs untouched) when a program may have been freed or a held buffer is gone (*held_gone).
+  bool replay(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Buffer>>& in,
+              const std::vector<InputSpec>& specs, std::vector<Tensor>& outs, bool* held_gone);
+  // Runs the function under a Capture and keeps its replay (or, refused, runs plainly from now on).
+  std::vector<Tensor> capture(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Buffer>>& in);
+  std::vector<Tensor> run_plain(const std::vector<Tensor>& inputs) {
+    std::vector<Tensor> outs = fn(inputs);
+    realize(outs);
+    return outs;
+  }
 
   void restart() {
     calls = 0;
@@ -121,7 +132,6 @@ std::string describe(const InputSpec& s) {
 
 bool TinyJit::State::build(detail::Capture& cap, const std::vector<std::shared_ptr<Buffer>>& in,
                            const std::vector<Tensor>& outs, std::string& why) {
-  State& st = *this;
   std::unordered_map<const Buffer*, Binding> seen;
   for (size_t i = 0; i < in.size(); ++i)
     seen.emplace(in[i].get(), Binding{From::INPUT, static_cast<uint32_t>(i)});
@@ -131,18 +141,18 @@ bool TinyJit::State::build(detail::Capture& cap, const std::vector<std::shared_p
       const Buffer* b = c.buffers[j].get();
       auto it = seen.find(b);
       if (c.fresh[j] && it == seen.end()) {
-        it = seen.emplace(b, Binding{From::SLOT, static_cast<uint32_t>(st.slot_bytes.size())}).first;
-        st.slot_bytes.push_back(c.buffers[j]->nbytes);
+        it = seen.emplace(b, Binding{From::SLOT, static_cast<uint32_t>(slot_bytes.size())}).first;
+        slot_bytes.push_back(c.buffers[j]->nbytes);
       } else if (it == seen.end()) {
-        it = seen.emplace(b, Binding{From::HELD, static_cast<uint32_t>(st.held.size())}).first;
-        st.held.push_back(c.buffers[j]);
+        it = seen.emplace(b, Binding{From::HELD, static_cast<uint32_t>(held.size())}).first;
+        held.push_back(c.buffers[j]);
       } else if (c.fresh[j]) {
         why = "kernel " + c.name + " writes a buffer afresh that an earlier one used";
         return false;
       }
       l.params.push_back(it->second);
     }
-    st.launches.push_back(std::move(l));
+    launches.push_back(std::move(l));
   }
   for (const Tensor& t : outs) {
     auto n = detail::node_of(t);
@@ -151,7 +161,7 @@ bool TinyJit::State::build(detail::Capture& cap, const std::vector<std::shared_p
       why = "an output is not computed by the function's kernels (return inputs and weights outside the TinyJit)";
       return false;
     }
-    st.outputs.push_back(OutputSpec{it->second, n->dtype, n->shape});
+    outputs.push_back(OutputSpec{it->second, n->dtype, n->shape});
   }
   return true;
 }
@@ -167,20 +177,91 @@ void TinyJit::reset() {
 
 bool TinyJit::captured() const { return !s_->plain && s_->calls >= 2; }
 
+bool TinyJit::State::replay(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Buffer>>& in,
+                            const std::vector<InputSpec>& specs, std::vector<Tensor>& outs, bool* held_gone) {
+  std::vector<std::shared_ptr<Buffer>> held_now;
+  held_now.reserve(held.size());
+  for (const auto& h : held) {
+    held_now.push_back(h.lock());
+    if (!held_now.back()) {
+      *held_gone = true;
+      return false;
+    }
+  }
+  // (a program evicted since the capture may be freed: schedule_cache_generation() moved)
+  if (detail::schedule_cache_generation() != generation) return false;
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].same_as != this->inputs[i].same_as) return false;
+  std::vector<std::shared_ptr<Buffer>> slots(slot_bytes.size());
+  std::vector<Buffer*> bufs;
+  for (const Launch& l : launches) {
+    bufs.clear();
+    for (size_t j = 0; j < l.params.size(); ++j) {
+      const Binding& b = l.params[j];
+      if (b.from == From::INPUT) bufs.push_back(in[b.index].get());
+      else if (b.from == From::HELD) bufs.push_back(held_now[b.index].get());
+      else {
+        if (l.fresh[j]) slots[b.index] = l.device->alloc(slot_bytes[b.index]);
+        bufs.push_back(slots[b.index].get());
+      }
+    }
+    l.device->launch(l.exe, bufs, l.name, l.offsets, l.scalars);
+  }
+  outs.clear();
+  for (const OutputSpec& o : outputs) {
+    if (o.from.from == From::INPUT) {
+      outs.push_back(inputs[o.from.index].detach());
+      continue;
+    }
+    detail::Node n;
+    n.op = detail::Op::BUFFER;
+    n.dtype = o.dtype;
+    n.shape = o.shape;
+    n.buffer = slots[o.from.index];
+    n.device = n.buffer->device;
+    outs.push_back(detail::make_leaf(detail::intern(std::move(n)), TensorOptions{}));
+  }
+  return true;
+}
+
+std::vector<Tensor> TinyJit::State::capture(const std::vector<Tensor>& inputs,
+                                            const std::vector<std::shared_ptr<Buffer>>& in) {
+  replayed = false;
+  detail::Capture cap;
+  std::vector<Tensor> outs;
+  generation = detail::schedule_cache_generation();
+  {
+    detail::CaptureScope scope(cap);
+    outs = fn(inputs);
+    realize(outs);
+  }
+  std::string why = cap.refused;
+  if (why.empty()) {
+    this->inputs = specs_of(inputs, in);
+    build(cap, in, outs, why);
+  }
+  if (!why.empty()) {
+    detail::debug_log("TinyJit: not capturing (" + why + "); running the function on every call");
+    restart();
+    plain = true;
+    return outs;
+  }
+  calls = 2;
+  return outs;
+}
+
 std::vector<Tensor> TinyJit::operator()(const std::vector<Tensor>& inputs) {
   State& st = *s_;
   for (const Tensor& t : inputs) detail::node_of(t);  // (an empty handle throws here)
-  auto run_plain = [&] {
-    std::vector<Tensor> outs = st.fn(inputs);
-    realize(outs);
-    return outs;
-  };
-  if (st.plain) return run_plain();
-
-  if (st.calls >= 2) {  // replay, unless something the capture relied on is gone
-    detail::RealizeInFlight in_flight;  // (programs another thread evicts stay valid until we are done)
-    std::vector<std::shared_ptr<Buffer>> in = input_buffers(inputs);
-    std::vector<InputSpec> specs = specs_of(inputs, in);
+  if (st.plain) return st.run_plain(inputs);
+  if (st.calls == 0) {
+    ++st.calls;
+    return st.run_plain(inputs);
+  }
+  detail::RealizeInFlight in_flight;  // (programs another thread evicts stay valid until we are done)
+  const std::vector<std::shared_ptr<Buffer>> in = input_buffers(inputs);
+  if (st.calls >= 2) {
+    const std::vector<InputSpec> specs = specs_of(inputs, in);
     if (specs.size() != st.inputs.size())
       throw Error("TinyJit: called with " + std::to_string(specs.size()) + " inputs, captured with " +
                   std::to_string(st.inputs.size()));
@@ -189,94 +270,25 @@ std::vector<Tensor> TinyJit::operator()(const std::vector<Tensor>& inputs) {
           specs[i].device != st.inputs[i].device)
         throw Error("TinyJit: input " + std::to_string(i) + " is " + describe(specs[i]) + ", captured as " +
                     describe(st.inputs[i]) + " (inputs keep their dtype, shape and device; call reset() to capture anew)");
-    // (a program evicted since the capture may be freed: schedule_cache_generation() moved)
-    const bool programs_valid = detail::schedule_cache_generation() == st.generation;
-    bool held_valid = true;
-    std::vector<std::shared_ptr<Buffer>> held;
-    held.reserve(st.held.size());
-    for (size_t i = 0; held_valid && i < st.held.size(); ++i) {
-      held.push_back(st.held[i].lock());
-      held_valid = held.back() != nullptr;
-    }
-    bool same_aliasing = true;
-    for (size_t i = 0; i < specs.size(); ++i) same_aliasing = same_aliasing && specs[i].same_as == st.inputs[i].same_as;
-    if (programs_valid && held_valid && same_aliasing) {
+    std::vector<Tensor> outs;
+    bool held_gone = false;
+    if (st.replay(inputs, in, specs, outs, &held_gone)) {
       st.stale = 0;
       st.replayed = true;
-      std::vector<std::shared_ptr<Buffer>> slots(st.slot_bytes.size());
-      std::vector<Buffer*> bufs;
-      for (const Launch& l : st.launches) {
-        bufs.clear();
-        for (size_t j = 0; j < l.params.size(); ++j) {
-          const Binding& b = l.params[j];
-          if (b.from == From::INPUT) bufs.push_back(in[b.index].get());
-          else if (b.from == From::HELD) bufs.push_back(held[b.index].get());
-          else {
-            if (l.fresh[j]) slots[b.index] = l.device->alloc(st.slot_bytes[b.index]);
-            bufs.push_back(slots[b.index].get());
-          }
-        }
-        l.device->launch(l.exe, bufs, l.name, l.offsets, l.scalars);
-      }
-      std::vector<Tensor> outs;
-      for (const OutputSpec& o : st.outputs) {
-        if (o.from.from == From::INPUT) {
-          outs.push_back(inputs[o.from.index].detach());
-          continue;
-        }
-        detail::Node n;
-        n.op = detail::Op::BUFFER;
-        n.dtype = o.dtype;
-        n.shape = o.shape;
-        n.buffer = slots[o.from.index];
-        n.device = n.buffer->device;
-        outs.push_back(detail::make_leaf(detail::intern(std::move(n)), TensorOptions{}));
-      }
       return outs;
     }
     // Capture again. A capture whose held buffer went before it could replay even once (a tensor
     // the function makes from host data each call) counts towards giving up.
-    if (!held_valid && !st.replayed && ++st.stale >= kMaxStaleCaptures) {
+    const bool give_up = held_gone && !st.replayed && ++st.stale >= kMaxStaleCaptures;
+    st.restart();
+    if (give_up) {
       detail::debug_log("TinyJit: every capture found a buffer it read gone before it could replay (tensors made "
                         "inside the function and read as they are?); running the function on every call");
       st.plain = true;
-      st.restart();
-      return run_plain();
+      return st.run_plain(inputs);
     }
-    st.restart();
-    st.calls = 1;  // (the kernels are compiled: capture on this call)
   }
-
-  if (st.calls == 0) {
-    ++st.calls;
-    return run_plain();
-  }
-
-  // Capture.
-  st.replayed = false;
-  std::vector<std::shared_ptr<Buffer>> in = input_buffers(inputs);
-  detail::Capture cap;
-  std::vector<Tensor> outs;
-  {
-    detail::RealizeInFlight in_flight;
-    st.generation = detail::schedule_cache_generation();
-    detail::CaptureScope scope(cap);
-    outs = st.fn(inputs);
-    realize(outs);
-  }
-  std::string why = cap.refused;
-  if (why.empty()) {
-    st.inputs = specs_of(inputs, in);
-    if (!st.build(cap, in, outs, why)) st.restart();
-  }
-  if (!why.empty()) {
-    detail::debug_log("TinyJit: not capturing (" + why + "); running the function on every call");
-    st.restart();
-    st.plain = true;
-    return outs;
-  }
-  st.calls = 2;
-  return outs;
+  return st.capture(inputs, in);  // (call 2, or a capture gone stale: the kernels are compiled)
 }
 
 }  // namespace tg
